@@ -1,0 +1,12 @@
+FROM python:3.11-slim-bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        gdal-bin libgdal32 libgeos-c1v5 libproj25 npm gettext \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY . .
+RUN pip install --no-cache-dir -e . && scripts/vendor_static.sh \
+    && DATABASE_URL=postgis://x:x@localhost/x python manage.py collectstatic --noinput -v 0
+ENV PYTHONUNBUFFERED=1
+EXPOSE 8000
+CMD ["gunicorn", "geoportal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,40 @@
+# Geoportal: `make demo` serves the demo city, `make test` runs every check.
+SHELL := /bin/bash
+PY := .venv/bin/python
+SEED_ARGS ?= --appeals 20000 --projects 60 --seed 42
+ENVFILE := set -a; source var/services.env; set +a;
+
+.PHONY: demo test setup setup-test seed serve lint typecheck pytest bench clean
+
+setup:
+	scripts/setup.sh
+
+setup-test:
+	scripts/setup.sh --with-browser
+
+seed: setup
+	$(ENVFILE) $(PY) manage.py seed_demo $(SEED_ARGS)
+	$(ENVFILE) $(PY) manage.py train_router --quiet || echo "router training skipped"
+
+demo: seed
+	$(ENVFILE) scripts/serve.sh
+
+lint:
+	.venv/bin/ruff check .
+
+typecheck:
+	$(ENVFILE) .venv/bin/mypy
+
+# Tests use Redis database 1 so they never touch the demo's queues and cache.
+pytest:
+	$(ENVFILE) REDIS_URL=$${REDIS_URL%/*}/1 .venv/bin/pytest
+
+test: setup-test
+	$(MAKE) --no-print-directory lint typecheck pytest
+
+bench: setup
+	$(ENVFILE) .venv/bin/pip install -q -e '.[bench]'
+	$(ENVFILE) $(PY) bench/router.py
+
+clean:
+	rm -rf var/static var/media var/test-artifacts

@@ -1,0 +1,6 @@
+"""Geoportal project package: settings, URLs, the Celery app and the shared territory models."""
+from __future__ import annotations
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,12 @@
+"""The Celery application; tasks live in each domain app's ``tasks.py``."""
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
+
+app = Celery("geoportal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,119 @@
+"""Shared fixtures: the demo territory, personas, a real Celery worker and a browser."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "var" / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: pytest.FixtureRequest) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def region(db: None) -> dict[str, int]:
+    """The demo territory (districts, agencies, demo users); rebuilt after a flush."""
+    from fixtures.demo_region import build_region
+    from geoportal.models import District
+
+    if District.objects.exists():
+        return {}
+    return build_region()
+
+
+@dataclass
+class Personas:
+    citizen: object
+    other_citizen: object
+    operator: object
+    executor_a: object
+    executor_b: object
+    agency_head: object
+    moderator: object
+    leader: object
+    admin: object
+
+    def client(self, name: str) -> Client:
+        client = Client()
+        if name != "anonymous":
+            client.force_login(getattr(self, name))
+        return client
+
+
+@pytest.fixture
+def personas(region: dict[str, int]) -> Personas:
+    """Citizen, another citizen, operator, executors of two agencies (roads, lighting),
+    the roads agency's head, moderator, leader and administrator (demo users)."""
+    from geoportal.models import User
+
+    users = {u.username: u for u in User.objects.all()}
+    return Personas(
+        citizen=users["citizen"],
+        other_citizen=users["citizen2"],
+        operator=users["operator"],
+        executor_a=users["executor_roads"],
+        executor_b=users["executor_light"],
+        agency_head=users["head_roads"],
+        moderator=users["moderator"],
+        leader=users["leader"],
+        admin=users["admin"],
+    )
+
+
+def _worker_env() -> dict[str, str]:
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env["DATABASE_URL"] = (
+        f"postgis://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env["REDIS_URL"] = settings.REDIS_URL
+    env["EMAIL_URL"] = "console://"
+    return env
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on the test database and the test Redis."""
+    from geoportal.celery import app
+
+    app.control.purge()
+    log = open(ROOT / "var" / "test-celery-worker.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "geoportal", "worker", "-P", "solo", "--loglevel=INFO",
+         "-n", f"test-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=_worker_env(), stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=0.5):
+            break
+        if proc.poll() is not None:
+            raise RuntimeError("the Celery worker exited; see var/test-celery-worker.log")
+    else:
+        proc.terminate()
+        raise RuntimeError("the Celery worker did not answer within 60 s")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
