@@ -161,6 +161,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "geoportal.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Geoportal API",
@@ -183,3 +184,16 @@ LOGGING = {
 
 # Debian 12 ships GDAL 3.6; we never open user-supplied spatial references over the network.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Appeals (issues/): deadlines and behaviour; see DOMAIN.md for the law behind each figure.
+APPEAL_REGISTRATION_DAYS = env_int("APPEAL_REGISTRATION_DAYS", 3)  # 59-FZ art. 8 p. 2
+APPEAL_REDIRECT_DAYS = env_int("APPEAL_REDIRECT_DAYS", 7)  # 59-FZ art. 8 p. 3
+APPEAL_MAX_EXTENSION_DAYS = 30  # 59-FZ art. 12 p. 2
+APPEAL_DUE_SOON_WORKING_DAYS = env_int("APPEAL_DUE_SOON_WORKING_DAYS", 2)
+APPEAL_AUTO_CLOSE_DAYS = env_int("APPEAL_AUTO_CLOSE_DAYS", 15)
+APPEAL_DUPLICATE_WINDOW_DAYS = env_int("APPEAL_DUPLICATE_WINDOW_DAYS", 60)
+APPEAL_MAX_PHOTOS = 5
+APPEAL_MAX_PHOTO_BYTES = 10 * 1024 * 1024
+APPEAL_REOPEN_SCORE = 2  # a rating at or below this on an unsolved problem reopens the appeal
+CELERY_BEAT_SCHEDULE["appeal-deadlines"] = {"task": "issues.tasks.check_deadlines", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["appeal-auto-close"] = {"task": "issues.tasks.auto_close_answered", "schedule": 6 * 3600.0}

@@ -1,5 +1,15 @@
+"""API routes of the appeals app, mounted under /api/v1/."""
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import DefaultRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .api import AgencyViewSet, AppealViewSet, CategoryViewSet, DistrictViewSet, NotificationViewSet
+
+router = DefaultRouter()
+router.register("categories", CategoryViewSet, basename="category")
+router.register("agencies", AgencyViewSet, basename="agency")
+router.register("districts", DistrictViewSet, basename="district")
+router.register("appeals", AppealViewSet, basename="appeal")
+router.register("notifications", NotificationViewSet, basename="notification")
+
+urlpatterns = router.urls

@@ -24,13 +24,17 @@ def _fast_passwords(settings: pytest.FixtureRequest) -> None:
 
 @pytest.fixture
 def region(db: None) -> dict[str, int]:
-    """The demo territory (districts, agencies, demo users); rebuilt after a flush."""
+    """The demo territory (districts, agencies, demo users, appeal categories and their rule
+    table); rebuilt after a transactional test flushed it."""
     from fixtures.demo_region import build_region
     from geoportal.models import District
+    from issues.categories import load_categories
 
     if District.objects.exists():
         return {}
-    return build_region()
+    counts = build_region()
+    counts["categories"] = load_categories()
+    return counts
 
 
 @dataclass

@@ -1,0 +1,21 @@
+"""API plumbing shared by every app: errors as HTTP answers."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Model/action ``ValidationError`` → 400 with field errors; exceptions that carry an
+    ``http_status`` (e.g. an illegal transition → 409) → that status with their message."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    http_status = getattr(exc, "http_status", None)
+    if http_status:
+        return Response({"detail": str(exc)}, status=http_status)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,561 @@
+"""Every state-changing write on appeals goes through a function here.
+
+Each action is atomic, locks the appeal row, applies one transition (which leaves an
+``AppealEvent``), and schedules side effects (notifications, photo processing, tile cache
+invalidation via the ``appeal_changed`` signal) with ``transaction.on_commit``. Views, the
+API, admin, management commands and Celery tasks all call these."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.dispatch import Signal
+from django.utils import timezone
+
+from geoportal.models import Agency, District
+
+from . import notifications
+from .access import can_transition
+from .deadlines import compute_deadline
+from .models import (
+    MAP_CHANNELS,
+    SELF_REGISTERING_CHANNELS,
+    Appeal,
+    AppealAttachment,
+    AppealCounter,
+    AppealEvent,
+    AppealPhoto,
+    Category,
+    DeadlineRule,
+    DeadlineViolation,
+    Kind,
+    Message,
+    PhotoKind,
+    Rating,
+    RejectReason,
+    Result,
+    Status,
+    Support,
+    ViolationKind,
+    Visibility,
+)
+
+# Sent after commit with the appeal id; tiles/ listens to drop cached tiles. No logic here.
+appeal_changed = Signal()
+
+
+def _on_commit_changed(appeal: Appeal) -> None:
+    appeal_id = appeal.pk
+    transaction.on_commit(lambda: appeal_changed.send(sender=Appeal, appeal_id=appeal_id))
+
+
+def _require(user: Any, appeal: Appeal, transition: str) -> None:
+    if user is not None and not can_transition(user, appeal, transition):
+        raise PermissionDenied(f"not allowed to {transition} this appeal")
+
+
+def _locked(appeal: Appeal | int) -> Appeal:
+    pk = appeal.pk if isinstance(appeal, Appeal) else appeal
+    return Appeal.objects.select_for_update().get(pk=pk)
+
+
+def next_number(now: dt.datetime) -> str:
+    year = timezone.localtime(now).year
+    AppealCounter.objects.get_or_create(year=year)
+    counter = AppealCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"А-{year}-{counter.last:06d}"
+
+
+def validate_submission(*, channel: str, category: Category, text: str, location: Point | None, address: str,
+                        anonymous: bool) -> None:
+    """The invariants of a new appeal, as field errors."""
+    errors: dict[str, str] = {}
+    if not category.is_active:
+        errors["category"] = "Категория не действует."
+    stripped = (text or "").strip()
+    if len(stripped) < 10:
+        errors["text"] = "Текст обращения должен содержать не менее 10 символов."
+    elif len(stripped) > 5000:
+        errors["text"] = "Текст обращения не должен превышать 5000 символов."
+    if channel in MAP_CHANNELS and location is None:
+        errors["location"] = "Укажите место на карте."
+    if location is None and not address.strip():
+        errors["address"] = "Укажите адрес или место на карте."
+    if location is not None:
+        if not (-180 <= location.x <= 180 and -90 <= location.y <= 90):
+            errors["location"] = "Координаты вне допустимого диапазона."
+        elif District.containing(location) is None:
+            errors["location"] = "Место находится за пределами обслуживаемой территории."
+    if anonymous and not category.anonymous_allowed:
+        errors["category"] = "В этой категории анонимные обращения не принимаются."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def submit_appeal(
+    *,
+    author: Any,
+    channel: str,
+    category: Category,
+    text: str,
+    location: Point | None = None,
+    address: str = "",
+    kind: str = Kind.INDIVIDUAL,
+    appeal_type: str = "statement",
+    photos: Sequence[tuple[UploadedFile, tuple[float, float] | None]] = (),
+    attachments: Sequence[UploadedFile] = (),
+    text_is_private: bool = False,
+    author_name: str = "",
+    author_contact: str = "",
+    received_at: dt.datetime | None = None,
+    actor: Any = None,
+    earlier_appeal: Appeal | None = None,
+) -> Appeal:
+    """Accept a new appeal. The row and its first event commit together; a citizen's appeal
+    from the web or phone registers and routes itself in the same transaction.
+
+    ``photos`` are validated uploads with the GPS position read from their EXIF (or None);
+    with no pin, the first GPS position becomes the location."""
+    author = author if author is not None and author.is_authenticated else None
+    anonymous = author is None and not (author_name.strip() and author_contact.strip())
+    if location is None:
+        gps = next((g for _f, g in photos if g), None)
+        location_source = "photo_exif" if gps else ""
+        if gps:
+            location = Point(gps[1], gps[0], srid=4326)
+    else:
+        location_source = "pin"
+    validate_submission(channel=channel, category=category, text=text, location=location, address=address,
+                        anonymous=anonymous)
+    if category.photo_required and not photos and channel in MAP_CHANNELS:
+        raise ValidationError({"photos": "Для этой категории нужна фотография."})
+    if len(photos) > settings.APPEAL_MAX_PHOTOS:
+        raise ValidationError({"photos": f"Не более {settings.APPEAL_MAX_PHOTOS} фотографий."})
+    now = timezone.now()
+    appeal = Appeal.objects.create(
+        number=next_number(now),
+        author=author,
+        author_name=author_name.strip(),
+        author_contact=author_contact.strip(),
+        channel=channel,
+        kind=Kind.REPEATED if earlier_appeal and kind == Kind.INDIVIDUAL else kind,
+        appeal_type=appeal_type,
+        category=category,
+        text=text.strip(),
+        text_is_private=text_is_private,
+        location=location,
+        location_source=location_source or ("address" if address else ""),
+        address=address.strip(),
+        district=District.containing(location) if location is not None else None,
+        received_at=received_at or now,
+        no_answer_required=anonymous,
+        earlier_appeal=earlier_appeal,
+    )
+    AppealEvent.objects.create(appeal=appeal, actor=actor or author, kind="submit", to_status=Status.SUBMITTED,
+                               data={"channel": channel})
+    photo_ids = []
+    for upload, gps in photos:
+        photo = AppealPhoto.objects.create(appeal=appeal, original=upload, kind=PhotoKind.PROBLEM,
+                                           gps_lat=gps[0] if gps else None, gps_lon=gps[1] if gps else None)
+        photo_ids.append(photo.pk)
+    for upload in attachments:
+        AppealAttachment.objects.create(appeal=appeal, file=upload, title=upload.name or "", uploaded_by=actor)
+    if photo_ids:
+        from .tasks import process_photo
+
+        transaction.on_commit(lambda: [process_photo.delay(pk) for pk in photo_ids])
+    if author is not None and channel in SELF_REGISTERING_CHANNELS:
+        register_appeal(appeal, actor=None)
+        appeal.refresh_from_db()
+    _on_commit_changed(appeal)
+    return appeal
+
+
+def _deadline_for(appeal: Appeal, registered_at: dt.datetime) -> dt.datetime:
+    category = appeal.category
+    if category.deadline_rule == DeadlineRule.WORKING_DAYS:
+        return compute_deadline(registered_at, working_days=category.deadline_days, calendar_days=None)
+    return compute_deadline(registered_at, working_days=None, calendar_days=category.deadline_days)
+
+
+@transaction.atomic
+def register_appeal(appeal: Appeal | int, *, actor: Any, now: dt.datetime | None = None) -> Appeal:
+    """Register (by an operator, or automatically for authenticated web/mobile) and route."""
+    appeal = _locked(appeal)
+    _require(actor, appeal, "register")
+    now = now or timezone.now()
+    appeal.registered_at = now
+    appeal.deadline_at = _deadline_for(appeal, now)
+    appeal.apply_transition("register", actor=actor, data={"deadline_at": appeal.deadline_at.isoformat()},
+                            update_fields=("registered_at", "deadline_at"))
+    if now - appeal.received_at > dt.timedelta(days=settings.APPEAL_REGISTRATION_DAYS):
+        DeadlineViolation.objects.get_or_create(appeal=appeal, kind=ViolationKind.REGISTRATION)
+    notifications.status_changed(appeal, "register")
+    route_appeal(appeal, actor=None)
+    return appeal
+
+
+def rule_table_agency(category: Category, location: Point | None, district: District | None) -> Agency | None:
+    """The category → agency rule table, restricted to agencies competent at the point."""
+    point = location if location is not None else (district.boundary.point_on_surface if district else None)
+    competent = set(Agency.objects.serving(point).values_list("id", flat=True)) if point is not None else None
+    for node in category.lineage():
+        candidates = list(node.routes.select_related("agency").filter(agency__is_active=True))
+        if not candidates:
+            continue
+        for route in candidates:
+            if competent is None or route.agency_id in competent:
+                return route.agency
+        return candidates[0].agency
+    return None
+
+
+@transaction.atomic
+def route_appeal(appeal: Appeal | int, *, actor: Any, agency: Agency | None = None, reason: str = "") -> Appeal:
+    """Send a registered appeal to an agency: chosen by an operator, or by the router.
+
+    With no operator choice: the trained router decides when confident; below its threshold
+    the appeal waits in the operator's queue with the top suggestions; with no trained model
+    the rule table routes it."""
+    appeal = _locked(appeal)
+    if appeal.status != Status.REGISTERED:
+        appeal.apply_transition("route", actor=actor)  # raises IllegalTransition
+    data: dict[str, Any] = {}
+    if agency is None:
+        from .routing_service import decide
+
+        decision = decide(appeal)
+        appeal.routing_confidence = decision.confidence
+        appeal.routing_explanation = decision.explanation
+        appeal.routing_suggestions = decision.suggestions
+        appeal.save(update_fields=["routing_confidence", "routing_explanation", "routing_suggestions"])
+        if not decision.auto or decision.agency_id is None:
+            AppealEvent.objects.create(appeal=appeal, kind="routing_queued", reason=decision.explanation,
+                                       data={"suggestions": decision.suggestions, "source": decision.source},
+                                       is_public=False)
+            return appeal
+        agency = Agency.objects.get(pk=decision.agency_id)
+        reason = decision.explanation
+        data = {"source": decision.source, "confidence": decision.confidence}
+    else:
+        _require(actor, appeal, "route")
+        data = {"source": "operator"}
+        if appeal.routing_suggestions:
+            data["suggested"] = appeal.routing_suggestions[0]["agency_id"] if appeal.routing_suggestions else None
+    appeal.responsible_agency = agency
+    appeal.routed_at = timezone.now()
+    data["agency_id"] = agency.pk
+    appeal.apply_transition("route", actor=actor, reason=reason, data=data,
+                            update_fields=("responsible_agency", "routed_at"))
+    notifications.status_changed(appeal, "route")
+    notifications.new_appeal_for_agency(appeal)
+    _on_commit_changed(appeal)
+    return appeal
+
+
+@transaction.atomic
+def accept_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
+    appeal = _locked(appeal)
+    _require(actor, appeal, "accept")
+    if appeal.executor_id is None and actor is not None:
+        appeal.executor = actor
+    appeal.apply_transition("accept", actor=actor, update_fields=("executor",))
+    notifications.status_changed(appeal, "accept")
+    _on_commit_changed(appeal)
+    return appeal
+
+
+@transaction.atomic
+def start_work(appeal: Appeal | int, *, actor: Any) -> Appeal:
+    appeal = _locked(appeal)
+    _require(actor, appeal, "start")
+    appeal.apply_transition("start", actor=actor)
+    _on_commit_changed(appeal)
+    return appeal
+
+
+@transaction.atomic
+def claim_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
+    """An executor takes an unclaimed appeal of their agency's queue (first one wins)."""
+    appeal_obj = _locked(appeal)
+    _require(actor, appeal_obj, "accept")
+    taken = Appeal.objects.filter(pk=appeal_obj.pk, executor__isnull=True).update(executor=actor)
+    if not taken and appeal_obj.executor_id != actor.pk:
+        raise ValidationError({"executor": "Обращение уже взято другим исполнителем."})
+    appeal_obj.refresh_from_db()
+    AppealEvent.objects.create(appeal=appeal_obj, actor=actor, kind="claim", is_public=False)
+    if appeal_obj.status == Status.ROUTED:
+        appeal_obj.apply_transition("accept", actor=actor)
+    return appeal_obj
+
+
+@transaction.atomic
+def assign_executor(appeal: Appeal | int, *, actor: Any, executor: Any) -> Appeal:
+    appeal = _locked(appeal)
+    _require(actor, appeal, "assign")
+    if appeal.responsible_agency_id not in executor.agency_ids():
+        raise ValidationError({"executor": "Исполнитель не работает в ответственном ведомстве."})
+    appeal.executor = executor
+    appeal.save(update_fields=["executor"])
+    AppealEvent.objects.create(appeal=appeal, actor=actor, kind="assign", data={"executor_id": executor.pk},
+                               is_public=False)
+    return appeal
+
+
+@transaction.atomic
+def answer_appeal(appeal: Appeal | int, *, actor: Any, text: str, result: str,
+                  photos: Sequence[UploadedFile] = ()) -> Appeal:
+    appeal = _locked(appeal)
+    _require(actor, appeal, "answer")
+    errors = {}
+    if len((text or "").strip()) < 10:
+        errors["text"] = "Ответ по существу должен содержать не менее 10 символов."
+    if result not in Result.values or result == Result.NO_ANSWER and not appeal.no_answer_required:
+        errors["result"] = "Укажите результат рассмотрения."
+    if len(photos) > settings.APPEAL_MAX_PHOTOS:
+        errors["photos"] = f"Не более {settings.APPEAL_MAX_PHOTOS} фотографий."
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    appeal.answer_text = text.strip()
+    appeal.result = result
+    appeal.answered_at = now
+    if appeal.executor_id is None:
+        appeal.executor = actor
+    appeal.apply_transition("answer", actor=actor, data={"result": result},
+                            update_fields=("answer_text", "result", "answered_at", "executor"))
+    if appeal.deadline_at and now > appeal.deadline_at:
+        DeadlineViolation.objects.get_or_create(appeal=appeal, kind=ViolationKind.ANSWER,
+                                                defaults={"agency": appeal.responsible_agency})
+    photo_ids = [AppealPhoto.objects.create(appeal=appeal, original=f, kind=PhotoKind.ANSWER).pk for f in photos]
+    if photo_ids:
+        from .tasks import process_photo
+
+        transaction.on_commit(lambda: [process_photo.delay(pk) for pk in photo_ids])
+    notifications.status_changed(appeal, "answer")
+    _on_commit_changed(appeal)
+    return appeal
+
+
+@transaction.atomic
+def redirect_appeal(appeal: Appeal | int, *, actor: Any, agency: Agency, reason: str) -> Appeal:
+    """Send to the competent agency (59-FZ art. 8 p. 3: within 7 days of registration)."""
+    appeal = _locked(appeal)
+    _require(actor, appeal, "redirect")
+    if not reason.strip():
+        raise ValidationError({"reason": "Укажите причину переадресации."})
+    if agency.pk == appeal.responsible_agency_id:
+        raise ValidationError({"agency": "Обращение уже находится в этом ведомстве."})
+    if not agency.is_active:
+        raise ValidationError({"agency": "Ведомство не действует."})
+    previous = appeal.responsible_agency_id
+    now = timezone.now()
+    late = bool(appeal.registered_at and now - appeal.registered_at > dt.timedelta(days=settings.APPEAL_REDIRECT_DAYS))
+    appeal.responsible_agency = agency
+    appeal.executor = None
+    appeal.routed_at = now
+    appeal.redirect_count = F("redirect_count") + 1
+    appeal.apply_transition("redirect", actor=actor, reason=reason.strip(),
+                            data={"from_agency_id": previous, "agency_id": agency.pk, "late": late},
+                            update_fields=("responsible_agency", "executor", "routed_at", "redirect_count"))
+    appeal.refresh_from_db(fields=["redirect_count"])
+    if late:
+        DeadlineViolation.objects.get_or_create(appeal=appeal, kind=ViolationKind.REDIRECT,
+                                                defaults={"agency_id": previous})
+    notifications.status_changed(appeal, "redirect")
+    notifications.new_appeal_for_agency(appeal)
+    _on_commit_changed(appeal)
+    return appeal
+
+
+@transaction.atomic
+def extend_deadline(appeal: Appeal | int, *, actor: Any, days: int, reason: str) -> Appeal:
+    """One extension of up to 30 days by the agency head, the citizen told (59-FZ art. 12 p. 2)."""
+    appeal = _locked(appeal)
+    _require(actor, appeal, "extend")
+    errors = {}
+    if appeal.extended:
+        errors["days"] = "Срок рассмотрения уже продлевался; продление допускается один раз."
+    if not 1 <= days <= settings.APPEAL_MAX_EXTENSION_DAYS:
+        errors["days"] = f"Продление — от 1 до {settings.APPEAL_MAX_EXTENSION_DAYS} дней."
+    if not reason.strip():
+        errors["reason"] = "Укажите причину продления."
+    if appeal.status not in (Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS):
+        errors["status"] = "Продлить можно только обращение на рассмотрении."
+    if errors:
+        raise ValidationError(errors)
+    assert appeal.deadline_at is not None
+    old = appeal.deadline_at
+    appeal.deadline_at = old + dt.timedelta(days=days)
+    appeal.extended = True
+    appeal.extension_reason = reason.strip()
+    appeal.save(update_fields=["deadline_at", "extended", "extension_reason"])
+    AppealEvent.objects.create(appeal=appeal, actor=actor, kind="extend", from_status=appeal.status,
+                               to_status=appeal.status, reason=reason.strip(),
+                               data={"days": days, "old_deadline": old.isoformat(),
+                                     "new_deadline": appeal.deadline_at.isoformat()})
+    notifications.status_changed(appeal, "extend")
+    _on_commit_changed(appeal)
+    return appeal
+
+
+@transaction.atomic
+def reject_appeal(appeal: Appeal | int, *, actor: Any, reason: str, note: str = "") -> Appeal:
+    appeal = _locked(appeal)
+    _require(actor, appeal, "reject")
+    if reason not in RejectReason.values:
+        raise ValidationError({"reason": f"Причина должна быть одной из: {', '.join(RejectReason.values)}."})
+    appeal.reject_reason = reason
+    appeal.moderation_note = note.strip()
+    appeal.is_public = False  # the text is never published (59-FZ art. 11 p. 3)
+    appeal.apply_transition("reject", actor=actor, reason=str(RejectReason(reason).label),
+                            data={"code": reason, "note": note.strip()},
+                            update_fields=("reject_reason", "moderation_note", "is_public"))
+    notifications.status_changed(appeal, "reject")
+    _on_commit_changed(appeal)
+    return appeal
+
+
+@transaction.atomic
+def merge_appeal(appeal: Appeal | int, *, actor: Any, into: Appeal) -> Appeal:
+    appeal = _locked(appeal)
+    _require(actor, appeal, "merge")
+    if into.pk == appeal.pk or into.duplicate_of_id == appeal.pk:
+        raise ValidationError({"into": "Нельзя объединить обращение само с собой."})
+    appeal.duplicate_of = into
+    appeal.apply_transition("merge", actor=actor, data={"into": into.number}, update_fields=("duplicate_of",))
+    if appeal.author_id:
+        Support.objects.get_or_create(appeal=into, user_id=appeal.author_id)
+        Appeal.objects.filter(pk=into.pk).update(supporters_count=into.supports.count())
+    notifications.status_changed(appeal, "merge")
+    _on_commit_changed(appeal)
+    return appeal
+
+
+@transaction.atomic
+def rate_appeal(appeal: Appeal | int, *, actor: Any, solved: bool, score: int, politeness: int | None = None,
+                timeliness: int | None = None, comment: str = "") -> Appeal:
+    """The citizen's survey; a low score on an unsolved problem reopens the appeal, any other
+    rating closes it."""
+    appeal = _locked(appeal)
+    if actor is None or appeal.author_id != actor.pk:
+        raise PermissionDenied("only the author rates the answer")
+    if appeal.status != Status.ANSWERED:
+        raise ValidationError({"status": "Оценить можно только полученный ответ."})
+    errors = {}
+    for name, value in (("score", score), ("politeness", politeness), ("timeliness", timeliness)):
+        if value is not None and not 1 <= int(value) <= 5:
+            errors[name] = "Оценка от 1 до 5."
+    reopen = not solved and score <= settings.APPEAL_REOPEN_SCORE
+    if reopen and not comment.strip():
+        errors["comment"] = "Опишите, что не решено."
+    if errors:
+        raise ValidationError(errors)
+    Rating.objects.update_or_create(appeal=appeal, defaults={
+        "solved": solved, "score": score, "politeness": politeness, "timeliness": timeliness,
+        "comment": comment.strip(), "created_at": timezone.now()})
+    AppealEvent.objects.create(appeal=appeal, actor=actor, kind="rate", from_status=appeal.status,
+                               to_status=appeal.status, data={"solved": solved, "score": score}, is_public=True)
+    if reopen:
+        appeal.answered_at = None
+        appeal.result = ""
+        appeal.reopen_count = F("reopen_count") + 1
+        appeal.apply_transition("reopen", actor=actor, reason=comment.strip(),
+                                update_fields=("answered_at", "result", "reopen_count"))
+        appeal.refresh_from_db(fields=["reopen_count"])
+        notifications.status_changed(appeal, "reopen")
+    else:
+        appeal.closed_at = timezone.now()
+        appeal.apply_transition("close", actor=actor, data={"by": "rating"}, update_fields=("closed_at",))
+        notifications.status_changed(appeal, "close")
+    _on_commit_changed(appeal)
+    return appeal
+
+
+@transaction.atomic
+def close_appeal(appeal: Appeal | int, *, actor: Any = None, reason: str = "") -> Appeal:
+    """Close an answered appeal (the citizen did not rate it within the configured days)."""
+    appeal = _locked(appeal)
+    appeal.closed_at = timezone.now()
+    appeal.apply_transition("close", actor=actor, reason=reason, data={"by": "timeout" if actor is None else "staff"},
+                            update_fields=("closed_at",))
+    notifications.status_changed(appeal, "close")
+    _on_commit_changed(appeal)
+    return appeal
+
+
+@transaction.atomic
+def post_message(appeal: Appeal | int, *, actor: Any, text: str, visibility: str) -> Message:
+    """Dialogue: the author and the agency's staff write public or private messages; staff may
+    also leave internal notes that the citizen never sees."""
+    appeal = Appeal.objects.get(pk=appeal.pk if isinstance(appeal, Appeal) else appeal)
+    if visibility not in Visibility.values:
+        raise ValidationError({"visibility": "Неизвестная видимость."})
+    is_author = actor is not None and appeal.author_id == actor.pk
+    is_staff = can_transition(actor, appeal, "note")
+    if not (is_author or is_staff):
+        raise PermissionDenied("only the author and the responsible staff write here")
+    if visibility == Visibility.INTERNAL and not is_staff:
+        raise PermissionDenied("internal notes are for staff only")
+    if not 1 <= len(text.strip()) <= 5000:
+        raise ValidationError({"text": "Сообщение от 1 до 5000 символов."})
+    message = Message.objects.create(appeal=appeal, author=actor, text=text.strip(), visibility=visibility)
+    AppealEvent.objects.create(appeal=appeal, actor=actor, kind="message", data={"message_id": message.pk},
+                               is_public=visibility == Visibility.PUBLIC)
+    if visibility != Visibility.INTERNAL:
+        notifications.message_posted(appeal, message)
+    return message
+
+
+@transaction.atomic
+def support_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
+    """A citizen joins an open appeal instead of filing a duplicate."""
+    appeal = _locked(appeal)
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied("sign in to support an appeal")
+    if appeal.status not in (Status.REGISTERED, Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS):
+        raise ValidationError({"appeal": "Поддержать можно только открытое обращение."})
+    _support, created = Support.objects.get_or_create(appeal=appeal, user=actor)
+    if created:
+        appeal.supporters_count = F("supporters_count") + 1
+        appeal.save(update_fields=["supporters_count"])
+        appeal.refresh_from_db(fields=["supporters_count"])
+        AppealEvent.objects.create(appeal=appeal, actor=actor, kind="support", is_public=True)
+    return appeal
+
+
+@transaction.atomic
+def moderate_appeal(appeal: Appeal | int, *, actor: Any, is_public: bool | None = None,
+                    redacted_text: str | None = None, reason: str) -> Appeal:
+    """A moderator hides an appeal from public view or redacts its public text."""
+    appeal = _locked(appeal)
+    _require(actor, appeal, "moderate")
+    if not reason.strip():
+        raise ValidationError({"reason": "Укажите причину."})
+    fields = []
+    data: dict[str, Any] = {}
+    if is_public is not None:
+        appeal.is_public = is_public
+        fields.append("is_public")
+        data["is_public"] = is_public
+    if redacted_text is not None:
+        if len(redacted_text.strip()) < 10:
+            raise ValidationError({"text": "Текст после редактирования слишком короткий."})
+        data["original_length"] = len(appeal.text)
+        appeal.text = redacted_text.strip()
+        fields.append("text")
+    appeal.save(update_fields=fields)
+    AppealEvent.objects.create(appeal=appeal, actor=actor, kind="moderate", from_status=appeal.status,
+                               to_status=appeal.status, reason=reason.strip(), data=data, is_public=False)
+    _on_commit_changed(appeal)
+    return appeal

@@ -1,0 +1,423 @@
+"""REST API of appeals (``/api/v1/``). Every view names who may call it:
+
+- categories, agencies, districts, the public appeal list/detail, nearby: anyone;
+- create: signed-in users (citizens on web/mobile; operators for phone, e-mail, paper);
+- transitions: the roles in ``issues.access.TRANSITION_ROLES`` (checked in the actions);
+- rate: the author; messages: the author and the responsible staff;
+- ``scope=mine`` / ``scope=work``: the user's own appeals / what ``visible_to`` allows, in full."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.contrib.gis.measure import D
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from geoportal.models import Agency, District, Role
+
+from . import actions
+from .access import access_appeal, can_transition, is_staff_user
+from .filters import AppealFilter
+from .models import (
+    MAP_CHANNELS,
+    OPEN_STATUSES,
+    Appeal,
+    AppealPhoto,
+    Category,
+    Channel,
+    IdempotencyKey,
+    Message,
+    Notification,
+    NotificationPreference,
+    Visibility,
+)
+from .photos import validate_photo
+from .serializers import (
+    AgencySerializer,
+    AnswerSerializer,
+    AppealCreateSerializer,
+    AppealFullSerializer,
+    AppealPublicSerializer,
+    AssignSerializer,
+    CategorySerializer,
+    DistrictSerializer,
+    EventSerializer,
+    ExtendSerializer,
+    MergeSerializer,
+    MessageSerializer,
+    ModerateSerializer,
+    NotificationSerializer,
+    PreferenceSerializer,
+    PublicEventSerializer,
+    RateSerializer,
+    RedirectSerializer,
+    RejectSerializer,
+    RouteSerializer,
+)
+
+CITIZEN_CHANNELS = (Channel.WEB, Channel.MOBILE)
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet[Category]):
+    """Anyone: the category tree (active categories unless ``?all=1`` by staff)."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = CategorySerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Category]:
+        queryset = Category.objects.all()
+        if not (self.request.query_params.get("all") and is_staff_user(self.request.user)):
+            queryset = queryset.filter(is_active=True)
+        return queryset
+
+
+class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
+    """Anyone: agencies (public bodies; no staff data)."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = AgencySerializer
+    queryset = Agency.objects.filter(is_active=True)
+    pagination_class = None
+
+
+class DistrictViewSet(viewsets.ReadOnlyModelViewSet[District]):
+    """Anyone: districts as GeoJSON."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = DistrictSerializer
+    queryset = District.objects.all()
+    pagination_class = None
+
+
+class AppealPagination(GeoJsonPagination):
+    page_size = 100
+    max_page_size = 1000
+    page_size_query_param = "page_size"
+
+
+def _photo_prefetch() -> Prefetch[Any]:
+    return Prefetch("photos", queryset=AppealPhoto.objects.exclude(public_copy=""))
+
+
+class AppealViewSet(viewsets.GenericViewSet[Appeal]):
+    permission_classes = [permissions.AllowAny]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AppealFilter
+    pagination_class = AppealPagination
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def _scope(self) -> str:
+        return self.request.query_params.get("scope", "public")
+
+    def get_queryset(self) -> QuerySet[Appeal]:
+        base = Appeal.objects.select_related("category", "district", "responsible_agency").prefetch_related(
+            _photo_prefetch())
+        scope = self._scope()
+        user = self.request.user
+        if scope == "mine":
+            if not user.is_authenticated:
+                raise PermissionDenied("Войдите, чтобы увидеть свои обращения.")
+            return base.filter(author=user).select_related("author__profile", "executor")
+        if scope == "work":
+            if not is_staff_user(user):
+                raise PermissionDenied("Очередь доступна только сотрудникам.")
+            return base.filter(pk__in=Appeal.objects.visible_to(user).values("pk")).select_related(
+                "author__profile", "executor")
+        return base.public()
+
+    def get_serializer_class(self) -> Any:
+        return AppealPublicSerializer if self._scope() == "public" else AppealFullSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("scope", str, enum=["public", "mine", "work"])])
+    def list(self, request: Request) -> Response:
+        """Anyone: public appeals as a GeoJSON FeatureCollection (filters: bbox, district,
+        category, status, agency, received_after/before, overdue); ``scope=mine`` — the
+        signed-in user's own, ``scope=work`` — staff's visible appeals in full."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        serializer = self.get_serializer_class()(page, many=True, context={"now": timezone.now(),
+                                                                           "request": request})
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        """Anyone for a public appeal (public view); the author and competent staff in full."""
+        appeal, full = access_appeal(request.user, int(pk))
+        serializer = (AppealFullSerializer if full else AppealPublicSerializer)(appeal, context={"request": request})
+        return Response(serializer.data)
+
+    @extend_schema(request=AppealCreateSerializer, responses={201: AppealFullSerializer})
+    def create(self, request: Request) -> Response:
+        """Signed-in users. Citizens file from the web or phone (a point is required);
+        operators register phone, e-mail, paper and social-network appeals for citizens.
+        An ``Idempotency-Key`` header makes retries return the first result."""
+        if not request.user.is_authenticated:
+            return Response({"detail": "Войдите, чтобы подать обращение."}, status=status.HTTP_401_UNAUTHORIZED)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 100:
+            return Response({"Idempotency-Key": ["Не длиннее 100 символов."]}, status=400)
+        if not key:
+            return self._create(request)
+        with transaction.atomic():
+            record, _created = IdempotencyKey.objects.select_for_update().get_or_create(user=request.user, key=key)
+            if record.response_status is not None:
+                return Response(record.response_body, status=record.response_status,
+                                headers={"Idempotent-Replayed": "true"})
+            response = self._create(request)
+            if response.status_code < 500:
+                record.response_status = response.status_code
+                record.response_body = response.data
+                record.appeal_id = response.data.get("id") if response.status_code == 201 else None
+                record.save(update_fields=["response_status", "response_body", "appeal"])
+            return response
+
+    def _create(self, request: Request) -> Response:
+        payload = AppealCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        user: Any = request.user
+        staff_channel = data["channel"] not in CITIZEN_CHANNELS
+        if staff_channel and user.role not in (Role.OPERATOR, Role.ADMIN) and not user.is_superuser:
+            raise PermissionDenied("Только оператор регистрирует обращения по телефону, почте и на бумаге.")
+        photos = request.FILES.getlist("photos") if hasattr(request, "FILES") else []
+        if len(photos) > settings.APPEAL_MAX_PHOTOS:
+            return Response({"photos": [f"Не более {settings.APPEAL_MAX_PHOTOS} фотографий."]}, status=400)
+        photo_errors = []
+        checked = []
+        for upload in photos:
+            try:
+                checked.append((upload, validate_photo(upload)))
+            except DjangoValidationError as exc:
+                photo_errors.extend(exc.messages)
+        if photo_errors:
+            return Response({"photos": photo_errors}, status=400)
+        location = Point(data["lon"], data["lat"], srid=4326) if data.get("lat") is not None else None
+        appeal = actions.submit_appeal(
+            author=None if staff_channel else user,
+            actor=user,
+            channel=data["channel"],
+            category=data["category"],
+            text=data["text"],
+            location=location,
+            address=data["address"],
+            kind=data["kind"],
+            appeal_type=data["appeal_type"],
+            photos=checked,
+            attachments=request.FILES.getlist("attachments") if staff_channel else [],
+            text_is_private=data["text_is_private"],
+            author_name=data["author_name"] if staff_channel else "",
+            author_contact=data["author_contact"] if staff_channel else "",
+        )
+        appeal = Appeal.objects.select_related("category", "district", "responsible_agency", "author__profile").get(
+            pk=appeal.pk)
+        return Response(AppealFullSerializer(appeal, context={"request": request}).data, status=201)
+
+    # --- transitions --------------------------------------------------------------------------
+    def _transition(self, request: Request, pk: str, serializer_class: Any, run: Any) -> Response:
+        appeal, _full = access_appeal(request.user, int(pk))
+        if not request.user.is_authenticated:
+            return Response({"detail": "Требуется вход."}, status=status.HTTP_401_UNAUTHORIZED)
+        data: dict[str, Any] = {}
+        if serializer_class is not None:
+            serializer = serializer_class(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = dict(serializer.validated_data)
+        run(appeal, request.user, data)
+        appeal = Appeal.objects.select_related("category", "district", "responsible_agency", "author__profile").get(
+            pk=appeal.pk)
+        return Response(AppealFullSerializer(appeal, context={"request": request}).data)
+
+    @action(detail=True, methods=["post"])
+    def register(self, request: Request, pk: str) -> Response:
+        """Operators: register a paper/phone appeal (then it is routed)."""
+        return self._transition(request, pk, None, lambda a, u, d: actions.register_appeal(a, actor=u))
+
+    @action(detail=True, methods=["post"], serializer_class=RouteSerializer)
+    def route(self, request: Request, pk: str) -> Response:
+        """Operators: route a registered appeal from the operator's queue."""
+        return self._transition(request, pk, RouteSerializer,
+                                lambda a, u, d: actions.route_appeal(a, actor=u, agency=d["agency"],
+                                                                     reason=d["reason"]))
+
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        """Executors and heads of the responsible agency."""
+        return self._transition(request, pk, None, lambda a, u, d: actions.accept_appeal(a, actor=u))
+
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str) -> Response:
+        """Executors of the responsible agency: take the appeal (first one wins)."""
+        return self._transition(request, pk, None, lambda a, u, d: actions.claim_appeal(a, actor=u))
+
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str) -> Response:
+        """Executors and heads of the responsible agency."""
+        return self._transition(request, pk, None, lambda a, u, d: actions.start_work(a, actor=u))
+
+    @action(detail=True, methods=["post"], serializer_class=AssignSerializer)
+    def assign(self, request: Request, pk: str) -> Response:
+        """Heads of the responsible agency."""
+        return self._transition(request, pk, AssignSerializer,
+                                lambda a, u, d: actions.assign_executor(a, actor=u, executor=d["executor"]))
+
+    @action(detail=True, methods=["post"], serializer_class=AnswerSerializer)
+    def answer(self, request: Request, pk: str) -> Response:
+        """Executors and heads of the responsible agency: the answer on the merits."""
+        photos = request.FILES.getlist("photos") if hasattr(request, "FILES") else []
+        for upload in photos:
+            validate_photo(upload)
+        return self._transition(request, pk, AnswerSerializer,
+                                lambda a, u, d: actions.answer_appeal(a, actor=u, text=d["text"], result=d["result"],
+                                                                      photos=photos))
+
+    @action(detail=True, methods=["post"], serializer_class=RedirectSerializer)
+    def redirect(self, request: Request, pk: str) -> Response:
+        """Operators and heads of the responsible agency (reason required)."""
+        return self._transition(request, pk, RedirectSerializer,
+                                lambda a, u, d: actions.redirect_appeal(a, actor=u, agency=d["agency"],
+                                                                        reason=d["reason"]))
+
+    @action(detail=True, methods=["post"], serializer_class=ExtendSerializer)
+    def extend(self, request: Request, pk: str) -> Response:
+        """Heads of the responsible agency: once, up to 30 days, with a reason."""
+        return self._transition(request, pk, ExtendSerializer,
+                                lambda a, u, d: actions.extend_deadline(a, actor=u, days=d["days"],
+                                                                        reason=d["reason"]))
+
+    @action(detail=True, methods=["post"], serializer_class=RejectSerializer)
+    def reject(self, request: Request, pk: str) -> Response:
+        """Operators and moderators: reject with a reason shown to the author."""
+        return self._transition(request, pk, RejectSerializer,
+                                lambda a, u, d: actions.reject_appeal(a, actor=u, reason=d["reason"], note=d["note"]))
+
+    @action(detail=True, methods=["post"], serializer_class=MergeSerializer)
+    def merge(self, request: Request, pk: str) -> Response:
+        """Operators and moderators: merge into another appeal on the same problem."""
+        return self._transition(request, pk, MergeSerializer,
+                                lambda a, u, d: actions.merge_appeal(a, actor=u, into=d["into"]))
+
+    @action(detail=True, methods=["post"], serializer_class=RateSerializer)
+    def rate(self, request: Request, pk: str) -> Response:
+        """The author: rate the answer (a low score on an unsolved problem reopens it)."""
+        return self._transition(request, pk, RateSerializer, lambda a, u, d: actions.rate_appeal(a, actor=u, **d))
+
+    @action(detail=True, methods=["post"], serializer_class=ModerateSerializer)
+    def moderate(self, request: Request, pk: str) -> Response:
+        """Moderators: hide from the public or redact the public text."""
+        return self._transition(request, pk, ModerateSerializer,
+                                lambda a, u, d: actions.moderate_appeal(a, actor=u, is_public=d["is_public"],
+                                                                        redacted_text=d["text"], reason=d["reason"]))
+
+    @action(detail=True, methods=["post"])
+    def support(self, request: Request, pk: str) -> Response:
+        """Signed-in citizens: support an open appeal instead of filing a duplicate."""
+        return self._transition(request, pk, None, lambda a, u, d: actions.support_appeal(a, actor=u))
+
+    @action(detail=True, methods=["get"])
+    def events(self, request: Request, pk: str) -> Response:
+        """Anyone who can see the appeal: its timeline (full for the author and staff)."""
+        appeal, full = access_appeal(request.user, int(pk))
+        events = appeal.events.all() if full and is_staff_user(request.user) else appeal.events.filter(is_public=True)
+        serializer = EventSerializer if full else PublicEventSerializer
+        return Response(serializer(events, many=True).data)
+
+    @action(detail=True, methods=["get", "post"], serializer_class=MessageSerializer)
+    def messages(self, request: Request, pk: str) -> Response:
+        """GET: public messages for anyone who sees the appeal; private ones for the author
+        and staff; internal notes for staff. POST: the author and the responsible staff."""
+        appeal, full = access_appeal(request.user, int(pk))
+        if request.method == "POST":
+            serializer = MessageSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            message = actions.post_message(appeal, actor=request.user, text=serializer.validated_data["text"],
+                                           visibility=serializer.validated_data.get("visibility",
+                                                                                    Visibility.PRIVATE))
+            return Response(MessageSerializer(message).data, status=201)
+        visible = [Visibility.PUBLIC]
+        if full:
+            visible.append(Visibility.PRIVATE)
+            user: Any = request.user
+            if can_transition(user, appeal, "note") or user.role == Role.LEADER:
+                visible.append(Visibility.INTERNAL)
+        messages = Message.objects.filter(appeal=appeal, visibility__in=visible).select_related("appeal")
+        return Response(MessageSerializer(messages, many=True).data)
+
+    @extend_schema(parameters=[OpenApiParameter("lat", float), OpenApiParameter("lon", float),
+                               OpenApiParameter("category", int)])
+    @action(detail=False, methods=["get"])
+    def nearby(self, request: Request) -> Response:
+        """Anyone: open public appeals of the category near a point from the last 60 days,
+        offered before filing a duplicate."""
+        try:
+            lat = float(request.query_params["lat"])
+            lon = float(request.query_params["lon"])
+            category = Category.objects.get(pk=int(request.query_params["category"]))
+        except (KeyError, ValueError):
+            return Response({"detail": "Нужны lat, lon и category."}, status=400)
+        except Category.DoesNotExist:
+            return Response({"category": ["Неизвестная категория."]}, status=400)
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return Response({"lat": ["Координаты вне диапазона."]}, status=400)
+        point = Point(lon, lat, srid=4326)
+        since = timezone.now() - dt.timedelta(days=settings.APPEAL_DUPLICATE_WINDOW_DAYS)
+        queryset = (Appeal.objects.public().filter(status__in=OPEN_STATUSES, category=category,
+                                                   received_at__gte=since,
+                                                   location__dwithin=(point, D(m=category.duplicate_radius_m)))
+                    .select_related("category", "district", "responsible_agency")
+                    .prefetch_related(_photo_prefetch())[:20])
+        return Response(AppealPublicSerializer(queryset, many=True, context={"request": request}).data)
+
+
+class NotificationViewSet(viewsets.GenericViewSet[Notification]):
+    """Signed-in users: their own in-app notifications."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        user: Any = self.request.user
+        return Notification.objects.filter(user=user).select_related("appeal")
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(NotificationSerializer(page, many=True).data)
+
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        notification = get_object_or_404(self.get_queryset(), pk=pk)
+        notification.read_at = notification.read_at or timezone.now()
+        notification.save(update_fields=["read_at"])
+        return Response(NotificationSerializer(notification).data)
+
+    @action(detail=False, methods=["get", "put"], serializer_class=PreferenceSerializer)
+    def preferences(self, request: Request) -> Response:
+        """What the user receives, per kind, by e-mail and in the app."""
+        if request.method == "PUT":
+            serializer = PreferenceSerializer(data=request.data, many=True)
+            serializer.is_valid(raise_exception=True)
+            with transaction.atomic():
+                for item in serializer.validated_data:
+                    NotificationPreference.objects.update_or_create(
+                        user=request.user, kind=item["kind"], defaults={"email": item["email"],
+                                                                        "in_app": item["in_app"]})
+        user: Any = request.user
+        prefs = NotificationPreference.objects.filter(user=user)
+        return Response(PreferenceSerializer(prefs, many=True).data)
+
+
+__all__ = ["MAP_CHANNELS"]

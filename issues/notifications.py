@@ -1,0 +1,70 @@
+"""Who hears of what. Called inside actions; delivery (in-app row + e-mail by preference)
+happens in a Celery task after the transaction commits."""
+from __future__ import annotations
+
+from django.db import transaction
+
+from geoportal.models import StaffMembership
+
+from .models import Appeal, Message, NotificationKind
+
+CITIZEN_MESSAGES = {
+    "register": "Обращение {number} зарегистрировано. Срок ответа — {deadline}.",
+    "route": "Обращение {number} направлено в «{agency}».",
+    "accept": "Обращение {number} принято в работу.",
+    "answer": "По обращению {number} дан ответ. Оцените, пожалуйста, решена ли проблема.",
+    "redirect": "Обращение {number} переадресовано по компетенции в «{agency}».",
+    "extend": "Срок рассмотрения обращения {number} продлён до {deadline}.",
+    "reject": "Обращение {number} отклонено: {reason}.",
+    "merge": "Обращение {number} объединено с обращением по той же проблеме.",
+    "reopen": "Обращение {number} возобновлено по вашей оценке.",
+    "close": "Обращение {number} закрыто.",
+}
+
+
+def _deliver(user_id: int, appeal_id: int | None, kind: str, title: str, body: str = "") -> None:
+    from .tasks import deliver_notification
+
+    transaction.on_commit(lambda: deliver_notification.delay(user_id, appeal_id, kind, title, body))
+
+
+def _format(template: str, appeal: Appeal) -> str:
+    from django.utils import timezone
+
+    deadline = timezone.localtime(appeal.deadline_at).strftime("%d.%m.%Y") if appeal.deadline_at else "—"
+    return template.format(
+        number=appeal.number, deadline=deadline,
+        agency=appeal.responsible_agency.name if appeal.responsible_agency else "—",
+        reason=appeal.get_reject_reason_display() if appeal.reject_reason else "",
+    )
+
+
+def status_changed(appeal: Appeal, transition: str) -> None:
+    if appeal.author_id is None or transition not in CITIZEN_MESSAGES:
+        return
+    _deliver(appeal.author_id, appeal.pk, NotificationKind.STATUS, _format(CITIZEN_MESSAGES[transition], appeal))
+
+
+def new_appeal_for_agency(appeal: Appeal) -> None:
+    if appeal.responsible_agency_id is None:
+        return
+    staff = StaffMembership.objects.filter(agency_id=appeal.responsible_agency_id).values_list("user_id", flat=True)
+    title = f"Новое обращение {appeal.number}: {appeal.category.name}"
+    for user_id in set(staff):
+        _deliver(user_id, appeal.pk, NotificationKind.NEW_APPEAL, title)
+
+
+def message_posted(appeal: Appeal, message: Message) -> None:
+    recipients = set()
+    if appeal.author_id and appeal.author_id != message.author_id:
+        recipients.add(appeal.author_id)
+    if appeal.executor_id and appeal.executor_id != message.author_id:
+        recipients.add(appeal.executor_id)
+    for user_id in recipients:
+        _deliver(user_id, appeal.pk, NotificationKind.MESSAGE, f"Новое сообщение по обращению {appeal.number}",
+                 message.text[:500])
+
+
+def deadline_notice(user_ids: set[int], appeal: Appeal, title: str) -> None:
+    for user_id in user_ids:
+        _deliver(user_id, appeal.pk, NotificationKind.DEADLINE, title)

@@ -1,0 +1,64 @@
+"""The seam between appeals and the router library: build the router's plain row from an
+appeal, ask the active model, and fall back to the rule table when no model is trained."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from .models import Appeal
+
+
+@dataclass
+class RoutingDecision:
+    agency_id: int | None
+    confidence: float | None
+    explanation: str
+    auto: bool
+    source: str  # "model" or "rules"
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def decide(appeal: Appeal) -> RoutingDecision:
+    model_decision = _model_decision(appeal)
+    if model_decision is not None:
+        return model_decision
+    from .actions import rule_table_agency
+
+    agency = rule_table_agency(appeal.category, appeal.location, appeal.district)
+    if agency is None:
+        return RoutingDecision(None, None, "нет правила для категории", False, "rules")
+    explanation = f"правило: категория = {appeal.category.name}"
+    if appeal.district_id and appeal.district:
+        explanation += f"; район = {appeal.district.name}; в зоне ведения: {agency.short_name}"
+    return RoutingDecision(agency.pk, None, explanation, True, "rules",
+                           [{"agency_id": agency.pk, "agency": agency.short_name, "probability": None}])
+
+
+def _model_decision(appeal: Appeal) -> RoutingDecision | None:
+    try:
+        from routing import registry  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    if not hasattr(registry, "route"):
+        return None
+    from .routing_data import build_row
+
+    decision = registry.route(build_row(appeal))
+    if decision is None:
+        return None
+    from geoportal.models import Agency
+
+    top = list(getattr(decision, "top3", []) or [])
+    names = dict(Agency.objects.filter(pk__in=[int(label) for label, _p in top]).values_list("id", "short_name"))
+    suggestions = [{"agency_id": int(label), "agency": names.get(int(label), str(label)), "probability": float(p)}
+                   for label, p in top]
+    per_category: dict[str, float] = getattr(settings, "ROUTER_CATEGORY_THRESHOLDS", {})
+    threshold: float | None = per_category.get(appeal.category.code, getattr(settings, "ROUTER_CONFIDENCE_THRESHOLD",
+                                                                            None))
+    auto = bool(decision.auto)
+    if threshold is not None and decision.confidence is not None:
+        auto = decision.confidence >= threshold
+    agency_id = int(decision.agency_id) if decision.agency_id is not None else None
+    return RoutingDecision(agency_id, float(decision.confidence), decision.explanation, auto, "model", suggestions)
