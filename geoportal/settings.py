@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "geoportal",
     "issues",
     "projects",
+    "analytics",
     "routing",
     "tiles",
     "frontend_map",

@@ -12,6 +12,7 @@ from .health import healthz
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("issues.api_urls")),
     path("", include("projects.api_urls")),
+    path("", include("analytics.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

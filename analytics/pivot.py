@@ -1,0 +1,100 @@
+"""Running a pivot: one statement from analytics.sql, shaped into flat records.
+
+Each record has ``level`` — ``cell`` (rows × cols), ``row`` (row total over all columns),
+``col`` (column total over all rows) or ``total`` — then for each dimension its key and
+``<dim>_label``, then the metric columns. Without column dimensions the rows are ``row`` records
+and the last one is the ``total``."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from rest_framework.exceptions import ValidationError
+
+from . import catalog, sql
+from .params import PivotSpec
+
+ROUND = {"share": 4, "on_time_share": 4, "resolved_share": 4, "redirect_share": 4, "repeated_share": 4,
+         "reopened_share": 4, "solved_share": 4, "median_days": 2, "p90_days": 2, "satisfaction_avg": 2,
+         "politeness_avg": 2, "timeliness_avg": 2, "per_1000": 3}
+NO_VALUE = "не указано"
+
+
+@dataclass
+class PivotResult:
+    rows: list[str]
+    cols: list[str]
+    metrics: list[str]
+    columns: list[str]  # metric output columns in order
+    scope: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def total(self) -> dict[str, Any]:
+        return next(r for r in self.records if r["level"] == "total")
+
+    def as_dict(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {"rows": self.rows, "cols": self.cols, "metrics": self.metrics, "columns": self.columns,
+                "scope": self.scope, "filters": filters or {}, "results": self.records}
+
+
+def metric_columns(metrics: list[str]) -> list[str]:
+    return [column for name in metrics for column in catalog.METRIC_COLUMNS[name]]
+
+
+def _label(dim: str, key: Any, label: Any) -> str:
+    if key is None:
+        return NO_VALUE
+    if label is not None:
+        return str(label)
+    choices = catalog.CHOICE_LABELS.get(dim)
+    if choices is not None:
+        return str(choices.get(key, key))
+    return str(key)
+
+
+def run_pivot(spec: PivotSpec, *, public: bool, now: dt.datetime | None = None) -> PivotResult:
+    """Execute the pivot (exactly one query) and shape the records."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    built = sql.pivot_sql(spec.rows, spec.cols, spec.metrics, spec.filters, public=public, now=now,
+                          tz=settings.TIME_ZONE)
+    with connection.cursor() as cursor:
+        cursor.execute(built.sql, built.params)
+        names = [c.name for c in cursor.description]
+        fetched = cursor.fetchall()
+    columns = metric_columns(spec.metrics)
+    result = PivotResult(spec.rows, spec.cols, spec.metrics, columns, "public" if public else "all")
+    missing: list[str] = []
+    for raw in fetched:
+        row = dict(zip(names, raw, strict=True))
+        missing = row["missing_filters"] or missing
+        rolled_rows, rolled_cols = bool(row["g_rows"]) and bool(spec.rows), bool(row["g_cols"]) and bool(spec.cols)
+        if spec.rows and spec.cols:
+            level = {(False, False): "cell", (False, True): "row", (True, False): "col", (True, True): "total"}[
+                (rolled_rows, rolled_cols)]
+        elif spec.rows or spec.cols:
+            level = "total" if (rolled_rows or rolled_cols) else "row"
+        else:
+            level = "total"
+        record: dict[str, Any] = {"level": level}
+        for dim in [*spec.rows, *spec.cols]:
+            rolled = rolled_rows if dim in spec.rows else rolled_cols
+            key = None if rolled else row[dim]
+            record[dim] = key
+            record[f"{dim}_label"] = None if rolled else _label(dim, key, row.get(f"{dim}__label"))
+        for column in columns:
+            value = row[column]
+            if isinstance(value, float):
+                value = round(value, ROUND.get(column, 4))
+            elif value is not None and not isinstance(value, int):
+                value = round(float(value), ROUND.get(column, 4))
+            record[column] = value
+        result.records.append(record)
+    if missing:
+        raise ValidationError({name: "Не найдено." for name in missing})
+    return result

@@ -1,0 +1,486 @@
+"""Every SQL statement of the analytics app lives here.
+
+The pivot is built from small named fragments: a dimension is a key expression (what rows are
+grouped by), a label expression and the joins it needs; a metric is an aggregate expression and
+the joins it needs. One statement per request: filters, joins, ``GROUP BY CUBE`` over the row
+and column dimension sets (cells, row totals, column totals, the grand total) and window
+functions for shares. Values are bound as named parameters, never formatted into the text; only
+names from the fixed catalogues below are spliced in.
+
+Time dimensions and periods use the portal's time zone (``settings.TIME_ZONE``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from issues.models import OPEN_STATUSES, PUBLIC_STATUSES, Kind, Result
+
+Params = dict[str, Any]
+
+OPEN = [str(s) for s in OPEN_STATUSES]
+PUBLIC = [str(s) for s in PUBLIC_STATUSES]
+REPEATED_KINDS = [str(Kind.REPEATED), str(Kind.COLLECTIVE_REPEATED)]
+RESOLVED_RESULTS = [str(Result.SUPPORTED), str(Result.MEASURES_TAKEN)]
+
+# --- shared table expressions ------------------------------------------------------------------
+# name -> SQL of a CTE. Each lists ids with their root and (for categories) the classifier
+# section inherited from the nearest ancestor that has a code, like Category.classifier_section.
+CTES: dict[str, str] = {
+    "cat_tree": """cat_tree AS (
+        SELECT id, ARRAY[id] AS path, NULLIF(left(classifier_code, 4), '') AS section
+          FROM issues_category WHERE parent_id IS NULL
+        UNION ALL
+        SELECT c.id, t.path || c.id, COALESCE(NULLIF(left(c.classifier_code, 4), ''), t.section)
+          FROM issues_category c JOIN cat_tree t ON c.parent_id = t.id
+    )""",
+    "agency_tree": """agency_tree AS (
+        SELECT id, ARRAY[id] AS path FROM geoportal_agency WHERE parent_id IS NULL
+        UNION ALL
+        SELECT g.id, t.path || g.id FROM geoportal_agency g JOIN agency_tree t ON g.parent_id = t.id
+    )""",
+    "category_filter": """category_filter AS (
+        SELECT id FROM issues_category WHERE id = %(category)s
+        UNION ALL
+        SELECT c.id FROM issues_category c JOIN category_filter f ON c.parent_id = f.id
+    )""",
+    "agency_filter": """agency_filter AS (
+        SELECT id FROM geoportal_agency WHERE id = %(agency)s
+        UNION ALL
+        SELECT g.id FROM geoportal_agency g JOIN agency_filter f ON g.parent_id = f.id
+    )""",
+    "pop": """pop AS (
+        SELECT COALESCE(sum(population), 0)::float8 AS total FROM geoportal_district
+         WHERE %(district)s::text IS NULL OR code = %(district)s::text
+    )""",
+}
+# CTEs a CTE reads
+CTE_NEEDS: dict[str, tuple[str, ...]] = {}
+
+# join name -> (SQL, CTEs it reads, joins it needs first)
+JOINS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "d": ("LEFT JOIN geoportal_district d ON d.id = a.district_id", (), ()),
+    "ag": ("LEFT JOIN geoportal_agency ag ON ag.id = a.responsible_agency_id", (), ()),
+    "at": ("LEFT JOIN agency_tree at ON at.id = a.responsible_agency_id", ("agency_tree",), ()),
+    "ag1": ("LEFT JOIN geoportal_agency ag1 ON ag1.id = at.path[1]", (), ("at",)),
+    "ag2": ("LEFT JOIN geoportal_agency ag2 ON ag2.id = COALESCE(at.path[2], at.path[1])", (), ("at",)),
+    "c": ("JOIN issues_category c ON c.id = a.category_id", (), ()),
+    "ct": ("JOIN cat_tree ct ON ct.id = a.category_id", ("cat_tree",), ()),
+    "c1": ("JOIN issues_category c1 ON c1.id = ct.path[1]", (), ("ct",)),
+    "r": ("LEFT JOIN issues_rating r ON r.appeal_id = a.id", (), ()),
+}
+JOIN_ORDER = ("d", "ag", "at", "ag1", "ag2", "c", "ct", "c1", "r")
+
+
+@dataclass(frozen=True)
+class DimSQL:
+    key: str  # grouped expression
+    label: str | None  # grouped label expression (None: labelled in Python from choices)
+    joins: tuple[str, ...] = ()
+    time_format: str | None = None  # to_char() format of a truncated timestamp
+
+
+def _time(unit: str, fmt: str) -> DimSQL:
+    return DimSQL(f"date_trunc('{unit}', a.received_at AT TIME ZONE %(tz)s)", None, (), fmt)
+
+
+DIMENSIONS: dict[str, DimSQL] = {
+    "district": DimSQL("a.district_id", "d.name", ("d",)),
+    "agency": DimSQL("a.responsible_agency_id", "ag.short_name", ("ag",)),
+    "agency_l1": DimSQL("ag1.id", "ag1.short_name", ("ag1",)),
+    "agency_l2": DimSQL("ag2.id", "ag2.short_name", ("ag2",)),
+    "category": DimSQL("a.category_id", "c.name", ("c",)),
+    "category_l1": DimSQL("c1.id", "c1.name", ("c1",)),
+    "classifier_section": DimSQL("ct.section", None, ("ct",)),
+    "channel": DimSQL("a.channel", None),
+    "status": DimSQL("a.status", None),
+    "result": DimSQL("NULLIF(a.result, '')", None),
+    "kind": DimSQL("a.kind", None),
+    "type": DimSQL("a.appeal_type", None),
+    "day": _time("day", "YYYY-MM-DD"),
+    "week": _time("week", 'IYYY-"W"IW'),
+    "month": _time("month", "YYYY-MM"),
+    "quarter": _time("quarter", 'YYYY-"Q"Q'),
+    "year": _time("year", "YYYY"),
+}
+
+# Conditions reused by metrics and filters (``%(now)s`` is the request's clock).
+IS_OPEN = "a.status = ANY(%(open_statuses)s)"
+DUE = ("a.deadline_at IS NOT NULL AND (a.answered_at IS NOT NULL "
+       f"OR ({IS_OPEN} AND a.deadline_at < %(now)s))")
+ON_TIME = "a.answered_at IS NOT NULL AND a.answered_at <= a.deadline_at"
+OVERDUE = (f"a.deadline_at IS NOT NULL AND ((a.answered_at IS NULL AND {IS_OPEN} AND a.deadline_at < %(now)s) "
+           "OR a.answered_at > a.deadline_at)")
+DAYS_TO_ANSWER = "extract(epoch FROM a.answered_at - a.registered_at) / 86400.0"
+HAS_ANSWER_TIME = "a.answered_at IS NOT NULL AND a.registered_at IS NOT NULL"
+
+
+@dataclass(frozen=True)
+class MetricSQL:
+    columns: tuple[tuple[str, str], ...]  # (output column, SQL)
+    joins: tuple[str, ...] = ()
+    ctes: tuple[str, ...] = ()
+
+
+def _one(name: str, sql: str, joins: tuple[str, ...] = (), ctes: tuple[str, ...] = ()) -> MetricSQL:
+    return MetricSQL(((name, sql),), joins, ctes)
+
+
+def _share(condition: str) -> str:
+    return f"(count(*) FILTER (WHERE {condition}))::float8 / NULLIF(count(*), 0)"
+
+
+METRICS: dict[str, MetricSQL] = {
+    "count": _one("count", "count(*)"),
+    # the grand-total row always holds the largest count, so max() over all rows is the total
+    "share": _one("share", "count(*)::float8 / NULLIF(max(count(*)) OVER (), 0)"),
+    "answered": _one("answered", "count(*) FILTER (WHERE a.answered_at IS NOT NULL)"),
+    "open": _one("open", f"count(*) FILTER (WHERE {IS_OPEN})"),
+    "resolved_share": _one(
+        "resolved_share",
+        "(count(*) FILTER (WHERE a.answered_at IS NOT NULL AND a.result = ANY(%(resolved_results)s)))::float8"
+        " / NULLIF(count(*) FILTER (WHERE a.answered_at IS NOT NULL), 0)"),
+    "on_time_share": _one(
+        "on_time_share",
+        f"(count(*) FILTER (WHERE {ON_TIME}))::float8 / NULLIF(count(*) FILTER (WHERE {DUE}), 0)"),
+    "overdue": _one("overdue", f"count(*) FILTER (WHERE {OVERDUE})"),
+    "median_days": _one(
+        "median_days",
+        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {DAYS_TO_ANSWER}) FILTER (WHERE {HAS_ANSWER_TIME})"),
+    "p90_days": _one(
+        "p90_days",
+        f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {DAYS_TO_ANSWER}) FILTER (WHERE {HAS_ANSWER_TIME})"),
+    "redirects": _one("redirects", "COALESCE(sum(a.redirect_count), 0)"),
+    "redirected": _one("redirected", "count(*) FILTER (WHERE a.redirect_count > 0)"),
+    "redirect_share": _one("redirect_share", _share("a.redirect_count > 0")),
+    "repeated": _one("repeated", "count(*) FILTER (WHERE a.kind = ANY(%(repeated_kinds)s))"),
+    "repeated_share": _one("repeated_share", _share("a.kind = ANY(%(repeated_kinds)s)")),
+    "reopened": _one("reopened", "count(*) FILTER (WHERE a.reopen_count > 0)"),
+    "reopened_share": _one("reopened_share", _share("a.reopen_count > 0")),
+    "rated": _one("rated", "count(r.id)", ("r",)),
+    "satisfaction_avg": _one("satisfaction_avg", "avg(r.score)::float8", ("r",)),
+    "satisfaction": MetricSQL(tuple((f"satisfaction_{n}", f"count(*) FILTER (WHERE r.score = {n})")
+                                    for n in range(1, 6)), ("r",)),
+    "solved_share": _one("solved_share", "avg(r.solved::int)::float8", ("r",)),
+    "politeness_avg": _one("politeness_avg", "avg(r.politeness)::float8", ("r",)),
+    "timeliness_avg": _one("timeliness_avg", "avg(r.timeliness)::float8", ("r",)),
+    # per_1000 is completed in pivot_sql: it depends on whether the district is grouped
+    "per_1000": MetricSQL((), ("d",), ("pop",)),
+}
+
+
+@dataclass
+class Filters:
+    """Validated filter values (see analytics.params); None means "not filtered"."""
+
+    received_from: Any = None  # aware datetime, inclusive
+    received_to: Any = None  # aware datetime, exclusive
+    district: str | None = None
+    category: int | None = None
+    agency: int | None = None
+    status: tuple[str, ...] = ()
+    channel: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+    appeal_type: tuple[str, ...] = ()
+    result: tuple[str, ...] = ()
+    classifier_section: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    overdue: bool | None = None
+
+
+@dataclass
+class Built:
+    sql: str
+    params: Params
+    key_columns: list[str] = field(default_factory=list)
+
+
+def _where(filters: Filters, public: bool, params: Params) -> tuple[list[str], set[str], set[str]]:
+    """WHERE conditions, and the CTEs and joins they need."""
+    where: list[str] = []
+    ctes: set[str] = set()
+    joins: set[str] = set()
+    if public:
+        # Appeal.objects.public(): published, in a public status, not merged into another
+        where.append("a.is_public AND a.status = ANY(%(public_statuses)s) AND a.duplicate_of_id IS NULL")
+    if filters.received_from is not None:
+        where.append("a.received_at >= %(received_from)s")
+        params["received_from"] = filters.received_from
+    if filters.received_to is not None:
+        where.append("a.received_at < %(received_to)s")
+        params["received_to"] = filters.received_to
+    if filters.district is not None:
+        where.append("a.district_id = (SELECT id FROM geoportal_district WHERE code = %(district)s::text)")
+    if filters.category is not None:
+        where.append("a.category_id IN (SELECT id FROM category_filter)")
+        ctes.add("category_filter")
+    if filters.agency is not None:
+        where.append("a.responsible_agency_id IN (SELECT id FROM agency_filter)")
+        ctes.add("agency_filter")
+    for name, column in (("status", "a.status"), ("channel", "a.channel"), ("kind", "a.kind"),
+                         ("appeal_type", "a.appeal_type"), ("result", "a.result")):
+        values = getattr(filters, name)
+        if values:
+            where.append(f"{column} = ANY(%(f_{name})s)")
+            params[f"f_{name}"] = list(values)
+    if filters.classifier_section is not None:
+        where.append("ct.section = %(classifier_section)s")
+        params["classifier_section"] = filters.classifier_section
+        joins.add("ct")
+    if filters.bbox is not None:
+        where.append("a.location && ST_MakeEnvelope(%(bbox_w)s, %(bbox_s)s, %(bbox_e)s, %(bbox_n)s, 4326) "
+                     "AND ST_Intersects(a.location, ST_MakeEnvelope(%(bbox_w)s, %(bbox_s)s, %(bbox_e)s, "
+                     "%(bbox_n)s, 4326))")
+        params.update(zip(("bbox_w", "bbox_s", "bbox_e", "bbox_n"), filters.bbox, strict=True))
+    if filters.overdue is not None:
+        cond = f"({IS_OPEN} AND a.deadline_at < %(now)s)"
+        where.append(cond if filters.overdue else f"NOT {cond}")
+    return where, ctes, joins
+
+
+def _base_params(filters: Filters, now: Any, tz: str) -> Params:
+    return {
+        "now": now, "tz": tz, "open_statuses": OPEN, "public_statuses": PUBLIC,
+        "repeated_kinds": REPEATED_KINDS, "resolved_results": RESOLVED_RESULTS,
+        "district": filters.district, "category": filters.category, "agency": filters.agency,
+    }
+
+
+def _missing_check(filters: Filters) -> str:
+    """A constant column naming filters whose target does not exist (a 400 in the view),
+    evaluated once inside the same statement."""
+    parts = []
+    if filters.district is not None:
+        parts.append("CASE WHEN NOT EXISTS (SELECT 1 FROM geoportal_district WHERE code = %(district)s::text) "
+                     "THEN 'district' END")
+    if filters.category is not None:
+        parts.append("CASE WHEN NOT EXISTS (SELECT 1 FROM issues_category WHERE id = %(category)s) "
+                     "THEN 'category' END")
+    if filters.agency is not None:
+        parts.append("CASE WHEN NOT EXISTS (SELECT 1 FROM geoportal_agency WHERE id = %(agency)s) "
+                     "THEN 'agency' END")
+    if not parts:
+        return "ARRAY[]::text[]"
+    return f"array_remove(ARRAY[{', '.join(parts)}]::text[], NULL)"
+
+
+def _assemble_joins(wanted: set[str]) -> tuple[list[str], set[str]]:
+    closure: set[str] = set()
+
+    def add(name: str) -> None:
+        if name in closure:
+            return
+        for dep in JOINS[name][2]:
+            add(dep)
+        closure.add(name)
+
+    for name in wanted:
+        add(name)
+    ctes = {cte for name in closure for cte in JOINS[name][1]}
+    return [JOINS[name][0] for name in JOIN_ORDER if name in closure], ctes
+
+
+def _with(ctes: set[str]) -> str:
+    order = ["cat_tree", "agency_tree", "category_filter", "agency_filter", "pop"]
+    used = [CTES[name] for name in order if name in ctes]
+    return ("WITH RECURSIVE " + ",\n".join(used) + "\n") if used else ""
+
+
+def pivot_sql(rows: list[str], cols: list[str], metrics: list[str], filters: Filters, *, public: bool,
+              now: Any, tz: str) -> Built:
+    """The pivot statement. Output columns: ``g_rows``, ``g_cols`` (1 where that side is rolled
+    up), for each dimension ``<dim>`` and ``<dim>__label``, the metric columns, and
+    ``missing_filters``."""
+    params = _base_params(filters, now, tz)
+    where, ctes, joins = _where(filters, public, params)
+    select: list[str] = []
+    row_keys: list[str] = []
+    col_keys: list[str] = []
+    for side, dims in ((row_keys, rows), (col_keys, cols)):
+        for name in dims:
+            dim = DIMENSIONS[name]
+            joins.update(dim.joins)
+            side.append(dim.key)
+            select.append(f"to_char({dim.key}, '{dim.time_format}') AS {name}" if dim.time_format
+                          else f"{dim.key} AS {name}")
+            if dim.label is not None:
+                side.append(dim.label)
+                select.append(f"{dim.label} AS {name}__label")
+    select.append(f"GROUPING({row_keys[0]}) AS g_rows" if row_keys else "1 AS g_rows")
+    select.append(f"GROUPING({col_keys[0]}) AS g_cols" if col_keys else "1 AS g_cols")
+    for name in metrics:
+        metric = METRICS[name]
+        joins.update(metric.joins)
+        ctes.update(metric.ctes)
+        if name == "per_1000":
+            population = "(SELECT total FROM pop)"
+            if "district" in rows or "district" in cols:
+                population = (f"CASE WHEN GROUPING(a.district_id) = 0 THEN max(d.population)::float8 "
+                              f"ELSE {population} END")
+            select.append(f"count(a.district_id) * 1000.0 / NULLIF({population}, 0) AS per_1000")
+            continue
+        select.extend(f"{sql} AS {column}" for column, sql in metric.columns)
+    select.append(f"{_missing_check(filters)} AS missing_filters")
+    join_sql, join_ctes = _assemble_joins(joins)
+    ctes.update(join_ctes)
+    sets = []
+    if row_keys:
+        sets.append(f"({', '.join(row_keys)})")
+    if col_keys:
+        sets.append(f"({', '.join(col_keys)})")
+    group_by = f"GROUP BY CUBE ({', '.join(sets)})" if sets else ""
+    order = ", ".join(["g_rows", *[f"{k} NULLS LAST" for k in row_keys], "g_cols",
+                       *[f"{k} NULLS LAST" for k in col_keys]])
+    sql = (f"{_with(ctes)}SELECT {', '.join(select)}\n  FROM issues_appeal a\n  " + "\n  ".join(join_sql)
+           + (f"\n WHERE {' AND '.join(where)}" if where else "")
+           + f"\n {group_by}\n ORDER BY {order}")
+    return Built(sql, params)
+
+
+# --- the full picture: hotspots, rising topics, repeat locations, heat map ---------------------
+def _public_clause(alias: str) -> str:
+    return (f"{alias}.is_public AND {alias}.status = ANY(%(public_statuses)s) AND {alias}.duplicate_of_id IS NULL")
+
+
+def _simple_where(alias: str, *, public: bool, category: bool, district: bool) -> list[str]:
+    where = []
+    if public:
+        where.append(_public_clause(alias))
+    if category:
+        where.append(f"{alias}.category_id IN (SELECT id FROM category_filter)")
+    if district:
+        where.append(f"{alias}.district_id = (SELECT id FROM geoportal_district WHERE code = %(district)s::text)")
+    return where
+
+
+def hotspots_sql(*, public: bool, category: bool, district: bool) -> str:
+    """Clusters of appeals received in [since, until) by ST_ClusterDBSCAN in %(srid)s (metres),
+    with their size, centre, hull, radius, district and the three dominant categories."""
+    where = " AND ".join(["a.location IS NOT NULL", "a.received_at >= %(since)s", "a.received_at < %(until)s",
+                          *_simple_where("a", public=public, category=category, district=district)])
+    ctes = [CTES["category_filter"]] if category else []
+    return f"""WITH RECURSIVE {''.join(c + ', ' for c in ctes)}pts AS (
+        SELECT a.id, a.category_id, ST_Transform(a.location, %(srid)s) AS geom
+          FROM issues_appeal a WHERE {where}
+    ), clustered AS (
+        SELECT category_id, geom,
+               ST_ClusterDBSCAN(geom, eps := %(eps)s, minpoints := %(minpoints)s) OVER () AS cid
+          FROM pts
+    ), clusters AS (
+        SELECT cid, count(*) AS n, ST_Centroid(ST_Collect(geom)) AS centre, ST_Collect(geom) AS pts
+          FROM clustered WHERE cid IS NOT NULL GROUP BY cid
+    ), top AS (
+        SELECT cid, category_id, count(*) AS n,
+               row_number() OVER (PARTITION BY cid ORDER BY count(*) DESC, category_id) AS rn
+          FROM clustered WHERE cid IS NOT NULL GROUP BY cid, category_id
+    )
+    SELECT cl.cid, cl.n,
+           ST_X(ST_Transform(cl.centre, 4326)) AS lon, ST_Y(ST_Transform(cl.centre, 4326)) AS lat,
+           ST_MaxDistance(cl.centre, cl.pts) AS radius_m,
+           ST_AsGeoJSON(ST_Transform(ST_ConvexHull(cl.pts), 4326), 6) AS hull,
+           (SELECT d.name FROM geoportal_district d
+             WHERE ST_Intersects(d.boundary, ST_Transform(cl.centre, 4326)) ORDER BY d.id LIMIT 1) AS district,
+           (SELECT json_agg(json_build_object('category_id', t.category_id, 'category', c.name, 'count', t.n)
+                            ORDER BY t.rn)
+              FROM top t JOIN issues_category c ON c.id = t.category_id WHERE t.cid = cl.cid AND t.rn <= 3)
+             AS dominant
+      FROM clusters cl
+     ORDER BY cl.n DESC, cl.cid
+     LIMIT %(limit)s"""
+
+
+def rising_sql(years: int, *, public: bool) -> str:
+    """Per category: the count in the current window [start, end), in the same window of each of
+    the ``years`` previous years (columns y1…), in the trailing span [trail_start, start), and the
+    first appeal's time (for what history exists)."""
+    seasonal = ",\n".join(f"count(*) FILTER (WHERE a.received_at >= %(y{k}_start)s AND a.received_at < %(y{k}_end)s)"
+                          f" AS y{k}" for k in range(1, years + 1))
+    where = " AND ".join(["a.received_at >= %(scan_start)s", "a.received_at < %(end)s",
+                          *_simple_where("a", public=public, category=False, district=False)])
+    first_where = f"WHERE {_public_clause('f')}" if public else ""
+    return f"""WITH counts AS (
+        SELECT a.category_id,
+               count(*) FILTER (WHERE a.received_at >= %(start)s) AS current,
+               {seasonal},
+               count(*) FILTER (WHERE a.received_at >= %(trail_start)s AND a.received_at < %(start)s) AS trailing
+          FROM issues_appeal a WHERE {where} GROUP BY a.category_id
+    )
+    SELECT counts.*, c.name AS category, p.name AS parent,
+           (SELECT min(f.received_at) FROM issues_appeal f {first_where}) AS first_received
+      FROM counts JOIN issues_category c ON c.id = counts.category_id
+      LEFT JOIN issues_category p ON p.id = c.parent_id"""
+
+
+def repeats_sql(*, public: bool, category: bool) -> str:
+    """Answered appeals after which the same category was reported again within %(radius)s metres
+    and %(within)s after the answer; later reports received since %(since)s."""
+    later_where = " AND ".join(["l.location IS NOT NULL", "l.received_at >= %(since)s", "l.duplicate_of_id IS NULL",
+                                *_simple_where("l", public=public, category=category, district=False)])
+    earlier_public = f" AND {_public_clause('e')}" if public else ""
+    ctes = f"WITH RECURSIVE {CTES['category_filter']}\n" if category else ""
+    return f"""{ctes}SELECT e.id, e.number, e.category_id, c.name AS category, ST_X(e.location) AS lon,
+           ST_Y(e.location) AS lat, e.answered_at, e.result, d.name AS district,
+           count(*) AS repeats, min(l.received_at) AS first_repeat, max(l.received_at) AS last_repeat,
+           (array_agg(l.number ORDER BY l.received_at))[1:10] AS later_numbers
+      FROM issues_appeal l
+      JOIN issues_appeal e
+        ON e.category_id = l.category_id AND e.id <> l.id
+       AND e.location && ST_Expand(l.location, %(expand_deg)s)
+       AND ST_DWithin(e.location::geography, l.location::geography, %(radius)s)
+       AND e.answered_at IS NOT NULL AND e.status = ANY(%(answered_statuses)s)
+       AND l.received_at > e.answered_at AND l.received_at <= e.answered_at + %(within)s{earlier_public}
+      JOIN issues_category c ON c.id = e.category_id
+      LEFT JOIN geoportal_district d ON d.id = e.district_id
+     WHERE {later_where}
+     GROUP BY e.id, c.name, d.name
+     ORDER BY count(*) DESC, max(l.received_at) DESC
+     LIMIT %(limit)s"""
+
+
+def heatmap_sql(*, public: bool, category: bool) -> str:
+    """Counts on a %(cell)s-metre grid in %(srid)s; cell centres in WGS84."""
+    where = " AND ".join(["a.location IS NOT NULL", "a.received_at >= %(since)s", "a.received_at < %(until)s",
+                          *_simple_where("a", public=public, category=category, district=False)])
+    ctes = f"WITH RECURSIVE {CTES['category_filter']}\n" if category else ""
+    return f"""{ctes}SELECT ST_X(ST_Transform(ST_SetSRID(ST_MakePoint(gx, gy), %(srid)s), 4326)) AS lon,
+           ST_Y(ST_Transform(ST_SetSRID(ST_MakePoint(gx, gy), %(srid)s), 4326)) AS lat, n
+      FROM (SELECT floor(ST_X(p) / %(cell)s) * %(cell)s + %(cell)s / 2.0 AS gx,
+                   floor(ST_Y(p) / %(cell)s) * %(cell)s + %(cell)s / 2.0 AS gy, count(*) AS n
+              FROM (SELECT ST_Transform(a.location, %(srid)s) AS p FROM issues_appeal a WHERE {where}) s
+             GROUP BY 1, 2) g
+     WHERE n >= %(min_count)s
+     ORDER BY n DESC
+     LIMIT %(limit)s"""
+
+
+# --- open data ------------------------------------------------------------------------------------
+def opendata_sql(*, category: bool) -> str:
+    """Published appeals (Appeal.objects.public()) received in [start, end): the open data
+    columns of analytics.opendata.SCHEMA, in id order. No text, address or person."""
+    ctes = [CTES["cat_tree"]] + ([CTES["category_filter"]] if category else [])
+    category_where = " AND a.category_id IN (SELECT id FROM category_filter)" if category else ""
+    return f"""WITH RECURSIVE {', '.join(ctes)}
+    SELECT a.id, a.number,
+           to_char(a.received_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD"T"HH24:MI:SS') AS received_at,
+           to_char(a.registered_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD"T"HH24:MI:SS') AS registered_at,
+           to_char(a.deadline_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD"T"HH24:MI:SS') AS deadline_at,
+           to_char(a.answered_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD"T"HH24:MI:SS') AS answered_at,
+           to_char(a.closed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD"T"HH24:MI:SS') AS closed_at,
+           a.status, a.category_id, c.code AS category_code, c.name AS category, c1.name AS category_group,
+           ct.section AS classifier_section, a.kind, a.appeal_type, a.channel,
+           d.code AS district_code, d.name AS district, a.responsible_agency_id AS agency_id,
+           ag.short_name AS agency, NULLIF(a.result, '') AS result, a.extended, a.redirect_count,
+           a.reopen_count, a.supporters_count,
+           CASE WHEN a.answered_at IS NOT NULL AND a.deadline_at IS NOT NULL
+                THEN a.answered_at <= a.deadline_at END AS answered_on_time,
+           round((extract(epoch FROM a.answered_at - a.registered_at) / 86400.0)::numeric, 2)::float8
+             AS days_to_answer,
+           round(ST_X(a.location)::numeric, %(precision)s)::float8 AS lon,
+           round(ST_Y(a.location)::numeric, %(precision)s)::float8 AS lat
+      FROM issues_appeal a
+      JOIN issues_category c ON c.id = a.category_id
+      JOIN cat_tree ct ON ct.id = a.category_id
+      JOIN issues_category c1 ON c1.id = ct.path[1]
+      LEFT JOIN geoportal_district d ON d.id = a.district_id
+      LEFT JOIN geoportal_agency ag ON ag.id = a.responsible_agency_id
+     WHERE {_public_clause('a')} AND a.received_at >= %(start)s AND a.received_at < %(end)s{category_where}
+     ORDER BY a.id"""
