@@ -19,7 +19,7 @@ from .params import PivotSpec
 
 ROUND = {"share": 4, "on_time_share": 4, "resolved_share": 4, "redirect_share": 4, "repeated_share": 4,
          "reopened_share": 4, "solved_share": 4, "median_days": 2, "p90_days": 2, "satisfaction_avg": 2,
-         "politeness_avg": 2, "timeliness_avg": 2, "per_1000": 3}
+         "politeness_avg": 2, "timeliness_avg": 2, "per_1000": 4}
 NO_VALUE = "не указано"
 
 
