@@ -137,7 +137,7 @@ class _InsightView(APIView):
 class HotspotsView(_InsightView):
     """Anyone (public appeals for the public): density clusters of recent appeals
     (ST_ClusterDBSCAN in a metric projection) with their dominant categories.
-    ``days`` (30), ``eps`` metres (200), ``minpoints`` (8), ``category``, ``district``."""
+    ``days`` (30), ``eps`` metres (100), ``minpoints`` (20), ``category``, ``district``."""
 
     compute = staticmethod(insights.hotspots)
 

@@ -106,8 +106,8 @@ def _common(public: bool) -> dict[str, Any]:
 def hotspots(raw: Mapping[str, Any], *, public: bool) -> dict[str, Any]:
     p = _Params(raw, {"days", "eps", "minpoints", "category", "district", "until", "limit"})
     days = p.number("days", 30, 1, 366)
-    eps = p.number("eps", 200.0, 10.0, 5000.0, integer=False)
-    minpoints = p.number("minpoints", 8, 2, 1000)
+    eps = p.number("eps", 100.0, 10.0, 5000.0, integer=False)
+    minpoints = p.number("minpoints", 20, 2, 1000)
     limit = p.number("limit", 50, 1, 500)
     until = p.instant("until", timezone.now())
     category = p.ident("category")

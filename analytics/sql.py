@@ -484,3 +484,9 @@ def opendata_sql(*, category: bool) -> str:
       LEFT JOIN geoportal_agency ag ON ag.id = a.responsible_agency_id
      WHERE {_public_clause('a')} AND a.received_at >= %(start)s AND a.received_at < %(end)s{category_where}
      ORDER BY a.id"""
+
+
+# --- leadership report -----------------------------------------------------------------------------
+DISTRICTS_GEOJSON = """SELECT id, code, name, population,
+       ST_AsGeoJSON(ST_SimplifyPreserveTopology(boundary, %(tolerance)s), 5) AS geometry
+  FROM geoportal_district ORDER BY id"""

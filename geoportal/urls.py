@@ -13,6 +13,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("issues.api_urls")),
     path("", include("projects.api_urls")),
     path("", include("analytics.api_urls")),
+    path("", include("tiles.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -24,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("tiles/", include("tiles.urls")),
+    path("", include("analytics.urls")),
     path("", include("frontend_map.urls")),
 ]
 if settings.DEBUG:

@@ -1,0 +1,42 @@
+"""Number formatting for statistics pages and the report (Russian conventions)."""
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pct(value: Any, digits: int = 1) -> str:
+    """0.7251 → "72,5 %"; None → "—"."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.{digits}f} %".replace(".", ",")
+
+
+@register.filter
+def num(value: Any, digits: int = 0) -> str:
+    """12345.6 → "12 346"; with digits=1 → "12 345,6"; None → "—"."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):,.{int(digits)}f}".replace(",", " ").replace(".", ",")
+
+
+@register.filter
+def signed(value: Any, kind: str = "") -> str:
+    """A change with its sign: percentage points for shares (kind="pp"), plain otherwise."""
+    if value is None or value == "":
+        return "—"
+    number = float(value)
+    if kind == "pp":
+        return f"{number * 100:+.1f} п.п.".replace(".", ",")
+    if number.is_integer():
+        return f"{int(number):+d}"
+    return f"{number:+.2f}".replace(".", ",")
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    return mapping.get(key) if hasattr(mapping, "get") else None
