@@ -198,3 +198,12 @@ APPEAL_MAX_PHOTO_BYTES = 10 * 1024 * 1024
 APPEAL_REOPEN_SCORE = 2  # a rating at or below this on an unsolved problem reopens the appeal
 CELERY_BEAT_SCHEDULE["appeal-deadlines"] = {"task": "issues.tasks.check_deadlines", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["appeal-auto-close"] = {"task": "issues.tasks.auto_close_answered", "schedule": 6 * 3600.0}
+
+# Vector tiles (tiles/): clusters at z <= TILES_CLUSTER_MAX_ZOOM, points above; the cell
+# aggregates behind low-zoom clusters are rebuilt by beat (and patched per changed appeal).
+TILES_MAX_ZOOM = env_int("TILES_MAX_ZOOM", 18)
+TILES_CLUSTER_MAX_ZOOM = env_int("TILES_CLUSTER_MAX_ZOOM", 12)
+TILES_CACHE_TTL = env_int("TILES_CACHE_TTL", 3600)
+TILES_BROWSER_MAX_AGE = env_int("TILES_BROWSER_MAX_AGE", 60)
+CELERY_BEAT_SCHEDULE["tiles-appeal-aggregates"] = {
+    "task": "tiles.tasks.refresh_appeal_aggregates", "schedule": float(env_int("TILES_AGGREGATES_EVERY_S", 900))}

@@ -1,5 +1,11 @@
+"""Tile routes, mounted at /tiles/."""
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .views import tile_view, tilejson_view
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("<slug:layer>/<int:z>/<int:x>/<int:y>.pbf", tile_view, name="tile"),
+    path("<slug:layer>.json", tilejson_view, name="tilejson"),
+]

@@ -1,0 +1,83 @@
+"""Heatmap and choropleth APIs: counts add up, filters apply, one query, bad input → 400."""
+from __future__ import annotations
+
+import pytest
+
+from geoportal.models import District
+from issues.models import Appeal, Category
+from tests.issues.helpers import make_appeal
+from tiles import aggregates, cache
+
+pytestmark = pytest.mark.django_db
+
+CITY_BBOX = "43.7,56.1,44.3,56.5"
+
+
+@pytest.fixture
+def appeals(personas):
+    made = [
+        make_appeal(personas.citizen, "light-street", text="Не горит фонарь у дома номер 5."),
+        make_appeal(personas.citizen, "roads-potholes", text="Яма на дороге у остановки автобуса."),
+        make_appeal(personas.other_citizen, "roads-potholes", district="sormovsky", text="Яма во дворе дома 7."),
+        make_appeal(personas.other_citizen, "heat-outage", district="sormovsky", text="Нет отопления неделю."),
+    ]
+    return made
+
+
+def test_heatmap_counts_public_appeals_in_the_viewport(client, appeals, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        data = client.get("/api/v1/heatmap", {"bbox": CITY_BBOX, "z": 11}).json()
+    assert data["total"] == 4 and data["source"] == "points"
+    assert all(len(cell) == 3 and 56 < cell[0] < 57 and 43 < cell[1] < 45 for cell in data["cells"])
+    assert data["max"] == max(c[2] for c in data["cells"])
+    roads = Category.objects.get(code="roads").pk
+    assert client.get("/api/v1/heatmap/", {"bbox": CITY_BBOX, "z": 11, "category": roads}).json()["total"] == 2
+    elsewhere = client.get("/api/v1/heatmap", {"bbox": "30,50,31,51", "z": 9}).json()
+    assert elsewhere["total"] == 0 and elsewhere["cells"] == []
+
+
+def test_heatmap_from_aggregates_equals_live(client, appeals):
+    live = client.get("/api/v1/heatmap", {"bbox": CITY_BBOX, "z": 8, "status": "routed"}).json()
+    aggregates.rebuild_all()
+    cache.mark_aggregates_ready()
+    pre = client.get("/api/v1/heatmap", {"bbox": CITY_BBOX, "z": 8, "status": "routed"}).json()
+    assert pre["source"] == "aggregates" and live["source"] == "points"
+    assert sorted(pre["cells"]) == sorted(live["cells"])
+    assert client.get("/api/v1/heatmap", {"bbox": CITY_BBOX, "z": 8, "district": "sormovsky"}).json()[
+        "source"] == "points"
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"z": 11}, "bbox"),
+    ({"bbox": CITY_BBOX}, "z"),
+    ({"bbox": CITY_BBOX, "z": 40}, "z"),
+    ({"bbox": "1,2,3", "z": 5}, "bbox"),
+    ({"bbox": "-180,-85,180,85", "z": 12}, "bbox"),
+    ({"bbox": CITY_BBOX, "z": 5, "period": "soon"}, "period"),
+])
+def test_heatmap_bad_input(client, region, params, field):
+    response = client.get("/api/v1/heatmap", params)
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_choropleth_per_1000_residents(client, appeals, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        data = client.get("/api/v1/choropleth", {"metric": "per_1000"}).json()
+    by_code = {f["properties"]["code"]: f for f in data["features"]}
+    assert set(by_code) == set(District.objects.values_list("code", flat=True))
+    for code, expected in (("centralny", 2), ("sormovsky", 2), ("leninsky", 0)):
+        props = by_code[code]["properties"]
+        population = District.objects.get(code=code).population
+        assert props["count"] == expected and props["population"] == population
+        assert props["per_1000"] == round(expected * 1000 / population, 2) == props["value"]
+    assert by_code["centralny"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    roads = Category.objects.get(code="roads").pk
+    filtered = client.get("/api/v1/choropleth", {"category": roads, "metric": "count"}).json()
+    counts = {f["properties"]["code"]: f["properties"]["value"] for f in filtered["features"]}
+    assert counts["centralny"] == 1 and counts["sormovsky"] == 1 and sum(counts.values()) == 2
+    assert sum(counts.values()) == Appeal.objects.public().filter(category__parent__code="roads").count()
+
+
+def test_choropleth_bad_metric(client, region):
+    response = client.get("/api/v1/choropleth", {"metric": "per_capita"})
+    assert response.status_code == 400 and "metric" in response.json()

@@ -1,0 +1,63 @@
+"""Aggregate APIs for maps (``/api/v1/``). Anyone may call them: they count public appeals
+only and return no appeal's details.
+
+- ``GET /api/v1/heatmap?bbox=w,s,e,n&z=..&category=..&period=..`` — grid counts for a
+  viewport, compact JSON ``[[lat, lon, count], ...]`` (leaflet.heat's input);
+- ``GET /api/v1/choropleth?metric=per_1000&category=..&period=..`` — districts (GeoJSON)
+  with appeals per 1,000 residents."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from issues.filters import parse_bbox
+
+from . import cache, conf, stats
+from .filters import parse_filters
+
+FILTER_DOC = [OpenApiParameter("category", int), OpenApiParameter("status", str),
+              OpenApiParameter("agency", int), OpenApiParameter("district", str),
+              OpenApiParameter("period", str, description="30d | 2025 | 2025-03 | 2025-01..2025-06")]
+METRICS = ("per_1000", "count")
+
+
+class HeatmapView(APIView):
+    """Anyone: counts of public appeals per grid cell in a viewport."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[OpenApiParameter("bbox", str, required=True), OpenApiParameter("z", int, required=True),
+                               *FILTER_DOC])
+    def get(self, request: Request) -> Response:
+        errors: dict[str, list[str]] = {}
+        bbox_raw = request.query_params.get("bbox", "")
+        if not bbox_raw:
+            errors["bbox"] = ["Укажите bbox = west,south,east,north."]
+        try:
+            z = int(request.query_params.get("z", ""))
+            if not 0 <= z <= conf.max_zoom():
+                raise ValueError(z)
+        except ValueError:
+            errors["z"] = [f"Укажите масштаб z от 0 до {conf.max_zoom()}."]
+        if errors:
+            raise ValidationError(errors)
+        bbox = parse_bbox(bbox_raw)
+        filters = parse_filters(request.query_params)
+        return Response(stats.heatmap(bbox, z, filters, cache.aggregates_ready()))
+
+
+class ChoroplethView(APIView):
+    """Anyone: per-district counts and rates of public appeals (GeoJSON)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[OpenApiParameter("metric", str, enum=list(METRICS)), *FILTER_DOC])
+    def get(self, request: Request) -> Response:
+        metric = request.query_params.get("metric", "per_1000")
+        if metric not in METRICS:
+            raise ValidationError({"metric": [f"Неизвестная метрика; допустимы: {', '.join(METRICS)}."]})
+        return Response(stats.choropleth(parse_filters(request.query_params), metric))

@@ -1,0 +1,137 @@
+"""The tile cache in Redis, with exact invalidation.
+
+A cached tile lives under ``t:{layer}:{generation}:{z}/{x}/{y}:{version}:{filters}``:
+
+- ``generation`` (``g:{layer}``) is bumped for changes that touch a whole layer (a category
+  or agency renamed, districts edited, aggregates rebuilt);
+- ``version`` (``v:{layer}:{z}/{x}/{y}``) is bumped for each tile, at every zoom, that contains
+  a changed appeal's point; because the version is part of every filtered variant's key, one
+  ``INCR`` per tile drops all of them (old entries simply expire).
+
+Values are the 32-character ETag followed by the tile's bytes."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import redis
+from django.conf import settings
+
+from . import conf
+from .grid import Tile, tiles_for_point
+
+log = logging.getLogger(__name__)
+_client: redis.Redis | None = None
+ETAG_LENGTH = 32
+AGGREGATES_READY = "agg:ready"
+
+
+def client() -> redis.Redis:
+    global _client
+    if _client is None:
+        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    return _client
+
+
+def _prefix() -> str:
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', 'geoportal')}:tiles:"
+
+
+def etag_of(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _version_key(layer: str, tile: Tile) -> str:
+    return f"{_prefix()}v:{layer}:{tile.key()}"
+
+
+def _generation_key(layer: str) -> str:
+    return f"{_prefix()}g:{layer}"
+
+
+def tile_key(layer: str, tile: Tile, filters_key: str) -> tuple[str | None, bool]:
+    """The current key of a cached tile and whether the aggregate table is ready, in one
+    round trip; (None, False) when Redis is down (tiles are then built every time)."""
+    try:
+        values: list[Any] = client().mget(  # type: ignore[assignment]
+            [_generation_key(layer), _version_key(layer, tile), f"{_prefix()}{AGGREGATES_READY}"])
+        generation, version, ready = values
+    except redis.RedisError:
+        log.warning("tile cache unavailable", exc_info=True)
+        return None, False
+    key = f"{_prefix()}t:{layer}:{int(generation or 0)}:{tile.key()}:{int(version or 0)}:{filters_key}"
+    return key, ready is not None
+
+
+def get(key: str | None) -> tuple[str, bytes] | None:
+    if key is None:
+        return None
+    try:
+        value = client().get(key)
+    except redis.RedisError:
+        log.warning("tile cache unavailable", exc_info=True)
+        return None
+    if value is None:
+        return None
+    raw = bytes(value)  # type: ignore[arg-type]
+    return raw[:ETAG_LENGTH].decode(), raw[ETAG_LENGTH:]
+
+
+def put(key: str | None, etag: str, data: bytes) -> None:
+    if key is None:
+        return
+    try:
+        client().set(key, etag.encode() + data, ex=conf.cache_ttl())
+    except redis.RedisError:
+        log.warning("tile cache unavailable", exc_info=True)
+
+
+def invalidate_tiles(layer: str, tiles: Iterable[Tile]) -> int:
+    """Bump the version of each tile; returns how many were bumped."""
+    # A version must outlive every entry written under it, or a reset could revive one.
+    ttl = conf.cache_ttl() * 4
+    pipe = client().pipeline(transaction=False)
+    count = 0
+    for tile in tiles:
+        key = _version_key(layer, tile)
+        pipe.incr(key)
+        pipe.expire(key, ttl)
+        count += 1
+    pipe.execute()
+    return count
+
+
+def invalidate_point(layer: str, lon: float, lat: float) -> list[Tile]:
+    """Drop every cached tile (all zooms, all filter variants) that contains the point."""
+    tiles = tiles_for_point(lon, lat, range(0, conf.max_zoom() + 1))
+    invalidate_tiles(layer, tiles)
+    return tiles
+
+
+def bump_layer(layer: str) -> None:
+    client().incr(_generation_key(layer))
+
+
+def mark_aggregates_ready() -> None:
+    """The aggregate table is complete: low-zoom clusters may read it from now on."""
+    pipe = client().pipeline()
+    pipe.set(f"{_prefix()}{AGGREGATES_READY}", "1")
+    pipe.incr(_generation_key("appeals"))
+    pipe.execute()
+
+
+def aggregates_ready() -> bool:
+    try:
+        return bool(client().exists(f"{_prefix()}{AGGREGATES_READY}"))
+    except redis.RedisError:
+        return False
+
+
+def forget_aggregates() -> None:
+    """Stop reading the aggregate table (tests, or before truncating it)."""
+    pipe = client().pipeline()
+    pipe.delete(f"{_prefix()}{AGGREGATES_READY}")
+    pipe.incr(_generation_key("appeals"))
+    pipe.execute()

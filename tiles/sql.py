@@ -1,0 +1,151 @@
+"""The SQL behind every tile: one statement per tile, ``ST_TileEnvelope`` → ``ST_AsMVTGeom`` →
+``ST_AsMVT``, in the manner of django-vectortiles (the feature query is an ORM queryset so it
+carries exactly the API's filters; it is compiled, not run, and wrapped in ``ST_AsMVT``).
+
+Each builder returns ``(sql, params)``; the view runs it, ``bench/tiles.py`` runs the very same
+statement directly to measure the overhead of the endpoint."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.db.models.functions import Transform
+from django.db.models import CharField, F, FloatField, Func, QuerySet, Value
+
+from issues.models import PUBLIC_STATUSES
+
+from .filters import TileFilters, category_subtree
+from .grid import ORIGIN, Tile, cell_size, tile_cell_range
+from .models import AppealCellAggregate
+
+EXTENT = 4096
+BUFFER = 64
+POINTS_LAYER = "appeals"
+CLUSTERS_LAYER = "appeal_clusters"
+CLUSTER_STATUS_FIELDS = tuple(str(s) for s in PUBLIC_STATUSES)
+
+Statement = tuple[str, list[Any]]
+
+
+class TileEnvelope(Func):
+    function = "ST_TileEnvelope"
+    arity = 3
+    output_field = GeometryField(srid=3857)
+
+
+class AsMVTGeom(Func):
+    function = "ST_AsMVTGeom"
+    output_field = GeometryField(srid=3857)
+
+
+def envelope(tile: Tile) -> TileEnvelope:
+    return TileEnvelope(Value(tile.z), Value(tile.x), Value(tile.y))
+
+
+def mvt_geom(geometry: Any, tile: Tile, buffer: int = BUFFER) -> AsMVTGeom:
+    return AsMVTGeom(Transform(geometry, 3857), envelope(tile), Value(EXTENT), Value(buffer), Value(True))
+
+
+def local_date(field: str) -> Func:
+    """The local calendar date of a timestamp as text (the public 'received' date)."""
+    local = Func(Value(settings.TIME_ZONE), F(field), function="timezone")
+    return Func(local, Value("YYYY-MM-DD"), function="to_char", output_field=CharField())
+
+
+def compile_queryset(queryset: QuerySet[Any]) -> Statement:
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
+def wrap_mvt(inner: Statement, layer: str, columns: str, feature_id: str | None = None) -> Statement:
+    sql, params = inner
+    id_arg = f", '{feature_id}'" if feature_id else ""
+    return (f"SELECT ST_AsMVT(t, '{layer}', {EXTENT}, 'geom'{id_arg}) FROM (SELECT {columns} FROM ({sql}) q) t",
+            params)
+
+
+# --- appeals ------------------------------------------------------------------------------
+def _in_tile(queryset: QuerySet[Any], tile: Tile, field: str = "location") -> QuerySet[Any]:
+    return queryset.filter(**{f"{field}__bboverlaps": Transform(envelope(tile), 4326)})
+
+
+def appeal_points(tile: Tile, filters: TileFilters) -> Statement:
+    """Public appeals in the tile with public attributes only (never author, contacts, text)."""
+    queryset = (_in_tile(filters.queryset(), tile).order_by()
+                .annotate(geom=mvt_geom("location", tile), category_name=F("category__name"),
+                          agency_name=F("responsible_agency__short_name"), received=local_date("received_at"))
+                .values("id", "number", "status", "category_id", "category_name", "agency_name", "received", "geom"))
+    columns = ("q.id, q.number, q.status, q.category_id, q.category_name AS category, q.agency_name AS agency, "
+               "q.received, q.geom")
+    return wrap_mvt(compile_queryset(queryset), POINTS_LAYER, columns, feature_id="id")
+
+
+def _cluster_select(tile: Tile, count: str, mean_x: str, mean_y: str, status_sum: str) -> str:
+    """The cluster feature: centroid, total and a count per public status (zeros omitted)."""
+    statuses = ", ".join(
+        f"NULLIF({status_sum.format(status=s)}, 0)::int AS {s}" for s in CLUSTER_STATUS_FIELDS)
+    return (f"ST_AsMVTGeom(ST_SetSRID(ST_MakePoint({mean_x}, {mean_y}), 3857), "
+            f"ST_TileEnvelope({tile.z}, {tile.x}, {tile.y}), {EXTENT}, {BUFFER}, true) AS geom, "
+            f"({count})::int AS count, {statuses}")
+
+
+def appeal_clusters_live(tile: Tile, filters: TileFilters) -> Statement:
+    """Grid-cell clusters computed from the points in the tile (any filters)."""
+    size = cell_size(tile.z)
+    ix_min, ix_max, iy_min, iy_max = tile_cell_range(tile)
+    mx = Func(Transform("location", 3857), function="ST_X", output_field=FloatField())
+    my = Func(Transform("location", 3857), function="ST_Y", output_field=FloatField())
+    inner_sql, params = compile_queryset(
+        _in_tile(filters.queryset(), tile).order_by().annotate(mx=mx, my=my).values("mx", "my", "status"))
+    select = _cluster_select(tile, "count(*)", "avg(p.mx)", "avg(p.my)",
+                             "count(*) FILTER (WHERE p.status = '{status}')")
+    sql = (f"SELECT ST_AsMVT(t, '{CLUSTERS_LAYER}', {EXTENT}, 'geom') FROM ("
+           f"SELECT {select} FROM (SELECT q.mx, q.my, q.status, floor((q.mx + {ORIGIN!r}) / {size!r})::int AS ix, "
+           f"floor((q.my + {ORIGIN!r}) / {size!r})::int AS iy FROM ({inner_sql}) q) p "
+           f"WHERE p.ix BETWEEN {ix_min} AND {ix_max} AND p.iy BETWEEN {iy_min} AND {iy_max} "
+           f"GROUP BY p.ix, p.iy) t")
+    return sql, params
+
+
+def aggregate_conditions(filters: TileFilters, alias: str = "a") -> Statement:
+    """WHERE conditions on the aggregate table for the precomputable filters."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    if filters.category is not None:
+        subtree = category_subtree(filters.category)
+        conditions.append(f"{alias}.category_id IN ({subtree.sql})")
+        params.extend(subtree.params)
+    if filters.statuses:
+        conditions.append(f"{alias}.status = ANY(%s)")
+        params.append(list(filters.statuses))
+    if filters.period_start is not None:
+        conditions.append(f"{alias}.month >= %s")
+        params.append(filters.period_start.date())
+    if filters.period_end is not None:
+        conditions.append(f"{alias}.month < %s")
+        params.append(filters.period_end.date())
+    return " AND ".join(conditions) or "TRUE", params
+
+
+def appeal_clusters_precomputed(tile: Tile, filters: TileFilters) -> Statement:
+    """Grid-cell clusters read from ``AppealCellAggregate`` (category, status, month filters)."""
+    ix_min, ix_max, iy_min, iy_max = tile_cell_range(tile)
+    where, params = aggregate_conditions(filters)
+    select = _cluster_select(tile, "sum(a.count)", "sum(a.sum_x) / sum(a.count)", "sum(a.sum_y) / sum(a.count)",
+                             "sum(a.count) FILTER (WHERE a.status = '{status}')")
+    table = AppealCellAggregate._meta.db_table
+    sql = (f"SELECT ST_AsMVT(t, '{CLUSTERS_LAYER}', {EXTENT}, 'geom') FROM ("
+           f"SELECT {select} FROM {table} a WHERE a.zoom = %s AND a.ix BETWEEN %s AND %s "
+           f"AND a.iy BETWEEN %s AND %s AND {where} GROUP BY a.ix, a.iy) t")
+    return sql, [tile.z, ix_min, ix_max, iy_min, iy_max, *params]
+
+
+# --- other layers ---------------------------------------------------------------------------
+def geometry_layer(queryset: QuerySet[Any], tile: Tile, layer: str, geometry_field: str,
+                   attributes: list[str]) -> Statement:
+    """Any model with a geometry: the listed attributes only."""
+    inner = (_in_tile(queryset, tile, geometry_field).order_by()
+             .annotate(geom=mvt_geom(geometry_field, tile)).values(*attributes, "geom"))
+    columns = ", ".join(f"q.{name}" for name in [*attributes, "geom"])
+    return wrap_mvt(compile_queryset(inner), layer, columns, feature_id="id" if "id" in attributes else None)

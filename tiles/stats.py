@@ -1,0 +1,114 @@
+"""Aggregates for the leadership maps: a heatmap grid for a viewport and per-district rates.
+Each is one SQL statement over public appeals with the tile filters."""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from django.contrib.gis.db.models import MultiPolygonField
+from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
+from django.contrib.gis.geos import Polygon
+from django.db import connection
+from django.db.models import Count, F, FloatField, Func, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from rest_framework.exceptions import ValidationError
+
+from geoportal.models import District
+
+from . import conf
+from .filters import TileFilters
+from .grid import ORIGIN, cell_size, lonlat_to_mercator
+from .models import AppealCellAggregate
+from .sql import aggregate_conditions, compile_queryset
+
+HEATMAP_LEVELS_BELOW_VIEW = 2  # cells a quarter of a tile's width per side → ~8 px on screen
+MAX_HEATMAP_CELLS_PER_AXIS = 1024
+
+
+def heatmap_level(z: int) -> int:
+    return z + HEATMAP_LEVELS_BELOW_VIEW
+
+
+def _cell_ranges(bbox: Polygon, level: int) -> tuple[int, int, int, int]:
+    west, south, east, north = bbox.extent
+    size = cell_size(level)
+    x0, y0 = lonlat_to_mercator(west, south)
+    x1, y1 = lonlat_to_mercator(east, north)
+    ranges = (math.floor((x0 + ORIGIN) / size), math.floor((x1 + ORIGIN) / size),
+              math.floor((y0 + ORIGIN) / size), math.floor((y1 + ORIGIN) / size))
+    if max(ranges[1] - ranges[0], ranges[3] - ranges[2]) >= MAX_HEATMAP_CELLS_PER_AXIS:
+        raise ValidationError({"bbox": [f"Слишком большая область для масштаба {level - HEATMAP_LEVELS_BELOW_VIEW}: "
+                                        f"уменьшите bbox или масштаб z."]})
+    return ranges
+
+
+def heatmap_statement(bbox: Polygon, z: int, filters: TileFilters, aggregates_ready: bool) -> tuple[str, list[Any],
+                                                                                                    str]:
+    """(sql, params, source): rows of (lat, lon, count) per grid cell at level z+2, the
+    cell's point being the centroid of its appeals."""
+    level = heatmap_level(z)
+    ix_min, ix_max, iy_min, iy_max = _cell_ranges(bbox, level)
+    centroid = "ST_Transform(ST_SetSRID(ST_MakePoint({x}, {y}), 3857), 4326)"
+    if level <= conf.cluster_max_zoom() and aggregates_ready and filters.precomputable:
+        where, params = aggregate_conditions(filters)
+        point = centroid.format(x="sum(a.sum_x) / sum(a.count)", y="sum(a.sum_y) / sum(a.count)")
+        sql = (f"SELECT round(ST_Y(s.g)::numeric, 6)::float, round(ST_X(s.g)::numeric, 6)::float, s.n FROM ("
+               f"SELECT {point} AS g, sum(a.count)::int AS n FROM {AppealCellAggregate._meta.db_table} a "
+               f"WHERE a.zoom = %s AND a.ix BETWEEN %s AND %s AND a.iy BETWEEN %s AND %s AND {where} "
+               f"GROUP BY a.ix, a.iy) s")
+        return sql, [level, ix_min, ix_max, iy_min, iy_max, *params], "aggregates"
+    size = cell_size(level)
+    mx = Func(Transform("location", 3857), function="ST_X", output_field=FloatField())
+    my = Func(Transform("location", 3857), function="ST_Y", output_field=FloatField())
+    inner_sql, params = compile_queryset(filters.queryset().filter(location__bboverlaps=bbox).order_by()
+                                         .annotate(mx=mx, my=my).values("mx", "my"))
+    point = centroid.format(x="avg(p.mx)", y="avg(p.my)")
+    sql = (f"SELECT round(ST_Y(s.g)::numeric, 6)::float, round(ST_X(s.g)::numeric, 6)::float, s.n FROM ("
+           f"SELECT {point} AS g, count(*)::int AS n FROM (SELECT q.mx, q.my, "
+           f"floor((q.mx + {ORIGIN!r}) / {size!r})::int AS ix, floor((q.my + {ORIGIN!r}) / {size!r})::int AS iy "
+           f"FROM ({inner_sql}) q) p GROUP BY p.ix, p.iy) s")
+    return sql, params, "points"
+
+
+def heatmap(bbox: Polygon, z: int, filters: TileFilters, aggregates_ready: bool) -> dict[str, Any]:
+    sql, params, source = heatmap_statement(bbox, z, filters, aggregates_ready)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cells = [[lat, lon, n] for lat, lon, n in cursor.fetchall()]
+    return {
+        "z": z,
+        "cell_size_m": round(cell_size(heatmap_level(z)), 1),
+        "source": source,
+        "total": sum(c[2] for c in cells),
+        "max": max((c[2] for c in cells), default=0),
+        "cells": cells,
+        "filters": filters.params,
+    }
+
+
+def choropleth(filters: TileFilters, metric: str) -> dict[str, Any]:
+    """Districts as GeoJSON with the number of public appeals and the rate per 1,000
+    residents; one statement (a correlated count per district)."""
+    counts = (filters.queryset().filter(district=OuterRef("pk")).order_by().values("district")
+              .annotate(n=Count("id")).values("n"))
+    rows = (District.objects.order_by("name")
+            .annotate(appeal_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)),
+                      shape=AsGeoJSON(Func(F("boundary"), Value(0.0005), function="ST_SimplifyPreserveTopology",
+                                           output_field=MultiPolygonField(srid=4326)), precision=5))
+            .values("id", "name", "code", "population", "appeal_count", "shape"))
+    features = []
+    for row in rows:
+        population = row["population"] or 0
+        per_1000 = round(row["appeal_count"] * 1000 / population, 2) if population else None
+        features.append({
+            "type": "Feature",
+            "id": row["id"],
+            "geometry": json.loads(row["shape"]),
+            "properties": {"name": row["name"], "code": row["code"], "population": population,
+                           "count": row["appeal_count"], "per_1000": per_1000,
+                           "value": per_1000 if metric == "per_1000" else row["appeal_count"]},
+        })
+    values = [f["properties"]["value"] for f in features if f["properties"]["value"] is not None]
+    return {"type": "FeatureCollection", "metric": metric, "filters": filters.params,
+            "min": min(values, default=None), "max": max(values, default=None), "features": features}

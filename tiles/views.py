@@ -1,0 +1,117 @@
+"""Tile endpoints. Anyone may call them: they carry public data only (public appeals with
+public attributes, district boundaries, published projects).
+
+``GET /tiles/{layer}/{z}/{x}/{y}.pbf`` — a Mapbox Vector Tile, one SQL statement when not
+cached; ``ETag`` (hash of the bytes) with ``If-None-Match`` → 304; ``Cache-Control``.
+``GET /tiles/{layer}.json`` — TileJSON 3.0.0 describing the layer (filters pass through)."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.gis.db.models import Extent
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.views.decorators.http import require_safe
+from rest_framework.exceptions import ValidationError
+
+from geoportal.models import District
+
+from . import cache, conf
+from .filters import TileFilters, parse_filters
+from .grid import TileOutOfRange, check_tile
+from .layers import LAYERS, Layer
+
+MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
+
+
+def _layer_or_error(name: str) -> Layer | JsonResponse:
+    layer = LAYERS.get(name)
+    if layer is None:
+        return JsonResponse({"detail": f"Нет слоя «{name}»; есть: {', '.join(LAYERS)}."}, status=404)
+    reason = layer.unavailable()
+    if reason:
+        return JsonResponse({"detail": reason}, status=404)
+    return layer
+
+
+def _filters(layer: Layer, request: HttpRequest) -> TileFilters:
+    return parse_filters(request.GET) if layer.filterable else TileFilters()
+
+
+def _etag_matches(request: HttpRequest, etag: str) -> bool:
+    header = request.headers.get("If-None-Match", "")
+    candidates = {part.strip().removeprefix("W/") for part in header.split(",")}
+    return f'"{etag}"' in candidates or "*" in candidates
+
+
+def _validation_response(exc: ValidationError) -> JsonResponse:
+    return JsonResponse(exc.detail, status=400, safe=False)
+
+
+def render_tile(layer: Layer, z: int, x: int, y: int, filters: TileFilters) -> tuple[str, bytes, bool]:
+    """(etag, bytes, from_cache) of a tile: Redis first, else one SQL statement."""
+    tile = check_tile(z, x, y, conf.max_zoom())
+    key, aggregates_ready = cache.tile_key(layer.name, tile, filters.cache_key)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit[0], hit[1], True
+    sql, params = layer.build(tile, filters, aggregates_ready)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    data = bytes(row[0]) if row and row[0] is not None else b""
+    etag = cache.etag_of(data)
+    cache.put(key, etag, data)
+    return etag, data, False
+
+
+@require_safe
+def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
+    """Anyone: one vector tile of a public layer."""
+    found = _layer_or_error(layer)
+    if isinstance(found, JsonResponse):
+        return found
+    try:
+        etag, data, cached = render_tile(found, z, x, y, _filters(found, request))
+    except TileOutOfRange as exc:
+        return JsonResponse({exc.field: [str(exc)]}, status=400)
+    except ValidationError as exc:
+        return _validation_response(exc)
+    headers = {"ETag": f'"{etag}"', "Cache-Control": f"public, max-age={conf.browser_max_age()}",
+               "X-Tile-Cache": "HIT" if cached else "MISS"}
+    if _etag_matches(request, etag):
+        response: HttpResponse = HttpResponseNotModified()
+        for name, value in headers.items():
+            response[name] = value
+        return response
+    return HttpResponse(data, content_type=MVT_CONTENT_TYPE, headers=headers)
+
+
+@require_safe
+def tilejson_view(request: HttpRequest, layer: str) -> HttpResponse:
+    """Anyone: the TileJSON document of a layer (bounds of the served territory)."""
+    found = _layer_or_error(layer)
+    if isinstance(found, JsonResponse):
+        return found
+    try:
+        filters = _filters(found, request)
+    except ValidationError as exc:
+        return _validation_response(exc)
+    query = filters.query_string()
+    template = request.build_absolute_uri(f"/tiles/{layer}/") + "{z}/{x}/{y}.pbf" + (f"?{query}" if query else "")
+    extent = District.objects.aggregate(extent=Extent("boundary"))["extent"]
+    bounds = list(extent) if extent else [-180.0, -85.0511, 180.0, 85.0511]
+    document: dict[str, Any] = {
+        "tilejson": "3.0.0",
+        "name": found.title,
+        "scheme": "xyz",
+        "tiles": [template],
+        "minzoom": 0,
+        "maxzoom": conf.max_zoom(),
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 11],
+        "vector_layers": found.vector_layers(),
+    }
+    if found.filterable:
+        document["filters"] = filters.params
+    return JsonResponse(document, headers={"Cache-Control": f"public, max-age={conf.browser_max_age()}"})
