@@ -1,0 +1,384 @@
+"""What the router sees of an appeal, and how that becomes a feature matrix.
+
+``RoutingRow`` is the plain row the appeals app (or a CSV) hands to the router; this module
+never imports the appeals app. Location is turned into features in two ways:
+
+- one appeal: :func:`jurisdiction_for_point` asks PostGIS (the same rule as
+  ``Agency.objects.serving``: jurisdiction polygon or one of the agency's districts);
+- a training batch: :func:`enrich_batch` loads districts and agency areas once
+  (:class:`SpatialReference`) and does one vectorised spatial join (geopandas/shapely STRtree).
+
+:class:`FeatureBuilder` turns rows into one sparse CSR matrix (float32) and remembers, for
+every column, which human fact it stands for (``FeatureMeta``), so the explanation can be read
+back from the tree paths."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from shapely.geometry.base import BaseGeometry
+
+
+@dataclass(frozen=True)
+class RoutingRow:
+    """One appeal as the router sees it. Every field but ``text`` may be missing."""
+
+    appeal_id: int | None
+    text: str
+    category_code: str | None = None
+    category_path: tuple[str, ...] = ()  # the category and its parents, nearest first
+    lat: float | None = None
+    lon: float | None = None
+    district_code: str | None = None
+    jurisdiction_agency_ids: tuple[int, ...] = ()
+    channel: str | None = None
+    received_at: dt.datetime | None = None
+
+    @property
+    def has_point(self) -> bool:
+        return (self.lat is not None and self.lon is not None
+                and math.isfinite(self.lat) and math.isfinite(self.lon))
+
+
+# --------------------------------------------------------------------------- location
+
+def jurisdiction_for_point(lon: float, lat: float) -> tuple[str | None, tuple[int, ...]]:
+    """(district code, ids of active agencies competent at the point) for one appeal, by PostGIS.
+
+    A point on a border between districts belongs to the one with the lowest id (as
+    ``District.containing``); a point outside every district has no district but may still be
+    inside some agency's jurisdiction polygon."""
+    from django.contrib.gis.geos import Point
+
+    from geoportal.models import Agency, District
+
+    point = Point(lon, lat, srid=4326)
+    district = District.containing(point)
+    agency_ids = tuple(sorted(Agency.objects.active().serving(point).values_list("id", flat=True)))
+    return (district.code if district else None), agency_ids
+
+
+def enrich_row(row: RoutingRow) -> RoutingRow:
+    """``row`` with district and jurisdiction filled from PostGIS when it has a point."""
+    if not row.has_point:
+        return row
+    assert row.lon is not None and row.lat is not None
+    district_code, agency_ids = jurisdiction_for_point(row.lon, row.lat)
+    return replace(row, district_code=district_code or row.district_code, jurisdiction_agency_ids=agency_ids)
+
+
+@dataclass
+class SpatialReference:
+    """Districts and agency areas held in memory for batch spatial joins.
+
+    ``agencies`` holds each active agency's area: its jurisdiction polygon united with its
+    districts, the same rule as ``Agency.objects.serving``."""
+
+    districts: list[tuple[int, str, BaseGeometry]]  # (id, code, boundary), id decides border ties
+    agencies: list[tuple[int, BaseGeometry]]
+
+    @classmethod
+    def from_db(cls) -> SpatialReference:
+        import shapely
+
+        from geoportal.models import Agency, District
+
+        districts = [(d.pk, d.code, shapely.from_wkb(bytes(d.boundary.wkb)))
+                     for d in District.objects.order_by("id")]
+        by_id = {pk: geom for pk, _code, geom in districts}
+        agencies: list[tuple[int, BaseGeometry]] = []
+        for agency in Agency.objects.active().prefetch_related("districts").order_by("id"):
+            parts = [by_id[d.pk] for d in agency.districts.all() if d.pk in by_id]
+            if agency.jurisdiction is not None:
+                parts.append(shapely.from_wkb(bytes(agency.jurisdiction.wkb)))
+            if parts:
+                agencies.append((agency.pk, shapely.union_all(parts)))
+        return cls(districts, agencies)
+
+    def join(self, lon: np.ndarray, lat: np.ndarray) -> tuple[list[str | None], list[tuple[int, ...]]]:
+        """District code and agency ids for each point (NaN coordinates give nothing)."""
+        import geopandas as gpd
+
+        n = len(lon)
+        district_codes: list[str | None] = [None] * n
+        jurisdictions: list[tuple[int, ...]] = [()] * n
+        valid = np.isfinite(lon) & np.isfinite(lat)
+        if not valid.any():
+            return district_codes, jurisdictions
+        index = np.flatnonzero(valid)
+        points = gpd.GeoDataFrame({"row": index}, geometry=gpd.points_from_xy(lon[valid], lat[valid]), crs=4326)
+        if self.districts:
+            frame = gpd.GeoDataFrame({"district_id": [d[0] for d in self.districts],
+                                      "code": [d[1] for d in self.districts]},
+                                     geometry=[d[2] for d in self.districts], crs=4326)
+            hits = gpd.sjoin(points, frame, how="inner", predicate="intersects")
+            # a point on a shared border intersects both districts: the lowest id wins
+            hits = hits.sort_values(["row", "district_id"]).drop_duplicates("row")
+            for row_index, code in zip(hits["row"].to_numpy(), hits["code"].to_numpy(), strict=True):
+                district_codes[int(row_index)] = str(code)
+        if self.agencies:
+            frame = gpd.GeoDataFrame({"agency_id": [a[0] for a in self.agencies]},
+                                     geometry=[a[1] for a in self.agencies], crs=4326)
+            hits = gpd.sjoin(points, frame, how="inner", predicate="intersects").sort_values(["row", "agency_id"])
+            grouped: dict[int, list[int]] = {}
+            for row_index, agency_id in zip(hits["row"].to_numpy(), hits["agency_id"].to_numpy(), strict=True):
+                grouped.setdefault(int(row_index), []).append(int(agency_id))
+            for row_index, ids in grouped.items():
+                jurisdictions[row_index] = tuple(ids)
+        return district_codes, jurisdictions
+
+
+def enrich_batch(rows: Sequence[RoutingRow], reference: SpatialReference | None = None) -> list[RoutingRow]:
+    """Rows with district and jurisdiction filled by one vectorised spatial join.
+
+    Rows without coordinates keep what they had (a district typed in a CSV, for example); the
+    reference is loaded from the database once when not given."""
+    if not rows:
+        return []
+    lon = np.array([r.lon if r.has_point else np.nan for r in rows], dtype=float)
+    lat = np.array([r.lat if r.has_point else np.nan for r in rows], dtype=float)
+    if not np.isfinite(lon).any():
+        return list(rows)
+    reference = reference or SpatialReference.from_db()
+    codes, jurisdictions = reference.join(lon, lat)
+    out: list[RoutingRow] = []
+    for row, code, agencies in zip(rows, codes, jurisdictions, strict=True):
+        if row.has_point:
+            row = replace(row, district_code=code, jurisdiction_agency_ids=agencies)
+        out.append(row)
+    return out
+
+
+# --------------------------------------------------------------------------- text
+
+_TAG = re.compile(r"<[^>]*>")
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def clean_text(text: str | None) -> str:
+    """HTML stripped, entities decoded, lower case, «ё» → «е», punctuation removed (numbers stay:
+    «школа № 17» names an institution)."""
+    if not text:
+        return ""
+    text = html.unescape(_TAG.sub(" ", text)).lower().replace("ё", "е")
+    return _NON_WORD.sub(" ", text).replace("_", " ").strip()
+
+
+def stem_tokens(text: str, prefix: int = 6) -> list[str]:
+    """Words and their first ``prefix`` letters: a cheap stemmer for Russian inflection
+    (фонарь / фонари / фонаря → фонар…), readable in explanations unlike char n-grams."""
+    tokens: list[str] = []
+    for word in text.split():
+        if len(word) < 2:
+            continue
+        tokens.append(word)
+        if len(word) > prefix:
+            tokens.append(word[:prefix] + "…")
+    return tokens
+
+
+# --------------------------------------------------------------------------- features
+
+SEASONS = {12: "зима", 1: "зима", 2: "зима", 3: "весна", 4: "весна", 5: "весна", 6: "лето", 7: "лето", 8: "лето",
+           9: "осень", 10: "осень", 11: "осень"}
+EARTH_RADIUS_M = 6_378_137.0
+COORD_FEATURES = ("lat", "lon", "x3857", "y3857", "rot30", "rot45", "rot60", "rot120", "rot135", "rot150")
+
+
+@dataclass(frozen=True)
+class FeatureMeta:
+    """What a column means: ``group`` is one of category, district, jurisdiction, text, channel,
+    month, season, coords, flag; ``key`` is the code, id, term or coordinate name."""
+
+    group: str
+    key: Any
+
+
+def _mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = EARTH_RADIUS_M * np.radians(lon)
+    y = EARTH_RADIUS_M * np.log(np.tan(np.pi / 4 + np.radians(np.clip(lat, -85, 85)) / 2))
+    return x, y
+
+
+def coordinate_block(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """lat, lon, Web Mercator x/y and the projected point on rotated axes (n × 10).
+
+    Axis-aligned trees cut lat/lon and x/y identically (each is a monotone function of the
+    other), so rotated projections are what let a tree follow a diagonal border cheaply.
+    Missing points are all zeros (far from any real territory); a flag column marks them."""
+    x, y = _mercator(lon, lat)
+    cols = [lat, lon, x, y]
+    for degrees in (30, 45, 60, 120, 135, 150):
+        angle = math.radians(degrees)
+        cols.append(x * math.cos(angle) + y * math.sin(angle))
+    block = np.column_stack(cols)
+    block[~np.isfinite(block)] = 0.0
+    return block
+
+
+class FeatureBuilder:
+    """Rows → sparse matrix. ``text_mode``: "stems" (words, word bigrams and 6-letter stems,
+    chi2-selected), "char" (char_wb 2–5-grams, chi2-selected) or "hashing" (stems hashed,
+    no selection, constant memory)."""
+
+    def __init__(self, text_mode: str = "stems", max_text_features: int = 4000, min_df: int = 2,
+                 use_location: bool = True) -> None:
+        self.text_mode = text_mode
+        self.max_text_features = max_text_features
+        self.min_df = min_df
+        self.use_location = use_location
+
+    # -- fitting
+    def fit(self, rows: Sequence[RoutingRow], y: Sequence[Any] | np.ndarray) -> FeatureBuilder:
+        self.categories_ = self._vocab(code for r in rows for code in (r.category_path or _single(r.category_code)))
+        self.districts_ = self._vocab(r.district_code for r in rows if r.district_code)
+        self.agencies_ = self._vocab(a for r in rows for a in r.jurisdiction_agency_ids)
+        self.channels_ = self._vocab(r.channel for r in rows if r.channel)
+        self._fit_text(rows, y)
+        meta: list[FeatureMeta] = []
+        if self.use_location:
+            meta += [FeatureMeta("coords", name) for name in COORD_FEATURES]
+        meta += [FeatureMeta("flag", "no_point"), FeatureMeta("flag", "no_text"), FeatureMeta("flag", "no_category")]
+        meta += [FeatureMeta("category", c) for c in self.categories_]
+        meta += [FeatureMeta("district", d) for d in self.districts_]
+        meta += [FeatureMeta("jurisdiction", a) for a in self.agencies_]
+        meta += [FeatureMeta("channel", c) for c in self.channels_]
+        meta += [FeatureMeta("month", m) for m in range(1, 13)]
+        meta += [FeatureMeta("season", s) for s in ("зима", "весна", "лето", "осень")]
+        self.structured_width_ = len(meta)
+        meta += [FeatureMeta("text", term) for term in self.text_terms_]
+        self.meta_ = meta
+        return self
+
+    @staticmethod
+    def _vocab(values: Iterable[Any]) -> dict[Any, int]:
+        return {v: i for i, v in enumerate(sorted(set(values), key=str))}
+
+    def _fit_text(self, rows: Sequence[RoutingRow], y: Sequence[Any] | np.ndarray) -> None:
+        from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
+        from sklearn.feature_selection import SelectKBest, chi2
+
+        texts = [clean_text(r.text) for r in rows]
+        self.selected_: np.ndarray | None = None
+        if self.text_mode == "hashing":
+            self.vectorizer_: Any = HashingVectorizer(analyzer=self._stem_analyzer, n_features=2 ** 18,
+                                                      alternate_sign=False, norm="l2")
+            self.text_terms_: list[str] = []
+            self.hashing_width_ = 2 ** 18
+            return
+        if self.text_mode == "char":
+            vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=self.min_df,
+                                         max_features=200_000, sublinear_tf=True, dtype=np.float32)
+        else:
+            vectorizer = TfidfVectorizer(analyzer=self._stem_analyzer, min_df=self.min_df, max_features=200_000,
+                                         sublinear_tf=True, dtype=np.float32)
+        non_empty = [i for i, t in enumerate(texts) if t]
+        if not non_empty:
+            self.vectorizer_ = None
+            self.text_terms_ = []
+            return
+        try:
+            matrix = vectorizer.fit_transform([texts[i] for i in non_empty])
+        except ValueError:  # min_df removed every term (tiny data)
+            vectorizer.set_params(min_df=1)
+            matrix = vectorizer.fit_transform([texts[i] for i in non_empty])
+        terms = vectorizer.get_feature_names_out()
+        if len(terms) > self.max_text_features and len(set(y)) > 1:
+            labels = np.asarray(y, dtype=object)[non_empty].astype(str)
+            selector = SelectKBest(chi2, k=self.max_text_features).fit(matrix, labels)
+            keep = np.sort(selector.get_support(indices=True))
+            vocabulary = {terms[i]: j for j, i in enumerate(keep)}
+            idf = vectorizer.idf_[keep]
+            vectorizer.vocabulary_ = vocabulary
+            vectorizer.idf_ = idf  # idf_ setter rebuilds the diagonal for the kept terms
+            terms = terms[keep]
+        vectorizer.stop_words_ = None  # the dropped terms: large and never needed again
+        self.vectorizer_ = vectorizer
+        self.text_terms_ = [str(t) for t in terms]
+
+    @staticmethod
+    def _stem_analyzer(text: str) -> list[str]:
+        tokens = stem_tokens(text)
+        words = text.split()
+        tokens += [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+        return tokens
+
+    # -- transforming
+    @property
+    def n_features(self) -> int:
+        return len(self.meta_) + (self.hashing_width_ if self.text_mode == "hashing" else 0)
+
+    def transform(self, rows: Sequence[RoutingRow]) -> sp.csr_matrix:
+        n = len(rows)
+        width = self.structured_width_
+        indices: list[int] = []
+        indptr = [0]
+        data: list[float] = []
+        offset = len(COORD_FEATURES) if self.use_location else 0
+        width -= offset  # coordinates come as a dense block in front
+        no_point, no_text, no_category = 0, 1, 2
+        cat_base = 3
+        dist_base = cat_base + len(self.categories_)
+        agency_base = dist_base + len(self.districts_)
+        channel_base = agency_base + len(self.agencies_)
+        month_base = channel_base + len(self.channels_)
+        season_base = month_base + 12
+        season_index = {"зима": 0, "весна": 1, "лето": 2, "осень": 3}
+        categories, districts, agencies, channels = self.categories_, self.districts_, self.agencies_, self.channels_
+        lat = np.full(n, np.nan)
+        lon = np.full(n, np.nan)
+        texts: list[str] = []
+        for i, row in enumerate(rows):
+            cols: list[int] = []
+            if row.has_point:
+                lat[i], lon[i] = row.lat, row.lon
+            else:
+                cols.append(no_point)
+            text = clean_text(row.text)
+            texts.append(text)
+            if not text:
+                cols.append(no_text)
+            path = row.category_path or _single(row.category_code)
+            if not path:
+                cols.append(no_category)
+            cols += [cat_base + categories[c] for c in path if c in categories]
+            if row.district_code in districts:
+                cols.append(dist_base + districts[row.district_code])
+            cols += [agency_base + agencies[a] for a in row.jurisdiction_agency_ids if a in agencies]
+            if row.channel in channels:
+                cols.append(channel_base + channels[row.channel])
+            if row.received_at is not None:
+                month = row.received_at.month
+                cols += [month_base + month - 1, season_base + season_index[SEASONS[month]]]
+            cols = sorted(set(cols))
+            indices += cols
+            data += [1.0] * len(cols)
+            indptr.append(len(indices))
+        structured = sp.csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
+                                    np.asarray(indptr, dtype=np.int64)), shape=(n, width))
+        blocks = [structured]
+        if self.use_location:
+            blocks.insert(0, sp.csr_matrix(coordinate_block(lat, lon).astype(np.float32)))
+        if self.vectorizer_ is not None:
+            blocks.append(self.vectorizer_.transform(texts).astype(np.float32))
+        elif self.text_mode != "hashing" and self.text_terms_:
+            blocks.append(sp.csr_matrix((n, len(self.text_terms_)), dtype=np.float32))
+        matrix = sp.hstack(blocks, format="csr", dtype=np.float32) if len(blocks) > 1 else blocks[0]
+        matrix.sort_indices()
+        return matrix
+
+    def describe(self, column: int) -> FeatureMeta:
+        if column < len(self.meta_):
+            return self.meta_[column]
+        return FeatureMeta("text", f"#{column - len(self.meta_)}")  # hashed term: no readable name
+
+
+def _single(code: str | None) -> tuple[str, ...]:
+    return (code,) if code else ()
