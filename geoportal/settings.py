@@ -207,3 +207,12 @@ TILES_CACHE_TTL = env_int("TILES_CACHE_TTL", 3600)
 TILES_BROWSER_MAX_AGE = env_int("TILES_BROWSER_MAX_AGE", 60)
 CELERY_BEAT_SCHEDULE["tiles-appeal-aggregates"] = {
     "task": "tiles.tasks.refresh_appeal_aggregates", "schedule": float(env_int("TILES_AGGREGATES_EVERY_S", 900))}
+
+# Router (routing/): training rows come from the appeals app by import string; decisions below the
+# confidence threshold (global, or per category code) go to the operator's queue.
+ROUTER_TRAINING_ROWS = env_str("ROUTER_TRAINING_ROWS", "issues.routing_data.training_rows")
+ROUTER_CATEGORY_NAMES = env_str("ROUTER_CATEGORY_NAMES", "issues.routing_data.category_names")
+ROUTER_CONFIDENCE_THRESHOLD = float(env_str("ROUTER_CONFIDENCE_THRESHOLD", "0.6"))
+ROUTER_CATEGORY_THRESHOLDS: dict[str, float] = {}
+CELERY_BEAT_SCHEDULE["router-retrain-nightly"] = {
+    "task": "routing.tasks.retrain_nightly", "schedule": float(env_int("ROUTER_RETRAIN_EVERY_S", 24 * 3600))}
