@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .features import FeatureBuilder, FeatureMeta, RoutingRow
+from .features import SEASONS, FeatureBuilder, RoutingRow
 
 ESTIMATORS = ("extra_trees", "random_forest", "decision_tree", "hist_gb")
 DEFAULT_THRESHOLD = 0.6
@@ -186,7 +187,7 @@ class Router:
 
     def __init__(self, estimator: str = "extra_trees", text_mode: str = "stems", max_text_features: int = 4000,
                  n_estimators: int = 120, random_state: int = 0, threshold: float = DEFAULT_THRESHOLD,
-                 category_thresholds: dict[str, float] | None = None, explain_trees: int = 12,
+                 category_thresholds: dict[str, float] | None = None, explain_trees: int = 8,
                  use_location: bool = True, n_jobs: int = -1) -> None:
         self.estimator_name = estimator
         self.text_mode = text_mode
@@ -243,7 +244,9 @@ class Router:
         est = self.estimator_
         if hasattr(est, "bootstrap") and est.bootstrap:
             est.set_params(oob_score=len(y_enc) >= 30 and n_classes > 1)
-            est.fit(X, y_enc)
+            with warnings.catch_warnings():  # rows never out of bag are expected with few trees
+                warnings.filterwarnings("ignore", message="Some inputs do not have OOB scores")
+                est.fit(X, y_enc)
             if not est.oob_score:
                 return np.full((X.shape[0], n_classes), np.nan)
             oob = np.asarray(est.oob_decision_function_, dtype=float)  # rows never out of bag are all 0
@@ -300,7 +303,8 @@ class Router:
         order = np.argsort(-proba, axis=1)[:, :3]
         raw_top = proba[np.arange(len(rows)), order[:, 0]]
         confidence = self.calibrator_.transform(raw_top)
-        reasons = self.explain(X, rows, Names.from_dict(names)) if explain else [""] * len(rows)
+        predicted = [self.classes_[j] for j in order[:, 0]]
+        reasons = self.explain(X, rows, Names.from_dict(names), predicted) if explain else [""] * len(rows)
         overrides = self.category_thresholds if category_thresholds is None else category_thresholds
         decisions = []
         for i, row in enumerate(rows):
@@ -352,61 +356,88 @@ class Router:
                                         shape=(t.node_count, self.features_.n_features)))
             self.explain_models_.append(tree)
         self.explain_map_ = sp.vstack(blocks, format="csr")
+        self.meta_group_ = [_GROUP_CODES[m.group] for m in meta]
+        self.meta_key_ = [m.key.strip() if isinstance(m.key, str) else m.key for m in meta]
+        self.meta_telling_ = [m.group == "text" and isinstance(m.key, str) and _telling(m.key) for m in meta]
 
-    def explain(self, X: sp.csr_matrix, rows: Sequence[RoutingRow], names: Names) -> list[str]:
+    def explain(self, X: sp.csr_matrix, rows: Sequence[RoutingRow], names: Names,
+                predicted: Sequence[Any] | None = None) -> list[str]:
+        """One sentence per row from the paths of the first ``explain_trees`` trees: the facts
+        about the row the trees tested, most used first, grouped and named for people."""
         if self.explain_map_ is None or not self.explain_models_:
             return [""] * len(rows)
         paths = sp.hstack([tree.decision_path(X) for tree in self.explain_models_], format="csr")
-        used = (paths.astype(np.float32) @ self.explain_map_).tocsr()
-        meta = self.features_.meta_
-        out = []
-        for i, row in enumerate(rows):
-            start, end = used.indptr[i], used.indptr[i + 1]
-            columns = used.indices[start:end]
-            weights = used.data[start:end]
-            ranked = columns[np.argsort(-weights, kind="stable")]
-            out.append(self._sentence(row, [meta[c] if c < len(meta) else FeatureMeta("text", None)
-                                            for c in ranked], names))
-        return out
+        used = (paths.astype(np.float32) @ self.explain_map_).tocoo()
+        order = np.lexsort((-used.data, used.row))
+        row_of = used.row[order]
+        columns = used.col[order].tolist()
+        bounds = np.searchsorted(row_of, np.arange(len(rows) + 1)).tolist()
+        return [self._sentence(rows[i], columns[bounds[i]:bounds[i + 1]], names,
+                               predicted[i] if predicted is not None else None)
+                for i in range(len(rows))]
 
-    @staticmethod
-    def _sentence(row: RoutingRow, used: list[FeatureMeta], names: Names) -> str:
-        groups: dict[str, list[Any]] = {}
-        for item in used:
-            if item.group == "text" and item.key is None:
-                continue
-            bucket = groups.setdefault(item.group, [])
-            if item.key not in bucket:
-                bucket.append(item.key)
+    def _sentence(self, row: RoutingRow, columns: list[int], names: Names, predicted: Any = None) -> str:
+        groups, keys, telling = self.meta_group_, self.meta_key_, self.meta_telling_
+        categories: list[str] = []
+        agencies: list[Any] = []
+        terms: list[str] = []
+        seen: set[int] = set()
+        flags: set[str] = set()
+        for column in columns:
+            group = groups[column] if column < len(groups) else _TEXT
+            if group == _TEXT:
+                if len(terms) < 3 and column < len(groups) and telling[column]:
+                    terms.append(keys[column])
+            elif group == _CATEGORY:
+                categories.append(keys[column])
+            elif group == _JURISDICTION:
+                agencies.append(keys[column])
+            elif group == _FLAG:
+                flags.add(keys[column])
+            else:
+                seen.add(group)
         parts: list[str] = []
-        if "category" in groups:
-            shown = [c for c in groups["category"] if c in (row.category_path or (row.category_code,))]
+        if categories:
+            path = row.category_path or ((row.category_code,) if row.category_code else ())
+            shown = [c for c in reversed(path) if c in categories]  # parent › child
             if shown:
-                parts.append("категория = " + " / ".join(names.categories.get(c, c) for c in shown[:2]))
-        if "district" in groups and row.district_code:
+                parts.append("категория = " + " › ".join(names.categories.get(c, c) for c in shown[-2:]))
+        if _DISTRICT in seen and row.district_code:
             parts.append("район = " + names.districts.get(row.district_code, row.district_code))
-        if "jurisdiction" in groups:
-            agencies = [str(names.agencies.get(a, a)) for a in groups["jurisdiction"][:2]]
-            parts.append("в зоне ведения: " + ", ".join(agencies))
-        if "coords" in groups and row.has_point:
+        if agencies:
+            # the decided agency's own zone is the reason worth saying; otherwise the most used one
+            chosen = predicted if predicted in agencies else agencies[0]
+            parts.append(f"в зоне ведения: {names.agencies.get(chosen, chosen)}")
+        if _COORDS in seen and row.has_point:
             parts.append(f"место на карте ({row.lat:.4f}, {row.lon:.4f})")
-        if "text" in groups:
-            terms = [t for t in groups["text"] if isinstance(t, str)][:3]
-            if terms:
-                parts.append("в тексте: " + ", ".join(f"«{t.strip()}»" for t in terms))
-        if "season" in groups or "month" in groups:
-            if row.received_at is not None:
-                from .features import SEASONS
-
-                parts.append("сезон = " + SEASONS[row.received_at.month])
-        if "channel" in groups and row.channel:
+        if terms:
+            parts.append("в тексте: " + ", ".join(f"«{t}»" for t in terms))
+        if (_SEASON in seen or _MONTH in seen) and row.received_at is not None:
+            parts.append("сезон = " + SEASONS[row.received_at.month])
+        if _CHANNEL in seen and row.channel:
             parts.append("канал = " + row.channel)
-        if "flag" in groups:
-            if "no_point" in groups["flag"] and not row.has_point:
-                parts.append("без точки на карте")
-            if "no_text" in groups["flag"] and not (row.text or "").strip():
-                parts.append("без текста")
+        if "no_point" in flags and not row.has_point:
+            parts.append("без точки на карте")
+        if "no_text" in flags and not (row.text or "").strip():
+            parts.append("без текста")
         return "; ".join(parts) if parts else "по совокупности признаков"
+
+
+_TEXT, _CATEGORY, _DISTRICT, _JURISDICTION, _COORDS, _CHANNEL, _MONTH, _SEASON, _FLAG = range(9)
+_GROUP_CODES = {"text": _TEXT, "category": _CATEGORY, "district": _DISTRICT, "jurisdiction": _JURISDICTION,
+                "coords": _COORDS, "channel": _CHANNEL, "month": _MONTH, "season": _SEASON, "flag": _FLAG}
+
+
+STOP_WORDS = frozenset(
+    "не нет ни и в во на с со по у к ко о об от за из до для а но что это как уже так же бы ли или то при "
+    "над под про без все всё очень уже ещё еще мы вы я он она они их его ее её нам вам нас вас просим прошу "
+    "д ул дом the a an is are at of to in on and or no not very please".split())
+
+
+def _telling(term: str) -> bool:
+    """A text feature worth showing a person: not only stop words, numbers or a single letter."""
+    words = [w.rstrip("…") for w in term.split()]
+    return any(len(w) > 2 and w not in STOP_WORDS and not w.isdigit() for w in words)
 
 
 # --------------------------------------------------------------------------- metrics
@@ -517,8 +548,6 @@ def cross_validate(rows: Sequence[RoutingRow], y: Sequence[Any], folds: int = 5,
     rule: list[Any] = [None] * n
     majority: list[Any] = [None] * n
     confidence = np.zeros(n)
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         for k, (train, test) in enumerate(splitter.split(np.zeros(n), y_arr)):

@@ -1,0 +1,106 @@
+"""Feature building: PostGIS and the batch spatial join agree, borders, outside, gaps."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import numpy as np
+import pytest
+import shapely
+
+from routing.features import FeatureBuilder, RoutingRow, clean_text, enrich_batch, jurisdiction_for_point
+
+from .helpers import MSK, region_geometry
+
+
+def _shared_vertex() -> tuple[float, float, tuple[int, str], tuple[int, str]]:
+    districts, _agencies, _north = region_geometry()
+    for i, (pk_a, code_a, _n, shape_a) in enumerate(districts):
+        for pk_b, code_b, _m, shape_b in districts[i + 1:]:
+            border = shape_a.boundary.intersection(shape_b.boundary)
+            if border.length > 0:
+                for lon, lat in shapely.get_coordinates(border):
+                    if shape_a.intersects(shapely.Point(lon, lat)) and shape_b.intersects(shapely.Point(lon, lat)):
+                        return float(lon), float(lat), (pk_a, code_a), (pk_b, code_b)
+    raise AssertionError("the demo districts share no border")
+
+
+def test_point_inside_a_district_gets_its_district_and_competent_agencies(region: dict[str, int]) -> None:
+    from geoportal.models import Agency, District
+
+    sormovsky = District.objects.get(code="sormovsky")
+    centre = sormovsky.boundary.point_on_surface
+    code, agency_ids = jurisdiction_for_point(centre.x, centre.y)
+    names = set(Agency.objects.filter(pk__in=agency_ids).values_list("short_name", flat=True))
+    assert code == "sormovsky"
+    assert {"Теплосеть-Север", "Адм. Сормовский", "Комдорхоз"} <= names
+    assert "Теплосеть-Юг" not in names and "Адм. Нагорный" not in names
+    [row] = enrich_batch([RoutingRow(None, "", lat=centre.y, lon=centre.x)])
+    assert row.district_code == code and row.jurisdiction_agency_ids == agency_ids
+
+
+def test_point_on_a_district_border_goes_to_the_lowest_id_and_both_administrations(region: dict[str, int]) -> None:
+    from geoportal.models import Agency
+
+    lon, lat, (pk_a, code_a), (pk_b, code_b) = _shared_vertex()
+    expected = code_a if pk_a < pk_b else code_b
+    code, agency_ids = jurisdiction_for_point(lon, lat)
+    assert code == expected
+    admins = set(Agency.objects.filter(pk__in=agency_ids, kind="district_administration").values_list(
+        "districts__code", flat=True))
+    assert {code_a, code_b} <= admins  # both districts' administrations are competent on the border
+    [row] = enrich_batch([RoutingRow(None, "", lat=lat, lon=lon)])
+    assert (row.district_code, row.jurisdiction_agency_ids) == (code, agency_ids)
+
+
+def test_point_outside_every_district_has_no_district_or_agency(region: dict[str, int]) -> None:
+    code, agency_ids = jurisdiction_for_point(37.6, 55.75)  # Moscow: far outside the demo city
+    assert code is None and agency_ids == ()
+    [row] = enrich_batch([RoutingRow(None, "текст", lat=55.75, lon=37.6, district_code="stale")])
+    assert row.district_code is None and row.jurisdiction_agency_ids == ()
+
+
+def test_batch_join_matches_postgis_for_random_points(region: dict[str, int]) -> None:
+    rng = random.Random(7)
+    rows = [RoutingRow(i, "", lat=56.3269 + rng.uniform(-0.1, 0.1), lon=44.0059 + rng.uniform(-0.2, 0.2))
+            for i in range(40)]
+    enriched = enrich_batch(rows)
+    for row in enriched:
+        assert row.lon is not None and row.lat is not None
+        assert (row.district_code, row.jurisdiction_agency_ids) == jurisdiction_for_point(row.lon, row.lat)
+    assert sum(1 for r in enriched if r.district_code is None) < len(enriched)  # most land inside
+
+
+def test_rows_without_point_keep_their_typed_district(region: dict[str, int]) -> None:
+    rows = [RoutingRow(1, "нет света", district_code="nagorny"), RoutingRow(2, "", lat=float("nan"), lon=44.0)]
+    assert enrich_batch(rows) == rows
+
+
+def test_clean_text_strips_html_and_normalises() -> None:
+    assert clean_text("<p>Не&nbsp;горит <b>ФОНАРЬ</b></p><br/>Ёлка №5") == "не горит фонарь елка 5"
+    assert clean_text(None) == "" and clean_text("<br/>") == ""
+
+
+def test_feature_matrix_handles_missing_point_text_category_and_date() -> None:
+    when = dt.datetime(2024, 1, 15, tzinfo=MSK)
+    train = [RoutingRow(1, "Не горит фонарь", "light", ("light", "city"), 56.3, 44.0, "nagorny", (5, 7), "web", when),
+             RoutingRow(2, "Яма на дороге", "roads", ("roads", "city"), 56.31, 44.01, "sovetsky", (5,), "phone",
+                        when)]
+    builder = FeatureBuilder(min_df=1).fit(train, [1, 2])
+    rows = [RoutingRow(3, "", None, (), None, None, None, (), None, None),
+            RoutingRow(4, "<p>фонарь</p>", "light", ("light", "city"), None, None, "nagorny", (), None, when)]
+    X = builder.transform(rows).toarray()
+    meta = builder.meta_
+    col = {(m.group, m.key): i for i, m in enumerate(meta)}
+    assert X.shape == (2, len(meta))
+    assert X[0, col[("flag", "no_point")]] == 1 and X[0, col[("flag", "no_text")]] == 1
+    assert X[0, col[("flag", "no_category")]] == 1
+    assert not X[0, [i for i, m in enumerate(meta) if m.group == "coords"]].any()
+    assert X[1, col[("category", "light")]] == 1 and X[1, col[("category", "city")]] == 1
+    assert X[1, col[("district", "nagorny")]] == 1 and X[1, col[("month", 1)]] == 1
+    assert X[1, col[("season", "зима")]] == 1
+    assert X[1, col[("text", "фонарь")]] > 0
+    full = builder.transform(train[:1]).toarray()
+    assert full[0, col[("coords", "lat")]] == pytest.approx(56.3)
+    assert full[0, col[("jurisdiction", 7)]] == 1
+    assert np.isfinite(full).all()
