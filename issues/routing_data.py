@@ -74,3 +74,8 @@ def training_rows(limit: int | None = None) -> tuple[list[Any], list[int], list[
         labels.append(agency_id)
         times.append(received_at)
     return rows, labels, times
+
+
+def category_names() -> dict[str, str]:
+    """Category code → name, for the router's explanations."""
+    return dict(Category.objects.values_list("code", "name"))

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-
 from .models import Appeal
 
 
@@ -37,12 +35,8 @@ def decide(appeal: Appeal) -> RoutingDecision:
 
 
 def _model_decision(appeal: Appeal) -> RoutingDecision | None:
-    try:
-        from routing import registry  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    if not hasattr(registry, "route"):
-        return None
+    from routing import registry
+
     from .routing_data import build_row
 
     decision = registry.route(build_row(appeal))
@@ -54,11 +48,6 @@ def _model_decision(appeal: Appeal) -> RoutingDecision | None:
     names = dict(Agency.objects.filter(pk__in=[int(label) for label, _p in top]).values_list("id", "short_name"))
     suggestions = [{"agency_id": int(label), "agency": names.get(int(label), str(label)), "probability": float(p)}
                    for label, p in top]
-    per_category: dict[str, float] = getattr(settings, "ROUTER_CATEGORY_THRESHOLDS", {})
-    threshold: float | None = per_category.get(appeal.category.code, getattr(settings, "ROUTER_CONFIDENCE_THRESHOLD",
-                                                                            None))
-    auto = bool(decision.auto)
-    if threshold is not None and decision.confidence is not None:
-        auto = decision.confidence >= threshold
+    auto = bool(decision.auto)  # thresholds (global and per category) applied by the router
     agency_id = int(decision.agency_id) if decision.agency_id is not None else None
     return RoutingDecision(agency_id, float(decision.confidence), decision.explanation, auto, "model", suggestions)
