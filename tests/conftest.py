@@ -13,6 +13,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+pytest_plugins = ["tests.browser"]
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "var" / "test-artifacts"
 

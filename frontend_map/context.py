@@ -1,0 +1,19 @@
+"""Template context shared by every page: base-map settings and the portal's name."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    lat, lon = settings.MAP_DEFAULT_CENTER
+    return {
+        "portal_map": {
+            "tileUrl": settings.BASEMAP_TILE_URL,
+            "attribution": settings.BASEMAP_ATTRIBUTION,
+            "center": [lat, lon],
+            "zoom": settings.MAP_DEFAULT_ZOOM,
+        },
+    }

@@ -1,0 +1,84 @@
+"""The shell of the web app: home page, PWA manifest and service worker, offline page.
+Anyone may call these; they show no personal data."""
+from __future__ import annotations
+
+import json
+
+from django.db.models import Count, F, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
+
+from issues.models import OPEN_STATUSES, Appeal, Status
+
+SHELL = ["/", "/offline/", "/static/frontend_map/app.css", "/static/frontend_map/map.js",
+         "/static/frontend_map/offline-queue.js", "/static/vendor/leaflet/leaflet.js",
+         "/static/vendor/leaflet/leaflet.css"]
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    counts = Appeal.objects.public().aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        answered=Count("id", filter=Q(status__in=(Status.ANSWERED, Status.CLOSED))),
+        on_time=Count("id", filter=Q(answered_at__isnull=False, answered_at__lte=F("deadline_at"))),
+    )
+    share = f"{round(100 * counts['on_time'] / counts['answered'])}%" if counts["answered"] else "—"
+    stats = {"total": counts["total"], "open": counts["open"], "answered": counts["answered"], "on_time": share}
+    return render(request, "frontend_map/home.html", {"stats": stats})
+
+
+def offline(request: HttpRequest) -> HttpResponse:
+    return render(request, "frontend_map/offline.html")
+
+
+@cache_control(max_age=3600)
+def manifest(request: HttpRequest) -> JsonResponse:
+    data = {
+        "name": "Геопортал: обращения и проекты",
+        "short_name": "Геопортал",
+        "lang": "ru",
+        "start_url": "/report/?source=pwa",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f7f9",
+        "theme_color": "#0b5cad",
+        "icons": [{"src": static(f"frontend_map/icons/icon-{s}.png"), "sizes": f"{s}x{s}", "type": "image/png",
+                   "purpose": "any maskable"} for s in (192, 512)],
+    }
+    return JsonResponse(data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+
+
+SERVICE_WORKER = """/* Geoportal service worker: the shell and static files work offline. */
+const CACHE = "geoportal-v1";
+const SHELL = %s;
+self.addEventListener("install", (e) => {
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+self.addEventListener("activate", (e) => {
+  e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+    .then(() => self.clients.claim()));
+});
+self.addEventListener("fetch", (e) => {
+  const url = new URL(e.request.url);
+  if (e.request.method !== "GET" || url.origin !== self.location.origin) { return; }
+  if (url.pathname.startsWith("/static/")) {
+    e.respondWith(caches.match(e.request).then((hit) => hit || fetch(e.request).then((r) => {
+      const copy = r.clone(); caches.open(CACHE).then((c) => c.put(e.request, copy)); return r; })));
+    return;
+  }
+  if (e.request.mode === "navigate") {
+    e.respondWith(fetch(e.request).then((r) => {
+      const copy = r.clone(); caches.open(CACHE).then((c) => c.put(e.request, copy)); return r;
+    }).catch(() => caches.match(e.request).then((hit) => hit || caches.match("/offline/"))));
+  }
+});
+"""
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(SERVICE_WORKER % json.dumps(SHELL), content_type="application/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
