@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from django.conf import settings
@@ -375,9 +376,12 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
             return Response({"lat": ["Координаты вне диапазона."]}, status=400)
         point = Point(lon, lat, srid=4326)
         since = timezone.now() - dt.timedelta(days=settings.APPEAL_DUPLICATE_WINDOW_DAYS)
+        radius = category.duplicate_radius_m
+        # an index-friendly box in degrees first, then the exact distance on the spheroid
+        degrees = radius / (111_320 * max(math.cos(math.radians(lat)), 0.01))
         queryset = (Appeal.objects.public().filter(status__in=OPEN_STATUSES, category=category,
-                                                   received_at__gte=since,
-                                                   location__dwithin=(point, D(m=category.duplicate_radius_m)))
+                                                   received_at__gte=since, location__dwithin=(point, degrees),
+                                                   location__distance_lte=(point, D(m=radius)))
                     .select_related("category", "district", "responsible_agency")
                     .prefetch_related(_photo_prefetch())[:20])
         return Response(AppealPublicSerializer(queryset, many=True, context={"request": request}).data)

@@ -186,3 +186,18 @@ def test_photo_required_category_without_photo_is_400(personas):
     response = personas.client("citizen").post("/api/v1/appeals/", _payload(category=light))
     assert response.status_code == 400 and "photos" in response.json()
     assert Appeal.objects.count() == 0
+
+
+def test_nearby_offers_open_appeals_of_the_category_within_the_radius(personas):
+    from django.contrib.gis.geos import Point
+
+    base = point_in("centralny")
+    near = make_appeal(personas.citizen, "transport-schedule", location=Point(base.x + 0.001, base.y, srid=4326),
+                       text="Автобус 7 не приходит по расписанию.")  # ~60 m east
+    make_appeal(personas.citizen, "transport-schedule", location=Point(base.x + 0.01, base.y, srid=4326),
+                text="Автобус 8 не приходит по расписанию.")  # ~600 m east
+    make_appeal(personas.citizen, "transport-stop", location=base, text="Разбит остановочный павильон.")
+    category = Category.objects.get(code="transport-schedule").pk
+    found = Client().get(f"/api/v1/appeals/nearby/?lat={base.y}&lon={base.x}&category={category}").json()
+    assert [f["id"] for f in found["features"]] == [near.pk]
+    assert Client().get("/api/v1/appeals/nearby/?lat=x&lon=1&category=1").status_code == 400
