@@ -6,6 +6,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
 
 from .health import healthz
 
@@ -14,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("projects.api_urls")),
     path("", include("analytics.api_urls")),
     path("", include("tiles.api_urls")),
+    path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -201,3 +201,23 @@ def test_nearby_offers_open_appeals_of_the_category_within_the_radius(personas):
     found = Client().get(f"/api/v1/appeals/nearby/?lat={base.y}&lon={base.x}&category={category}").json()
     assert [f["id"] for f in found["features"]] == [near.pk]
     assert Client().get("/api/v1/appeals/nearby/?lat=x&lon=1&category=1").status_code == 400
+
+
+def test_openapi_schema_and_offline_docs(personas):
+    schema = Client().get("/api/v1/schema/?format=json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/appeals/" in paths and "/api/v1/appeals/{id}/answer/" in paths
+    docs = Client().get("/api/v1/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/" in docs and "cdn" not in docs.lower()
+
+
+def test_token_authentication(personas):
+    from rest_framework.authtoken.models import Token
+
+    token = Client().post("/api/v1/auth/token/", {"username": "citizen", "password": "demo12345"})
+    assert token.status_code == 200
+    key = token.json()["token"]
+    assert Token.objects.get(key=key).user == personas.citizen
+    mine = Client().get("/api/v1/appeals/?scope=mine", HTTP_AUTHORIZATION=f"Token {key}")
+    assert mine.status_code == 200
