@@ -48,10 +48,13 @@ INSTALLED_APPS = [
     "tiles",
     "frontend_map",
     "fixtures",
+    "open311",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -158,7 +161,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "open311.auth.ApiKeyAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle", "open311.auth.ApiKeyThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", "600/min")},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -222,3 +228,12 @@ ROUTER_CONFIDENCE_THRESHOLD = float(env_str("ROUTER_CONFIDENCE_THRESHOLD", "0.6"
 ROUTER_CATEGORY_THRESHOLDS: dict[str, float] = {}
 CELERY_BEAT_SCHEDULE["router-retrain-nightly"] = {
     "task": "routing.tasks.retrain_nightly", "schedule": float(env_int("ROUTER_RETRAIN_EVERY_S", 24 * 3600))}
+
+# Open311 GeoReport v2 (open311/) and the public read API's CORS.
+OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "geoportal.local")
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "Оператор портала, open311@geoportal.local")
+OPEN311_ANON_RATE_PER_MINUTE = env_int("OPEN311_ANON_RATE_PER_MINUTE", 120)
+CORS_URLS_REGEX = r"^/(api/v1|open311)/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "OPTIONS", "POST"]
+CORS_ALLOW_HEADERS = ["accept", "content-type", "authorization", "x-api-key", "idempotency-key"]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("tiles/", include("tiles.urls")),
+    path("open311/v2/", include("open311.urls")),
     path("", include("analytics.urls")),
     path("", include("frontend_map.urls")),
 ]

@@ -24,6 +24,15 @@ def _fast_passwords(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _generous_anonymous_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite makes many anonymous calls a minute from one address; the per-IP limit is
+    tested on its own with its own figures."""
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "1000000/min"})
+
+
 @pytest.fixture
 def region(db: None) -> dict[str, int]:
     """The demo territory (districts, agencies, demo users, appeal categories and their rule
