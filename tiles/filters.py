@@ -142,6 +142,8 @@ class TileFilters:
 def parse_filters(query: QueryDict, *, now: dt.datetime | None = None) -> TileFilters:
     """Validate the filter parameters (400 via DRF's ValidationError on bad input)."""
     raw = {k: query.get(k, "").strip() for k in FILTER_PARAMS if query.get(k, "").strip()}
+    if not raw:  # the common case (the unfiltered map) skips building a form
+        return TileFilters()
     data = QueryDict(mutable=True)
     data.update({k: v for k, v in raw.items() if k != "period"})
     form = TileAppealFilter(data, queryset=Appeal.objects.none())

@@ -20,14 +20,23 @@ from . import conf
 from .filters import TileFilters
 from .grid import ORIGIN, cell_size, lonlat_to_mercator
 from .models import AppealCellAggregate
-from .sql import aggregate_conditions, compile_queryset
+from .sql import aggregate_conditions, compile_queryset, run_statement
 
-HEATMAP_LEVELS_BELOW_VIEW = 2  # cells a quarter of a tile's width per side → ~8 px on screen
+HEATMAP_LEVELS_BELOW_VIEW = 2  # 32 cells per tile side → ~8 px on screen
+HEATMAP_MAX_COARSENING = 1  # levels coarser than asked that the aggregate table may answer with
 MAX_HEATMAP_CELLS_PER_AXIS = 1024
 
 
-def heatmap_level(z: int) -> int:
-    return z + HEATMAP_LEVELS_BELOW_VIEW
+def heatmap_level(z: int, from_aggregates: bool) -> int:
+    """Cells of 1/32 of a tile (~8 px); from the aggregate table at most one
+    level coarser than that (its finest level caps it), rather than scanning the points."""
+    level = z + HEATMAP_LEVELS_BELOW_VIEW
+    return min(level, conf.cluster_max_zoom()) if from_aggregates else level
+
+
+def aggregates_serve(z: int, filters: TileFilters, aggregates_ready: bool) -> bool:
+    return (aggregates_ready and filters.precomputable
+            and z + HEATMAP_LEVELS_BELOW_VIEW <= conf.cluster_max_zoom() + HEATMAP_MAX_COARSENING)
 
 
 def _cell_ranges(bbox: Polygon, level: int) -> tuple[int, int, int, int]:
@@ -38,26 +47,26 @@ def _cell_ranges(bbox: Polygon, level: int) -> tuple[int, int, int, int]:
     ranges = (math.floor((x0 + ORIGIN) / size), math.floor((x1 + ORIGIN) / size),
               math.floor((y0 + ORIGIN) / size), math.floor((y1 + ORIGIN) / size))
     if max(ranges[1] - ranges[0], ranges[3] - ranges[2]) >= MAX_HEATMAP_CELLS_PER_AXIS:
-        raise ValidationError({"bbox": [f"Слишком большая область для масштаба {level - HEATMAP_LEVELS_BELOW_VIEW}: "
-                                        f"уменьшите bbox или масштаб z."]})
+        raise ValidationError({"bbox": ["Слишком большая область для этого масштаба: уменьшите bbox или z."]})
     return ranges
 
 
-def heatmap_statement(bbox: Polygon, z: int, filters: TileFilters, aggregates_ready: bool) -> tuple[str, list[Any],
-                                                                                                    str]:
-    """(sql, params, source): rows of (lat, lon, count) per grid cell at level z+2, the
-    cell's point being the centroid of its appeals."""
-    level = heatmap_level(z)
+def heatmap_statement(bbox: Polygon, z: int, filters: TileFilters,
+                      aggregates_ready: bool) -> tuple[str, list[Any], str, int]:
+    """(sql, params, source, level): rows of (lat, lon, count) per grid cell, the cell's point
+    being the centroid of its appeals."""
+    from_aggregates = aggregates_serve(z, filters, aggregates_ready)
+    level = heatmap_level(z, from_aggregates)
     ix_min, ix_max, iy_min, iy_max = _cell_ranges(bbox, level)
     centroid = "ST_Transform(ST_SetSRID(ST_MakePoint({x}, {y}), 3857), 4326)"
-    if level <= conf.cluster_max_zoom() and aggregates_ready and filters.precomputable:
+    if from_aggregates:
         where, params = aggregate_conditions(filters)
         point = centroid.format(x="sum(a.sum_x) / sum(a.count)", y="sum(a.sum_y) / sum(a.count)")
         sql = (f"SELECT round(ST_Y(s.g)::numeric, 6)::float, round(ST_X(s.g)::numeric, 6)::float, s.n FROM ("
                f"SELECT {point} AS g, sum(a.count)::int AS n FROM {AppealCellAggregate._meta.db_table} a "
                f"WHERE a.zoom = %s AND a.ix BETWEEN %s AND %s AND a.iy BETWEEN %s AND %s AND {where} "
                f"GROUP BY a.ix, a.iy) s")
-        return sql, [level, ix_min, ix_max, iy_min, iy_max, *params], "aggregates"
+        return sql, [level, ix_min, ix_max, iy_min, iy_max, *params], "aggregates", level
     size = cell_size(level)
     mx = Func(Transform("location", 3857), function="ST_X", output_field=FloatField())
     my = Func(Transform("location", 3857), function="ST_Y", output_field=FloatField())
@@ -68,17 +77,16 @@ def heatmap_statement(bbox: Polygon, z: int, filters: TileFilters, aggregates_re
            f"SELECT {point} AS g, count(*)::int AS n FROM (SELECT q.mx, q.my, "
            f"floor((q.mx + {ORIGIN!r}) / {size!r})::int AS ix, floor((q.my + {ORIGIN!r}) / {size!r})::int AS iy "
            f"FROM ({inner_sql}) q) p GROUP BY p.ix, p.iy) s")
-    return sql, params, "points"
+    return sql, params, "points", level
 
 
 def heatmap(bbox: Polygon, z: int, filters: TileFilters, aggregates_ready: bool) -> dict[str, Any]:
-    sql, params, source = heatmap_statement(bbox, z, filters, aggregates_ready)
+    sql, params, source, level = heatmap_statement(bbox, z, filters, aggregates_ready)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        cells = [[lat, lon, n] for lat, lon, n in cursor.fetchall()]
+        cells = [[lat, lon, n] for lat, lon, n in run_statement(cursor, (sql, params))]
     return {
         "z": z,
-        "cell_size_m": round(cell_size(heatmap_level(z)), 1),
+        "cell_size_m": round(cell_size(level), 1),
         "source": source,
         "total": sum(c[2] for c in cells),
         "max": max((c[2] for c in cells), default=0),

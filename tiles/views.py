@@ -20,6 +20,7 @@ from . import cache, conf
 from .filters import TileFilters, parse_filters
 from .grid import TileOutOfRange, check_tile
 from .layers import LAYERS, Layer
+from .sql import run_statement
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -55,11 +56,9 @@ def render_tile(layer: Layer, z: int, x: int, y: int, filters: TileFilters) -> t
     hit = cache.get(key)
     if hit is not None:
         return hit[0], hit[1], True
-    sql, params = layer.build(tile, filters, aggregates_ready)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    data = bytes(row[0]) if row and row[0] is not None else b""
+        rows = run_statement(cursor, layer.build(tile, filters, aggregates_ready))
+    data = bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
     etag = cache.etag_of(data)
     cache.put(key, etag, data)
     return etag, data, False

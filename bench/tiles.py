@@ -1,0 +1,427 @@
+"""Vector tiles, clusters and heatmap: our endpoints over HTTP vs their own SQL run directly,
+vs tipg serving the same table, and the bytes of the first citywide view — side by side.
+
+    set -a; source var/services.env; set +a
+    .venv/bin/pip install -e '.[bench]'      # tipg + uvicorn, for the comparison only
+    .venv/bin/python bench/tiles.py [--seed-appeals N] [--rounds 3] [--tiles 3] [--no-tipg]
+
+By default the appeals already in the database are reused (``make seed`` loads them);
+``--seed-appeals N`` first runs ``manage.py seed_demo --appeals N`` (which *replaces* the demo
+appeals). The cell aggregates are rebuilt once (timed) so low-zoom clusters read them.
+
+Servers: gunicorn (1 sync worker, DEBUG=0) for our endpoints, uvicorn (1 worker) for
+tipg, both on loopback, against the same database. The tile cache uses its own key prefix;
+"uncached" requests are forced by bumping the layer generation before each one.
+
+Tiles: for each zoom 10..16, the tiles holding a seeded random sample of public appeals
+(busy tiles, what users look at). Every statistic is the median (p50) over tiles × rounds;
+ratios are p50(endpoint) / p50(raw SQL) — lower is better, 1.0 = no overhead."""
+from __future__ import annotations
+
+import argparse
+import http.client
+import math
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
+os.environ["CACHE_KEY_PREFIX"] = "bench-tiles"  # never touch the demo's cached tiles
+
+import django  # noqa: E402
+
+django.setup()
+
+import requests  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.http import QueryDict  # noqa: E402
+
+from issues.models import Appeal  # noqa: E402
+from tiles import aggregates, cache  # noqa: E402
+from tiles.filters import TileFilters, parse_filters  # noqa: E402
+from tiles.grid import Tile, lonlat_to_mercator, mercator_to_lonlat, tile_width, tiles_for_point  # noqa: E402
+from tiles.layers import LAYERS  # noqa: E402
+from tiles.sql import run_statement  # noqa: E402
+from tiles.stats import heatmap_statement  # noqa: E402
+
+settings.DEBUG = False  # no query log in this process: "raw" means a bare cursor
+ZOOMS = range(10, 17)
+VIEWPORT = (1280, 800)  # px of a desktop map
+
+
+# --- servers ------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], name: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {proc.returncode}")
+        try:
+            if requests.get(url, timeout=5).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{name} did not come up within {timeout:.0f} s")
+
+
+def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
+               LOG_LEVEL="WARNING")
+    # The sync worker answers a fresh connection faster than gthread with keep-alive (measured).
+    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "geoportal.wsgi", "-b", f"127.0.0.1:{port}",
+                             "-w", "1", "--timeout", "300", "--log-level", "warning"], cwd=ROOT, env=env)
+    try:  # /healthz would also want a Celery worker; the TileJSON needs only the app and the database
+        wait_until_up(f"http://127.0.0.1:{port}/tiles/districts.json", proc, "gunicorn")
+    except RuntimeError:
+        proc.terminate()
+        raise
+    return proc
+
+
+def database_dsn() -> str:
+    db = settings.DATABASES["default"]
+    return (f"postgresql://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+            f"{db['NAME']}")
+
+
+def start_tipg(port: int) -> tuple[subprocess.Popen[bytes] | None, str]:
+    """tipg on the appeals table, or (None, reason) when it cannot run here."""
+    try:
+        import tipg  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        return None, f"tipg not installed ({exc}); run: .venv/bin/pip install -e '.[bench]'"
+    env = dict(os.environ, DATABASE_URL=database_dsn(), TIPG_DB_SCHEMAS='["public"]',
+               TIPG_DB_SPATIAL_EXTENT="false",
+               TIPG_DB_DATETIME_EXTENT="false", TIPG_MAX_FEATURES_PER_TILE="10000000",
+               TIPG_DB_MAX_CONN_SIZE="2")
+    proc = subprocess.Popen([str(ROOT / ".venv/bin/uvicorn"), "tipg.main:app", "--host", "127.0.0.1", "--port",
+                             str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"],
+                            cwd="/tmp", env=env)  # cwd: tipg reads a .env file from it
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/collections", proc, "tipg")
+    except RuntimeError as exc:
+        proc.terminate()
+        return None, f"tipg could not start: {exc}"
+    return proc, ""
+
+
+# --- measuring ----------------------------------------------------------------------------
+def timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return (time.perf_counter() - started) * 1000, result
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:5.2f}×" if b and not math.isnan(a) and not math.isnan(b) else "   – "
+
+
+def sample_tiles(per_zoom: int, seed: int) -> dict[int, list[Tile]]:
+    rng = random.Random(seed)
+    points = list(Appeal.objects.public().filter(location__isnull=False).order_by("id")
+                  .values_list("location", flat=True)[:: max(1, Appeal.objects.count() // 4000)])
+    rng.shuffle(points)
+    chosen: dict[int, list[Tile]] = {}
+    for z in ZOOMS:
+        tiles: list[Tile] = []
+        for point in points:
+            tile = tiles_for_point(point.x, point.y, range(z, z + 1))[0]
+            if tile not in tiles:
+                tiles.append(tile)
+            if len(tiles) == per_zoom:
+                break
+        chosen[z] = tiles
+    return chosen
+
+
+def http_get(port: int, path: str, params: dict[str, Any] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """One GET on a fresh connection with the standard library (less client overhead than
+    requests, so the numbers show the servers)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    try:
+        connection.request("GET", path + (f"?{urlencode(params)}" if params else ""))
+        response = connection.getresponse()
+        body = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+    finally:
+        connection.close()
+
+
+class Runner:
+    def __init__(self, port: int, tipg_port: int | None) -> None:
+        self.port = port
+        self.tipg_port = tipg_port
+
+    # "Raw": the very statement (with the same SET LOCAL prefix) on a plain database cursor,
+    # with no HTTP, no Django request cycle and no cache.
+    def raw(self, sql: str, params: list[Any]) -> bytes:
+        with connection.cursor() as cursor:
+            rows = run_statement(cursor, (sql, params))
+        return bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
+
+    def raw_rows(self, sql: str, params: list[Any]) -> int:
+        with connection.cursor() as cursor:
+            return len(run_statement(cursor, (sql, params)))
+
+    def tile(self, tile: Tile, query: str = "", expect: str | None = None) -> bytes:
+        status, headers, body = http_get(self.port, f"/tiles/appeals/{tile.z}/{tile.x}/{tile.y}.pbf"
+                                         + (f"?{query}" if query else ""))
+        if status != 200:
+            raise RuntimeError(f"tile {tile}: HTTP {status} {body[:200]!r}")
+        if expect and headers.get("x-tile-cache") != expect:
+            raise RuntimeError(f"expected a cache {expect} for {tile}, got {headers.get('x-tile-cache')}")
+        return body
+
+    def heatmap(self, query: dict[str, Any]) -> bytes:
+        status, _headers, body = http_get(self.port, "/api/v1/heatmap", query)
+        if status != 200:
+            raise RuntimeError(f"heatmap: HTTP {status} {body[:200]!r}")
+        return body
+
+    def tipg_tile(self, tile: Tile) -> bytes:
+        cql = ("is_public = true AND duplicate_of_id IS NULL AND status IN ("
+               + ",".join(f"'{s}'" for s in ("registered", "routed", "accepted", "in_progress", "answered", "closed"))
+               + ")")
+        assert self.tipg_port is not None
+        status, _headers, body = http_get(
+            self.tipg_port, f"/collections/public.{Appeal._meta.db_table}/tiles/WebMercatorQuad/{tile.z}/{tile.x}/"
+            f"{tile.y}", {"properties": "id,number,status,category_id,responsible_agency_id,received_at",
+                          "filter": cql, "filter-lang": "cql2-text", "limit": 10000000})
+        if status != 200:
+            raise RuntimeError(f"tipg tile {tile}: HTTP {status} {body[:200]!r}")
+        return body
+
+
+def bench_tiles(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
+    filters = TileFilters()
+    print("\n== Tile endpoint vs the same ST_AsMVT SQL run directly (and vs tipg at point zooms) ==")
+    print(f"{'z':>3} {'kind':<18} {'KB p50':>8} {'SQL ms':>8} {'HTTP miss':>10} {'ratio':>7} {'HTTP hit':>9} "
+          f"{'ratio':>7} {'tipg ms':>8} {'tipg/miss':>10} {'tipg/hit':>9}")
+    for z, zoom_tiles in tiles.items():
+        times: dict[str, list[float]] = {"raw": [], "miss": [], "hit": [], "tipg": []}
+        sizes: list[int] = []
+        kind = "clusters (table)" if z <= 12 else "points"
+        for tile in zoom_tiles:  # warm-up: the same pages in the database's cache for everyone
+            sql, params = LAYERS["appeals"].build(tile, filters, True)
+            run.raw(sql, params)
+            cache.bump_layer("appeals")
+            run.tile(tile)
+            if run.tipg_port and z > 12:
+                run.tipg_tile(tile)
+        for _ in range(rounds):
+            for tile in zoom_tiles:
+                sql, params = LAYERS["appeals"].build(tile, filters, True)
+                elapsed, raw_bytes = timed(run.raw, sql, params)
+                times["raw"].append(elapsed)
+                cache.bump_layer("appeals")
+                elapsed, body = timed(run.tile, tile, expect="MISS")
+                times["miss"].append(elapsed)
+                if body != raw_bytes:
+                    raise RuntimeError(f"endpoint bytes differ from the raw SQL for {tile}")
+                sizes.append(len(body))
+                times["hit"].append(timed(run.tile, tile, expect="HIT")[0])
+                if run.tipg_port and z > 12:
+                    times["tipg"].append(timed(run.tipg_tile, tile)[0])
+        raw_p50, miss_p50, hit_p50, tipg_p50 = (p50(times[k]) for k in ("raw", "miss", "hit", "tipg"))
+        tipg_cell = (f"{tipg_p50:8.1f} {ratio(tipg_p50, miss_p50):>10} {ratio(tipg_p50, hit_p50):>9}" if times["tipg"]
+                     else f"{'–':>8} {'–':>10} {'–':>9}")
+        SUMMARY["tile"].append((z, miss_p50 / raw_p50, hit_p50 / raw_p50))
+        if times["tipg"]:
+            SUMMARY["tipg"].append((z, tipg_p50 / miss_p50, tipg_p50 / hit_p50))
+        print(f"{z:>3} {kind:<18} {p50([float(s) for s in sizes]) / 1024:8.1f} {raw_p50:8.1f} {miss_p50:10.1f} "
+              f"{ratio(miss_p50, raw_p50):>7} {hit_p50:9.1f} {ratio(hit_p50, raw_p50):>7} {tipg_cell}")
+
+
+def bench_live_clusters(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
+    """Clusters with a filter the table cannot answer (district): grouped live from points."""
+    print("\n== Cluster endpoint with a live-grouped filter (district) vs its raw SQL ==")
+    district = Appeal.objects.public().exclude(district=None).values_list("district__code", flat=True).first()
+    query = f"district={district}"
+    filters = parse_filters(QueryDict(query))
+    print(f"{'z':>3} {'SQL ms':>8} {'HTTP miss':>10} {'ratio':>7}")
+    for z in (10, 11, 12):
+        raw_times, miss_times = [], []
+        for tile in tiles[z][:2]:
+            sql, params = LAYERS["appeals"].build(tile, filters, True)
+            run.raw(sql, params)
+            for _ in range(max(1, rounds - 1)):
+                raw_times.append(timed(run.raw, sql, params)[0])
+                cache.bump_layer("appeals")
+                miss_times.append(timed(run.tile, tile, query, expect="MISS")[0])
+        print(f"{z:>3} {p50(raw_times):8.1f} {p50(miss_times):10.1f} {ratio(p50(miss_times), p50(raw_times)):>7}")
+        SUMMARY["cluster"].append((z, p50(miss_times) / p50(raw_times), 0.0))
+
+
+def viewport_bbox(lon: float, lat: float, z: int) -> tuple[float, float, float, float]:
+    x, y = lonlat_to_mercator(lon, lat)
+    metres_per_px = tile_width(z) / 256
+    half_w, half_h = VIEWPORT[0] / 2 * metres_per_px, VIEWPORT[1] / 2 * metres_per_px
+    west, south = mercator_to_lonlat(x - half_w, y - half_h)
+    east, north = mercator_to_lonlat(x + half_w, y + half_h)
+    return west, south, east, north
+
+
+def bench_heatmap(run: Runner, rounds: int) -> None:
+    from django.contrib.gis.geos import Polygon
+
+    print(f"\n== Heatmap endpoint vs its raw SQL ({VIEWPORT[0]}×{VIEWPORT[1]} px viewport at the city centre) ==")
+    print(f"{'z':>3} {'source':<11} {'cells':>6} {'SQL ms':>8} {'HTTP ms':>8} {'ratio':>7}")
+    lat, lon = settings.MAP_DEFAULT_CENTER
+    for z in (9, 10, 11, 12, 13, 14):
+        bbox = viewport_bbox(lon, lat, z)
+        polygon = Polygon.from_bbox(bbox)
+        polygon.srid = 4326
+        sql, params, source, _level = heatmap_statement(polygon, z, TileFilters(), cache.aggregates_ready())
+        query = {"bbox": ",".join(f"{v:.6f}" for v in bbox), "z": z}
+        run.raw_rows(sql, params)
+        run.heatmap(query)
+        raw_times, http_times, cells = [], [], 0
+        for _ in range(rounds + 2):
+            elapsed, cells = timed(run.raw_rows, sql, params)
+            raw_times.append(elapsed)
+            http_times.append(timed(run.heatmap, query)[0])
+        print(f"{z:>3} {source:<11} {cells:>6} {p50(raw_times):8.1f} {p50(http_times):8.1f} "
+              f"{ratio(p50(http_times), p50(raw_times)):>7}")
+        SUMMARY["heatmap"].append((z, p50(http_times) / p50(raw_times), 0.0))
+
+
+def bench_bytes(run: Runner) -> None:
+    """The first citywide view (all tiles covering the districts at the zoom that fits them in
+    the viewport) against one GeoJSON of every public appeal with the same attributes."""
+    from django.contrib.gis.db.models import Extent
+
+    from geoportal.models import District
+
+    west, south, east, north = District.objects.aggregate(e=Extent("boundary"))["e"]
+    x0, y0 = lonlat_to_mercator(west, south)
+    x1, y1 = lonlat_to_mercator(east, north)
+    z = max(z for z in range(0, 19) if (x1 - x0) / (tile_width(z) / 256) <= VIEWPORT[0]
+            and (y1 - y0) / (tile_width(z) / 256) <= VIEWPORT[1])
+    corners = tiles_for_point(west, north, range(z, z + 1))[0], tiles_for_point(east, south, range(z, z + 1))[0]
+    view_tiles = [Tile(z, x, y) for x in range(corners[0].x, corners[1].x + 1)
+                  for y in range(corners[0].y, corners[1].y + 1)]
+    tile_bytes = sum(len(run.tile(tile)) for tile in view_tiles)
+    table = Appeal._meta.db_table
+    public = Appeal.objects.public().filter(location__isnull=False).order_by().values("id")
+    ids_sql, ids_params = public.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(sum(octet_length(json_build_object('type', 'Feature', 'id', a.id, "
+            "'geometry', ST_AsGeoJSON(a.location, 6)::json, 'properties', json_build_object('number', a.number, "
+            "'status', a.status, 'category_id', a.category_id, 'category', c.name, 'agency', g.short_name, "
+            "'received', to_char(timezone(%s, a.received_at), 'YYYY-MM-DD')))::text)), 0) "
+            f"FROM {table} a JOIN issues_category c ON c.id = a.category_id "
+            f"LEFT JOIN geoportal_agency g ON g.id = a.responsible_agency_id WHERE a.id IN ({ids_sql})",
+            [settings.TIME_ZONE, *ids_params])
+        count, feature_bytes = cursor.fetchone()
+    geojson_bytes = int(feature_bytes) + max(0, count - 1) + len('{"type":"FeatureCollection","features":[]}')
+    print("\n== Bytes of the first citywide view ==")
+    print(f"z{z}, {len(view_tiles)} appeal tiles (clusters): {tile_bytes / 1024:.1f} KB;  GeoJSON of all {count} "
+          f"public points with the same attributes: {geojson_bytes / 1024 / 1024:.1f} MB;  "
+          f"ratio {tile_bytes / geojson_bytes:.5f} (1/{geojson_bytes / max(tile_bytes, 1):.0f})")
+    SUMMARY["bytes"].append((z, tile_bytes / geojson_bytes, 0.0))
+
+
+def print_summary() -> None:
+    def span(rows: list[tuple[int, float, float]], index: int = 1) -> str:
+        values = [row[index] for row in rows]
+        return f"{min(values):.2f}–{max(values):.2f}×" if values else "not measured"
+
+    print("\n== Summary against the issue's goals ==")
+    print(f"tile endpoint / SQL, uncached, z10–z16 (goal ≤ 1.15×): {span(SUMMARY['tile'])}; "
+          f"cached: {span(SUMMARY['tile'], 2)}")
+    print(f"tipg / our endpoint on the same point tiles (goal ≥ 3×): uncached {span(SUMMARY['tipg'])}, "
+          f"cached {span(SUMMARY['tipg'], 2)}")
+    print(f"cluster endpoint / SQL (goal ≤ 1.2×): from the table {span(SUMMARY['tile'][:3])}, "
+          f"live-grouped {span(SUMMARY['cluster'])}")
+    print(f"heatmap endpoint / SQL (goal ≤ 1.2×): {span(SUMMARY['heatmap'])}")
+    if SUMMARY["bytes"]:
+        print(f"first citywide view / GeoJSON of all points (goal ≤ 1/50): 1/{1 / SUMMARY['bytes'][0][1]:.0f}")
+
+
+SUMMARY: dict[str, list[tuple[int, float, float]]] = {"tile": [], "tipg": [], "cluster": [], "heatmap": [],
+                                                      "bytes": []}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed-appeals", type=int, default=None,
+                        help="run manage.py seed_demo --appeals N first (replaces the demo appeals)")
+    parser.add_argument("--rounds", type=int, default=3, help="measured rounds per tile")
+    parser.add_argument("--tiles", type=int, default=3, help="tiles per zoom")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the tile sample")
+    parser.add_argument("--no-tipg", action="store_true", help="skip the tipg comparison")
+    args = parser.parse_args()
+    if args.rounds < 1 or args.tiles < 1:
+        parser.error("--rounds and --tiles must be at least 1")
+
+    if args.seed_appeals is not None:
+        if args.seed_appeals < 1:
+            parser.error("--seed-appeals must be positive")
+        print(f"seeding {args.seed_appeals} appeals with manage.py seed_demo …", flush=True)
+        subprocess.run([sys.executable, "manage.py", "seed_demo", "--appeals", str(args.seed_appeals), "--quiet"],
+                       cwd=ROOT, check=True)
+    total = Appeal.objects.count()
+    public = Appeal.objects.public().filter(location__isnull=False).count()
+    if public == 0:
+        sys.exit("No public appeals in the database: run `make seed` or pass --seed-appeals N.")
+    print(f"appeals in the database: {total} ({public} public with a point)")
+
+    elapsed, rows = timed(aggregates.rebuild_all)
+    print(f"cell aggregates rebuilt in {elapsed / 1000:.1f} s: {rows} rows for zooms 0..{settings.TILES_CLUSTER_MAX_ZOOM}")
+    cache.mark_aggregates_ready()
+
+    port, tipg_port = free_port(), free_port()
+    gunicorn = start_gunicorn(port)
+    tipg_proc, why_not = (None, "skipped (--no-tipg)") if args.no_tipg else start_tipg(tipg_port)
+    try:
+        if not tipg_proc:
+            print(f"tipg: {why_not}")
+        else:
+            print("tipg 1.2.1 (uvicorn, 1 worker) serves the same table: a CQL2 filter for public appeals, 6 "
+                  "properties, no joins; its sessions keep the server's defaults (JIT, parallel workers)")
+        run = Runner(port, tipg_port if tipg_proc else None)
+        tiles = sample_tiles(args.tiles, args.seed)
+        bench_tiles(run, tiles, args.rounds)
+        bench_live_clusters(run, tiles, args.rounds)
+        bench_heatmap(run, args.rounds)
+        bench_bytes(run)
+        print_summary()
+    finally:
+        for proc in (gunicorn, tipg_proc):
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        prefix_keys = list(cache.client().scan_iter(match=f"{cache._prefix()}*", count=1000))
+        if prefix_keys:
+            cache.client().delete(*prefix_keys)
+
+
+if __name__ == "__main__":
+    main()
