@@ -3,10 +3,13 @@ only and return no appeal's details.
 
 - ``GET /api/v1/heatmap?bbox=w,s,e,n&z=..&category=..&period=..`` — grid counts for a
   viewport, compact JSON ``[[lat, lon, count], ...]`` (leaflet.heat's input);
+- ``GET /api/v1/clusters?bbox=..&z=..&<filters>`` — clusters of the viewport as GeoJSON with
+  counts per status (Leaflet draws them without a vector-tile plugin) and totals;
 - ``GET /api/v1/choropleth?metric=per_1000&category=..&period=..`` — districts (GeoJSON)
   with appeals per 1,000 residents."""
 from __future__ import annotations
 
+from django.contrib.gis.geos import Polygon
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
@@ -25,29 +28,49 @@ FILTER_DOC = [OpenApiParameter("category", int), OpenApiParameter("status", str)
 METRICS = ("per_1000", "count")
 
 
+def _viewport(request: Request) -> tuple[Polygon, int]:
+    errors: dict[str, list[str]] = {}
+    bbox_raw = request.query_params.get("bbox", "")
+    if not bbox_raw:
+        errors["bbox"] = ["Укажите bbox = west,south,east,north."]
+    z = -1
+    try:
+        z = int(request.query_params.get("z", ""))
+        if not 0 <= z <= conf.max_zoom():
+            raise ValueError(z)
+    except ValueError:
+        errors["z"] = [f"Укажите масштаб z от 0 до {conf.max_zoom()}."]
+    if errors:
+        raise ValidationError(errors)
+    return parse_bbox(bbox_raw), z
+
+
+VIEWPORT_DOC = [OpenApiParameter("bbox", str, required=True), OpenApiParameter("z", int, required=True)]
+
+
 class HeatmapView(APIView):
     """Anyone: counts of public appeals per grid cell in a viewport."""
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter("bbox", str, required=True), OpenApiParameter("z", int, required=True),
-                               *FILTER_DOC])
+    @extend_schema(parameters=[*VIEWPORT_DOC, *FILTER_DOC])
     def get(self, request: Request) -> Response:
-        errors: dict[str, list[str]] = {}
-        bbox_raw = request.query_params.get("bbox", "")
-        if not bbox_raw:
-            errors["bbox"] = ["Укажите bbox = west,south,east,north."]
-        try:
-            z = int(request.query_params.get("z", ""))
-            if not 0 <= z <= conf.max_zoom():
-                raise ValueError(z)
-        except ValueError:
-            errors["z"] = [f"Укажите масштаб z от 0 до {conf.max_zoom()}."]
-        if errors:
-            raise ValidationError(errors)
-        bbox = parse_bbox(bbox_raw)
+        bbox, z = _viewport(request)
         filters = parse_filters(request.query_params)
         return Response(stats.heatmap(bbox, z, filters, cache.aggregates_ready()))
+
+
+class ClustersView(APIView):
+    """Anyone: clusters of public appeals in a viewport as GeoJSON (the grid of the cluster
+    tiles, counts per status) and the viewport's totals per status."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[*VIEWPORT_DOC, *FILTER_DOC])
+    def get(self, request: Request) -> Response:
+        bbox, z = _viewport(request)
+        filters = parse_filters(request.query_params)
+        return Response(stats.clusters(bbox, z, filters, cache.aggregates_ready()))
 
 
 class ChoroplethView(APIView):

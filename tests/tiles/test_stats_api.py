@@ -81,3 +81,22 @@ def test_choropleth_per_1000_residents(client, appeals, django_assert_num_querie
 def test_choropleth_bad_metric(client, region):
     response = client.get("/api/v1/choropleth", {"metric": "per_capita"})
     assert response.status_code == 400 and "metric" in response.json()
+
+
+def test_clusters_endpoint_counts_by_status_and_matches_the_tiles(client, appeals, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        data = client.get("/api/v1/clusters", {"bbox": CITY_BBOX, "z": 10}).json()
+    assert data["type"] == "FeatureCollection" and data["source"] == "points"
+    assert data["total"] == 4 == sum(f["properties"]["count"] for f in data["features"])
+    expected = {s: Appeal.objects.public().filter(status=s).count() for s in data["totals"]}
+    assert data["totals"] == expected
+    for feature in data["features"]:
+        props = feature["properties"]
+        assert props["count"] == sum(v for k, v in props.items() if k != "count")
+    aggregates.rebuild_all()
+    cache.mark_aggregates_ready()
+    pre = client.get("/api/v1/clusters", {"bbox": CITY_BBOX, "z": 10}).json()
+    assert pre["source"] == "aggregates" and pre["features"] == data["features"]
+    high = client.get("/api/v1/clusters", {"bbox": CITY_BBOX, "z": 13, "status": "accepted"}).json()
+    assert high["source"] == "points" and high["total"] == 0
+    assert client.get("/api/v1/clusters", {"z": 10}).status_code == 400
