@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "frontend_map",
     "fixtures",
     "open311",
+    "infocenter",
+    "django.contrib.postgres",
     "corsheaders",
 ]
 

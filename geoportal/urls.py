@@ -15,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("projects.api_urls")),
     path("", include("analytics.api_urls")),
     path("", include("tiles.api_urls")),
+    path("", include("infocenter.api_urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("tiles/", include("tiles.urls")),
     path("open311/v2/", include("open311.urls")),
     path("", include("analytics.urls")),
+    path("", include("infocenter.urls")),
     path("", include("frontend_map.urls")),
 ]
 if settings.DEBUG:

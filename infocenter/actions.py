@@ -1,0 +1,47 @@
+"""Writes of the information centre: page edits and new document versions."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max, Value
+from django.utils import timezone
+
+from geoportal.models import Role
+
+from .models import Document, DocumentVersion, Page
+
+EDITOR_ROLES = (Role.MODERATOR, Role.ADMIN)
+
+
+def can_edit(user: Any) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role in EDITOR_ROLES))
+
+
+@transaction.atomic
+def save_page(*, actor: Any, slug: str, title: str, body: str) -> Page:
+    if not can_edit(actor):
+        raise PermissionDenied("only moderators and administrators edit pages")
+    page, _ = Page.objects.update_or_create(slug=slug, defaults={"title": title.strip(), "body": body,
+                                                                 "updated_at": timezone.now(), "updated_by": actor})
+    return page
+
+
+@transaction.atomic
+def add_version(document: Document, *, text: str, note: str = "", file: Any = None) -> DocumentVersion:
+    """A new current version; the search vector follows it."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    number = (document.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+    version = DocumentVersion.objects.create(document=document, number=number, text=text, note=note,
+                                             **({"file": file} if file else {}))
+    reindex(document, text)
+    return version
+
+
+def reindex(document: Document, text: str) -> None:
+    Document.objects.filter(pk=document.pk).update(search_vector=(
+        SearchVector("title", weight="A", config="russian")
+        + SearchVector("summary", weight="B", config="russian")
+        + SearchVector(Value(text), weight="C", config="russian")))

@@ -1,0 +1,89 @@
+"""The information centre: staff-edited pages (Markdown, sanitised) and the document library
+with versions and Russian full-text search."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from geoportal.models import District
+
+
+class Page(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(_("заголовок"), max_length=200)
+    body = models.TextField(_("текст (Markdown)"), blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("страница")
+        verbose_name_plural = _("страницы")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DocumentType(models.TextChoices):
+    MODEL_ACT = "model_act", _("модельный (типовой) акт")
+    REGIONAL_ACT = "regional_act", _("региональный акт")
+    MUNICIPAL_ACT = "municipal_act", _("муниципальный акт")
+    METHODOLOGY = "methodology", _("методический материал")
+    TEMPLATE = "template", _("форма / шаблон")
+
+
+class Level(models.TextChoices):
+    FEDERAL = "federal", _("федеральный")
+    REGIONAL = "regional", _("региональный")
+    MUNICIPAL = "municipal", _("муниципальный")
+
+
+class DocumentStatus(models.TextChoices):
+    IN_FORCE = "in_force", _("действует")
+    SUPERSEDED = "superseded", _("утратил силу / заменён")
+    TEMPLATE = "template", _("типовой шаблон")
+
+
+class Document(models.Model):
+    slug = models.SlugField(unique=True, help_text=_("постоянная ссылка"))
+    title = models.CharField(_("название"), max_length=400)
+    doc_type = models.CharField(_("вид"), max_length=20, choices=DocumentType.choices)
+    level = models.CharField(_("уровень"), max_length=20, choices=Level.choices)
+    territory = models.ForeignKey(District, null=True, blank=True, on_delete=models.SET_NULL)
+    adopted_on = models.DateField(_("дата принятия"), null=True, blank=True)
+    status = models.CharField(_("статус"), max_length=20, choices=DocumentStatus.choices)
+    summary = models.TextField(_("аннотация"), blank=True)
+    # title + summary + the current version's text, weighted; kept by infocenter.actions
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("документ")
+        verbose_name_plural = _("документы")
+        indexes = [GinIndex(fields=["search_vector"], name="document_search_gin")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def current(self) -> DocumentVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class DocumentVersion(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    text = models.TextField(_("текст"))
+    file = models.FileField(upload_to="library/%Y/", blank=True,
+                            validators=[FileExtensionValidator(["pdf", "docx", "odt"])])
+    note = models.CharField(_("что изменилось"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="unique_document_version")]

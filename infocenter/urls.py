@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from . import views
+
+urlpatterns: list[URLPattern] = [
+    path("pages/<slug:slug>/", views.page_view, name="infocenter-page"),
+    path("pages/<slug:slug>/edit/", views.page_edit, name="infocenter-page-edit"),
+    path("library/", views.library, name="infocenter-library"),
+    path("library/<slug:slug>/", views.document_view, name="infocenter-document"),
+]

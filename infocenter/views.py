@@ -1,0 +1,109 @@
+"""Pages of the information centre. Reading is public; editing pages is for moderators and
+administrators (``infocenter.actions.can_edit``); the document API is read-only for everyone."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from rest_framework import permissions, serializers, viewsets
+
+from .actions import can_edit, save_page
+from .models import Document, DocumentStatus, DocumentType, DocumentVersion, Level, Page
+from .rendering import render_markdown
+
+
+def page_view(request: HttpRequest, slug: str) -> HttpResponse:
+    page = get_object_or_404(Page, slug=slug)
+    return render(request, "infocenter/page.html", {"page": page, "body": mark_safe(render_markdown(page.body)),  # noqa: S308
+                                                    "can_edit": can_edit(request.user)})
+
+
+def page_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    if not can_edit(request.user):
+        raise PermissionDenied
+    page = Page.objects.filter(slug=slug).first()
+    errors = {}
+    if request.method == "POST":
+        title, body = request.POST.get("title", "").strip(), request.POST.get("body", "")
+        if not title:
+            errors["title"] = "Укажите заголовок."
+        else:
+            save_page(actor=request.user, slug=slug, title=title, body=body)
+            return redirect("infocenter-page", slug=slug)
+    return render(request, "infocenter/page_edit.html", {"page": page, "slug": slug, "errors": errors},
+                  status=400 if errors else 200)
+
+
+def search_documents(query: str, queryset: QuerySet[Document] | None = None) -> QuerySet[Document]:
+    """Russian full-text search: «обращение» finds «обращений» (snowball stemming)."""
+    search = SearchQuery(query, config="russian", search_type="websearch")
+    return ((queryset if queryset is not None else Document.objects.all())
+            .filter(search_vector=search)
+            .annotate(rank=SearchRank(F("search_vector"), search),
+                      snippet=SearchHeadline("summary", search, config="russian", start_sel="<mark>",
+                                             stop_sel="</mark>", max_words=30))
+            .order_by("-rank", "title"))
+
+
+def library(request: HttpRequest) -> HttpResponse:
+    documents: QuerySet[Document] = Document.objects.all()
+    filters = {key: request.GET.get(key, "") for key in ("doc_type", "level", "status", "year")}
+    if filters["doc_type"]:
+        documents = documents.filter(doc_type=filters["doc_type"])
+    if filters["level"]:
+        documents = documents.filter(level=filters["level"])
+    if filters["status"]:
+        documents = documents.filter(status=filters["status"])
+    if filters["year"].isdigit():
+        documents = documents.filter(adopted_on__year=int(filters["year"]))
+    query = request.GET.get("q", "").strip()
+    if query:
+        documents = search_documents(query, documents)
+    return render(request, "infocenter/library.html", {
+        "documents": documents, "query": query, "filters": filters, "types": DocumentType.choices,
+        "levels": Level.choices, "statuses": DocumentStatus.choices})
+
+
+def document_view(request: HttpRequest, slug: str) -> HttpResponse:
+    document = get_object_or_404(Document, slug=slug)
+    versions = list(document.versions.all())
+    number = request.GET.get("version")
+    current = next((v for v in versions if str(v.number) == number), versions[0] if versions else None)
+    return render(request, "infocenter/document.html", {"document": document, "versions": versions,
+                                                        "current": current})
+
+
+class VersionSerializer(serializers.ModelSerializer[DocumentVersion]):
+    class Meta:
+        model = DocumentVersion
+        fields = ["number", "note", "created_at", "file", "text"]
+
+
+class DocumentSerializer(serializers.ModelSerializer[Document]):
+    versions = VersionSerializer(many=True, read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["slug", "url", "title", "doc_type", "level", "status", "adopted_on", "summary", "versions"]
+
+    def get_url(self, obj: Document) -> str:
+        return f"/library/{obj.slug}/"
+
+
+class DocumentViewSet(viewsets.ReadOnlyModelViewSet[Document]):
+    """Anyone: the document library (read-only); ``?q=`` searches in Russian."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = DocumentSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self) -> Any:
+        query = self.request.query_params.get("q", "").strip()
+        base = Document.objects.prefetch_related("versions")
+        return search_documents(query, base) if query else base
