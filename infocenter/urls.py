@@ -7,6 +7,7 @@ from . import views
 urlpatterns: list[URLPattern] = [
     path("pages/<slug:slug>/", views.page_view, name="infocenter-page"),
     path("pages/<slug:slug>/edit/", views.page_edit, name="infocenter-page-edit"),
+    path("search/", views.search_view, name="infocenter-search"),
     path("library/", views.library, name="infocenter-library"),
     path("library/<slug:slug>/", views.document_view, name="infocenter-document"),
 ]

@@ -78,6 +78,14 @@ def document_view(request: HttpRequest, slug: str) -> HttpResponse:
                                                         "current": current})
 
 
+def search_view(request: HttpRequest) -> HttpResponse:
+    """Anyone: one box over public appeals, projects and documents."""
+    from .search import search
+
+    query = request.GET.get("q", "")
+    return render(request, "infocenter/search.html", {"query": query, "groups": search(query)})
+
+
 class VersionSerializer(serializers.ModelSerializer[DocumentVersion]):
     class Meta:
         model = DocumentVersion

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db.models import Q
 from django.utils import timezone
@@ -256,6 +258,8 @@ class Appeal(models.Model):
             models.Index(fields=["responsible_agency", "status"]),
             models.Index(fields=["received_at"]),
             models.Index(fields=["category", "received_at"]),
+            # the one-box search of the information centre (Russian stemming)
+            GinIndex(SearchVector("text", config="russian"), name="appeal_text_search"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="appeal_status_valid"),

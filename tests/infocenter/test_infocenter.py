@@ -89,3 +89,15 @@ def test_library_and_document_pages_on_phone_and_desk(live_server, library, phon
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= page.viewport_size["width"] + 1  # nothing overflows sideways
         screenshot(page, f"document-{size}")
+
+
+def test_one_box_search_over_appeals_and_documents_without_private_text(library, personas):
+    from tests.issues.helpers import make_appeal
+
+    make_appeal(personas.citizen, "transport-schedule", text="Автобусы не ходят по расписанию вечером.")
+    make_appeal(personas.citizen, "transport-schedule", text="Автобусы приватно не ходят к дому соседа Пупкина.",
+                text_is_private=True)
+    html = Client().get("/search/?q=автобус").content.decode()
+    assert "Автобусы не ходят по расписанию" in html and "Пупкина" not in html
+    assert "Модельный регламент" in Client().get("/search/?q=обращения").content.decode()
+    assert Client().get("/search/?q=а").status_code == 200

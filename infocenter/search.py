@@ -1,0 +1,64 @@
+"""One search box across the public part of appeals, initiative projects and documents.
+Each provider returns at most ``limit`` public hits; no personal data is ever searched or shown."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db.models import F
+
+
+@dataclass
+class Hit:
+    kind: str
+    title: str
+    url: str
+    snippet: str
+
+
+def _documents(query: str, limit: int) -> list[Hit]:
+    from .views import search_documents
+
+    return [Hit("document", d.title, f"/library/{d.slug}/", d.summary[:200]) for d in
+            search_documents(query)[:limit]]
+
+
+def _appeals(query: str, limit: int) -> list[Hit]:
+    from issues.models import Appeal
+
+    search = SearchQuery(query, config="russian", search_type="websearch")
+    vector = SearchVector("text", config="russian")  # the same expression as the GIN index
+    appeals = (Appeal.objects.public().filter(text_is_private=False).annotate(document=vector)
+               .filter(document=search).annotate(rank=SearchRank(F("document"), search))
+               .select_related("category").order_by("-rank", "-received_at")[:limit])
+    return [Hit("appeal", f"{a.number}: {a.category.name}", f"/appeals/{a.pk}/", a.text[:200]) for a in appeals]
+
+
+def _projects(query: str, limit: int) -> list[Hit]:
+    if not apps.is_installed("projects"):
+        return []
+    try:
+        project_model = apps.get_model("projects", "Project")
+    except LookupError:
+        return []
+    fields = {f.name for f in project_model._meta.get_fields()}
+    if not {"title", "description"} <= fields:
+        return []
+    search = SearchQuery(query, config="russian", search_type="websearch")
+    vector = SearchVector("title", weight="A", config="russian") + SearchVector("description", config="russian")
+    projects = (project_model.objects.annotate(document=vector).filter(document=search)
+                .annotate(rank=SearchRank(F("document"), search)).order_by("-rank")[:limit])
+    return [Hit("project", p.title, f"/projects/{p.pk}/", (p.description or "")[:200]) for p in projects]
+
+
+PROVIDERS: list[tuple[str, Callable[[str, int], list[Hit]]]] = [
+    ("Обращения", _appeals), ("Проекты", _projects), ("Документы", _documents)]
+
+
+def search(query: str, limit: int = 10) -> list[tuple[str, list[Hit]]]:
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    return [(label, provider(query, limit)) for label, provider in PROVIDERS]
