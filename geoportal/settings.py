@@ -239,3 +239,4 @@ CORS_URLS_REGEX = r"^/(api/v1|open311)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "OPTIONS", "POST"]
 CORS_ALLOW_HEADERS = ["accept", "content-type", "authorization", "x-api-key", "idempotency-key"]
+CELERY_BEAT_SCHEDULE["subscription-digests"] = {"task": "infocenter.tasks.send_digests", "schedule": 24 * 3600.0}

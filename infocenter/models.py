@@ -87,3 +87,51 @@ class DocumentVersion(models.Model):
     class Meta:
         ordering = ["-number"]
         constraints = [models.UniqueConstraint(fields=["document", "number"], name="unique_document_version")]
+
+
+class Comment(models.Model):
+    """A comment on a public appeal or a project; two levels deep. A question answered by an
+    official gets an official answer (``is_official``)."""
+
+    kind = models.CharField(max_length=10, choices=[("appeal", "обращение"), ("project", "проект")])
+    target_id = models.BigIntegerField()
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    text = models.TextField()
+    is_question = models.BooleanField(default=False)
+    is_official = models.BooleanField(default=False)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    is_hidden = models.BooleanField(default=False)
+    moderation_note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["kind", "target_id", "created_at"])]
+
+
+class CommentReport(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["comment", "reporter"], name="unique_comment_report")]
+
+
+class Subscription(models.Model):
+    class Kind(models.TextChoices):
+        APPEAL = "appeal", _("обращение")
+        PROJECT = "project", _("проект")
+        DISTRICT = "district", _("район")
+        CATEGORY = "category", _("категория")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    target_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "target_id"], name="unique_subscription")]
+        indexes = [models.Index(fields=["kind", "target_id"])]

@@ -447,6 +447,7 @@ class NotificationKind(models.TextChoices):
     MESSAGE = "message", _("новое сообщение по обращению")
     NEW_APPEAL = "new_appeal", _("новое обращение в ведомство")
     DEADLINE = "deadline", _("приближение и нарушение сроков")
+    SUBSCRIPTION = "subscription", _("новое по подпискам (в приложении; на почту — дайджестом)")
 
 
 class Notification(models.Model):

@@ -1,0 +1,115 @@
+"""Comments and subscriptions API.
+
+- GET /api/v1/comments/?kind=appeal|project&target=ID — anyone; hidden comments are left out;
+  authors appear only by their chosen public name («Житель» otherwise).
+- POST /api/v1/comments/ — signed-in users; POST …/{id}/report/ — signed-in users;
+  POST …/{id}/moderate/ — moderators and administrators.
+- /api/v1/subscriptions/ — signed-in users, their own subscriptions only."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from . import discussion
+from .models import Comment, Subscription
+
+
+class CommentSerializer(serializers.ModelSerializer[Comment]):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = ["id", "kind", "target_id", "parent", "author", "text", "is_question", "is_official", "answered_at",
+                  "created_at"]
+
+    def get_author(self, obj: Comment) -> str:
+        return discussion.display_name(obj)
+
+
+class CommentInput(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=["appeal", "project"])
+    target_id = serializers.IntegerField()
+    text = serializers.CharField(allow_blank=True)
+    parent = serializers.PrimaryKeyRelatedField(queryset=Comment.objects.filter(is_hidden=False), required=False,
+                                                allow_null=True)
+    is_question = serializers.BooleanField(default=False)
+
+
+class CommentViewSet(viewsets.GenericViewSet[Comment]):
+    serializer_class = CommentSerializer
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "list":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    def get_queryset(self) -> QuerySet[Comment]:
+        return Comment.objects.filter(is_hidden=False).select_related("author__profile")
+
+    def list(self, request: Request) -> Response:
+        kind, target = request.query_params.get("kind"), request.query_params.get("target", "")
+        if kind not in ("appeal", "project") or not target.isdigit():
+            raise ValidationError({"kind": "kind=appeal|project и target=<id> обязательны."})
+        if not discussion.target_exists(kind, int(target)):
+            return Response({"detail": "Не найдено."}, status=404)
+        comments = self.get_queryset().filter(kind=kind, target_id=int(target))
+        return Response(CommentSerializer(comments, many=True).data)
+
+    def create(self, request: Request) -> Response:
+        data = CommentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = discussion.post_comment(actor=request.user, **data.validated_data)
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def report(self, request: Request, pk: str) -> Response:
+        comment = self.get_queryset().filter(pk=pk).first()
+        if comment is None:
+            return Response({"detail": "Не найдено."}, status=404)
+        discussion.report_comment(actor=request.user, comment=comment, reason=str(request.data.get("reason", "")))
+        return Response({"reported": True})
+
+    @action(detail=True, methods=["post"])
+    def moderate(self, request: Request, pk: str) -> Response:
+        comment = Comment.objects.filter(pk=pk).first()
+        if comment is None:
+            return Response({"detail": "Не найдено."}, status=404)
+        hidden = serializers.BooleanField().to_internal_value(request.data.get("hidden", True))
+        discussion.moderate_comment(actor=request.user, comment=comment, hidden=hidden,
+                                    note=str(request.data.get("note", "")))
+        return Response({"hidden": comment.is_hidden})
+
+
+class SubscriptionSerializer(serializers.ModelSerializer[Subscription]):
+    class Meta:
+        model = Subscription
+        fields = ["id", "kind", "target_id", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class SubscriptionViewSet(viewsets.GenericViewSet[Subscription]):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = SubscriptionSerializer
+
+    def get_queryset(self) -> QuerySet[Subscription]:
+        user: Any = self.request.user
+        return Subscription.objects.filter(user=user)
+
+    def list(self, request: Request) -> Response:
+        return Response(SubscriptionSerializer(self.get_queryset(), many=True).data)
+
+    def create(self, request: Request) -> Response:
+        serializer = SubscriptionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        discussion.subscribe(actor=request.user, **serializer.validated_data)
+        return Response(serializer.validated_data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        deleted, _ = self.get_queryset().filter(pk=pk).delete()
+        return Response(status=204 if deleted else 404)
