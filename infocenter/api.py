@@ -36,8 +36,9 @@ class CommentInput(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=["appeal", "project"])
     target_id = serializers.IntegerField()
     text = serializers.CharField(allow_blank=True)
-    parent = serializers.PrimaryKeyRelatedField(queryset=Comment.objects.filter(is_hidden=False), required=False,
-                                                allow_null=True)
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        queryset=Comment.objects.filter(is_hidden=False), required=False,
+        allow_null=True)
     is_question = serializers.BooleanField(default=False)
 
 

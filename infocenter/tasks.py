@@ -30,7 +30,7 @@ def notify_followers(comment_id: int) -> int:
     if comment is None:
         return 0
     followers = set(Subscription.objects.filter(kind=comment.kind, target_id=comment.target_id)
-                    .exclude(user_id=comment.author_id).values_list("user_id", flat=True))
+                    .exclude(user_id=comment.author_id or 0).values_list("user_id", flat=True))
     where = "обращению" if comment.kind == "appeal" else "проекту"
     label = "Официальный ответ" if comment.is_official else "Новый комментарий"
     return _notify(followers, comment.target_id if comment.kind == "appeal" else None,
