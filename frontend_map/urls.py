@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
+from django.views.i18n import JavaScriptCatalog
 
-from . import views
+from . import views, views_map
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service-worker"),
+    path("map/", views_map.public_map, name="public-map"),
+    path("report/", views_map.report, name="report"),
+    path("appeals/<int:pk>/", views_map.appeal_page, name="appeal-page"),
+    path("my/", views_map.my_appeals, name="my-appeals"),
+    path("queue/", views_map.queue, name="queue"),
+    path("leadership/", views_map.leadership, name="leadership"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]

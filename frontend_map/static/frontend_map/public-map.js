@@ -1,0 +1,131 @@
+/* Public map of appeals: server clusters (/api/v1/clusters) up to the cluster zoom, points
+   from /api/v1/appeals/?bbox=… (grouped further by leaflet.markercluster) above it, filters,
+   and live statistics of the viewport. Popups carry public fields only. */
+(function () {
+  "use strict";
+  var T = window.gettext || function (s) { return s; };
+  var cfg = JSON.parse(document.getElementById("map-config").textContent);
+  var query = new URLSearchParams(window.location.search);
+  var map = window.geoportal.createMap("map");
+  window.geoportal.addDistricts(map);
+  if (query.get("lat") && query.get("lon")) {
+    map.setView([parseFloat(query.get("lat")), parseFloat(query.get("lon"))], parseInt(query.get("z") || "16", 10));
+  }
+  var clusters = L.layerGroup().addTo(map);
+  var points = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40, chunkedLoading: true})
+    .addTo(map);
+  var form = document.getElementById("filters");
+  var seq = 0;
+
+  function filterParams(forAppealsApi) {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) { if (value) { params.set(key, value); } });
+    var days = /^(\d+)d$/.exec(params.get("period") || "");
+    if (forAppealsApi && days) {  // the appeals API takes dates, not the tiles' compact period
+      var since = new Date();
+      since.setDate(since.getDate() - (parseInt(days[1], 10) - 1));
+      since.setHours(0, 0, 0, 0);
+      params.delete("period");
+      params.set("received_after", since.toISOString());
+    }
+    return params;
+  }
+  function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
+  function bbox() {
+    var b = map.getBounds();
+    return [clamp(b.getWest(), -180, 179.9), clamp(b.getSouth(), -85, 84.9), clamp(b.getEast(), -179.9, 180),
+            clamp(b.getNorth(), -84.9, 85)].map(function (v) { return v.toFixed(5); }).join(",");
+  }
+  function esc(s) {
+    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+  function renderStats(data) {
+    document.getElementById("stats-total").textContent = (data.total || 0).toLocaleString("ru-RU");
+    var list = document.getElementById("stats-list");
+    list.innerHTML = "";
+    Object.keys(data.totals || {}).forEach(function (status) {
+      if (!data.totals[status]) { return; }
+      var li = document.createElement("li");
+      li.innerHTML = '<span><span class="dot st-' + esc(status) + '" style="display:inline-block;width:10px;height:10px"></span> ' +
+        esc(cfg.statusLabels[status] || status) + "</span><strong>" + data.totals[status].toLocaleString("ru-RU") + "</strong>";
+      list.appendChild(li);
+    });
+  }
+  function renderClusters(data) {
+    clusters.clearLayers();
+    (data.features || []).forEach(function (f) {
+      var n = f.properties.count, size = Math.round(26 + 8 * Math.log10(n + 1));
+      var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+      var marker = L.marker(ll, {
+        icon: L.divIcon({className: "", html: '<div class="cluster-icon" style="width:' + size + "px;height:" + size +
+          'px">' + (n >= 10000 ? Math.round(n / 1000) + "k" : n) + "</div>", iconSize: [size, size]}),
+        keyboard: true, title: n + " " + T("обращений")
+      });
+      var lines = Object.keys(f.properties).filter(function (k) { return k !== "count"; }).map(function (k) {
+        return esc(cfg.statusLabels[k] || k) + ": " + f.properties[k];
+      });
+      marker.bindTooltip(lines.join("<br>"));
+      marker.on("click", function () { map.setView(ll, Math.min(map.getZoom() + 2, 18)); });
+      clusters.addLayer(marker);
+    });
+  }
+  function popupHtml(p, id) {
+    var received = p.received_at ? new Date(p.received_at).toLocaleDateString("ru-RU") : "";
+    return '<div class="popup"><strong><a href="/appeals/' + id + '/">' + esc(p.number) + "</a></strong><dl>" +
+      "<dt>" + T("Категория") + "</dt><dd>" + esc(p.category_name) + "</dd>" +
+      "<dt>" + T("Статус") + "</dt><dd>" + esc(p.status_display) + "</dd>" +
+      "<dt>" + T("Исполнитель") + "</dt><dd>" + esc(p.agency || "—") + "</dd>" +
+      "<dt>" + T("Поступило") + "</dt><dd>" + esc(received) + "</dd>" +
+      (p.address ? "<dt>" + T("Адрес") + "</dt><dd>" + esc(p.address) + "</dd>" : "") + "</dl></div>";
+  }
+  function renderPoints(data) {
+    points.clearLayers();
+    var markers = (data.features || []).map(function (f) {
+      var p = f.properties;
+      var marker = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
+        icon: L.divIcon({className: "", html: '<span class="dot st-' + esc(p.status) + '" data-number="' + esc(p.number) +
+          '"></span>', iconSize: [16, 16]}), title: p.number, keyboard: true});
+      marker.bindPopup(popupHtml(p, f.id));
+      return marker;
+    });
+    points.addLayers(markers);
+    var notice = document.getElementById("points-notice");
+    if (data.count > markers.length) {
+      notice.hidden = false;
+      notice.textContent = T("Показаны") + " " + markers.length + " " + T("из") + " " + data.count + ". " +
+        T("Приблизьте карту или уточните фильтры.");
+    } else { notice.hidden = true; }
+  }
+  function refresh() {
+    var mine = ++seq, z = map.getZoom();
+    var params = filterParams();
+    params.set("bbox", bbox());
+    params.set("z", String(z));
+    window.geoportal.api("/api/v1/clusters?" + params.toString()).then(function (r) {
+      if (mine !== seq || r.status !== 200) { return; }
+      renderStats(r.body);
+      if (z <= cfg.clusterMaxZoom) { renderClusters(r.body); } else { clusters.clearLayers(); }
+    });
+    if (z > cfg.clusterMaxZoom) {
+      var pointParams = filterParams(true);
+      pointParams.set("bbox", bbox());
+      pointParams.set("page_size", "1000");
+      window.geoportal.api("/api/v1/appeals/?" + pointParams.toString()).then(function (r) {
+        if (mine !== seq || r.status !== 200) { return; }
+        renderPoints(r.body);
+        document.getElementById("map").dataset.loaded = "points";
+      });
+    } else {
+      points.clearLayers();
+      document.getElementById("points-notice").hidden = true;
+      document.getElementById("map").dataset.loaded = "clusters";
+    }
+  }
+  var timer = null;
+  map.on("moveend", function () { clearTimeout(timer); timer = setTimeout(refresh, 200); });
+  form.addEventListener("change", refresh);
+  window.geoportal.publicMap = {map: map, clusters: clusters, points: points, refresh: refresh};
+  refresh();
+})();

@@ -1,0 +1,184 @@
+/* The citizen's report flow on a phone: locate, pin (tap, drag), find a category, see nearby
+   open appeals (support one instead of filing a duplicate), describe, attach photos, submit
+   with an Idempotency-Key. Offline — or when the network drops mid-request — the draft goes to
+   the offline queue (offline-queue.js) under the same key, so it is created exactly once. */
+(function () {
+  "use strict";
+  var T = window.gettext || function (s) { return s; };
+  var cfg = JSON.parse(document.getElementById("map-config").textContent);
+  var form = document.getElementById("report");
+  var $ = function (id) { return document.getElementById(id); };
+  var map = window.geoportal.createMap("report-map");
+  window.geoportal.addDistricts(map);
+  var marker = null, draftKey = null, nearbySeq = 0;
+
+  function esc(s) {
+    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var bytes = new Uint8Array(16); crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function setPin(latlng) {
+    if (!marker) {
+      marker = L.marker(latlng, {draggable: true, keyboard: true, title: T("Место проблемы")}).addTo(map);
+      marker.on("dragend", function () { setPin(marker.getLatLng()); });
+    } else {
+      marker.setLatLng(latlng);
+    }
+    $("lat").value = latlng.lat.toFixed(6);
+    $("lon").value = latlng.lng.toFixed(6);
+    $("pin-status").textContent = T("Метка") + ": " + $("lat").value + ", " + $("lon").value;
+    $("error-location").textContent = "";
+    loadNearby();
+  }
+  function fallback(message) {
+    map.setView(cfg.fallbackCenter, 13);
+    $("where-hint").textContent = message;
+  }
+  map.on("click", function (e) { setPin(e.latlng); });
+  if (navigator.geolocation) {
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var ll = L.latLng(pos.coords.latitude, pos.coords.longitude);
+      map.setView(ll, 17);
+      setPin(ll);
+      $("where-hint").textContent = T("Метка стоит там, где вы находитесь. Коснитесь карты или перетащите метку, чтобы уточнить.");
+    }, function () {
+      fallback(T("Не удалось определить местоположение. Коснитесь карты, чтобы поставить метку."));
+    }, {timeout: 8000, maximumAge: 60000});
+  } else {
+    fallback(T("Коснитесь карты, чтобы поставить метку."));
+  }
+
+  // Category search: filter the list and pick the first match.
+  var select = $("category");
+  $("category-search").addEventListener("input", function (e) {
+    var needle = e.target.value.trim().toLowerCase(), first = null;
+    Array.prototype.forEach.call(select.querySelectorAll("option[data-search]"), function (option) {
+      var match = !needle || option.dataset.search.indexOf(needle) !== -1;
+      option.hidden = !match;
+      if (match && !first) { first = option; }
+    });
+    if (needle && first && select.value !== first.value) {
+      select.value = first.value;
+      select.dispatchEvent(new Event("change"));
+    }
+  });
+  select.addEventListener("change", function () {
+    var option = select.selectedOptions[0];
+    $("photo-hint").textContent = option && option.dataset.photo === "1" ? T("(обязательно для этой категории)") : "";
+    $("error-category").textContent = "";
+    loadNearby();
+  });
+
+  function loadNearby() {
+    var box = $("nearby"), list = $("nearby-list"), mine = ++nearbySeq;
+    if (!select.value || !$("lat").value || !navigator.onLine) { box.hidden = true; return; }
+    var params = new URLSearchParams({lat: $("lat").value, lon: $("lon").value, category: select.value});
+    window.geoportal.api("/api/v1/appeals/nearby/?" + params.toString()).then(function (r) {
+      if (mine !== nearbySeq || r.status !== 200) { return; }
+      list.innerHTML = "";
+      box.hidden = !r.body.length;
+      r.body.forEach(function (f) {
+        var p = f.properties, item = document.createElement("div");
+        item.className = "nearby-item";
+        item.innerHTML = "<strong>" + esc(p.number) + "</strong> · " + esc(p.status_display) + "<br>" +
+          esc(p.category_name) + (p.address ? ", " + esc(p.address) : "") + '<br><span class="muted">' +
+          T("Поддержали") + ": " + esc(p.supporters_count) + '</span><div class="row" style="margin-top:.4rem">' +
+          '<button type="button" class="button secondary support">' + T("Поддержать вместо нового") + "</button>" +
+          '<a href="/appeals/' + f.id + '/">' + T("Открыть") + "</a></div>";
+        item.querySelector(".support").addEventListener("click", function (e) {
+          e.target.disabled = true;
+          window.geoportal.api("/api/v1/appeals/" + f.id + "/support/", {method: "POST"}).then(function (res) {
+            if (res.status === 200) {
+              item.insertAdjacentHTML("beforeend", '<p role="status">' + T("Спасибо! Вы поддержали обращение") + " " +
+                esc(p.number) + ".</p>");
+            } else {
+              e.target.disabled = false;
+              item.insertAdjacentHTML("beforeend", '<p class="error">' + esc((res.body && (res.body.detail ||
+                JSON.stringify(res.body))) || T("Не удалось")) + "</p>");
+            }
+          });
+        });
+        list.appendChild(item);
+      });
+    });
+  }
+
+  function fields() {
+    var data = {category: select.value, text: $("text").value.trim(), lat: $("lat").value, lon: $("lon").value,
+                channel: "web"};
+    if ($("text_is_private").checked) { data.text_is_private = "true"; }
+    var photos = Array.prototype.slice.call($("photos").files);
+    if (photos.length) { data.photos = photos; }
+    return data;
+  }
+  function clearErrors() {
+    ["location", "category", "text", "photos", "general"].forEach(function (n) { $("error-" + n).textContent = ""; });
+  }
+  function showErrors(body) {
+    var shown = false;
+    Object.keys(body || {}).forEach(function (name) {
+      var target = $("error-" + name) || $("error-general");
+      var value = body[name];
+      target.textContent = Array.isArray(value) ? value.join(" ") : (typeof value === "string" ? value : JSON.stringify(value));
+      shown = true;
+    });
+    if (!shown) { $("error-general").textContent = T("Не удалось отправить обращение."); }
+  }
+  function validate(data) {
+    var errors = {};
+    if (!data.lat) { errors.location = T("Поставьте метку на карте."); }
+    if (!data.category) { errors.category = T("Выберите категорию."); }
+    if (data.text.length < 10) { errors.text = T("Опишите проблему хотя бы в 10 символах."); }
+    var option = select.selectedOptions[0];
+    if (option && option.dataset.photo === "1" && !data.photos) { errors.photos = T("Для этой категории нужна фотография."); }
+    return errors;
+  }
+  function queueDraft(data) {
+    return window.geoportal.offlineQueue.enqueue("/api/v1/appeals/", data, draftKey).then(function () {
+      var note = $("queued");
+      note.hidden = false;
+      note.textContent = T("Нет сети: обращение сохранено на телефоне и будет отправлено автоматически, как только связь появится.");
+      $("submit").disabled = true;
+      watchQueue();
+    });
+  }
+  function watchQueue() {
+    var key = draftKey;
+    window.addEventListener("online", function check() {
+      setTimeout(function poll() {
+        window.geoportal.offlineQueue.all().then(function (items) {
+          if (items.some(function (i) { return i.key === key; })) { setTimeout(poll, 500); return; }
+          window.removeEventListener("online", check);
+          $("queued").innerHTML = T("Обращение отправлено.") + ' <a href="/my/">' + T("Мои обращения") + "</a>";
+          $("queued").dataset.sent = "1";
+        });
+      }, 300);
+    });
+  }
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    clearErrors();
+    var data = fields(), errors = validate(data);
+    if (Object.keys(errors).length) { showErrors(errors); return; }
+    draftKey = draftKey || newKey();
+    if (!navigator.onLine) { queueDraft(data); return; }
+    var body = new FormData();
+    Object.keys(data).forEach(function (name) {
+      (Array.isArray(data[name]) ? data[name] : [data[name]]).forEach(function (v) { body.append(name, v); });
+    });
+    $("submit").disabled = true;
+    fetch("/api/v1/appeals/", {method: "POST", body: body, credentials: "same-origin",
+      headers: {"Idempotency-Key": draftKey, "X-CSRFToken": window.geoportal.csrf, "Accept": "application/json"}})
+      .then(function (r) { return r.json().then(function (b) { return {status: r.status, body: b}; }); })
+      .then(function (res) {
+        if (res.status === 201) { window.location.href = "/appeals/" + res.body.id + "/"; return; }
+        $("submit").disabled = false;
+        showErrors(res.body);
+      }, function () { queueDraft(data); });  // the request never completed: same key, sent later
+  });
+})();
