@@ -103,6 +103,9 @@
           if (el) { el.scrollIntoView({block: "nearest"}); }
         }).addTo(layer);
     });
+    if (!features.length) {
+      list.innerHTML = '<li class="muted">' + T("Очередь пуста: новых обращений по выбранным условиям нет.") + "</li>";
+    }
     if (!fitted && layer.getLayers().length) { map.fitBounds(layer.getBounds().pad(0.2), {maxZoom: 15}); fitted = true; }
     if (fresh.length) {
       $("queue-announce").hidden = false;
