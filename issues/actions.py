@@ -296,6 +296,8 @@ def claim_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
     AppealEvent.objects.create(appeal=appeal_obj, actor=actor, kind="claim", is_public=False)
     if appeal_obj.status == Status.ROUTED:
         appeal_obj.apply_transition("accept", actor=actor)
+        notifications.status_changed(appeal_obj, "accept")
+    _on_commit_changed(appeal_obj)
     return appeal_obj
 
 
