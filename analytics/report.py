@@ -70,7 +70,7 @@ def _base_map(center: tuple[float, float], zoom: int = 11) -> folium.Map:
 
 
 def _map_document(fmap: folium.Map) -> str:
-    root = fmap.get_root()
+    root: Any = fmap.get_root()  # a branca Figure
     root.header.add_child(folium.Element(leaflet_assets()), name="inline_leaflet", index=0)
     return root.render()
 
