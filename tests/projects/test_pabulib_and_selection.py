@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,8 +15,14 @@ from projects.models import Ballot, BudgetCycle, Project
 from projects.pabulib import PabulibError, parse
 from projects.selection import Candidate, equal_shares, greedy
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "pabulib"
+# shared/ lies beside the checkout (as in CI); SHARED_DIR points elsewhere when it does not.
+SHARED = Path(os.environ.get("SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
+DATA = SHARED / "data" / "pabulib"
 FILES = sorted(DATA.glob("*.pb"))
+
+
+def test_the_real_elections_are_there():
+    assert len(FILES) == 10, f"expected the ten Pabulib files in {DATA}"
 
 
 def chosen(decisions):
