@@ -111,7 +111,7 @@ if [[ $USE_EXTERNAL -eq 0 ]]; then
   fi
   export REDIS_URL="redis://127.0.0.1:6379/0"
 fi
-mkdir -p var
+mkdir -p var var/static var/media
 printf 'DATABASE_URL=%s\nREDIS_URL=%s\n' "$DATABASE_URL" "$REDIS_URL" > var/services.env
 
 # --- 4. Python environment ------------------------------------------------------------------
