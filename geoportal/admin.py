@@ -4,11 +4,23 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.gis.admin import GISModelAdmin
+from django.contrib.gis.forms.widgets import OSMWidget
 
 from .models import Agency, CitizenProfile, District, StaffMembership, User
 
 
+class LocalOSMWidget(OSMWidget):
+    """Django's OSM widget with OpenLayers served from our static files (vendored from npm)
+    instead of a CDN; only the base-map tiles come from the network."""
+
+    class Media:
+        extend = False
+        css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
+        js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
+
+
 class MapAdmin(GISModelAdmin):
+    gis_widget = LocalOSMWidget
     gis_widget_kwargs = {"attrs": {"default_lat": 56.3269, "default_lon": 44.0059, "default_zoom": 10}}
 
 
