@@ -20,7 +20,7 @@ class LocalOSMWidget(OSMWidget):
 
 
 class MapAdmin(GISModelAdmin):
-    gis_widget = LocalOSMWidget
+    gis_widget = LocalOSMWidget  # type: ignore[assignment]  # django-stubs types it as an instance
     gis_widget_kwargs = {"attrs": {"default_lat": 56.3269, "default_lon": 44.0059, "default_zoom": 10}}
 
 
