@@ -55,7 +55,7 @@ def deliver_notification(user_id: int, appeal_id: int | None, kind: str, title: 
     from geoportal.models import User
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
+    if user is None or (appeal_id is not None and not Appeal.objects.filter(pk=appeal_id).exists()):
         return None
     pref = NotificationPreference.objects.filter(user=user, kind=kind).first()
     in_app = pref.in_app if pref else True

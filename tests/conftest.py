@@ -98,8 +98,18 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def celery_worker_process(_celery_worker_session: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
+    """The real worker, with the queue emptied of tasks that earlier tests left behind (their
+    rows were flushed), so each test waits only for its own work."""
+    from geoportal.celery import app
+
+    app.control.purge()
+    return _celery_worker_session
+
+
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> Iterator[subprocess.Popen[bytes]]:
+def _celery_worker_session(django_db_setup: None, django_db_blocker: object) -> Iterator[subprocess.Popen[bytes]]:
     """A real Celery worker process on the test database and the test Redis."""
     from geoportal.celery import app
 
