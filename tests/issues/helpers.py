@@ -52,3 +52,38 @@ def jpeg_bytes(size: tuple[int, int] = (64, 48), *, gps: tuple[float, float] | N
 
 def upload(data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def noise_jpeg(size: tuple[int, int] = (400, 300)) -> bytes:
+    """A JPEG whose scan data is large (random pixels), so cutting it truncates real image data."""
+    import os
+
+    image = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def png_declaring(width: int, height: int, *, complete: bool = False) -> bytes:
+    """A PNG whose header declares ``width`` × ``height`` black 1-bit pixels. With
+    ``complete`` the pixel data is all there (zeros compress ~1000:1, so even 64 megapixels
+    take a few kilobytes); without it the file is a few dozen bytes: a decompression bomb
+    that costs nothing on disk."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    raw = b"\x00" * ((1 + (width + 7) // 8) * height if complete else 64)  # filter byte + packed row
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9))
+            + chunk(b"IEND", b""))
+
+
+def files_under(root: Any) -> list[str]:
+    """Every file below ``root`` (a directory path), relative names, sorted."""
+    from pathlib import Path
+
+    base = Path(root)
+    return sorted(str(p.relative_to(base)) for p in base.rglob("*") if p.is_file()) if base.exists() else []
