@@ -1,6 +1,8 @@
-"""Who may see and do what with an appeal: the one place that decides."""
+"""Who may see and do what with an appeal: the one place that decides, including what the
+public view of an appeal may carry."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import Http404
@@ -50,10 +52,17 @@ def can_transition(user: Any, appeal: Appeal, transition: str) -> bool:
     return True
 
 
+def can_support(user: Any, appeal: Appeal) -> bool:
+    """Supporting an appeal is a citizen's act (it counts residents who share the problem),
+    never of one's own appeal; staff and leaders do not vote with their feet."""
+    return bool(user and user.is_authenticated and not user.is_superuser and user.role == Role.CITIZEN
+                and appeal.author_id != user.pk)
+
+
 def access_appeal(user: Any, appeal_id: int) -> tuple[Appeal, bool]:
     """The appeal and whether the user sees it in full; 404 when they may not see it at all
     (a private appeal is indistinguishable from a missing one)."""
-    appeal = (Appeal.objects.select_related("category", "district", "responsible_agency", "author")
+    appeal = (Appeal.objects.select_related("category", "district", "responsible_agency", "author__profile")
               .filter(pk=appeal_id).first())
     if appeal is None:
         raise Http404
@@ -62,3 +71,45 @@ def access_appeal(user: Any, appeal_id: int) -> tuple[Appeal, bool]:
     if Appeal.objects.public().filter(pk=appeal.pk).exists():
         return appeal, False
     raise Http404
+
+
+# --- what the public may read (59-FZ art. 6) ------------------------------------------------------
+REDACTED = "[скрыто]"
+_PHONE_SEPARATORS = r"[\s\-().]*"
+
+
+def _personal_patterns(appeal: Appeal) -> list[re.Pattern[str]]:
+    """The author's own name, contacts and address as search patterns (phones in any spelling)."""
+    values = [appeal.author_name, appeal.author_contact]
+    phones: list[str] = []
+    author = appeal.author if appeal.author_id else None
+    if author is not None:
+        values += [author.email, author.get_full_name(), author.last_name]
+        profile = getattr(author, "profile", None)
+        if profile is not None:
+            values += [profile.full_name, profile.full_name.split(" ")[0], profile.email, profile.postal_address]
+            phones.append(profile.phone)
+    phones += [v for v in (appeal.author_contact,) if sum(c.isdigit() for c in v) >= 10]
+    patterns = [re.compile(re.escape(v.strip()), re.IGNORECASE) for v in values if v and len(v.strip()) >= 4]
+    for phone in phones:
+        digits = re.sub(r"\D", "", phone or "")[-10:]
+        if len(digits) == 10:  # +7 912 345-67-89, 8 (912) 3456789, 9123456789 ...
+            patterns.append(re.compile(r"(?:\+?7|8)?" + _PHONE_SEPARATORS + _PHONE_SEPARATORS.join(digits)))
+    return sorted(patterns, key=lambda p: -len(p.pattern))  # the full name before the surname
+
+
+def redact_personal(text: str, appeal: Appeal) -> str:
+    """``text`` without the author's known personal data: a safety net under moderation for
+    a citizen who typed their phone into a public text, or an answer that greets them by name."""
+    for pattern in _personal_patterns(appeal):
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+def public_text(appeal: Appeal) -> str | None:
+    return None if appeal.text_is_private else redact_personal(appeal.text, appeal)
+
+
+def public_answer(appeal: Appeal) -> str:
+    """The answer of a private appeal is as private as its text."""
+    return "" if appeal.text_is_private else redact_personal(appeal.answer_text, appeal)

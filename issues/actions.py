@@ -22,11 +22,12 @@ from django.utils import timezone
 from geoportal.models import Agency, District
 
 from . import notifications
-from .access import can_transition
+from .access import can_support, can_transition
 from .deadlines import compute_deadline
 from .models import (
     MAP_CHANNELS,
     SELF_REGISTERING_CHANNELS,
+    WORK_STATUSES,
     Appeal,
     AppealAttachment,
     AppealCounter,
@@ -35,6 +36,7 @@ from .models import (
     Category,
     DeadlineRule,
     DeadlineViolation,
+    IllegalTransition,
     Kind,
     Message,
     PhotoKind,
@@ -228,6 +230,8 @@ def route_appeal(appeal: Appeal | int, *, actor: Any, agency: Agency | None = No
     the appeal waits in the operator's queue with the top suggestions; with no trained model
     the rule table routes it."""
     appeal = _locked(appeal)
+    if agency is not None:
+        _require(actor, appeal, "route")  # before the state: a refusal tells nothing about it
     if appeal.status != Status.REGISTERED:
         appeal.apply_transition("route", actor=actor)  # raises IllegalTransition
     data: dict[str, Any] = {}
@@ -248,7 +252,6 @@ def route_appeal(appeal: Appeal | int, *, actor: Any, agency: Agency | None = No
         reason = decision.explanation
         data = {"source": decision.source, "confidence": decision.confidence}
     else:
-        _require(actor, appeal, "route")
         data = {"source": "operator"}
         if appeal.routing_suggestions:
             data["suggested"] = appeal.routing_suggestions[0]["agency_id"] if appeal.routing_suggestions else None
@@ -289,6 +292,8 @@ def claim_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
     """An executor takes an unclaimed appeal of their agency's queue (first one wins)."""
     appeal_obj = _locked(appeal)
     _require(actor, appeal_obj, "accept")
+    if appeal_obj.status not in WORK_STATUSES:
+        raise IllegalTransition("claim", appeal_obj.status)
     taken = Appeal.objects.filter(pk=appeal_obj.pk, executor__isnull=True).update(executor=actor)
     if not taken and appeal_obj.executor_id != actor.pk:
         raise ValidationError({"executor": "Обращение уже взято другим исполнителем."})
@@ -305,6 +310,8 @@ def claim_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
 def assign_executor(appeal: Appeal | int, *, actor: Any, executor: Any) -> Appeal:
     appeal = _locked(appeal)
     _require(actor, appeal, "assign")
+    if appeal.status not in WORK_STATUSES:
+        raise IllegalTransition("assign", appeal.status)
     if appeal.responsible_agency_id not in executor.agency_ids():
         raise ValidationError({"executor": "Исполнитель не работает в ответственном ведомстве."})
     appeal.executor = executor
@@ -385,6 +392,8 @@ def extend_deadline(appeal: Appeal | int, *, actor: Any, days: int, reason: str)
     """One extension of up to 30 days by the agency head, the citizen told (59-FZ art. 12 p. 2)."""
     appeal = _locked(appeal)
     _require(actor, appeal, "extend")
+    if appeal.status not in WORK_STATUSES:
+        raise IllegalTransition("extend", appeal.status)
     errors = {}
     if appeal.extended:
         errors["days"] = "Срок рассмотрения уже продлевался; продление допускается один раз."
@@ -392,8 +401,6 @@ def extend_deadline(appeal: Appeal | int, *, actor: Any, days: int, reason: str)
         errors["days"] = f"Продление — от 1 до {settings.APPEAL_MAX_EXTENSION_DAYS} дней."
     if not reason.strip():
         errors["reason"] = "Укажите причину продления."
-    if appeal.status not in (Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS):
-        errors["status"] = "Продлить можно только обращение на рассмотрении."
     if errors:
         raise ValidationError(errors)
     assert appeal.deadline_at is not None
@@ -453,7 +460,7 @@ def rate_appeal(appeal: Appeal | int, *, actor: Any, solved: bool, score: int, p
     if actor is None or appeal.author_id != actor.pk:
         raise PermissionDenied("only the author rates the answer")
     if appeal.status != Status.ANSWERED:
-        raise ValidationError({"status": "Оценить можно только полученный ответ."})
+        raise IllegalTransition("rate", appeal.status)  # only a received answer is rated
     errors = {}
     for name, value in (("score", score), ("politeness", politeness), ("timeliness", timeliness)):
         if value is not None and not 1 <= int(value) <= 5:
@@ -523,10 +530,10 @@ def post_message(appeal: Appeal | int, *, actor: Any, text: str, visibility: str
 def support_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
     """A citizen joins an open appeal instead of filing a duplicate."""
     appeal = _locked(appeal)
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied("sign in to support an appeal")
+    if not can_support(actor, appeal):
+        raise PermissionDenied("only citizens support an appeal, and not their own")
     if appeal.status not in (Status.REGISTERED, Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS):
-        raise ValidationError({"appeal": "Поддержать можно только открытое обращение."})
+        raise IllegalTransition("support", appeal.status)  # only an open appeal
     _support, created = Support.objects.get_or_create(appeal=appeal, user=actor)
     if created:
         appeal.supporters_count = F("supporters_count") + 1

@@ -127,19 +127,18 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
         return self.request.query_params.get("scope", "public")
 
     def get_queryset(self) -> QuerySet[Appeal]:
-        base = Appeal.objects.select_related("category", "district", "responsible_agency").prefetch_related(
-            _photo_prefetch())
+        base = Appeal.objects.select_related("category", "district", "responsible_agency",
+                                             "author__profile").prefetch_related(_photo_prefetch())
         scope = self._scope()
         user = self.request.user
         if scope == "mine":
             if not user.is_authenticated:
                 raise PermissionDenied("Войдите, чтобы увидеть свои обращения.")
-            return base.filter(author=user).select_related("author__profile", "executor")
+            return base.filter(author=user).select_related("executor")
         if scope == "work":
             if not is_staff_user(user):
                 raise PermissionDenied("Очередь доступна только сотрудникам.")
-            return base.filter(pk__in=Appeal.objects.visible_to(user).values("pk")).select_related(
-                "author__profile", "executor")
+            return base.filter(pk__in=Appeal.objects.visible_to(user).values("pk")).select_related("executor")
         return base.public()
 
     def get_serializer_class(self) -> Any:
@@ -343,6 +342,8 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
         and staff; internal notes for staff. POST: the author and the responsible staff."""
         appeal, full = access_appeal(request.user, int(pk))
         if request.method == "POST":
+            if not request.user.is_authenticated:
+                return Response({"detail": "Требуется вход."}, status=status.HTTP_401_UNAUTHORIZED)
             serializer = MessageSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             message = actions.post_message(appeal, actor=request.user, text=serializer.validated_data["text"],
@@ -355,8 +356,9 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
             user: Any = request.user
             if can_transition(user, appeal, "note") or user.role == Role.LEADER:
                 visible.append(Visibility.INTERNAL)
-        messages = Message.objects.filter(appeal=appeal, visibility__in=visible).select_related("appeal")
-        return Response(MessageSerializer(messages, many=True).data)
+        messages = Message.objects.filter(appeal=appeal, visibility__in=visible).select_related(
+            "appeal__author__profile")
+        return Response(MessageSerializer(messages, many=True, context={"public": not full}).data)
 
     @extend_schema(parameters=[OpenApiParameter("lat", float), OpenApiParameter("lon", float),
                                OpenApiParameter("category", int)])
@@ -382,7 +384,7 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
         queryset = (Appeal.objects.public().filter(status__in=OPEN_STATUSES, category=category,
                                                    received_at__gte=since, location__dwithin=(point, degrees),
                                                    location__distance_lte=(point, D(m=radius)))
-                    .select_related("category", "district", "responsible_agency")
+                    .select_related("category", "district", "responsible_agency", "author__profile")
                     .prefetch_related(_photo_prefetch())[:20])
         return Response(AppealPublicSerializer(queryset, many=True, context={"request": request}).data)
 

@@ -10,6 +10,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from geoportal.models import Agency, District, User
 
+from .access import public_answer, public_text, redact_personal
 from .models import (
     Appeal,
     AppealEvent,
@@ -76,6 +77,7 @@ class AppealPublicSerializer(GeoFeatureModelSerializer):
     agency = serializers.CharField(source="responsible_agency.short_name", read_only=True, default=None)
     result_display = serializers.CharField(source="get_result_display", read_only=True)
     text = serializers.SerializerMethodField()
+    answer_text = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
 
@@ -85,7 +87,10 @@ class AppealPublicSerializer(GeoFeatureModelSerializer):
         fields = PUBLIC_FIELDS
 
     def get_text(self, obj: Appeal) -> str | None:
-        return None if obj.text_is_private else obj.text
+        return public_text(obj)
+
+    def get_answer_text(self, obj: Appeal) -> str:
+        return public_answer(obj)
 
     def get_sla(self, obj: Appeal) -> str:
         now = self.context.setdefault("now", timezone.now())
@@ -103,6 +108,7 @@ class AppealFullSerializer(AppealPublicSerializer):
     executor = serializers.CharField(source="executor.username", read_only=True, default=None)
     agency_id = serializers.IntegerField(source="responsible_agency_id", read_only=True)
     text = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    answer_text = serializers.CharField(read_only=True)  # type: ignore[assignment]
 
     class Meta(AppealPublicSerializer.Meta):
         fields = [*PUBLIC_FIELDS, "author", "executor", "agency_id", "channel", "text_is_private", "is_public",
@@ -216,6 +222,12 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
         if obj.author_id and obj.author_id == obj.appeal.author_id:
             return "author"
         return "staff"
+
+    def to_representation(self, instance: Message) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if self.context.get("public"):  # a reader without the full view: no personal data
+            data["text"] = redact_personal(data["text"], instance.appeal)
+        return data
 
     def validate_visibility(self, value: str) -> str:
         if value not in Visibility.values:
