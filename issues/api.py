@@ -179,11 +179,14 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
                 return Response(record.response_body, status=record.response_status,
                                 headers={"Idempotent-Replayed": "true"})
             response = self._create(request)
-            if response.status_code < 500:
+            if response.status_code == status.HTTP_201_CREATED:
                 record.response_status = response.status_code
                 record.response_body = response.data
-                record.appeal_id = response.data.get("id") if response.status_code == 201 else None
+                record.appeal_id = response.data.get("id")
                 record.save(update_fields=["response_status", "response_body", "appeal"])
+            else:
+                # A refused request wrote nothing: its retry (corrected, perhaps) is judged afresh.
+                record.delete()
             return response
 
     def _create(self, request: Request) -> Response:
