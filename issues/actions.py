@@ -78,9 +78,13 @@ def next_number(now: dt.datetime) -> str:
 
 
 def validate_submission(*, channel: str, category: Category, text: str, location: Point | None, address: str,
-                        anonymous: bool) -> None:
-    """The invariants of a new appeal, as field errors."""
+                        anonymous: bool, photo_count: int = 0) -> None:
+    """The invariants of a new appeal, all of them at once as field errors."""
     errors: dict[str, str] = {}
+    if category.photo_required and not photo_count and channel in MAP_CHANNELS:
+        errors["photos"] = "Для этой категории нужна фотография."
+    if photo_count > settings.APPEAL_MAX_PHOTOS:
+        errors["photos"] = f"Не более {settings.APPEAL_MAX_PHOTOS} фотографий."
     if not category.is_active:
         errors["category"] = "Категория не действует."
     stripped = (text or "").strip()
@@ -101,6 +105,22 @@ def validate_submission(*, channel: str, category: Category, text: str, location
         errors["category"] = "В этой категории анонимные обращения не принимаются."
     if errors:
         raise ValidationError(errors)
+
+
+def is_anonymous(author: Any, author_name: str, author_contact: str) -> bool:
+    """No account and no name with a return address (59-FZ art. 11 p. 1: no answer is due)."""
+    return author is None and not (author_name.strip() and author_contact.strip())
+
+
+def initial_location(pin: Point | None,
+                     photos: Sequence[tuple[UploadedFile, tuple[float, float] | None]]) -> tuple[Point | None, str]:
+    """The pin, or else the GPS position of the first photo that has one; and its source."""
+    if pin is not None:
+        return pin, "pin"
+    gps = next((g for _f, g in photos if g), None)
+    if gps is None:
+        return None, ""
+    return Point(gps[1], gps[0], srid=4326), "photo_exif"
 
 
 @transaction.atomic
@@ -129,20 +149,10 @@ def submit_appeal(
     ``photos`` are validated uploads with the GPS position read from their EXIF (or None);
     with no pin, the first GPS position becomes the location."""
     author = author if author is not None and author.is_authenticated else None
-    anonymous = author is None and not (author_name.strip() and author_contact.strip())
-    if location is None:
-        gps = next((g for _f, g in photos if g), None)
-        location_source = "photo_exif" if gps else ""
-        if gps:
-            location = Point(gps[1], gps[0], srid=4326)
-    else:
-        location_source = "pin"
+    anonymous = is_anonymous(author, author_name, author_contact)
+    location, location_source = initial_location(location, photos)
     validate_submission(channel=channel, category=category, text=text, location=location, address=address,
-                        anonymous=anonymous)
-    if category.photo_required and not photos and channel in MAP_CHANNELS:
-        raise ValidationError({"photos": "Для этой категории нужна фотография."})
-    if len(photos) > settings.APPEAL_MAX_PHOTOS:
-        raise ValidationError({"photos": f"Не более {settings.APPEAL_MAX_PHOTOS} фотографий."})
+                        anonymous=anonymous, photo_count=len(photos))
     now = timezone.now()
     appeal = Appeal.objects.create(
         number=next_number(now),

@@ -198,33 +198,47 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
         if staff_channel and user.role not in (Role.OPERATOR, Role.ADMIN) and not user.is_superuser:
             raise PermissionDenied("Только оператор регистрирует обращения по телефону, почте и на бумаге.")
         photos = request.FILES.getlist("photos") if hasattr(request, "FILES") else []
-        if len(photos) > settings.APPEAL_MAX_PHOTOS:
-            return Response({"photos": [f"Не более {settings.APPEAL_MAX_PHOTOS} фотографий."]}, status=400)
-        photo_errors = []
+        author_name = data["author_name"] if staff_channel else ""
+        author_contact = data["author_contact"] if staff_channel else ""
+        # every field error at once: the photos (decoded) and the appeal's own invariants
+        errors: dict[str, list[str]] = {}
         checked = []
-        for upload in photos:
-            try:
-                checked.append((upload, validate_photo(upload)))
-            except DjangoValidationError as exc:
-                photo_errors.extend(exc.messages)
-        if photo_errors:
-            return Response({"photos": photo_errors}, status=400)
-        location = Point(data["lon"], data["lat"], srid=4326) if data.get("lat") is not None else None
+        if len(photos) > settings.APPEAL_MAX_PHOTOS:
+            errors["photos"] = [f"Не более {settings.APPEAL_MAX_PHOTOS} фотографий."]
+        else:
+            for upload in photos:
+                try:
+                    checked.append((upload, validate_photo(upload)))
+                except DjangoValidationError as exc:
+                    errors.setdefault("photos", []).extend(exc.messages)
+        pin = Point(data["lon"], data["lat"], srid=4326) if data.get("lat") is not None else None
+        location, _source = actions.initial_location(pin, checked)
+        try:
+            actions.validate_submission(
+                channel=data["channel"], category=data["category"], text=data["text"], location=location,
+                address=data["address"], photo_count=len(photos),
+                anonymous=actions.is_anonymous(None if staff_channel else user, author_name, author_contact))
+        except DjangoValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                known = errors.setdefault(field, [])
+                known.extend(m for m in messages if m not in known)
+        if errors:
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         appeal = actions.submit_appeal(
             author=None if staff_channel else user,
             actor=user,
             channel=data["channel"],
             category=data["category"],
             text=data["text"],
-            location=location,
+            location=pin,
             address=data["address"],
             kind=data["kind"],
             appeal_type=data["appeal_type"],
             photos=checked,
             attachments=request.FILES.getlist("attachments") if staff_channel else [],
             text_is_private=data["text_is_private"],
-            author_name=data["author_name"] if staff_channel else "",
-            author_contact=data["author_contact"] if staff_channel else "",
+            author_name=author_name,
+            author_contact=author_contact,
         )
         appeal = Appeal.objects.select_related("category", "district", "responsible_agency", "author__profile").get(
             pk=appeal.pk)

@@ -10,10 +10,10 @@ from .models import Appeal, Message, NotificationKind
 
 CITIZEN_MESSAGES = {
     "register": "Обращение {number} зарегистрировано. Срок ответа — {deadline}.",
-    "route": "Обращение {number} направлено в «{agency}».",
+    "route": "Обращение {number} направлено исполнителю: {agency}.",
     "accept": "Обращение {number} принято в работу.",
     "answer": "По обращению {number} дан ответ. Оцените, пожалуйста, решена ли проблема.",
-    "redirect": "Обращение {number} переадресовано по компетенции в «{agency}».",
+    "redirect": "Обращение {number} переадресовано по компетенции: {agency}.",
     "extend": "Срок рассмотрения обращения {number} продлён до {deadline}.",
     "reject": "Обращение {number} отклонено: {reason}.",
     "merge": "Обращение {number} объединено с обращением по той же проблеме.",

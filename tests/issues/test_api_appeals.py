@@ -191,6 +191,16 @@ def test_bad_photos_are_400_and_nothing_is_stored(personas, media_root, case):
         assert name in " ".join(response.json()["photos"])  # the citizen learns which file is wrong
 
 
+def test_all_field_errors_come_at_once(personas, media_root):
+    before = written(media_root)
+    response = personas.client("citizen").post(URL, {**payload("light-street", text="Фонарь", lat=55.7558,
+                                                               lon=37.6173),
+                                                     "photos": [upload(b"not a picture", "x.jpg")]})
+    assert response.status_code == 400
+    assert set(response.json()) == {"text", "location", "photos"}
+    assert written(media_root) == before
+
+
 def test_a_small_png_and_five_photos_are_accepted(personas, media_root):
     photos = [upload(png_declaring(100, 100, complete=True), "plan.png", "image/png")]
     photos += [upload(jpeg_bytes(color=c), f"{c}.jpg") for c in ("red", "blue", "green", "white")]
