@@ -60,7 +60,7 @@ def _on_commit_changed(appeal: Appeal) -> None:
 
 def _require(user: Any, appeal: Appeal, transition: str) -> None:
     if user is not None and not can_transition(user, appeal, transition):
-        raise PermissionDenied(f"not allowed to {transition} this appeal")
+        raise PermissionDenied(f"Нет прав на действие «{transition}» с этим обращением.")
 
 
 def _locked(appeal: Appeal | int) -> Appeal:
@@ -468,7 +468,7 @@ def rate_appeal(appeal: Appeal | int, *, actor: Any, solved: bool, score: int, p
     rating closes it."""
     appeal = _locked(appeal)
     if actor is None or appeal.author_id != actor.pk:
-        raise PermissionDenied("only the author rates the answer")
+        raise PermissionDenied("Оценить ответ может только автор обращения.")
     if appeal.status != Status.ANSWERED:
         raise IllegalTransition("rate", appeal.status)  # only a received answer is rated
     errors = {}
@@ -523,9 +523,9 @@ def post_message(appeal: Appeal | int, *, actor: Any, text: str, visibility: str
     is_author = actor is not None and appeal.author_id == actor.pk
     is_staff = can_transition(actor, appeal, "note")
     if not (is_author or is_staff):
-        raise PermissionDenied("only the author and the responsible staff write here")
+        raise PermissionDenied("Писать здесь могут автор и сотрудники ответственного ведомства.")
     if visibility == Visibility.INTERNAL and not is_staff:
-        raise PermissionDenied("internal notes are for staff only")
+        raise PermissionDenied("Служебные заметки — только для сотрудников.")
     if not 1 <= len(text.strip()) <= 5000:
         raise ValidationError({"text": "Сообщение от 1 до 5000 символов."})
     message = Message.objects.create(appeal=appeal, author=actor, text=text.strip(), visibility=visibility)
@@ -541,7 +541,7 @@ def support_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
     """A citizen joins an open appeal instead of filing a duplicate."""
     appeal = _locked(appeal)
     if not can_support(actor, appeal):
-        raise PermissionDenied("only citizens support an appeal, and not their own")
+        raise PermissionDenied("Поддержать обращение может житель, кроме его автора.")
     if appeal.status not in (Status.REGISTERED, Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS):
         raise IllegalTransition("support", appeal.status)  # only an open appeal
     _support, created = Support.objects.get_or_create(appeal=appeal, user=actor)
