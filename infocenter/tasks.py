@@ -45,7 +45,11 @@ def notify_appeal_subscribers(appeal_id: int) -> int:
     if appeal is None:
         return 0
     event = appeal.events.filter(is_public=True).exclude(to_status="").order_by("-created_at", "-id").first()
-    if event is None or not cache.add(f"subscriptions:event:{event.pk}", 1, timeout=7 * 24 * 3600):
+    if event is None:
+        return 0
+    # ids can repeat after a demo re-seed (RESTART IDENTITY): key on the event's time too
+    once = f"subscriptions:event:{appeal.pk}:{event.pk}:{event.created_at.timestamp()}"
+    if not cache.add(once, 1, timeout=7 * 24 * 3600):
         return 0
     who = Q(kind=Subscription.Kind.APPEAL, target_id=appeal.pk)
     if event.kind in ("register", "route") and not appeal.events.filter(kind="route").exclude(pk=event.pk).exists():
