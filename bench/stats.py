@@ -1,0 +1,126 @@
+"""Pivot statistics: the HTTP endpoint vs its own SQL statement run directly, side by side.
+
+    set -a; source var/services.env; set +a
+    .venv/bin/python bench/stats.py [--reps 5]
+
+Starts gunicorn (1 worker, DEBUG=0) on a free loopback port against the configured database,
+then for three typical slices alternates: GET /api/v1/stats/appeals over HTTP (anonymous, so
+public scope) and the very statement analytics.sql.pivot_sql builds for the same request, run
+through a database cursor. Medians in milliseconds and the HTTP/SQL ratio are printed (goal ≤ 1.3).
+The size of the data set is printed first: quote it with the results."""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import requests  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from analytics import sql  # noqa: E402
+from analytics.params import parse_pivot  # noqa: E402
+
+SLICES = [
+    ("district × category × month", {"rows": "district,category", "cols": "month", "metrics": "count"}),
+    ("agency × quarter, on-time + median", {"rows": "agency", "cols": "quarter",
+                                            "metrics": "count,on_time_share,median_days"}),
+    ("classifier section × channel", {"rows": "classifier_section", "cols": "channel", "metrics": "count"}),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
+               LOG_LEVEL="WARNING")
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "geoportal.wsgi", "-b", f"127.0.0.1:{port}",
+                             "-w", "1", "--threads", "1", "--timeout", "300", "--log-level", "warning"],
+                            cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code < 500:
+                return proc
+        except requests.ConnectionError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+def run_sql(params: dict[str, str]) -> tuple[float, int]:
+    spec = parse_pivot(params)
+    built = sql.pivot_sql(spec.rows, spec.cols, spec.metrics, spec.filters, public=True, now=timezone.now(),
+                          tz=settings.TIME_ZONE)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(built.sql, built.params)
+        rows = cursor.fetchall()
+    return time.perf_counter() - started, len(rows)
+
+
+def run_http(session: requests.Session, base: str, params: dict[str, str]) -> tuple[float, int]:
+    started = time.perf_counter()
+    response = session.get(f"{base}/api/v1/stats/appeals?{urlencode(params)}", timeout=300)
+    body = response.json()
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise SystemExit(f"HTTP {response.status_code}: {body}")
+    return elapsed, len(body["results"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=5)
+    args = parser.parse_args()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), count(*) FILTER (WHERE is_public) FROM issues_appeal")
+        total, public = cursor.fetchone()
+    print(f"appeals in the database: {total:,} ({public:,} public); reps per side: {args.reps}; "
+          f"server: gunicorn 1 worker, DEBUG=0; scope: public (anonymous)")
+    port = free_port()
+    server = start_server(port)
+    base = f"http://127.0.0.1:{port}"
+    session = requests.Session()
+    try:
+        print(f"{'slice':38} {'rows':>6} {'SQL ms':>9} {'HTTP ms':>9} {'HTTP/SQL':>9}")
+        for name, params in SLICES:
+            run_http(session, base, params)  # warm both paths (plans, caches, connection)
+            run_sql(params)
+            sql_times, http_times = [], []
+            rows = http_rows = 0
+            for _ in range(args.reps):
+                elapsed, rows = run_sql(params)
+                sql_times.append(elapsed)
+                elapsed, http_rows = run_http(session, base, params)
+                http_times.append(elapsed)
+            assert rows == http_rows, (rows, http_rows)
+            sql_ms, http_ms = statistics.median(sql_times) * 1000, statistics.median(http_times) * 1000
+            print(f"{name:38} {rows:>6} {sql_ms:>9.1f} {http_ms:>9.1f} {http_ms / sql_ms:>8.2f}x")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
