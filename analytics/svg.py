@@ -79,3 +79,18 @@ def columns(labels: Sequence[str], values: Sequence[float | None], *, title: str
         parts.append(f'<text x="{left}" y="{height - 4}" fill="{PALETTE[1]}">— {escape(line_label)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text node above is escaped
+
+
+def sparkline(values: Sequence[float | None], labels: Sequence[str], *, width: int = 120,
+              height: int = 28) -> SafeString:
+    """A tiny column sparkline (12 months of volume in the scorecard table)."""
+    peak = max([v or 0 for v in values], default=0) or 1
+    step = width / max(len(values), 1)
+    bars = []
+    for i, (value, label) in enumerate(zip(values, labels, strict=True)):
+        h = (height - 2) * (value or 0) / peak
+        bars.append(f'<rect x="{i * step + 1:.1f}" y="{height - h:.1f}" width="{step - 2:.1f}" height="{h:.1f}" '
+                    f'fill="{PALETTE[0]}"><title>{escape(label)}: {_fmt(value or 0, False)}</title></rect>')
+    return mark_safe(  # noqa: S308 - labels are escaped, numbers formatted
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="динамика за 12 месяцев">{"".join(bars)}</svg>')

@@ -6,5 +6,9 @@ from django.urls import URLPattern, URLResolver, path
 from . import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("stats/", views.public_stats, name="stats-home"),
+    path("stats/agencies/", views.agency_scorecards, name="stats-agencies-page"),
+    path("stats/pivot/", views.pivot_page, name="stats-pivot-page"),
+    path("stats/leadership/", views.leadership_page, name="stats-leadership"),
     path("stats/leadership/report", views.leadership_report, name="stats-leadership-report"),
 ]

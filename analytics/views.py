@@ -38,3 +38,92 @@ def leadership_report(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(build_report(period), content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="leadership-report-{period.code}.html"'
     return response
+
+
+SUMMARY = ["count", "answered", "resolved_share", "on_time_share", "median_days", "p90_days", "satisfaction_avg",
+           "rated", "per_1000"]
+DISTRICT_METRICS = ["count", "per_1000", "resolved_share", "on_time_share", "median_days", "satisfaction_avg"]
+AGENCY_METRICS = ["count", "resolved_share", "on_time_share", "median_days", "satisfaction_avg"]
+
+
+def _scope(request: HttpRequest) -> bool:
+    from rest_framework.exceptions import PermissionDenied
+
+    from .access import stats_public
+
+    try:
+        return stats_public(request.user, request.GET.get("scope", ""))
+    except PermissionDenied:
+        return True
+
+
+def public_stats(request: HttpRequest) -> HttpResponse:
+    """Anyone: the information center's statistics — totals, resolution, time to answer,
+    satisfaction, per district and agency, and the heat map. The figures come from the same
+    pivot as ``/api/v1/stats/appeals`` with the same parameters (``period``)."""
+    from django.shortcuts import render
+
+    from .params import PivotSpec, parse_filters
+    from .pivot import run_pivot
+
+    errors: dict[str, str] = {}
+    filters, period = parse_filters({"period": request.GET.get("period", "")}, errors)
+    if errors:
+        return HttpResponseBadRequest(errors["period"])
+    public = _scope(request)
+    total = run_pivot(PivotSpec(metrics=SUMMARY, filters=filters), public=public).total
+    districts = run_pivot(PivotSpec(rows=["district"], metrics=DISTRICT_METRICS, filters=filters), public=public)
+    agencies = run_pivot(PivotSpec(rows=["agency"], metrics=AGENCY_METRICS, filters=filters), public=public)
+    return render(request, "analytics/public_stats.html", {
+        "total": total, "period": period, "public": public,
+        "districts": [r for r in districts.records if r["level"] == "row"],
+        "agencies": sorted((r for r in agencies.records if r["level"] == "row" and r["agency"]),
+                           key=lambda r: -r["count"]),
+        "api_query": f"period={period.code}" if period else "",
+    })
+
+
+def agency_scorecards(request: HttpRequest) -> HttpResponse:
+    """Anyone: the agency league table for a period with the published weights."""
+    from django.shortcuts import render
+
+    from . import scorecards, svg
+
+    raw = request.GET.get("period", "")
+    try:
+        period = parse_period(raw) if raw else current_period(timezone.now())
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    public = _scope(request)
+    data = scorecards.scorecards(period, public=public)
+    for card in data["agencies"]:
+        card["trend_svg"] = svg.sparkline([m["count"] for m in card["trend"]], [m["month"] for m in card["trend"]])
+    return render(request, "analytics/agencies.html", {"data": data, "period": period, "public": public,
+                                                       "previous": period.previous()})
+
+
+def pivot_page(request: HttpRequest) -> HttpResponse:
+    """Anyone: build a slice (rows, columns, metrics, filters), see a table and a chart,
+    download CSV/XLSX — a client of ``/api/v1/stats/appeals``."""
+    from django.shortcuts import render
+
+    from . import catalog
+
+    return render(request, "analytics/pivot.html", {
+        "dimensions": [(k, str(v)) for k, v in catalog.DIMENSIONS.items()],
+        "metrics": [(k, str(label), text) for k, (label, text) in catalog.METRICS.items()],
+    })
+
+
+def leadership_page(request: HttpRequest) -> HttpResponse:
+    """Leaders and administrators: the report button."""
+    from django.shortcuts import render
+
+    denied = _leader_only(request)
+    if denied is not None:
+        return denied
+    now = current_period(timezone.now())
+    periods = [now]
+    for _ in range(5):
+        periods.append(periods[-1].previous())
+    return render(request, "analytics/leadership.html", {"periods": periods})

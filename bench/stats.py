@@ -60,9 +60,9 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code < 500:
+            if requests.get(f"http://127.0.0.1:{port}/api/v1/stats/catalog", timeout=5).status_code < 500:
                 return proc
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.3)
     proc.terminate()
     raise SystemExit("gunicorn did not start within 60 s")

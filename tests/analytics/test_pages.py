@@ -1,0 +1,76 @@
+"""Statistics pages: the figures match the API; who may open what; screenshots at desk and phone size."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def values(html: str, table: str) -> dict[str, dict[str, str]]:
+    section = html.split(f'id="{table}"', 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for key, body in re.findall(r'<tr data-key="([^"]*)">(.*?)</tr>', section, re.S):
+        rows[key] = dict(re.findall(r'data-metric="(\w+)"(?: data-value="([^"]*)")?', body))
+        rows[key]["count"] = re.search(r'data-metric="count">([^<]*)<', body).group(1).replace(" ", "")
+    return rows
+
+
+@pytest.mark.parametrize("who", ["anonymous", "leader"])
+def test_public_stats_page_figures_match_the_api(dataset, personas, who):
+    client = personas.client(who)
+    page = client.get("/stats/", {"period": "2026-Q3"}).content.decode()
+    api = client.get("/api/v1/stats/appeals", {"period": "2026-Q3", "metrics": "count,on_time_share,median_days,"
+                                               "resolved_share,satisfaction_avg,answered"}).json()
+    total = api["results"][-1]
+    assert f'data-metric="count" data-value="{total["count"]}"' in page
+    for metric in ("on_time_share", "median_days", "resolved_share", "satisfaction_avg", "answered"):
+        assert f'data-metric="{metric}" data-value="{total[metric]}"' in page, metric
+    assert total["count"] == (7 if who == "anonymous" else 8)
+    for dim, table in (("district", "districts"), ("agency", "agencies")):
+        rows = {str(r[dim]): r for r in client.get("/api/v1/stats/appeals", {
+            "period": "2026-Q3", "rows": dim, "metrics": "count,on_time_share"}).json()["results"] if r["level"] == "row"}
+        shown = values(page, table)
+        assert set(shown) == {k for k in rows if k != "None"} | ({""} if "None" in rows else set())
+        for key, row in rows.items():
+            key = "" if key == "None" else key
+            assert int(shown[key]["count"]) == row["count"]
+            assert shown[key]["on_time_share"] == str(row["on_time_share"])
+    assert "Сидоров" not in page and "Яма на дороге" not in page
+
+
+def test_scorecard_and_pivot_pages_open_for_anyone_leadership_for_leaders(dataset, personas):
+    anonymous = personas.client("anonymous")
+    page = anonymous.get("/stats/agencies/", {"period": "2026-Q3"}).content.decode()
+    assert "Комдорхоз" in page and re.search(r">0[.,]35<", page)  # the published weight of on-time answers
+    assert 'id="weights"' in page and "/api/v1/appeals/?agency=" in page
+    assert anonymous.get("/stats/agencies/", {"period": "Q9"}).status_code == 400
+    assert anonymous.get("/stats/pivot/").status_code == 200
+    assert anonymous.get("/stats/leadership/").status_code == 302
+    assert personas.client("operator").get("/stats/leadership/").status_code == 403
+    assert 'id="make-report"' in personas.client("leader").get("/stats/leadership/").content.decode()
+
+
+@pytest.mark.browser
+def test_scorecard_page_in_a_browser(transactional_db, live_server, personas, dataset, desk_page, phone_page,
+                                     settings):
+    from tests.browser import screenshot
+
+    settings.ANALYTICS_SCORECARD_MIN_VOLUME = 1
+    url = f"{live_server.url}/stats/agencies/?period=2026-Q3"
+    for page, name in ((desk_page, "stats-agencies-desk"), (phone_page, "stats-agencies-phone")):
+        page.goto(url)
+        # the public sees Комдорхоз only: Горсвет's one appeal (A8) is hidden
+        assert page.locator("#league tr[data-agency]").count() == 1
+        assert "Комдорхоз" in page.inner_text("#league")
+        assert page.locator("#weights tr").count() == 7
+        screenshot(page, name)
+    desk_page.goto(f"{live_server.url}/stats/pivot/")
+    desk_page.wait_for_selector("#pivot-table tr td")
+    assert "Итого" in desk_page.inner_text("#pivot-table")
+    assert desk_page.locator("#pivot-chart svg rect").count() >= 2
+    screenshot(desk_page, "stats-pivot-desk")
+    desk_page.goto(f"{live_server.url}/stats/?period=2026-Q3")
+    assert desk_page.inner_text('[data-metric="count"]').strip() == "7"
+    screenshot(desk_page, "stats-public-desk")
