@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import api, opendata
+from . import api, initiatives, opendata
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("stats/catalog", api.CatalogView.as_view(), name="stats-catalog"),
@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("stats/rising", api.RisingTopicsView.as_view(), name="stats-rising"),
     path("stats/repeats", api.RepeatLocationsView.as_view(), name="stats-repeats"),
     path("stats/heatmap", api.HeatmapView.as_view(), name="stats-heatmap"),
+    path("stats/initiatives", initiatives.InitiativeStatsView.as_view(), name="stats-initiatives"),
     path("opendata/schema", opendata.SchemaView.as_view(), name="opendata-schema"),
     path("opendata/appeals.<str:fmt>", opendata.OpenDataAppealsView.as_view(), name="opendata-appeals"),
 ]
