@@ -7,7 +7,6 @@ from django.views.i18n import JavaScriptCatalog
 from . import views, views_map
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", views.home, name="home"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service-worker"),

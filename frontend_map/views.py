@@ -1,32 +1,17 @@
-"""The shell of the web app: home page, PWA manifest and service worker, offline page.
-Anyone may call these; they show no personal data."""
+"""The shell of the web app: PWA manifest and service worker, offline page (the home page is
+the information centre's). Anyone may call these; they show no personal data."""
 from __future__ import annotations
 
 import json
 
-from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
 
-from issues.models import OPEN_STATUSES, Appeal, Status
-
 SHELL = ["/", "/offline/", "/static/frontend_map/app.css", "/static/frontend_map/map.js",
          "/static/frontend_map/offline-queue.js", "/static/vendor/leaflet/leaflet.js",
          "/static/vendor/leaflet/leaflet.css"]
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    counts = Appeal.objects.public().aggregate(
-        total=Count("id"),
-        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        answered=Count("id", filter=Q(status__in=(Status.ANSWERED, Status.CLOSED))),
-        on_time=Count("id", filter=Q(answered_at__isnull=False, answered_at__lte=F("deadline_at"))),
-    )
-    share = f"{round(100 * counts['on_time'] / counts['answered'])}%" if counts["answered"] else "—"
-    stats = {"total": counts["total"], "open": counts["open"], "answered": counts["answered"], "on_time": share}
-    return render(request, "frontend_map/home.html", {"stats": stats})
 
 
 def offline(request: HttpRequest) -> HttpResponse:

@@ -11,13 +11,17 @@ from django.utils import timezone
 
 from geoportal.models import Role
 
-from .models import Document, DocumentVersion, Page
+from .models import Document, DocumentVersion, News, Page
 
 EDITOR_ROLES = (Role.MODERATOR, Role.ADMIN)
 
 
 def can_edit(user: Any) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in EDITOR_ROLES))
+    """Pages: moderators and administrators by role, or staff given ``infocenter.change_page``."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return bool(user.is_superuser or user.role in EDITOR_ROLES
+                or (user.is_staff and user.has_perm("infocenter.change_page")))
 
 
 @transaction.atomic
@@ -30,17 +34,34 @@ def save_page(*, actor: Any, slug: str, title: str, body: str) -> Page:
 
 
 @transaction.atomic
+def publish_news(*, actor: Any, title: str, body: str, published_at: Any = None) -> News:
+    if not can_edit(actor):
+        raise PermissionDenied("only moderators and administrators publish news")
+    news = News(title=title.strip(), body=body, published_at=published_at or timezone.now(), created_by=actor)
+    news.full_clean()
+    news.save()
+    return news
+
+
+@transaction.atomic
 def add_version(document: Document, *, text: str, note: str = "", file: Any = None) -> DocumentVersion:
-    """A new current version; the search vector follows it."""
+    """A new current version (its file checked for type and size: ValidationError, nothing
+    written); the stored search vector follows it in the same transaction."""
     document = Document.objects.select_for_update().get(pk=document.pk)
     number = (document.versions.aggregate(top=Max("number"))["top"] or 0) + 1
-    version = DocumentVersion.objects.create(document=document, number=number, text=text, note=note,
-                                             **({"file": file} if file else {}))
+    version = DocumentVersion(document=document, number=number, text=text, note=note,
+                              **({"file": file} if file else {}))
+    version.full_clean()
+    version.save()
     reindex(document, text)
     return version
 
 
-def reindex(document: Document, text: str) -> None:
+def reindex(document: Document, text: str | None = None) -> None:
+    """Title (A), summary (B) and the current version's text (C), Russian stemming."""
+    if text is None:
+        current = document.versions.order_by("-number").first()
+        text = current.text if current else ""
     Document.objects.filter(pk=document.pk).update(search_vector=(
         SearchVector("title", weight="A", config="russian")
         + SearchVector("summary", weight="B", config="russian")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.utils import timezone
@@ -27,6 +29,31 @@ class Page(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class News(models.Model):
+    """A short news item on the home page; drafts (``published_at`` empty or in the future) stay hidden."""
+
+    title = models.CharField(_("заголовок"), max_length=200)
+    body = models.TextField(_("текст (Markdown)"), blank=True)
+    published_at = models.DateTimeField(_("опубликовано"), null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("новость")
+        verbose_name_plural = _("новости")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+MAX_DOCUMENT_FILE_BYTES = 20 * 1024 * 1024
+
+
+def validate_document_file_size(value: File) -> None:  # type: ignore[type-arg]
+    if value.size is not None and value.size > MAX_DOCUMENT_FILE_BYTES:
+        raise ValidationError(_("Файл больше 20 МБ."), code="file_too_large")
 
 
 class DocumentType(models.TextChoices):
@@ -80,7 +107,7 @@ class DocumentVersion(models.Model):
     number = models.PositiveIntegerField()
     text = models.TextField(_("текст"))
     file = models.FileField(upload_to="library/%Y/", blank=True,
-                            validators=[FileExtensionValidator(["pdf", "docx", "odt"])])
+                            validators=[FileExtensionValidator(["pdf", "docx"]), validate_document_file_size])
     note = models.CharField(_("что изменилось"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

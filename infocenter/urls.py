@@ -5,6 +5,7 @@ from django.urls import URLPattern, path
 from . import views
 
 urlpatterns: list[URLPattern] = [
+    path("", views.home, name="home"),
     path("pages/<slug:slug>/", views.page_view, name="infocenter-page"),
     path("pages/<slug:slug>/edit/", views.page_edit, name="infocenter-page-edit"),
     path("search/", views.search_view, name="infocenter-search"),

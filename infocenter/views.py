@@ -6,15 +6,27 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from rest_framework import permissions, serializers, viewsets
 
 from .actions import can_edit, save_page
-from .models import Document, DocumentStatus, DocumentType, DocumentVersion, Level, Page
+from .models import Document, DocumentStatus, DocumentType, DocumentVersion, Level, News, Page
 from .rendering import render_markdown
+from .stats import headline
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Anyone: what a citizen can do here, public headline counts, news, the 59-FZ deadlines."""
+    news = [(item, mark_safe(render_markdown(item.body)))  # noqa: S308 (sanitised by nh3)
+            for item in News.objects.filter(published_at__lte=timezone.now())[:3]]
+    return render(request, "infocenter/home.html", {
+        "figures": headline(), "news": news,
+        "documents": Document.objects.order_by("-id")[:4],
+        "pages": Page.objects.all()[:6]})
 
 
 def page_view(request: HttpRequest, slug: str) -> HttpResponse:
@@ -42,11 +54,16 @@ def page_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def search_documents(query: str, queryset: QuerySet[Document] | None = None) -> QuerySet[Document]:
     """Russian full-text search: «обращение» finds «обращений» (snowball stemming)."""
     search = SearchQuery(query, config="russian", search_type="websearch")
+    current_text = Subquery(DocumentVersion.objects.filter(document=OuterRef("pk")).order_by("-number")
+                            .values("text")[:1])
+    # ts_headline escapes nothing: the texts are ours, but a snippet is still built from plain text
+    # and only <mark> is let through by the template filter ``snippet``.
     return ((queryset if queryset is not None else Document.objects.all())
             .filter(search_vector=search)
             .annotate(rank=SearchRank(F("search_vector"), search),
-                      snippet=SearchHeadline("summary", search, config="russian", start_sel="<mark>",
-                                             stop_sel="</mark>", max_words=30))
+                      snippet=SearchHeadline(current_text, search, config="russian", start_sel="[[",
+                                             stop_sel="]]", max_words=35, min_words=15, max_fragments=2,
+                                             fragment_delimiter=" … "))
             .order_by("-rank", "title"))
 
 
@@ -61,16 +78,18 @@ def library(request: HttpRequest) -> HttpResponse:
         documents = documents.filter(status=filters["status"])
     if filters["year"].isdigit():
         documents = documents.filter(adopted_on__year=int(filters["year"]))
+    years = sorted({d.year for d in Document.objects.values_list("adopted_on", flat=True) if d}, reverse=True)
     query = request.GET.get("q", "").strip()
     if query:
         documents = search_documents(query, documents)
     return render(request, "infocenter/library.html", {
-        "documents": documents, "query": query, "filters": filters, "types": DocumentType.choices,
+        "documents": documents.select_related("territory"), "query": query, "filters": filters, "years": years,
+        "types": DocumentType.choices,
         "levels": Level.choices, "statuses": DocumentStatus.choices})
 
 
 def document_view(request: HttpRequest, slug: str) -> HttpResponse:
-    document = get_object_or_404(Document, slug=slug)
+    document = get_object_or_404(Document.objects.select_related("territory"), slug=slug)
     versions = list(document.versions.all())
     number = request.GET.get("version")
     current = next((v for v in versions if str(v.number) == number), versions[0] if versions else None)
