@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from geoportal.models import District
 
@@ -33,7 +34,7 @@ def test_initiative_figures(personas, django_assert_num_queries):
     project("Фонтан", "not_selected", 1_500_000, supports_count=5)
     project("Черновик", "draft", 100)
     project("Библиотека", "selected", 300_000, heading=other, supports_count=12)
-    today = dt.date.today()
+    today = timezone.localdate()
     pm.Milestone.objects.create(project=done, title="Работы", due_on=today - dt.timedelta(days=30),
                                 completed_on=today - dt.timedelta(days=31), status="done")
     pm.Milestone.objects.create(project=late, title="Монтаж", due_on=today - dt.timedelta(days=3), status="in_progress")
