@@ -13,8 +13,40 @@ from pathlib import Path
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
 
+# Pabulib's words -> the platform's (projects.models.BallotRule / SelectionRule values)
+VOTE_TYPES = {"approval": "approval", "cumulative": "cumulative", "ordinal": "ranked", "choose-1": "choose_one"}
+RULES = {"greedy": "greedy", "greedy-no-skip": "greedy_no_skip", "greedy-threshold": "greedy_threshold",
+         "greedy-exclusive": "greedy_exclusive", "equalshares/add1": "equal_shares"}
+
+
+def ballot_rule(vote_type: str) -> str:
+    try:
+        return VOTE_TYPES[vote_type]
+    except KeyError:
+        raise PabulibError(f"unsupported vote_type {vote_type!r}") from None
+
+
+def selection_rule(rule: str) -> str:
+    """A Pabulib rule name (or one of the platform's own) as the platform's rule."""
+    if rule in RULES.values():
+        return rule
+    try:
+        return RULES[rule]
+    except KeyError:
+        raise PabulibError(f"unsupported rule {rule!r}") from None
+
+
+def pabulib_vote_type(rule: str) -> str:
+    return {v: k for k, v in VOTE_TYPES.items()}.get(rule, "approval")
+
+
+def pabulib_rule(rule: str) -> str:
+    return {v: k for k, v in RULES.items()}.get(rule, rule)
+
 
 class PabulibError(ValueError):
+    """A malformed file; ``line`` is the 1-based line the problem was found on (when known)."""
+
     def __init__(self, message: str, line: int | None = None) -> None:
         super().__init__(f"line {line}: {message}" if line else message)
         self.line = line
@@ -118,6 +150,8 @@ def parse(source: str | Path) -> Election:
         Decimal(meta["budget"])
     except InvalidOperation as exc:
         raise PabulibError(f"budget {meta['budget']!r} is not a number") from exc
+    ballot_rule(meta.get("vote_type", "approval"))
+    selection_rule(meta.get("rule", "greedy"))
     return Election(meta, projects, votes, columns.get("PROJECTS", []), columns.get("VOTES", []))
 
 

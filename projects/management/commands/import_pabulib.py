@@ -1,4 +1,6 @@
-"""``manage.py import_pabulib FILE...``: each file becomes a cycle with its ballots."""
+"""``manage.py import_pabulib FILE...``: each file becomes a cycle with its ballots; tallies are
+recomputed from VOTES and any disagreement with the file's votes/score column is reported.
+All files are imported in one transaction: a malformed one writes nothing."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from projects.actions import import_election
 from projects.pabulib import PabulibError, parse
-from projects.services import import_election
 
 
 class Command(BaseCommand):
@@ -25,7 +27,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{path}: no such file")
             try:
                 election = parse(path.read_text(encoding="utf-8-sig"))
-            except PabulibError as exc:
+            except (PabulibError, UnicodeDecodeError) as exc:
                 raise CommandError(f"{path.name}: {exc}") from exc
             cycle, problems = import_election(election, path.stem)
             for problem in problems:

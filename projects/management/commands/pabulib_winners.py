@@ -10,10 +10,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from projects.models import SelectionRule
-from projects.pabulib import PabulibError, parse
+from projects.actions import import_election, run_selection
+from projects.pabulib import RULES, PabulibError, parse, selection_rule
 from projects.selection import tie_key
-from projects.services import import_election, run_selection
 
 
 class Rollback(Exception):
@@ -25,8 +24,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+")
-        parser.add_argument("--rule", choices=SelectionRule.values)
-        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--rule", choices=sorted(set(RULES) | set(RULES.values())),
+                            help="a Pabulib rule name or the platform's; default: the file's META rule")
+        parser.add_argument("--json", action="store_true", help="one JSON object per file")
 
     def handle(self, *args: Any, **options: Any) -> None:
         for name in options["files"]:
@@ -35,16 +35,18 @@ class Command(BaseCommand):
                 raise CommandError(f"{path}: no such file")
             try:
                 election = parse(path.read_text(encoding="utf-8-sig"))
-            except PabulibError as exc:
+            except (PabulibError, UnicodeDecodeError) as exc:
                 raise CommandError(f"{path.name}: {exc}") from exc
             rule = options["rule"] or election.rule
             selected: list[str] = []
+            reasons: list[str] = []
             try:
                 with transaction.atomic():
                     cycle, _problems = import_election(election, path.stem)
-                    decisions = run_selection(cycle.headings.get(), rule)
-                    selected = sorted((d.project_id for d in decisions if d.selected), key=tie_key)
-                    reasons = [f"  {d.project_id}: {d.reason}" for d in decisions]
+                    run = run_selection(cycle.headings.get(), rule=selection_rule(rule), check=False)
+                    decisions = list(run.decisions.select_related("project"))
+                    selected = sorted((d.project.key for d in decisions if d.selected), key=tie_key)
+                    reasons = [f"  {d.project.key}: {d.reason}" for d in decisions]
                     raise Rollback
             except Rollback:
                 pass

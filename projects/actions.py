@@ -1,0 +1,723 @@
+"""Every state-changing write on initiative projects goes through a function here.
+
+Each action is atomic, checks who may act (``access.can``) and whether the cycle's phase is
+open (dates enforced), changes state through ``Project.transition`` (which leaves a
+``ProjectEvent``) and refuses bad input with a ``ValidationError`` (→ 400) or a conflict with
+the current state (→ 409) in Russian. Views, the API, management commands and demo
+generators all call these."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from geoportal.models import District
+
+from . import need, pabulib
+from .access import can
+from .models import Ballot as BallotModel
+from .models import (
+    BallotChannel,
+    BallotRule,
+    BudgetCycle,
+    CommissionScore,
+    ControlReport,
+    ControlReportStatus,
+    CostItem,
+    Criterion,
+    CriterionKind,
+    Expense,
+    Heading,
+    IllegalTransition,
+    InitiativeGroupMember,
+    Milestone,
+    MilestoneStatus,
+    PhaseKind,
+    Project,
+    ProjectEvent,
+    ProjectStatus,
+    SelectionDecision,
+    SelectionRule,
+    SelectionRun,
+    Support,
+)
+from .models import BallotChoice as ChoiceModel
+from .selection import Candidate, Decision, equal_shares, greedy, money
+
+MIN_MEMBER_AGE = 16  # 131-FZ art. 26.1
+
+
+class Conflict(Exception):
+    """The request clashes with the current state (HTTP 409)."""
+
+    http_status = 409
+
+
+class PhaseClosed(Conflict):
+    def __init__(self, cycle: BudgetCycle, kind: str) -> None:
+        super().__init__(f"Этап «{PhaseKind(kind).label}» конкурса «{cycle.name}» сейчас не идёт")
+        self.kind = kind
+
+
+def _require(user: Any, act: str) -> None:
+    if not can(user, act):
+        raise PermissionDenied("Недостаточно прав для этого действия")
+
+
+def _require_phase(cycle: BudgetCycle, *kinds: str, now: dt.datetime | None = None) -> None:
+    if not any(cycle.open_phase(kind, now) for kind in kinds):
+        raise PhaseClosed(cycle, kinds[0])
+
+
+def _transition(project: Project, to_status: str, **kwargs: Any) -> ProjectEvent:
+    try:
+        return project.transition(to_status, **kwargs)
+    except IllegalTransition as exc:
+        raise Conflict(str(exc)) from exc
+
+
+def _locked(project: Project | int) -> Project:
+    pk = project.pk if isinstance(project, Project) else project
+    return Project.objects.select_for_update().select_related("cycle", "heading").get(pk=pk)
+
+
+def _age(birth_date: dt.date, on: dt.date) -> int:
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+# --- proposal -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def submit_project(*, author: Any, heading: Heading, title: str, description: str, geometry: GEOSGeometry,
+                   category: str, cost_items: Sequence[Mapping[str, Any]],
+                   group: Sequence[Mapping[str, Any]], problem: str = "", expected_results: str = "",
+                   cofinancing_residents: Decimal = Decimal(0), cofinancing_business: Decimal = Decimal(0),
+                   cofinancing_local_budget: Decimal = Decimal(0), inkind_labour: Decimal = Decimal(0),
+                   beneficiaries: int = 0, durability_years: int | None = None,
+                   now: dt.datetime | None = None) -> Project:
+    """A resident submits a project for a district heading during the submission phase.
+
+    ``cost_items``: name, quantity, unit_price (the estimate is their sum); ``group``: the
+    initiative group (full_name, birth_date, address, user), at least the cycle's minimum of
+    residents aged 16+."""
+    _require(author, "submit")
+    cycle = heading.cycle
+    now = now or timezone.now()
+    _require_phase(cycle, PhaseKind.SUBMISSION, now=now)
+    errors: dict[str, list[str]] = defaultdict(list)
+    if not title.strip():
+        errors["title"].append("Укажите название проекта")
+    if not description.strip():
+        errors["description"].append("Опишите проект")
+    if geometry is None or geometry.srid != 4326 or not geometry.valid or geometry.empty:
+        errors["geometry"].append("Укажите место проекта на карте (точка, линия или полигон)")
+    elif heading.district is not None and not heading.district.boundary.intersects(geometry):
+        errors["geometry"].append(f"Место проекта вне района «{heading.district.name}»")
+    if not cost_items:
+        errors["cost_items"].append("Смета должна содержать хотя бы одну статью")
+    items = []
+    for index, row in enumerate(cost_items):
+        try:
+            quantity, price = Decimal(str(row.get("quantity", 1))), Decimal(str(row["unit_price"]))
+        except (KeyError, ArithmeticError, ValueError):
+            errors["cost_items"].append(f"Статья {index + 1}: укажите количество и цену числами")
+            continue
+        if not str(row.get("name", "")).strip() or quantity <= 0 or price < 0:
+            errors["cost_items"].append(f"Статья {index + 1}: нужны название, количество > 0 и цена ≥ 0")
+            continue
+        items.append(CostItem(name=str(row["name"]).strip()[:300], quantity=quantity,
+                              unit=str(row.get("unit", ""))[:30], unit_price=price))
+    estimate = sum((item.amount for item in items), Decimal(0))
+    adults = [m for m in group if m.get("birth_date") and _age(m["birth_date"], now.date()) >= MIN_MEMBER_AGE]
+    if len(adults) < cycle.min_group_size:
+        errors["group"].append(f"В инициативной группе должно быть не менее {cycle.min_group_size} жителей "
+                               f"старше 16 лет, указано {len(adults)}")
+    shares = {"cofinancing_residents": cofinancing_residents, "cofinancing_business": cofinancing_business,
+              "cofinancing_local_budget": cofinancing_local_budget, "inkind_labour": inkind_labour}
+    for field, value in shares.items():
+        if value < 0:
+            errors[field].append("Не может быть отрицательным")
+    if estimate and sum(shares.values(), Decimal(0)) > estimate:
+        errors["cofinancing_residents"].append("Софинансирование больше стоимости проекта")
+    if errors:
+        raise ValidationError(dict(errors))
+    district = heading.district or District.containing(geometry.point_on_surface)
+    project = Project.objects.create(
+        cycle=cycle, heading=heading, title=title.strip()[:500], description=description.strip(),
+        problem=problem.strip(), expected_results=expected_results.strip(), geometry=geometry, district=district,
+        category=category, author=author, cost_estimate=estimate, beneficiaries=beneficiaries,
+        durability_years=durability_years, submitted_at=now, **shares)
+    for item in items:
+        item.project = project
+    CostItem.objects.bulk_create(items)
+    InitiativeGroupMember.objects.bulk_create([
+        InitiativeGroupMember(project=project, user=m.get("user"), full_name=str(m["full_name"])[:255],
+                              birth_date=m["birth_date"], address=str(m.get("address", ""))[:500],
+                              is_leader=index == 0) for index, m in enumerate(adults)])
+    ProjectEvent.objects.create(project=project, actor=author, kind="create", to_status=ProjectStatus.DRAFT)
+    _transition(project, ProjectStatus.SUBMITTED, actor=author, kind="submit")
+    refresh_need_score(project)
+    return project
+
+
+@transaction.atomic
+def review_project(project: Project | int, *, actor: Any, feasible: bool, explanation: str = "",
+                   reviewed_price: Decimal | None = None, now: dt.datetime | None = None) -> Project:
+    """Admissibility and feasibility review. A project that is not feasible leaves the contest
+    and must be explained; a reviewed price replaces the estimate in the selection."""
+    _require(actor, "review")
+    project = _locked(project)
+    _require_phase(project.cycle, PhaseKind.REVIEW, now=now)
+    errors: dict[str, list[str]] = {}
+    if not feasible and not explanation.strip():
+        errors["explanation"] = ["Объясните, почему проект нельзя реализовать"]
+    if reviewed_price is not None and reviewed_price < 0:
+        errors["reviewed_price"] = ["Стоимость не может быть отрицательной"]
+    if errors:
+        raise ValidationError(errors)
+    project.feasible = feasible
+    project.feasibility_explanation = explanation.strip()
+    project.reviewed_price = reviewed_price
+    project.save(update_fields=["feasible", "feasibility_explanation", "reviewed_price"])
+    _transition(project, ProjectStatus.FEASIBLE if feasible else ProjectStatus.UNFEASIBLE, actor=actor,
+                kind="review", note=explanation.strip(),
+                data={"reviewed_price": str(reviewed_price) if reviewed_price is not None else None})
+    return project
+
+
+@transaction.atomic
+def support_project(project: Project | int, *, actor: Any, now: dt.datetime | None = None) -> Project:
+    """A resident supports a proposal in the support phase (once)."""
+    _require(actor, "support")
+    project = _locked(project)
+    _require_phase(project.cycle, PhaseKind.SUPPORT, now=now)
+    if project.status not in (ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE):
+        raise Conflict("Этот проект нельзя поддержать")
+    _, created = Support.objects.get_or_create(project=project, user=actor)
+    if not created:
+        raise Conflict("Вы уже поддержали этот проект")
+    Project.objects.filter(pk=project.pk).update(supports_count=F("supports_count") + 1)
+    project.refresh_from_db(fields=["supports_count"])
+    return project
+
+
+# --- voting -------------------------------------------------------------------------------------
+
+def validate_ballot(heading: Heading, choices: Sequence[Mapping[str, Any]]) -> list[tuple[Project, int, int]]:
+    """(project, position, points) for a ballot that obeys the cycle's rule, else ValidationError.
+
+    ``choices``: [{"project": id, "points": n}] in the voter's order (the order is the ranking
+    for ranked ballots)."""
+    cycle = heading.cycle
+    rule = cycle.ballot_rule
+    ids = [c.get("project") for c in choices]
+    if not ids:
+        raise ValidationError({"choices": ["Бюллетень пуст: выберите хотя бы один проект"]})
+    if len(set(ids)) != len(ids):
+        raise ValidationError({"choices": ["Проект указан в бюллетене дважды"]})
+    projects = Project.objects.on_ballot().filter(heading=heading).in_bulk([i for i in ids if isinstance(i, int)])
+    unknown = [i for i in ids if i not in projects]
+    if unknown:
+        raise ValidationError({"choices": [f"Проекты {', '.join(map(str, unknown))} не участвуют в голосовании "
+                                           f"по «{heading.name}»"]})
+    rows = []
+    for position, choice in enumerate(choices):
+        points = choice.get("points", 1)
+        if not isinstance(points, int) or points < (1 if rule == BallotRule.CUMULATIVE else 0):
+            raise ValidationError({"choices": ["Баллы — целые положительные числа"]})
+        rows.append((projects[choice["project"]], position, points if rule == BallotRule.CUMULATIVE else 1))
+    count = len(rows)
+    if rule == BallotRule.CHOOSE_ONE and count != 1:
+        raise ValidationError({"choices": ["Выберите ровно один проект"]})
+    if rule in (BallotRule.APPROVAL, BallotRule.KNAPSACK) and cycle.max_approvals and count > cycle.max_approvals:
+        raise ValidationError({"choices": [f"Можно выбрать не более {cycle.max_approvals} проектов, выбрано {count}"]})
+    if rule == BallotRule.APPROVAL and cycle.min_approvals and count < cycle.min_approvals:
+        raise ValidationError({"choices": [f"Нужно выбрать не менее {cycle.min_approvals} проектов"]})
+    if rule == BallotRule.KNAPSACK:
+        total = sum((p.cost for p, _pos, _pts in rows), Decimal(0))
+        if total > heading.money:
+            raise ValidationError({"choices": [
+                f"Выбрано проектов на {money(total)}, а у района {money(heading.money)}"]})
+    if rule == BallotRule.CUMULATIVE and cycle.points_total:
+        spent = sum(points for _p, _pos, points in rows)
+        if spent > cycle.points_total:
+            raise ValidationError({"choices": [f"Распределено {spent} баллов из {cycle.points_total}"]})
+    if rule == BallotRule.RANKED and cycle.max_ranks and count > cycle.max_ranks:
+        raise ValidationError({"choices": [f"Можно ранжировать не более {cycle.max_ranks} проектов"]})
+    return rows
+
+
+@transaction.atomic
+def cast_ballot(heading: Heading, *, voter: Any, choices: Sequence[Mapping[str, Any]],
+                now: dt.datetime | None = None) -> BallotModel:
+    """One ballot per resident per heading in the voting phase; a second one is a conflict."""
+    _require(voter, "vote")
+    _require_phase(heading.cycle, PhaseKind.VOTING, now=now)
+    rows = validate_ballot(heading, choices)
+    return _store_ballot(heading, f"user:{voter.pk}", rows, voter=voter, channel=BallotChannel.WEB)
+
+
+@transaction.atomic
+def enter_paper_ballot(heading: Heading, *, actor: Any, voter_key: str, choices: Sequence[Mapping[str, Any]],
+                       now: dt.datetime | None = None) -> BallotModel:
+    """An operator types in a paper ballot (voter identified by the paper register number)."""
+    _require(actor, "paper_ballot")
+    _require_phase(heading.cycle, PhaseKind.VOTING, PhaseKind.SELECTION, now=now)
+    if not voter_key.strip():
+        raise ValidationError({"voter_key": ["Укажите номер избирателя по бумажному реестру"]})
+    rows = validate_ballot(heading, choices)
+    return _store_ballot(heading, f"paper:{voter_key.strip()}", rows, voter=None, channel=BallotChannel.PAPER,
+                         entered_by=actor)
+
+
+def _store_ballot(heading: Heading, voter_key: str, rows: Iterable[tuple[Project, int, int]], *, voter: Any,
+                  channel: str, entered_by: Any = None) -> BallotModel:
+    try:
+        with transaction.atomic():  # a savepoint: the unique constraint decides races
+            ballot = BallotModel.objects.create(heading=heading, voter=voter, voter_key=voter_key, channel=channel,
+                                                entered_by=entered_by)
+    except IntegrityError as exc:
+        raise Conflict("Бюллетень по этому району уже подан") from exc
+    ChoiceModel.objects.bulk_create([ChoiceModel(ballot=ballot, project=p, position=pos, points=pts)
+                                     for p, pos, pts in rows])
+    return ballot
+
+
+def tally(heading: Heading) -> dict[int, Decimal]:
+    """Votes per project from the stored ballots: approvals, points (cumulative) or Borda
+    points for ranked ballots (k for the first of k places, then k-1, ...)."""
+    rule = heading.cycle.ballot_rule
+    result: dict[int, Decimal] = defaultdict(Decimal)
+    choices = ChoiceModel.objects.filter(ballot__heading=heading)
+    if rule == BallotRule.CUMULATIVE:
+        for project_id, points in choices.values("project_id").annotate(total=Sum("points")).values_list(
+                "project_id", "total"):
+            result[project_id] = Decimal(points)
+    elif rule == BallotRule.RANKED:
+        places = heading.cycle.max_ranks or max((c + 1 for c in choices.values_list("position", flat=True)), default=1)
+        for project_id, position in choices.values_list("project_id", "position"):
+            result[project_id] += Decimal(max(places - position, 0))
+    else:
+        for project_id in choices.values_list("project_id", flat=True):
+            result[project_id] += 1
+    return dict(result)
+
+
+# --- selection ----------------------------------------------------------------------------------
+
+def compute_selection(heading: Heading, rule: str | None = None) -> tuple[list[Decision], dict[int, Decimal],
+                                                                          dict[str, Project]]:
+    """The rule's decisions over the stored ballots (nothing written)."""
+    cycle = heading.cycle
+    rule = rule or cycle.selection_rule
+    projects = {p.key: p for p in heading.projects.on_ballot()}
+    tallies = tally(heading)
+    if rule == SelectionRule.EQUAL_SHARES:
+        if cycle.ballot_rule not in (BallotRule.APPROVAL, BallotRule.KNAPSACK, BallotRule.CHOOSE_ONE):
+            raise ValidationError({"rule": ["Метод равных долей считается по бюллетеням-одобрениям"]})
+        key_of = {p.pk: key for key, p in projects.items()}
+        ballots: dict[int, list[str]] = defaultdict(list)
+        for ballot_id, project_id in ChoiceModel.objects.filter(
+                ballot__heading=heading, project_id__in=key_of).values_list("ballot_id", "project_id"):
+            ballots[ballot_id].append(key_of[project_id])
+        voters = list(ballots.values()) + [[] for _ in range(heading.ballots.count() - len(ballots))]
+        increment = Decimal(str(cycle.meta.get("mes_increment", 1)))
+        decisions = equal_shares({k: p.cost for k, p in projects.items()}, voters, heading.money, increment=increment)
+    else:
+        candidates = [Candidate(k, p.cost, tallies.get(p.pk, Decimal(0)), p.exclusion_group)
+                      for k, p in projects.items()]
+        threshold = cycle.min_threshold if rule == SelectionRule.GREEDY_THRESHOLD else None
+        decisions = greedy(candidates, heading.money, skip=rule != SelectionRule.GREEDY_NO_SKIP, threshold=threshold,
+                           exclusive=rule == SelectionRule.GREEDY_EXCLUSIVE)
+    return decisions, tallies, projects
+
+
+@transaction.atomic
+def run_selection(heading: Heading, *, actor: Any = None, rule: str | None = None, now: dt.datetime | None = None,
+                  check: bool = True) -> SelectionRun:
+    """Run the cycle's selection rule over a heading and store every decision with its reason.
+    ``check=False`` is for imports and the command line (no person, no phase)."""
+    if check:
+        _require(actor, "run_selection")
+        _require_phase(heading.cycle, PhaseKind.SELECTION, now=now)
+    heading = Heading.objects.select_for_update().select_related("cycle").get(pk=heading.pk)
+    rule = rule or heading.cycle.selection_rule
+    decisions, tallies, projects = compute_selection(heading, rule)
+    spent = sum((projects[d.project_id].cost for d in decisions if d.selected), Decimal(0))
+    run = SelectionRun.objects.create(heading=heading, rule=rule, money=heading.money, spent=spent,
+                                      actor=actor if getattr(actor, "pk", None) else None)
+    rows = []
+    for position, decision in enumerate(decisions):
+        project = projects[decision.project_id]
+        rows.append(SelectionDecision(run=run, project=project, position=position, selected=decision.selected,
+                                      tally=tallies.get(project.pk, Decimal(0)), reason=decision.reason[:300]))
+        project.tally = tallies.get(project.pk, Decimal(0))
+        project.selection_reason = decision.reason[:300]
+        project.save(update_fields=["tally", "selection_reason"])
+        target = ProjectStatus.SELECTED if decision.selected else ProjectStatus.NOT_SELECTED
+        if project.status != target:
+            _transition(project, target, actor=actor, kind="selection", note=decision.reason,
+                        data={"run": run.pk, "rule": rule})
+    SelectionDecision.objects.bulk_create(rows)
+    return run
+
+
+# --- commission scoring -------------------------------------------------------------------------
+
+def _share(part: Decimal, whole: Decimal) -> Decimal:
+    return (part / whole * 100) if whole else Decimal(0)
+
+
+def criterion_value(criterion: Criterion, project: Project) -> Decimal | None:
+    """The measured value an automatic criterion's tiers are applied to."""
+    cost = project.cost
+    kind = criterion.kind
+    if kind == CriterionKind.RESIDENTS_SHARE:
+        return _share(project.cofinancing_residents, cost)
+    if kind == CriterionKind.BUSINESS_SHARE:
+        return _share(project.cofinancing_business, cost)
+    if kind == CriterionKind.LOCAL_BUDGET_SHARE:
+        return _share(project.cofinancing_local_budget, cost)
+    if kind == CriterionKind.INKIND_SHARE:
+        return _share(project.inkind_labour, cost)
+    if kind == CriterionKind.BENEFICIARIES:
+        return Decimal(project.beneficiaries)
+    if kind == CriterionKind.BENEFICIARIES_SHARE:
+        population = project.district.population if project.district else 0
+        return _share(Decimal(project.beneficiaries), Decimal(population))
+    if kind == CriterionKind.SUPPORTS:
+        return Decimal(project.supports_count)
+    if kind == CriterionKind.NEED_SCORE:
+        return Decimal(project.need_score) if project.need_score is not None else None
+    return None
+
+
+def score_breakdown(project: Project) -> list[dict[str, Any]]:
+    """Per criterion: value, points (tier points, or the members' mean for manual criteria),
+    weight and weighted points."""
+    rubric = project.cycle.rubric
+    if rubric is None:
+        return []
+    rows = []
+    for criterion in rubric.criteria.prefetch_related("tiers"):
+        if criterion.kind == CriterionKind.MANUAL:
+            sheets = list(CommissionScore.objects.filter(project=project, criterion=criterion)
+                          .values_list("points", flat=True))
+            value = None
+            points = (sum(sheets, Decimal(0)) / len(sheets)) if sheets else Decimal(0)
+        else:
+            value = criterion_value(criterion, project)
+            tier = next((t for t in criterion.tiers.all() if value is not None and t.matches(value)), None)
+            points = tier.points if tier else Decimal(0)
+        points = min(points, criterion.max_points)
+        rows.append({"criterion": criterion.code, "name": criterion.name, "value": value, "points": points,
+                     "weight": criterion.weight, "weighted": (points * criterion.weight).quantize(Decimal("0.01"))})
+    return rows
+
+
+@transaction.atomic
+def score_project(project: Project | int, *, member: Any, scores: Mapping[str, Decimal | int],
+                  comment: str = "", now: dt.datetime | None = None) -> Decimal:
+    """A commission member's sheet for the manual criteria; returns the project's new total
+    (automatic criteria from the project's data by tier tables + mean of members' points)."""
+    _require(member, "score")
+    project = _locked(project)
+    _require_phase(project.cycle, PhaseKind.SCORING, now=now)
+    if project.status not in (ProjectStatus.FEASIBLE, ProjectStatus.SUBMITTED):
+        raise Conflict("Оценивать можно только допущенные к конкурсу проекты")
+    rubric = project.cycle.rubric
+    if rubric is None:
+        raise Conflict("У конкурса нет методики оценки")
+    manual = {c.code: c for c in rubric.criteria.filter(kind=CriterionKind.MANUAL)}
+    errors: dict[str, list[str]] = defaultdict(list)
+    for code, raw in scores.items():
+        criterion = manual.get(code)
+        try:
+            points = Decimal(str(raw))
+        except ArithmeticError:
+            errors[code].append("Баллы — число")
+            continue
+        if criterion is None:
+            errors[code].append("Такого критерия, оцениваемого комиссией, нет")
+        elif not 0 <= points <= criterion.max_points:
+            errors[code].append(f"От 0 до {criterion.max_points.normalize():f} баллов")
+    if errors:
+        raise ValidationError(dict(errors))
+    for code, raw in scores.items():
+        CommissionScore.objects.update_or_create(project=project, criterion=manual[code], member=member,
+                                                 defaults={"points": Decimal(str(raw)), "comment": comment})
+    return recompute_score(project, actor=member)
+
+
+def recompute_score(project: Project, *, actor: Any = None) -> Decimal:
+    total = sum((row["weighted"] for row in score_breakdown(project)), Decimal(0))
+    project.commission_score = total
+    project.save(update_fields=["commission_score"])
+    ProjectEvent.objects.create(project=project, actor=actor if getattr(actor, "pk", None) else None, kind="score",
+                                data={"total": str(total)})
+    return total
+
+
+def refresh_need_score(project: Project, *, now: dt.datetime | None = None) -> int | None:
+    """Store the need score (None while the appeals counter is not wired: see projects/need.py)."""
+    score = need.need_score(project.geometry, project.category, now=now)
+    if score != project.need_score:
+        project.need_score = score
+        project.save(update_fields=["need_score"])
+    return score
+
+
+# --- implementation monitoring ------------------------------------------------------------------
+
+@transaction.atomic
+def start_implementation(project: Project | int, *, actor: Any, contractor: str = "", contract_number: str = "",
+                         contract_amount: Decimal | None = None, now: dt.datetime | None = None) -> Project:
+    _require(actor, "implement")
+    project = _locked(project)
+    _require_phase(project.cycle, PhaseKind.IMPLEMENTATION, now=now)
+    if contract_amount is not None and contract_amount < 0:
+        raise ValidationError({"contract_amount": ["Сумма контракта не может быть отрицательной"]})
+    project.contractor, project.contract_number, project.contract_amount = contractor, contract_number, contract_amount
+    project.save(update_fields=["contractor", "contract_number", "contract_amount"])
+    _transition(project, ProjectStatus.IN_PROGRESS, actor=actor, kind="start",
+                data={"contractor": contractor, "contract_amount": str(contract_amount or "")})
+    return project
+
+
+def _require_implementing(project: Project) -> None:
+    if project.status not in (ProjectStatus.IN_PROGRESS, ProjectStatus.SELECTED):
+        raise Conflict("Проект не реализуется")
+
+
+@transaction.atomic
+def add_milestone(project: Project | int, *, actor: Any, title: str, weight: Decimal = Decimal(1),
+                  parent: Milestone | None = None, starts_on: dt.date | None = None,
+                  due_on: dt.date | None = None) -> Milestone:
+    _require(actor, "implement")
+    project = _locked(project)
+    _require_implementing(project)
+    if weight < 0:
+        raise ValidationError({"weight": ["Вес не может быть отрицательным"]})
+    if parent is not None and parent.project_id != project.pk:
+        raise ValidationError({"parent": ["Этап другого проекта"]})
+    if starts_on and due_on and due_on < starts_on:
+        raise ValidationError({"due_on": ["Срок раньше начала"]})
+    milestone = Milestone.objects.create(project=project, parent=parent, title=title.strip(), weight=weight,
+                                         starts_on=starts_on, due_on=due_on,
+                                         order=project.milestones.filter(parent=parent).count())
+    roll_up_progress(project)
+    return milestone
+
+
+@transaction.atomic
+def update_milestone(milestone: Milestone, *, actor: Any, status: str, progress: Decimal | None = None,
+                     now: dt.datetime | None = None) -> Project:
+    """Status drives progress (done → 100, planned → 0, in progress or delayed → the given
+    percent); the project's percent is rolled up by weight."""
+    _require(actor, "implement")
+    project = _locked(milestone.project_id)
+    _require_implementing(project)
+    if status not in MilestoneStatus.values:
+        raise ValidationError({"status": ["Неизвестный статус этапа"]})
+    if progress is not None and not 0 <= progress <= 100:
+        raise ValidationError({"progress": ["От 0 до 100 %"]})
+    if milestone.children.exists():
+        raise ValidationError({"status": ["Ход составного этапа считается по его подэтапам"]})
+    milestone.status = status
+    if status == MilestoneStatus.DONE:
+        milestone.progress = Decimal(100)
+        milestone.completed_on = (now or timezone.now()).date()
+    elif status == MilestoneStatus.PLANNED:
+        milestone.progress = Decimal(0)
+    elif progress is not None:
+        milestone.progress = progress
+    milestone.save(update_fields=["status", "progress", "completed_on"])
+    before = project.progress_percent
+    percent = roll_up_progress(project)
+    ProjectEvent.objects.create(project=project, actor=actor, kind="milestone", note=milestone.title,
+                                data={"milestone": milestone.pk, "status": status, "progress": str(milestone.progress),
+                                      "project_progress": str(percent), "before": str(before)})
+    return project
+
+
+def _leaf_progress(milestone: Milestone) -> Decimal:
+    return {MilestoneStatus.DONE: Decimal(100), MilestoneStatus.PLANNED: Decimal(0)}.get(
+        milestone.status, milestone.progress)  # type: ignore[call-overload]
+
+
+def roll_up_progress(project: Project) -> Decimal:
+    """Weighted mean of the top-level stages, each the weighted mean of its children
+    (cancelled stages count for nothing); stored on the project."""
+    milestones = list(project.milestones.all())
+    children: dict[int | None, list[Milestone]] = defaultdict(list)
+    for milestone in milestones:
+        children[milestone.parent_id].append(milestone)
+
+    def progress(milestone: Milestone) -> Decimal:
+        kids = [m for m in children.get(milestone.pk, []) if m.status != MilestoneStatus.CANCELLED]
+        if not kids:
+            return _leaf_progress(milestone)
+        return _weighted(kids, progress)
+
+    def _weighted(items: list[Milestone], value: Any) -> Decimal:
+        weight = sum((m.weight for m in items), Decimal(0))
+        if not weight:
+            return Decimal(0)
+        return sum((m.weight * value(m) for m in items), Decimal(0)) / weight
+
+    top = [m for m in children.get(None, []) if m.status != MilestoneStatus.CANCELLED]
+    percent = _weighted(top, progress).quantize(Decimal("0.01")) if top else Decimal(0)
+    if percent != project.progress_percent:
+        project.progress_percent = percent
+        project.save(update_fields=["progress_percent"])
+    return percent
+
+
+@transaction.atomic
+def complete_project(project: Project | int, *, actor: Any) -> Project:
+    _require(actor, "implement")
+    project = _locked(project)
+    if project.milestones.exclude(status__in=[MilestoneStatus.DONE, MilestoneStatus.CANCELLED]).exists():
+        raise Conflict("Не все этапы выполнены")
+    _transition(project, ProjectStatus.COMPLETED, actor=actor, kind="complete")
+    return project
+
+
+@transaction.atomic
+def record_expense(project: Project | int, *, actor: Any, amount: Decimal, paid_on: dt.date, description: str,
+                   document: str = "") -> Expense:
+    """Money spent; the total may not exceed the contract amount."""
+    _require(actor, "implement")
+    project = _locked(project)
+    _require_implementing(project)
+    if amount <= 0:
+        raise ValidationError({"amount": ["Сумма должна быть положительной"]})
+    if not description.strip():
+        raise ValidationError({"description": ["Укажите назначение платежа"]})
+    spent = project.expenses.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    if project.contract_amount is not None and spent + amount > project.contract_amount:
+        raise ValidationError({"amount": [f"Расходы превысят сумму контракта: уже {money(spent)}, "
+                                          f"контракт {money(project.contract_amount)}"]})
+    expense = Expense.objects.create(project=project, amount=amount, paid_on=paid_on, description=description.strip(),
+                                     document=document, recorded_by=actor)
+    ProjectEvent.objects.create(project=project, actor=actor, kind="expense",
+                                data={"amount": str(amount), "spent": str(spent + amount)})
+    return expense
+
+
+def spent(project: Project) -> Decimal:
+    return project.expenses.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+
+
+# --- residents' control -------------------------------------------------------------------------
+
+@transaction.atomic
+def submit_control_report(project: Project | int, *, author: Any, text: str, kind: str = "quality",
+                          location: Point | None = None) -> ControlReport:
+    _require(author, "control_report")
+    project = _locked(project)
+    if project.status not in (ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED):
+        raise Conflict("Отчёт о контроле можно оставить по реализуемому или реализованному проекту")
+    if not text.strip():
+        raise ValidationError({"text": ["Опишите, что не так"]})
+    report = ControlReport.objects.create(project=project, author=author, text=text.strip(), kind=kind,
+                                          location=location)
+    ProjectEvent.objects.create(project=project, actor=author, kind="control_report", data={"report": report.pk})
+    return report
+
+
+@transaction.atomic
+def answer_control_report(report: ControlReport, *, actor: Any, answer: str) -> ControlReport:
+    _require(actor, "answer_report")
+    report = ControlReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ControlReportStatus.NEW:
+        raise Conflict("На этот отчёт уже ответили")
+    if not answer.strip():
+        raise ValidationError({"answer": ["Ответ не может быть пустым"]})
+    report.answer, report.answered_by, report.answered_at = answer.strip(), actor, timezone.now()
+    report.status = ControlReportStatus.ANSWERED
+    report.save(update_fields=["answer", "answered_by", "answered_at", "status"])
+    return report
+
+
+@transaction.atomic
+def file_control_report(report: ControlReport, *, actor: Any, category: Any) -> ControlReport:
+    """Turn a control report into an appeal routed to the responsible agency.
+
+    TODO(lead): wiring to the appeals app is pending; ``issues.actions.submit_appeal`` is
+    imported lazily (projects/ may call the appeals app's actions, never the reverse) and this
+    path has no test yet."""
+    _require(actor, "answer_report")
+    report = ControlReport.objects.select_for_update().select_related("project").get(pk=report.pk)
+    if report.status == ControlReportStatus.ESCALATED:
+        raise Conflict("Отчёт уже передан как обращение")
+    from issues.actions import submit_appeal  # lazy: the appeals app is optional for projects/
+
+    location = report.location or (report.project.geometry.point_on_surface if report.project.geometry else None)
+    appeal = submit_appeal(author=report.author, channel="web", category=category, location=location,
+                           text=f"Контроль реализации проекта «{report.project.title}»: {report.text}", actor=actor)
+    report.appeal_id = appeal.pk
+    report.status = ControlReportStatus.ESCALATED
+    report.save(update_fields=["appeal_id", "status"])
+    return report
+
+
+# --- Pabulib ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def import_election(election: pabulib.Election, name: str) -> tuple[BudgetCycle, list[str]]:
+    """Store a Pabulib election as a cycle with one heading, its projects (on the ballot) and
+    ballots; return the cycle and the disagreements between the tallies recomputed from VOTES
+    and the file's own votes/score columns. The file's ``selected`` column is not read."""
+    meta = election.meta
+    threshold = meta.get("min_project_score_threshold")
+    ballot_rule = pabulib.ballot_rule(election.vote_type)
+    selection_rule = pabulib.selection_rule(election.rule)
+    max_length = meta.get("max_length", "")
+    cycle = BudgetCycle.objects.create(
+        name=name[:300], territory=(meta.get("district") or meta.get("unit", ""))[:200],
+        total_money=election.budget, currency=meta.get("currency", "RUB")[:3], ballot_rule=ballot_rule,
+        selection_rule=selection_rule,
+        max_approvals=int(max_length) if max_length.isdigit() and ballot_rule == BallotRule.APPROVAL else None,
+        min_approvals=int(meta["min_length"]) if meta.get("min_length", "").isdigit() else None,
+        max_ranks=int(max_length) if max_length.isdigit() and ballot_rule == BallotRule.RANKED else None,
+        points_total=int(meta["max_sum_points"]) if meta.get("max_sum_points", "").isdigit() else None,
+        min_threshold=Decimal(threshold) if threshold else None, meta=meta)
+    heading = Heading.objects.create(cycle=cycle, name=(meta.get("subunit") or meta.get("district") or name)[:200],
+                                     money=election.budget)
+    projects = {}
+    for project_id, row in election.projects.items():
+        point = None
+        if row.get("latitude") and row.get("longitude"):
+            point = Point(float(row["longitude"]), float(row["latitude"]), srid=4326)
+        projects[project_id] = Project(
+            cycle=cycle, heading=heading, external_id=project_id, title=row.get("name", "")[:500] or project_id,
+            description=row.get("description", ""), category=row.get("category", "")[:60],
+            cost_estimate=Decimal(row["cost"]), geometry=point, status=ProjectStatus.FEASIBLE)
+    Project.objects.bulk_create(projects.values())
+    ProjectEvent.objects.bulk_create([ProjectEvent(project=p, kind="import", to_status=ProjectStatus.FEASIBLE,
+                                                   data={"source": name}) for p in projects.values()])
+    ballots = [BallotModel(heading=heading, voter_key=voter) for voter in election.votes]
+    BallotModel.objects.bulk_create(ballots, batch_size=5000)
+    choices = []
+    for ballot, (_voter, chosen, points) in zip(ballots, election.ballots(), strict=True):
+        for position, (project_id, value) in enumerate(zip(chosen, points, strict=True)):
+            choices.append(ChoiceModel(ballot=ballot, project=projects[project_id], position=position, points=value))
+    ChoiceModel.objects.bulk_create(choices, batch_size=10000)
+    tallies = tally(heading)
+    problems = []
+    column = "score" if "score" in election.project_columns else "votes"
+    for project_id, row in election.projects.items():
+        stated = row.get(column, "")
+        computed = tallies.get(projects[project_id].pk, Decimal(0))
+        if stated and Decimal(stated) != computed:
+            problems.append(f"project {project_id}: the file says {column}={stated}, the ballots give {computed}")
+    return cycle, problems
