@@ -56,7 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
+    "open311.cors.ReadOnlyCorsMiddleware",  # corsheaders, GET-only for the public read API
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -237,6 +237,7 @@ OPEN311_CONTACT = env_str("OPEN311_CONTACT", "Оператор портала, o
 OPEN311_ANON_RATE_PER_MINUTE = env_int("OPEN311_ANON_RATE_PER_MINUTE", 120)
 CORS_URLS_REGEX = r"^/(api/v1|open311)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
-CORS_ALLOW_METHODS = ["GET", "OPTIONS", "POST"]
-CORS_ALLOW_HEADERS = ["accept", "content-type", "authorization", "x-api-key", "idempotency-key"]
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "x-api-key"]
+CORS_EXPOSE_HEADERS = ["Retry-After"]
 CELERY_BEAT_SCHEDULE["subscription-digests"] = {"task": "infocenter.tasks.send_digests", "schedule": 24 * 3600.0}

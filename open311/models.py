@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +38,8 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(_("отозван"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("кем отозван"))
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -47,11 +51,17 @@ class ApiKey(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, *, name: str, owner: object, rate_limit_per_minute: int = 60) -> tuple[ApiKey, str]:
-        raw = secrets.token_urlsafe(32)
-        key = cls.objects.create(name=name, owner=owner, prefix=raw[:8], key_hash=hash_key(raw),
-                                 rate_limit_per_minute=rate_limit_per_minute)
+    def issue(cls, *, name: str, owner: Any, rate_limit_per_minute: int = 60) -> tuple[ApiKey, str]:
+        """A new key and its raw value (the only moment the raw value exists)."""
+        key = cls(name=name, owner=owner, rate_limit_per_minute=rate_limit_per_minute)
+        raw = key.set_new_secret()
+        key.save()
         return key, raw
+
+    def set_new_secret(self) -> str:
+        raw = secrets.token_urlsafe(32)
+        self.prefix, self.key_hash = raw[:8], hash_key(raw)
+        return raw
 
     @property
     def is_active(self) -> bool:
@@ -81,7 +91,30 @@ class CategoryAttribute(models.Model):
 
     class Meta:
         ordering = ["category_id", "order"]
+        verbose_name = _("вопрос категории (Open311)")
+        verbose_name_plural = _("вопросы категорий (Open311)")
         constraints = [models.UniqueConstraint(fields=["category", "code"], name="unique_category_attribute")]
+
+    def __str__(self) -> str:
+        return f"{self.category.code}: {self.code}"
+
+    @property
+    def is_list(self) -> bool:
+        return self.datatype in (Datatype.SINGLE, Datatype.MULTI)
+
+    def allowed_keys(self) -> set[str]:
+        return {str(v["key"]) for v in self.values if isinstance(v, dict) and "key" in v}
+
+    def clean(self) -> None:
+        values_ok = isinstance(self.values, list) and all(
+            isinstance(v, dict) and str(v.get("key", "")).strip() and str(v.get("name", "")).strip()
+            for v in self.values)
+        if not values_ok:
+            raise ValidationError({"values": _('Список вида [{"key": "...", "name": "..."}].')})
+        if self.is_list and not self.values:
+            raise ValidationError({"values": _("Для списка нужны варианты ответа.")})
+        if not self.is_list and self.values:
+            raise ValidationError({"values": _("Варианты ответа бывают только у списков.")})
 
 
 class Open311Request(models.Model):
@@ -92,6 +125,10 @@ class Open311Request(models.Model):
     token = models.UUIDField(default=uuid.uuid4, unique=True)
     api_key = models.ForeignKey(ApiKey, null=True, on_delete=models.SET_NULL)
     attributes = models.JSONField(default=dict, blank=True)
-    media_url = models.URLField(blank=True)
+    # A client's own media link: stored as sent (it is not fetched: the portal works offline).
+    media_url = models.URLField(max_length=2000, blank=True)
+    address_id = models.CharField(max_length=100, blank=True)
+    # "lat_long", "photo_gps" or "address_book" (an address the portal already knows a point for)
+    location_from = models.CharField(max_length=20, blank=True)
     device_id = models.CharField(max_length=100, blank=True)
     account_id = models.CharField(max_length=100, blank=True)

@@ -41,12 +41,16 @@ def render(data: Any, fmt: str, root: str, status: int = 200) -> HttpResponse:
                 _to_xml(element, key, value)
         body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(element, encoding="utf-8")
         response = HttpResponse(body, content_type="text/xml; charset=utf-8", status=status)
-    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def errors(fmt: str, status: int, descriptions: list[str], headers: dict[str, str] | None = None) -> HttpResponse:
+    """The spec's error list: ``[{"code": 400, "description": "..."}]`` / ``<errors><error>...``."""
+    response = render([{"code": status, "description": d} for d in descriptions], fmt, "errors", status=status)
+    for key, value in (headers or {}).items():
+        response[key] = value
     return response
 
 
 def error(fmt: str, status: int, description: str, headers: dict[str, str] | None = None) -> HttpResponse:
-    response = render([{"code": status, "description": description}], fmt, "errors", status=status)
-    for key, value in (headers or {}).items():
-        response[key] = value
-    return response
+    return errors(fmt, status, [description], headers)
