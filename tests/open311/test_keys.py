@@ -120,3 +120,23 @@ def test_cors_only_for_public_reads(personas, client, key):
     written = post(client, key, **origin)
     assert written.status_code == 200 and "Access-Control-Allow-Origin" not in written
     assert "Access-Control-Allow-Origin" not in client.get("/", **origin)  # not the site's pages
+
+
+def test_the_api_key_command_issues_lists_and_revokes(personas, client):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("api_key", "issue", "--owner", "operator", "--name", "Киоск", "--rate", "5", stdout=out)
+    raw = out.getvalue().strip()
+    assert post(client, raw).status_code == 200
+    listing = StringIO()
+    call_command("api_key", "list", stdout=listing)
+    assert raw[:8] in listing.getvalue() and "active" in listing.getvalue() and raw not in listing.getvalue()
+    call_command("api_key", "revoke", "--prefix", raw[:8], stdout=StringIO())
+    assert post(client, raw).status_code == 403
+    for bad in (["issue", "--owner", "nobody", "--name", "x"], ["issue", "--owner", "operator"],
+                ["revoke", "--prefix", raw[:8]], ["issue", "--owner", "operator", "--name", "x", "--rate", "0"]):
+        with pytest.raises(CommandError):
+            call_command("api_key", *bad, stdout=StringIO())
