@@ -23,8 +23,8 @@ from geoportal.models import District
 
 from . import need, pabulib
 from .access import can
-from .models import Ballot as BallotModel
 from .models import (
+    TRANSITIONS,
     BallotChannel,
     BallotRule,
     BudgetCycle,
@@ -49,6 +49,7 @@ from .models import (
     SelectionRun,
     Support,
 )
+from .models import Ballot as BallotModel
 from .models import BallotChoice as ChoiceModel
 from .selection import Candidate, Decision, equal_shares, greedy, money
 
@@ -136,7 +137,8 @@ def submit_project(*, author: Any, heading: Heading, title: str, description: st
         items.append(CostItem(name=str(row["name"]).strip()[:300], quantity=quantity,
                               unit=str(row.get("unit", ""))[:30], unit_price=price))
     estimate = sum((item.amount for item in items), Decimal(0))
-    adults = [m for m in group if m.get("birth_date") and _age(m["birth_date"], now.date()) >= MIN_MEMBER_AGE]
+    today = timezone.localdate(now)
+    adults = [m for m in group if m.get("birth_date") and _age(m["birth_date"], today) >= MIN_MEMBER_AGE]
     if len(adults) < cycle.min_group_size:
         errors["group"].append(f"В инициативной группе должно быть не менее {cycle.min_group_size} жителей "
                                f"старше 16 лет, указано {len(adults)}")
@@ -183,12 +185,14 @@ def review_project(project: Project | int, *, actor: Any, feasible: bool, explan
         errors["reviewed_price"] = ["Стоимость не может быть отрицательной"]
     if errors:
         raise ValidationError(errors)
+    target = ProjectStatus.FEASIBLE if feasible else ProjectStatus.UNFEASIBLE
+    if target not in TRANSITIONS[project.status]:
+        raise Conflict(str(IllegalTransition(project.status, target)))
     project.feasible = feasible
     project.feasibility_explanation = explanation.strip()
     project.reviewed_price = reviewed_price
     project.save(update_fields=["feasible", "feasibility_explanation", "reviewed_price"])
-    _transition(project, ProjectStatus.FEASIBLE if feasible else ProjectStatus.UNFEASIBLE, actor=actor,
-                kind="review", note=explanation.strip(),
+    _transition(project, target, actor=actor, kind="review", note=explanation.strip(),
                 data={"reviewed_price": str(reviewed_price) if reviewed_price is not None else None})
     return project
 
@@ -534,7 +538,7 @@ def update_milestone(milestone: Milestone, *, actor: Any, status: str, progress:
     milestone.status = status
     if status == MilestoneStatus.DONE:
         milestone.progress = Decimal(100)
-        milestone.completed_on = (now or timezone.now()).date()
+        milestone.completed_on = timezone.localdate(now)
     elif status == MilestoneStatus.PLANNED:
         milestone.progress = Decimal(0)
     elif progress is not None:
@@ -565,7 +569,15 @@ def roll_up_progress(project: Project) -> Decimal:
         kids = [m for m in children.get(milestone.pk, []) if m.status != MilestoneStatus.CANCELLED]
         if not kids:
             return _leaf_progress(milestone)
-        return _weighted(kids, progress)
+        value = _weighted(kids, progress).quantize(Decimal("0.01"))
+        # a composite stage's own status and percent follow its children
+        status = (MilestoneStatus.DONE if all(k.status == MilestoneStatus.DONE for k in kids)
+                  else MilestoneStatus.DELAYED if any(k.status == MilestoneStatus.DELAYED for k in kids)
+                  else MilestoneStatus.IN_PROGRESS if value > 0 else MilestoneStatus.PLANNED)
+        if (milestone.status, milestone.progress) != (status, value):
+            milestone.status, milestone.progress = status, value
+            milestone.save(update_fields=["status", "progress"])
+        return value
 
     def _weighted(items: list[Milestone], value: Any) -> Decimal:
         weight = sum((m.weight for m in items), Decimal(0))
