@@ -62,8 +62,7 @@ def search_documents(query: str, queryset: QuerySet[Document] | None = None) -> 
             .filter(search_vector=search)
             .annotate(rank=SearchRank(F("search_vector"), search),
                       snippet=SearchHeadline(current_text, search, config="russian", start_sel="[[",
-                                             stop_sel="]]", max_words=35, min_words=15, max_fragments=2,
-                                             fragment_delimiter=" … "))
+                                             stop_sel="]]", max_words=24, min_words=12, max_fragments=1))
             .order_by("-rank", "title"))
 
 

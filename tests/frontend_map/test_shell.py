@@ -39,9 +39,39 @@ def test_home_shows_public_counts_and_no_personal_data(personas):
     assert english.status_code == 200
 
 
+@pytest.mark.django_db
+def test_language_switch_turns_the_shell_into_english_and_back(region):
+    client = Client()
+    assert 'lang="ru"' in client.get("/").content.decode()
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/library/"})
+    assert switched.status_code == 302 and switched["Location"] == "/library/"
+    html = client.get("/library/").content.decode()
+    assert 'lang="en"' in html and "Document library" in html and ">Report a problem<" in html
+    assert "Skip to content" in html and 'value="ru"' in html  # the way back is offered
+    home = client.get("/").content.decode()
+    assert "How appeals are handled" in home and "30 days" in home
+    client.post("/i18n/setlang/", {"language": "ru", "next": "/"})
+    assert "Библиотека документов" in client.get("/library/").content.decode()
+
+
+@pytest.mark.django_db
+def test_base_map_settings_reach_the_page_as_json(region, settings):
+    settings.BASEMAP_TILE_URL = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"
+    settings.BASEMAP_ATTRIBUTION = '&copy; "Карта" </script><script>alert(1)</script>'
+    html = Client().get("/").content.decode()
+    start = html.index('<script id="portal-map" type="application/json">') + len('<script id="portal-map" type="application/json">')
+    data = json.loads(html[start:html.index("</script>", start)])
+    assert data["tileUrl"] == settings.BASEMAP_TILE_URL and data["attribution"] == settings.BASEMAP_ATTRIBUTION
+    assert data["center"] == [56.3269, 44.0059]
+    assert "</script><script>alert(1)" not in html
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_home_page_renders_on_phone_and_desk(live_server, region, phone_page, desk_page):
+    from django.core.management import call_command
+
+    call_command("load_library", stdout=None)  # news and documents to show
     for name, page in (("home-phone", phone_page), ("home-desk", desk_page)):
         page.goto(f"{live_server.url}/")
         page.wait_for_load_state("networkidle")
@@ -51,5 +81,23 @@ def test_home_page_renders_on_phone_and_desk(live_server, region, phone_page, de
         assert page.evaluate("typeof L") == "object"
         assert page.locator("#teaser .leaflet-container, #teaser.leaflet-container").count() == 1
         screenshot(page, name)
+    # keyboard: the first Tab reaches the skip link, which is then on screen and leads to <main>
+    desk_page.keyboard.press("Tab")
+    assert desk_page.evaluate("document.activeElement.className") == "skip-link"
+    assert desk_page.locator(".skip-link").bounding_box()["x"] >= 0
+    desk_page.keyboard.press("Enter")
+    assert desk_page.evaluate("document.activeElement.id") == "main"
+    # the teaser's layer hook: a pushed GeoJSON layer lands on the map
+    assert desk_page.evaluate("""() => {
+        var layer = L.geoJSON({type: "Point", coordinates: [44.0059, 56.3269]});
+        window.geoportal.teaserLayers.push(layer);
+        return window.geoportal.teaserMap.hasLayer(layer);
+    }""") is True
     phone_page.click(".menu-toggle")
     assert phone_page.locator("#main-nav").is_visible()
+    assert phone_page.locator(".menu-toggle").get_attribute("aria-expanded") == "true"
+    phone_page.click("button[value=en]")
+    phone_page.wait_for_load_state("networkidle")
+    assert phone_page.get_attribute("html", "lang") == "en"
+    assert phone_page.locator("h1").inner_text().startswith("Geoportal")
+    screenshot(phone_page, "home-phone-en")
