@@ -12,6 +12,9 @@ import pytest
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls that tests make
 # beside it are still synchronous, so Django's async-safety guard does not apply.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Route service workers' own fetches through the context's routes too, so the local-only guard
+# (and offline tests) cover them; without it Playwright's Chromium lets them pass unseen.
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

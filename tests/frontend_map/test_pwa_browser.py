@@ -1,0 +1,83 @@
+"""The PWA in real Chromium: the service worker takes over, serves cached pages and the offline
+page without a network; the offline queue keeps a draft through network errors and server
+failures and drops it after any definite answer (2xx or 4xx), always with its Idempotency-Key."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from tests.browser import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_service_worker_serves_the_shell_and_the_offline_page(live_server, region, phone_page):
+    call_command("load_library", stdout=None)
+    page = phone_page
+    page.goto(f"{live_server.url}/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now controlled by the worker
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
+    cached = page.evaluate("caches.open('geoportal-v1').then(c => c.keys()).then(ks => ks.map(r => r.url))")
+    assert any(url.endswith("/static/frontend_map/app.css") for url in cached)
+
+    # Playwright's offline mode does not reach the worker's own fetches: cut those off with a
+    # route too (routes registered later win), so both the page and the worker are offline
+    page.context.set_offline(True)
+    page.context.route("**/*", _disconnected)
+    try:
+        page.goto(f"{live_server.url}/")  # visited before: from the cache
+        assert page.locator("h1").inner_text().startswith("Геопортал")
+        assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).position") == "sticky"
+        page.goto(f"{live_server.url}/library/never-visited/")  # not cached: the offline page
+        assert "Нет подключения к сети" in page.locator("h1").inner_text()
+        screenshot(page, "offline-phone")
+    finally:
+        page.context.unroute("**/*", _disconnected)
+        page.context.set_offline(False)
+
+
+def _disconnected(route: Any) -> None:
+    route.abort("internetdisconnected")
+
+
+def test_offline_queue_drops_answered_drafts_and_keeps_the_rest(live_server, region, desk_page):
+    page = desk_page
+    seen: list[dict[str, Any]] = []
+
+    def answer(route: Any) -> None:
+        request = route.request
+        outcome = request.url.rsplit("/", 2)[-2]
+        seen.append({"outcome": outcome, "key": request.headers.get("idempotency-key"),
+                     "body": request.post_data_buffer or b""})
+        if outcome == "offline":
+            route.abort("internetdisconnected")
+        else:
+            route.fulfill(status={"created": 201, "refused": 400, "broken": 503}[outcome], body="{}")
+
+    page.route("**/queue-test/**", answer)
+    page.goto(f"{live_server.url}/")
+    page.add_script_tag(url="/static/frontend_map/offline-queue.js")
+    page.wait_for_function("window.geoportal && window.geoportal.offlineQueue")
+    for outcome in ("created", "refused", "broken", "offline"):
+        page.evaluate("([url, key]) => window.geoportal.offlineQueue.enqueue(url, {text: 'Яма', tags: ['a', 'b']}, key)",
+                      [f"/queue-test/{outcome}/", f"key-{outcome}"])
+    page.evaluate("window.geoportal.offlineQueue.flush()")
+    left = page.evaluate("window.geoportal.offlineQueue.all().then(items => items.map(i => i.key).sort())")
+    assert left == ["key-broken", "key-offline"]
+    assert {s["outcome"]: s["key"] for s in seen} == {o: f"key-{o}" for o in ("created", "refused", "broken", "offline")}
+    body = next(s["body"] for s in seen if s["outcome"] == "created").decode()
+    assert 'name="text"' in body and "Яма" in body and body.count('name="tags"') == 2
+
+    # the next flush (say, back online) retries only what was left, with the same keys
+    seen.clear()
+    page.unroute("**/queue-test/**")
+    page.route("**/queue-test/**", lambda route: (seen.append({"key": route.request.headers.get("idempotency-key")}),
+                                                  route.fulfill(status=201, body=json.dumps({"ok": True}))))
+    page.evaluate("window.geoportal.offlineQueue.flush()")
+    assert sorted(s["key"] for s in seen) == ["key-broken", "key-offline"]
+    assert page.evaluate("window.geoportal.offlineQueue.all().then(items => items.length)") == 0
