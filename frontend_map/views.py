@@ -2,14 +2,17 @@
 the information centre's). Anyone may call these; they show no personal data."""
 from __future__ import annotations
 
+import hashlib
 import json
+from functools import lru_cache
+from pathlib import Path
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
 
-SHELL = ["/", "/offline/", "/static/frontend_map/app.css", "/static/frontend_map/map.js",
+SHELL = ["/offline/", "/static/frontend_map/app.css", "/static/frontend_map/map.js",
          "/static/frontend_map/offline-queue.js", "/static/vendor/leaflet/leaflet.js",
          "/static/vendor/leaflet/leaflet.css"]
 
@@ -35,35 +38,70 @@ def manifest(request: HttpRequest) -> JsonResponse:
     return JsonResponse(data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
 
 
-SERVICE_WORKER = """/* Geoportal service worker: the shell and static files work offline. */
-const CACHE = "geoportal-v1";
-const SHELL = %s;
+SERVICE_WORKER = """/* Geoportal service worker: the shell and static files work offline.
+   Static files: cache first. Pages: network first, the cached copy or the offline page without a
+   network. Only public pages are kept: never personal ones (my appeals, queues, appeal pages,
+   accounts, admin), never an error or a response marked no-store/private; signing out clears them. */
+const VERSION = "%(version)s";
+const STATIC_CACHE = "geoportal-static-" + VERSION;
+const PAGE_CACHE = "geoportal-pages-" + VERSION;
+const SHELL = %(shell)s;
+const PRIVATE = %(private)s;
 self.addEventListener("install", (e) => {
-  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+  e.waitUntil(caches.open(STATIC_CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
 });
 self.addEventListener("activate", (e) => {
-  e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
-    .then(() => self.clients.claim()));
+  e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== STATIC_CACHE && k !== PAGE_CACHE)
+    .map((k) => caches.delete(k)))).then(() => self.clients.claim()));
 });
+function keepable(url, response) {
+  const control = response.headers.get("Cache-Control") || "";
+  return response.ok && response.type === "basic" && !/no-store|private/.test(control)
+    && !PRIVATE.some((prefix) => url.pathname.startsWith(prefix));
+}
 self.addEventListener("fetch", (e) => {
   const url = new URL(e.request.url);
-  if (e.request.method !== "GET" || url.origin !== self.location.origin) { return; }
+  if (url.origin !== self.location.origin) { return; }
+  if (e.request.method === "POST" && url.pathname === "/accounts/logout/") {
+    caches.delete(PAGE_CACHE);
+    return;
+  }
+  if (e.request.method !== "GET") { return; }
   if (url.pathname.startsWith("/static/")) {
     e.respondWith(caches.match(e.request).then((hit) => hit || fetch(e.request).then((r) => {
-      const copy = r.clone(); caches.open(CACHE).then((c) => c.put(e.request, copy)); return r; })));
+      if (r.ok) { const copy = r.clone(); caches.open(STATIC_CACHE).then((c) => c.put(e.request, copy)); }
+      return r;
+    })));
     return;
   }
   if (e.request.mode === "navigate") {
     e.respondWith(fetch(e.request).then((r) => {
-      const copy = r.clone(); caches.open(CACHE).then((c) => c.put(e.request, copy)); return r;
+      if (keepable(url, r)) { const copy = r.clone(); caches.open(PAGE_CACHE).then((c) => c.put(e.request, copy)); }
+      return r;
     }).catch(() => caches.match(e.request).then((hit) => hit || caches.match("/offline/"))));
   }
 });
 """
+PRIVATE_PREFIXES = ["/my/", "/queue/", "/leadership/", "/appeals/", "/accounts/", "/admin/"]
+
+
+@lru_cache(maxsize=1)
+def static_version() -> str:
+    """A digest of the app's own static files and the vendored file list: a deploy that changes
+    any of them changes sw.js, so browsers install the new worker and drop the old caches."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent / "static"
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes() if "vendor" not in path.parts else str(path.stat().st_size).encode())
+    return digest.hexdigest()[:12]
 
 
 def service_worker(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(SERVICE_WORKER % json.dumps(SHELL), content_type="application/javascript")
+    body = SERVICE_WORKER % {"version": static_version(), "shell": json.dumps(SHELL),
+                             "private": json.dumps(PRIVATE_PREFIXES)}
+    response = HttpResponse(body, content_type="application/javascript")
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"
     return response

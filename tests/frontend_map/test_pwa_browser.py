@@ -9,12 +9,15 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from tests.browser import screenshot
+from tests.browser import login, screenshot
+
+CACHED_URLS = """caches.keys().then(names => Promise.all(names.map(n => caches.open(n).then(c => c.keys()))))
+  .then(lists => lists.flat().map(r => new URL(r.url).pathname))"""
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_service_worker_serves_the_shell_and_the_offline_page(live_server, region, phone_page):
+def test_service_worker_serves_the_shell_and_the_offline_page(live_server, personas, phone_page):
     call_command("load_library", stdout=None)
     page = phone_page
     page.goto(f"{live_server.url}/")
@@ -22,8 +25,8 @@ def test_service_worker_serves_the_shell_and_the_offline_page(live_server, regio
     page.reload()  # now controlled by the worker
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
-    cached = page.evaluate("caches.open('geoportal-v1').then(c => c.keys()).then(ks => ks.map(r => r.url))")
-    assert any(url.endswith("/static/frontend_map/app.css") for url in cached)
+    cached = page.evaluate(CACHED_URLS)
+    assert {"/static/frontend_map/app.css", "/offline/", "/"} <= set(cached)
 
     # Playwright's offline mode does not reach the worker's own fetches: cut those off with a
     # route too (routes registered later win), so both the page and the worker are offline
@@ -39,6 +42,29 @@ def test_service_worker_serves_the_shell_and_the_offline_page(live_server, regio
     finally:
         page.context.unroute("**/*", _disconnected)
         page.context.set_offline(False)
+
+
+def test_service_worker_keeps_no_personal_page_and_forgets_pages_on_sign_out(live_server, personas, phone_page):
+    from tests.issues.helpers import make_appeal
+
+    appeal = make_appeal(personas.citizen)
+    page = phone_page
+    page.goto(f"{live_server.url}/library/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    login(page, live_server.url, "citizen")
+    for path in ("/my/", f"/appeals/{appeal.pk}/", "/library/no-such-document/", "/library/"):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+    cached = set(page.evaluate(CACHED_URLS))
+    assert "/library/" in cached
+    assert not {"/my/", f"/appeals/{appeal.pk}/", "/accounts/login/", "/library/no-such-document/"} & cached
+    page.click(".menu-toggle")
+    page.click("form[action='/accounts/logout/'] button")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("caches.keys().then(ks => !ks.some(k => k.startsWith('geoportal-pages-')))")
+    assert "/library/" not in set(page.evaluate(CACHED_URLS))
 
 
 def _disconnected(route: Any) -> None:

@@ -101,3 +101,12 @@ def test_home_page_renders_on_phone_and_desk(live_server, region, phone_page, de
     assert phone_page.get_attribute("html", "lang") == "en"
     assert phone_page.locator("h1").inner_text().startswith("Geoportal")
     screenshot(phone_page, "home-phone-en")
+
+
+@pytest.mark.django_db
+def test_error_pages_keep_the_shell(personas):
+    missing = Client().get("/library/no-such-document/")
+    assert missing.status_code == 404 and "Страница не найдена" in missing.content.decode()
+    assert 'class="skip-link"' in missing.content.decode()
+    refused = personas.client("citizen").get("/pages/rules/edit/")
+    assert refused.status_code == 403 and "Доступ запрещён" in refused.content.decode()
