@@ -66,21 +66,25 @@ def search_documents(query: str, queryset: QuerySet[Document] | None = None) -> 
             .order_by("-rank", "title"))
 
 
-def library(request: HttpRequest) -> HttpResponse:
-    documents: QuerySet[Document] = Document.objects.all()
-    filters = {key: request.GET.get(key, "") for key in ("doc_type", "level", "status", "year")}
-    if filters["doc_type"]:
-        documents = documents.filter(doc_type=filters["doc_type"])
-    if filters["level"]:
-        documents = documents.filter(level=filters["level"])
-    if filters["status"]:
-        documents = documents.filter(status=filters["status"])
-    if filters["year"].isdigit():
+FILTERS = ("doc_type", "level", "status", "year")
+
+
+def filter_documents(documents: QuerySet[Document], filters: dict[str, Any]) -> QuerySet[Document]:
+    """The library's filters (type, level, status, year of adoption) and the search box ``q``."""
+    for field in ("doc_type", "level", "status"):
+        if filters.get(field):
+            documents = documents.filter(**{field: filters[field]})
+    if str(filters.get("year") or "").isdigit():
         documents = documents.filter(adopted_on__year=int(filters["year"]))
-    years = sorted({d.year for d in Document.objects.values_list("adopted_on", flat=True) if d}, reverse=True)
+    query = str(filters.get("q") or "").strip()
+    return search_documents(query, documents) if query else documents
+
+
+def library(request: HttpRequest) -> HttpResponse:
+    filters = {key: request.GET.get(key, "") for key in FILTERS}
     query = request.GET.get("q", "").strip()
-    if query:
-        documents = search_documents(query, documents)
+    documents = filter_documents(Document.objects.all(), {**filters, "q": query})
+    years = sorted({d.year for d in Document.objects.values_list("adopted_on", flat=True) if d}, reverse=True)
     return render(request, "infocenter/library.html", {
         "documents": documents.select_related("territory"), "query": query, "filters": filters, "years": years,
         "types": DocumentType.choices,
@@ -104,6 +108,14 @@ def search_view(request: HttpRequest) -> HttpResponse:
     return render(request, "infocenter/search.html", {"query": query, "groups": search(query)})
 
 
+class DocumentFilters(serializers.Serializer[Any]):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    doc_type = serializers.ChoiceField(choices=DocumentType.choices, required=False)
+    level = serializers.ChoiceField(choices=Level.choices, required=False)
+    status = serializers.ChoiceField(choices=DocumentStatus.choices, required=False)
+    year = serializers.IntegerField(required=False, min_value=1900, max_value=2100)
+
+
 class VersionSerializer(serializers.ModelSerializer[DocumentVersion]):
     class Meta:
         model = DocumentVersion
@@ -113,23 +125,29 @@ class VersionSerializer(serializers.ModelSerializer[DocumentVersion]):
 class DocumentSerializer(serializers.ModelSerializer[Document]):
     versions = VersionSerializer(many=True, read_only=True)
     url = serializers.SerializerMethodField()
+    territory = serializers.SlugRelatedField(slug_field="name", read_only=True)
 
     class Meta:
         model = Document
-        fields = ["slug", "url", "title", "doc_type", "level", "status", "adopted_on", "summary", "versions"]
+        fields = ["slug", "url", "title", "doc_type", "level", "territory", "status", "adopted_on", "summary",
+                  "versions"]
 
     def get_url(self, obj: Document) -> str:
         return f"/library/{obj.slug}/"
 
 
 class DocumentViewSet(viewsets.ReadOnlyModelViewSet[Document]):
-    """Anyone: the document library (read-only); ``?q=`` searches in Russian."""
+    """Anyone: the document library (read-only, GET only). ``?q=`` searches in Russian;
+    ``doc_type``, ``level``, ``status``, ``year`` filter; a bad value is a 400 with field errors."""
 
     permission_classes = [permissions.AllowAny]
     serializer_class = DocumentSerializer
     lookup_field = "slug"
 
     def get_queryset(self) -> Any:
-        query = self.request.query_params.get("q", "").strip()
-        base = Document.objects.prefetch_related("versions")
-        return search_documents(query, base) if query else base
+        base = Document.objects.select_related("territory").prefetch_related("versions")
+        if self.action != "list":
+            return base
+        filters = DocumentFilters(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return filter_documents(base, filters.validated_data)

@@ -158,3 +158,19 @@ def test_admin_adds_a_version_through_the_action(library, personas):
     assert [v.number for v in document.versions.all()] == [2, 1]
     slugs = [d["slug"] for d in Client().get("/api/v1/documents/?q=палисадник").json()["results"]]
     assert slugs == ["model-municipal-initiative-projects"]
+
+
+def test_document_api_filters_and_refuses_bad_values(library, django_assert_max_num_queries):
+    Document.objects.filter(slug="model-regulation-appeals").update(adopted_on=dt.date(2024, 3, 1))
+    client = Client()
+    by_level = client.get("/api/v1/documents/?level=municipal").json()["results"]
+    assert sorted(d["slug"] for d in by_level) == ["commission-scoring-rubric", "model-municipal-initiative-projects"]
+    assert [d["slug"] for d in client.get("/api/v1/documents/?year=2024").json()["results"]] == [
+        "model-regulation-appeals"]
+    assert client.get("/api/v1/documents/?doc_type=methodology&q=обращение").json()["count"] == 1
+    bad = client.get("/api/v1/documents/?level=galactic&year=abc")
+    assert bad.status_code == 400 and set(bad.json()) == {"level", "year"}
+    with django_assert_max_num_queries(4):  # count, page, versions: not one query per document
+        assert client.get("/api/v1/documents/").status_code == 200
+    detail = client.get("/api/v1/documents/model-regulation-appeals/").json()
+    assert detail["territory"] is None and detail["adopted_on"] == "2024-03-01"
