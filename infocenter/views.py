@@ -125,7 +125,7 @@ class VersionSerializer(serializers.ModelSerializer[DocumentVersion]):
 class DocumentSerializer(serializers.ModelSerializer[Document]):
     versions = VersionSerializer(many=True, read_only=True)
     url = serializers.SerializerMethodField()
-    territory = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    territory: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="name", read_only=True)
 
     class Meta:
         model = Document
