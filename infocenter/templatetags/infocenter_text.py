@@ -12,6 +12,7 @@ register = template.Library()
 
 SECTION = re.compile(r"^\d{1,2}\.\s+\S")  # «3. Направление по компетенции», not «3.1. …»
 ITEM = re.compile(r"^[—–-]\s+")
+CLAUSE = re.compile(r"^\d{1,2}(\.\d{1,2})+\.\s")  # «2.1. …» opens its own paragraph
 
 
 @register.filter
@@ -38,6 +39,9 @@ def legal_text(text: str | None) -> SafeString:
                 if items:
                     html.append(f"<ul>{''.join(items)}</ul>")
                     items = []
+                if CLAUSE.match(line) and paragraph:
+                    html.append(f"<p>{'<br>'.join(paragraph)}</p>")
+                    paragraph = []
                 paragraph.append(escape(line))
         if paragraph:
             html.append(f"<p>{'<br>'.join(paragraph)}</p>")
