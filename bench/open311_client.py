@@ -46,10 +46,14 @@ def main() -> int:
         client = GeoReport(open311, jurisdiction=args.jurisdiction, output_format=fmt)
         services = client.get_service_list()
         show(f"[georeport {fmt}] get_service_list", f"{len(services)} services, first {services[0]}")
-        code = services[0]["service_code"]
-        show(f"[georeport {fmt}] get_service_definition({code})", client.get_service_definition(code))
+        show(f"[georeport {fmt}] get_service_definition(transport-schedule)",
+             client.get_service_definition("transport-schedule"))
 
-    form = {"api_key": args.api_key, "jurisdiction_id": args.jurisdiction, "service_code": "transport-schedule",
+    # a client fills the service's required questions from its definition, as an app's form would
+    definition = GeoReport(open311, jurisdiction=args.jurisdiction).get_service_definition("transport-schedule")
+    answers = {f"attribute[{a['code']}]": (a.get("values") or [{"key": "1"}])[-1]["key"]
+               for a in definition["attributes"] if a["required"]}
+    form = {**answers, "api_key": args.api_key, "jurisdiction_id": args.jurisdiction, "service_code": "transport-schedule",
             "lat": args.lat, "long": args.long, "description": "Автобус 61 не ходит после 21 часа (клиент georeport).",
             "first_name": "Иван", "last_name": "Клиентов", "email": "ivan.client@example.org"}
     posted = requests.post(f"{open311}/requests.xml", data=form, timeout=30)
