@@ -26,10 +26,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from geoportal.models import Agency, District, Role
-from issues.access import access_appeal
+from issues.access import access_appeal, can_support, public_answer, public_text
 from issues.models import OPEN_STATUSES, PUBLIC_STATUSES, Appeal, AppealPhoto, Category, Result, Status
+from projects.models import ProjectStatus
 from tiles import conf as tiles_conf
 from tiles.filters import parse_period
+from tiles.projects_map import STAGES as MAP_STAGES
 
 EVENT_LABELS: dict[str, Any] = {
     "submit": _("Обращение поступило"),
@@ -50,6 +52,16 @@ EVENT_LABELS: dict[str, Any] = {
     "support": _("Житель поддержал обращение"),
     "moderate": _("Модерация"),
     "note": _("Служебная заметка"),
+}
+# Texts of the projects layer's popups and list (projects-layer.js), translated here.
+PROJECT_TEXT: dict[str, Any] = {
+    "progress": _("Выполнено"), "cost": _("Стоимость"), "district": _("Район"),
+    "photos": _("Последние фото с объекта"), "photo": _("Фото с объекта"), "open": _("Страница проекта"),
+    "m": _("м"), "km": _("км"), "loading": _("Загрузка…"), "locating": _("Определяем ваше местоположение…"),
+    "failed": _("Не удалось загрузить проекты."), "none": _("Рядом нет проектов."),
+    "fromYou": _("Ближайшие к вам, по расстоянию:"),
+    "fromCentre": _("Местоположение недоступно — расстояния от центра карты:"),
+    "youAreHere": _("Вы здесь"),
 }
 PERIODS = [("30d", _("30 дней")), ("90d", _("90 дней")), ("365d", _("год")), ("", _("всё время"))]
 OPEN_PUBLIC = ",".join(s for s in PUBLIC_STATUSES if s in OPEN_STATUSES)
@@ -83,11 +95,13 @@ def _map_config(**extra: Any) -> dict[str, Any]:
 
 
 def public_map(request: HttpRequest) -> HttpResponse:
-    """Anyone: clusters and points of public appeals with filters and viewport statistics."""
+    """Anyone: clusters and points of public appeals with filters and viewport statistics, and
+    the residents' initiative projects coloured by stage with a "projects near me" list."""
     return render(request, "frontend_map/map.html", {
         "categories": _category_tree(), "districts": District.objects.order_by("name").values("code", "name"),
         "statuses": _status_choices(), "periods": PERIODS, "period": "90d",
-        "map_config": _map_config(),
+        "project_stages": [{"status": s, "label": ProjectStatus(s).label} for s in MAP_STAGES],
+        "map_config": _map_config(projectText={k: str(v) for k, v in PROJECT_TEXT.items()}),
     })
 
 
@@ -112,6 +126,10 @@ def appeal_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "frontend_map/appeal.html", {
         "appeal": appeal, "full": full, "is_author": is_author,
         "show_text": full or not appeal.text_is_private,
+        # the public view shows only what issues.access lets out (the author's name, phone and
+        # e-mail redacted even where a citizen typed them into the text or an answer greets them)
+        "text": appeal.text if full else public_text(appeal),
+        "answer_text": appeal.answer_text if full else public_answer(appeal),
         "timeline": [{"at": e.created_at, "label": EVENT_LABELS.get(e.kind, e.kind),
                       "reason": e.reason if staff else ""} for e in events],
         "problem_photos": [p for p in photos if p.kind == "problem"],
@@ -119,8 +137,8 @@ def appeal_page(request: HttpRequest, pk: int) -> HttpResponse:
         "pending_photos": len(all_photos) - len(photos),
         "sla": appeal.sla(),
         "can_rate": is_author and appeal.status == Status.ANSWERED,
-        "can_support": (user.is_authenticated and not is_author and appeal.status in OPEN_STATUSES
-                        and appeal.status != Status.SUBMITTED),
+        "can_support": can_support(user, appeal) and appeal.status in OPEN_STATUSES
+        and appeal.status != Status.SUBMITTED,
         "point": [appeal.location.y, appeal.location.x] if appeal.location else None,
     })
 

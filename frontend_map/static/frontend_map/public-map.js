@@ -1,4 +1,4 @@
-/* Public map of appeals: server clusters (/api/v1/clusters) up to the cluster zoom, points
+/* Public map of appeals (the projects layer is projects-layer.js): server clusters (/api/v1/clusters) up to the cluster zoom, points
    from /api/v1/appeals/?bbox=… (grouped further by leaflet.markercluster) above it, filters,
    and live statistics of the viewport. Popups carry public fields only. */
 (function () {
@@ -98,8 +98,10 @@
         T("Приблизьте карту или уточните фильтры.");
     } else { notice.hidden = true; }
   }
+  var appealsOn = true;
   function refresh() {
     var mine = ++seq, z = map.getZoom();
+    if (!appealsOn) { return; }
     var params = filterParams();
     params.set("bbox", bbox());
     params.set("z", String(z));
@@ -126,6 +128,17 @@
   var timer = null;
   map.on("moveend", function () { clearTimeout(timer); timer = setTimeout(refresh, 200); });
   form.addEventListener("change", refresh);
+  var toggle = document.getElementById("layer-appeals");
+  if (toggle) {
+    toggle.addEventListener("change", function () {
+      appealsOn = toggle.checked;
+      if (appealsOn) { clusters.addTo(map); points.addTo(map); refresh(); return; }
+      seq++;  // answers still on their way are dropped
+      map.removeLayer(clusters);
+      map.removeLayer(points);
+      document.getElementById("points-notice").hidden = true;
+    });
+  }
   window.geoportal.publicMap = {map: map, clusters: clusters, points: points, refresh: refresh};
   refresh();
 })();
