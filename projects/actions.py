@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from geoportal.models import District
 
-from . import need, pabulib
+from . import need, notifications, pabulib
 from .access import can
 from .models import (
     TRANSITIONS,
@@ -30,6 +30,7 @@ from .models import (
     BudgetCycle,
     CommissionScore,
     ControlReport,
+    ControlReportKind,
     ControlReportStatus,
     CostItem,
     Criterion,
@@ -43,6 +44,7 @@ from .models import (
     PhaseKind,
     Project,
     ProjectEvent,
+    ProjectPhoto,
     ProjectStatus,
     SelectionDecision,
     SelectionRule,
@@ -80,9 +82,11 @@ def _require_phase(cycle: BudgetCycle, *kinds: str, now: dt.datetime | None = No
 
 def _transition(project: Project, to_status: str, **kwargs: Any) -> ProjectEvent:
     try:
-        return project.transition(to_status, **kwargs)
+        event = project.transition(to_status, **kwargs)
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
+    notifications.event_recorded(event)
+    return event
 
 
 def _locked(project: Project | int) -> Project:
@@ -166,6 +170,7 @@ def submit_project(*, author: Any, heading: Heading, title: str, description: st
                               is_leader=index == 0) for index, m in enumerate(adults)])
     ProjectEvent.objects.create(project=project, actor=author, kind="create", to_status=ProjectStatus.DRAFT)
     _transition(project, ProjectStatus.SUBMITTED, actor=author, kind="submit")
+    notifications.follow(author, project.pk)
     refresh_need_score(project)
     return project
 
@@ -192,6 +197,7 @@ def review_project(project: Project | int, *, actor: Any, feasible: bool, explan
     project.feasibility_explanation = explanation.strip()
     project.reviewed_price = reviewed_price
     project.save(update_fields=["feasible", "feasibility_explanation", "reviewed_price"])
+    refresh_need_score(project, now=now)  # the commission sees the count as of the review
     _transition(project, target, actor=actor, kind="review", note=explanation.strip(),
                 data={"reviewed_price": str(reviewed_price) if reviewed_price is not None else None})
     return project
@@ -210,6 +216,7 @@ def support_project(project: Project | int, *, actor: Any, now: dt.datetime | No
         raise Conflict("Вы уже поддержали этот проект")
     Project.objects.filter(pk=project.pk).update(supports_count=F("supports_count") + 1)
     project.refresh_from_db(fields=["supports_count"])
+    notifications.follow(actor, project.pk)
     return project
 
 
@@ -546,9 +553,10 @@ def update_milestone(milestone: Milestone, *, actor: Any, status: str, progress:
     milestone.save(update_fields=["status", "progress", "completed_on"])
     before = project.progress_percent
     percent = roll_up_progress(project)
-    ProjectEvent.objects.create(project=project, actor=actor, kind="milestone", note=milestone.title,
-                                data={"milestone": milestone.pk, "status": status, "progress": str(milestone.progress),
-                                      "project_progress": str(percent), "before": str(before)})
+    notifications.event_recorded(ProjectEvent.objects.create(
+        project=project, actor=actor, kind="milestone", note=milestone.title,
+        data={"milestone": milestone.pk, "status": status, "progress": str(milestone.progress),
+              "project_progress": str(percent), "before": str(before)}))
     return project
 
 
@@ -625,6 +633,44 @@ def record_expense(project: Project | int, *, actor: Any, amount: Decimal, paid_
     return expense
 
 
+@transaction.atomic
+def add_project_photo(project: Project | int, *, actor: Any, upload: Any, caption: str = "",
+                      location: Point | None = None, taken_at: dt.datetime | None = None,
+                      milestone: Milestone | None = None) -> ProjectPhoto:
+    """A dated, geotagged photo of the works (the map shows it). The position is the one given
+    or the photo's own EXIF GPS; a photo with neither is refused. The stored image is a
+    re-encoded copy without metadata (camera serials, owner names)."""
+    _require(actor, "implement")
+    project = _locked(project)
+    if project.status not in (ProjectStatus.SELECTED, ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED):
+        raise Conflict("Фотографии работ добавляют к отобранному или реализуемому проекту")
+    from django.core.files.base import ContentFile
+
+    from issues.photos import public_copies, validate_photo
+
+    try:
+        gps = validate_photo(upload)
+    except ValidationError as exc:
+        raise ValidationError({"photo": exc.messages}) from exc
+    if location is None and gps is not None:
+        location = Point(gps[1], gps[0], srid=4326)
+    if location is None:
+        raise ValidationError({"location": ["В фотографии нет геометки: укажите место съёмки"]})
+    if not (-180 <= location.x <= 180 and -90 <= location.y <= 90):
+        raise ValidationError({"location": ["Координаты вне допустимого диапазона"]})
+    if milestone is not None and milestone.project_id != project.pk:
+        raise ValidationError({"milestone": ["Этап другого проекта"]})
+    upload.seek(0)
+    clean, _thumb = public_copies(upload.read())
+    photo = ProjectPhoto(project=project, milestone=milestone, caption=caption.strip()[:300],
+                         taken_at=taken_at or timezone.now(), location=location, uploaded_by=actor)
+    photo.image.save(f"project-{project.pk}.jpg", ContentFile(clean), save=False)
+    photo.save()
+    ProjectEvent.objects.create(project=project, actor=actor, kind="photo", note=photo.caption,
+                                data={"photo": photo.pk})
+    return photo
+
+
 def spent(project: Project) -> Decimal:
     return project.expenses.aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
@@ -633,23 +679,45 @@ def spent(project: Project) -> Decimal:
 
 @transaction.atomic
 def submit_control_report(project: Project | int, *, author: Any, text: str, kind: str = "quality",
-                          location: Point | None = None) -> ControlReport:
+                          location: Point | None = None, photo: Any = None) -> ControlReport:
+    """A resident's report on the works (public oversight), with an optional photo: stored as
+    a copy without metadata; its EXIF position is used when no point is given."""
     _require(author, "control_report")
     project = _locked(project)
     if project.status not in (ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED):
         raise Conflict("Отчёт о контроле можно оставить по реализуемому или реализованному проекту")
     if not text.strip():
         raise ValidationError({"text": ["Опишите, что не так"]})
-    report = ControlReport.objects.create(project=project, author=author, text=text.strip(), kind=kind,
-                                          location=location)
+    if kind not in ControlReportKind.values:
+        raise ValidationError({"kind": ["Неизвестный вид отчёта"]})
+    clean = None
+    if photo is not None:
+        from issues.photos import public_copies, validate_photo
+
+        try:
+            gps = validate_photo(photo)
+        except ValidationError as exc:
+            raise ValidationError({"photo": exc.messages}) from exc
+        if location is None and gps is not None:
+            location = Point(gps[1], gps[0], srid=4326)
+        photo.seek(0)
+        clean, _thumb = public_copies(photo.read())
+    report = ControlReport(project=project, author=author, text=text.strip(), kind=kind, location=location)
+    if clean is not None:
+        from django.core.files.base import ContentFile
+
+        report.photo.save(f"control-{project.pk}.jpg", ContentFile(clean), save=False)
+    report.save()
     ProjectEvent.objects.create(project=project, actor=author, kind="control_report", data={"report": report.pk})
     return report
 
 
 @transaction.atomic
 def answer_control_report(report: ControlReport, *, actor: Any, answer: str) -> ControlReport:
+    """An official or the contractor answers a resident's control report; the resident and
+    the project's followers are told."""
     _require(actor, "answer_report")
-    report = ControlReport.objects.select_for_update().get(pk=report.pk)
+    report = ControlReport.objects.select_for_update().select_related("project").get(pk=report.pk)
     if report.status != ControlReportStatus.NEW:
         raise Conflict("На этот отчёт уже ответили")
     if not answer.strip():
@@ -657,28 +725,62 @@ def answer_control_report(report: ControlReport, *, actor: Any, answer: str) -> 
     report.answer, report.answered_by, report.answered_at = answer.strip(), actor, timezone.now()
     report.status = ControlReportStatus.ANSWERED
     report.save(update_fields=["answer", "answered_by", "answered_at", "status"])
+    notifications.event_recorded(ProjectEvent.objects.create(
+        project=report.project, actor=actor, kind="control_answer", note=report.answer, data={"report": report.pk}))
+    notifications.tell(report.author_id, f"Ответ на ваш отчёт о контроле по проекту «{report.project.title[:150]}»",
+                       report.answer)
     return report
 
 
-@transaction.atomic
-def file_control_report(report: ControlReport, *, actor: Any, category: Any) -> ControlReport:
-    """Turn a control report into an appeal routed to the responsible agency.
+APPEAL_TEXT_LIMIT = 5000  # the appeals app's limit on an appeal's text
 
-    TODO(lead): wiring to the appeals app is pending; ``issues.actions.submit_appeal`` is
-    imported lazily (projects/ may call the appeals app's actions, never the reverse) and this
-    path has no test yet."""
+
+@transaction.atomic
+def file_control_report(report: ControlReport, *, actor: Any, category: Any, note: str = "") -> ControlReport:
+    """Turn a resident's control report into an appeal of the resident, through the appeals
+    app's own ``submit_appeal`` (web channel: it registers itself, gets its 59-FZ deadline and
+    is routed to the responsible agency by the category's rule table or the router), in the
+    same transaction; the report keeps the appeal's id and the resident is told its number.
+
+    ``category``: an ``issues.Category`` chosen by the official; ``note``: the official's words
+    for the resident and the followers. The report's photo goes with the appeal (with the
+    report's point as its position)."""
     _require(actor, "answer_report")
-    report = ControlReport.objects.select_for_update().select_related("project").get(pk=report.pk)
+    report = ControlReport.objects.select_for_update().select_related("project", "author").get(pk=report.pk)
     if report.status == ControlReportStatus.ESCALATED:
         raise Conflict("Отчёт уже передан как обращение")
-    from issues.actions import submit_appeal  # lazy: the appeals app is optional for projects/
+    if category is None:
+        raise ValidationError({"category": ["Выберите категорию обращения"]})
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
-    location = report.location or (report.project.geometry.point_on_surface if report.project.geometry else None)
+    from issues.actions import submit_appeal  # lazy: projects/ calls the appeals app, never the reverse
+
+    project = report.project
+    location = report.location
+    if location is None and project.geometry is not None:
+        location = Point(project.geometry.point_on_surface.x, project.geometry.point_on_surface.y, srid=4326)
+    photos = []
+    if report.photo:
+        with report.photo.open("rb") as handle:
+            content = handle.read()
+        gps = (report.location.y, report.location.x) if report.location is not None else None
+        photos.append((SimpleUploadedFile(report.photo.name.rsplit("/", 1)[-1], content, "image/jpeg"), gps))
+    head = f"Контроль реализации инициативного проекта «{project.title}» (/projects/{project.pk}/), " \
+           f"{report.get_kind_display()}: "
     appeal = submit_appeal(author=report.author, channel="web", category=category, location=location,
-                           text=f"Контроль реализации проекта «{report.project.title}»: {report.text}", actor=actor)
+                           text=(head + report.text)[:APPEAL_TEXT_LIMIT], photos=photos, actor=actor)
     report.appeal_id = appeal.pk
     report.status = ControlReportStatus.ESCALATED
-    report.save(update_fields=["appeal_id", "status"])
+    if note.strip() and not report.answer:
+        report.answer, report.answered_by, report.answered_at = note.strip(), actor, timezone.now()
+    report.save(update_fields=["appeal_id", "status", "answer", "answered_by", "answered_at"])
+    notifications.event_recorded(ProjectEvent.objects.create(
+        project=project, actor=actor, kind="control_appeal", note=note.strip(),
+        data={"report": report.pk, "appeal": appeal.pk, "number": appeal.number}))
+    agency = appeal.responsible_agency.name if appeal.responsible_agency else "оператору для направления"
+    notifications.tell(report.author_id, f"Ваш отчёт о контроле по проекту «{project.title[:120]}» передан как "
+                                         f"обращение {appeal.number}",
+                       f"Обращение направлено: {agency}. {note.strip()}".strip(), kind="status", appeal_id=appeal.pk)
     return report
 
 

@@ -19,15 +19,16 @@ AppealCounter = Callable[[GEOSGeometry, float, Sequence[str], dt.datetime], int]
 DEFAULT_RADIUS_M = 500.0
 WINDOW = dt.timedelta(days=365)
 
-# project category -> appeal category codes that signal the same need
+# project category -> appeal category codes (issues' category tree; a code counts its
+# subcategories too) that signal the same need
 RELATED_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "roads": ("roads", "potholes", "sidewalks"),
-    "yards": ("yards", "playgrounds", "benches"),
-    "lighting": ("lighting", "street_lights"),
-    "greenery": ("greenery", "trees", "parks"),
-    "sport": ("sport", "playgrounds"),
-    "accessibility": ("accessibility", "sidewalks"),
-    "waste": ("waste", "dumps"),
+    "roads": ("roads",),
+    "yards": ("yards", "light-yard", "waste-container"),
+    "lighting": ("lighting",),
+    "greenery": ("greenery",),
+    "sport": ("yard-playground",),
+    "accessibility": ("social-accessibility", "roads-sidewalk"),
+    "waste": ("waste",),
 }
 
 _counter: AppealCounter | None = None

@@ -361,18 +361,18 @@ def test_control_report_is_answered(building, personas):
         actions.answer_control_report(report, actor=personas.executor_a, answer="Ещё раз")
 
 
-def test_need_score_is_unknown_until_the_appeals_counter_is_wired(make_cycle, make_project, personas):
+def test_need_score_asks_the_registered_counter_with_the_related_codes(make_cycle, make_project, personas):
     from projects import need
 
     project = make_project(make_cycle().headings.get())
-    assert project.need_score is None
+    wired = need._counter
     calls = []
     need.register_appeal_counter(lambda geometry, radius, codes, since: calls.append((radius, codes)) or 7)
     try:
         assert actions.refresh_need_score(project) == 7
     finally:
-        need.register_appeal_counter(None)
-    assert calls == [(500.0, ("yards", "playgrounds", "benches"))] and project.need_score == 7
+        need.register_appeal_counter(wired)  # the real counter (ProjectsConfig.ready) stays for other tests
+    assert calls == [(500.0, need.RELATED_CATEGORIES["yards"])] and project.need_score == 7
 
 
 def test_phase_kinds_cover_the_cycle():
