@@ -82,7 +82,7 @@ self.addEventListener("fetch", (e) => {
   }
 });
 """
-PRIVATE_PREFIXES = ["/my/", "/queue/", "/leadership/", "/appeals/", "/accounts/", "/admin/"]
+PRIVATE_PREFIXES = ["/my/", "/queue/", "/leadership/", "/appeals/", "/accounts/", "/admin/", "/notifications/"]
 
 
 @lru_cache(maxsize=1)

@@ -31,6 +31,13 @@ class CommentSerializer(serializers.ModelSerializer[Comment]):
     def get_author(self, obj: Comment) -> str:
         return discussion.display_name(obj)
 
+    def to_representation(self, instance: Comment) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        clean = self.context.get("clean_text")
+        if clean is not None:
+            data["text"] = clean(data["text"])
+        return data
+
 
 class CommentInput(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=["appeal", "project"])
@@ -51,7 +58,8 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
         return [permissions.IsAuthenticated()]
 
     def get_queryset(self) -> QuerySet[Comment]:
-        return Comment.objects.filter(is_hidden=False).select_related("author__profile")
+        return (Comment.objects.filter(is_hidden=False).select_related("author__profile")
+                .prefetch_related("author__memberships__agency"))
 
     def list(self, request: Request) -> Response:
         kind, target = request.query_params.get("kind"), request.query_params.get("target", "")
@@ -60,13 +68,16 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
         if not discussion.target_exists(kind, int(target)):
             return Response({"detail": "Не найдено."}, status=404)
         comments = self.get_queryset().filter(kind=kind, target_id=int(target))
-        return Response(CommentSerializer(comments, many=True).data)
+        clean = discussion.public_comment_text(kind, int(target))
+        return Response(CommentSerializer(comments, many=True, context={"clean_text": clean}).data)
 
     def create(self, request: Request) -> Response:
         data = CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         comment = discussion.post_comment(actor=request.user, **data.validated_data)
-        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+        clean = discussion.public_comment_text(comment.kind, comment.target_id)
+        return Response(CommentSerializer(comment, context={"clean_text": clean}).data,
+                        status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def report(self, request: Request, pk: str) -> Response:
@@ -109,7 +120,8 @@ class SubscriptionViewSet(viewsets.GenericViewSet[Subscription]):
         serializer = SubscriptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         discussion.subscribe(actor=request.user, **serializer.validated_data)
-        return Response(serializer.validated_data, status=status.HTTP_201_CREATED)
+        subscription = self.get_queryset().get(**serializer.validated_data)
+        return Response(SubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, pk: str) -> Response:
         deleted, _ = self.get_queryset().filter(pk=pk).delete()

@@ -39,7 +39,7 @@ def display_name(comment: Comment) -> str:
     if author is None:
         return "Житель"
     if comment.is_official:
-        agency = author.memberships.select_related("agency").first()
+        agency = next(iter(author.memberships.all()), None)  # prefetched by the thread
         return f"Официальный ответ: {agency.agency.short_name}" if agency else "Официальный ответ"
     profile = getattr(author, "profile", None)
     return (profile.public_name if profile and profile.public_name else "") or "Житель"
@@ -92,14 +92,83 @@ def moderate_comment(*, actor: Any, comment: Comment, hidden: bool, note: str) -
     return comment
 
 
+def _followable(kind: str, target_id: int) -> bool:
+    from geoportal.models import District
+    from issues.models import Category
+
+    if kind == "district":
+        return District.objects.filter(pk=target_id).exists()
+    if kind == "category":
+        return Category.objects.filter(pk=target_id).exists()
+    return target_exists(kind, target_id)
+
+
 @transaction.atomic
 def subscribe(*, actor: Any, kind: str, target_id: int, on: bool = True) -> bool:
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied("sign in to subscribe")
     if kind not in dict(Subscription.Kind.choices):
         raise ValidationError({"kind": f"Подписка на: {', '.join(Subscription.Kind.values)}."})
+    if on and not _followable(kind, target_id):
+        raise ValidationError({"target_id": "Нет такого объекта."})
     if on:
         Subscription.objects.get_or_create(user=actor, kind=kind, target_id=target_id)
     else:
         Subscription.objects.filter(user=actor, kind=kind, target_id=target_id).delete()
     return on
+
+
+def can_moderate(user: Any) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role in MODERATORS))
+
+
+def can_answer_officially(user: Any) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role in STAFF_ROLES))
+
+
+def public_comment_text(kind: str, target_id: int) -> Any:
+    """A function that makes a comment's text fit for the public: on an appeal, the author's
+    name and contacts are redacted (an official who greets «Мария Петровна» by name, a neighbour
+    who quotes the phone) exactly as in the appeal's own public text."""
+    if kind != "appeal":
+        return lambda text: text
+    from issues.access import redact_personal
+    from issues.models import Appeal
+
+    appeal = Appeal.objects.select_related("author__profile").filter(pk=target_id).first()
+    if appeal is None:
+        return lambda text: text
+    return lambda text: redact_personal(text, appeal)
+
+
+def comment_thread_context(request: Any, kind: str, target_id: int) -> dict[str, Any] | None:
+    """What ``infocenter/_comments.html`` renders: the thread of a public appeal or a project,
+    two levels deep, with what the viewer may do. ``None`` when the target takes no comments
+    (a private or hidden appeal). Hidden comments are shown to moderators only, marked."""
+    if not target_exists(kind, target_id):
+        return None
+    user = request.user
+    moderator = can_moderate(user)
+    queryset = (Comment.objects.filter(kind=kind, target_id=target_id)
+                .select_related("author__profile").prefetch_related("author__memberships__agency"))
+    if not moderator:
+        queryset = queryset.filter(is_hidden=False)
+    clean = public_comment_text(kind, target_id)
+    items: dict[int, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
+    for comment in queryset:
+        item = {"id": comment.pk, "author": display_name(comment), "text": clean(comment.text),
+                "created_at": comment.created_at, "is_question": comment.is_question,
+                "is_official": comment.is_official, "answered": comment.answered_at is not None,
+                "hidden": comment.is_hidden, "note": comment.moderation_note, "replies": [],
+                "own": bool(user.is_authenticated and comment.author_id == user.pk)}
+        items[comment.pk] = item
+        if comment.parent_id is None:
+            roots.append(item)
+        elif comment.parent_id in items:
+            items[comment.parent_id]["replies"].append(item)
+    following = (Subscription.objects.filter(user=user, kind=kind, target_id=target_id).values_list("pk", flat=True)
+                 .first() if user.is_authenticated else None)
+    return {"kind": kind, "target_id": target_id, "comments": roots, "count": len(items), "following": following,
+            "signed_in": user.is_authenticated, "can_moderate": moderator,
+            "can_answer": can_answer_officially(user), "login_url": f"/accounts/login/?next={request.path}"}

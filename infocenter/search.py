@@ -9,6 +9,8 @@ from django.apps import apps
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import F
 
+from issues.access import public_text
+
 
 @dataclass
 class Hit:
@@ -32,8 +34,10 @@ def _appeals(query: str, limit: int) -> list[Hit]:
     vector = SearchVector("text", config="russian")  # the same expression as the GIN index
     appeals = (Appeal.objects.public().filter(text_is_private=False).annotate(document=vector)
                .filter(document=search).annotate(rank=SearchRank(F("document"), search))
-               .select_related("category").order_by("-rank", "-received_at")[:limit])
-    return [Hit("appeal", f"{a.number}: {a.category.name}", f"/appeals/{a.pk}/", a.text[:200]) for a in appeals]
+               .select_related("category", "author__profile").order_by("-rank", "-received_at")[:limit])
+    # the snippet is the public text: the author's name and contacts redacted (issues.access)
+    return [Hit("appeal", f"{a.number}: {a.category.name}", f"/appeals/{a.pk}/", (public_text(a) or "")[:200])
+            for a in appeals]
 
 
 def _projects(query: str, limit: int) -> list[Hit]:

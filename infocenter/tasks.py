@@ -12,7 +12,7 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 
-from issues.models import Appeal, Notification, NotificationKind
+from issues.models import Appeal, Notification, NotificationKind, NotificationPreference
 
 from .models import Comment, Subscription
 
@@ -65,10 +65,14 @@ def notify_appeal_subscribers(appeal_id: int) -> int:
 
 @shared_task
 def send_digests(hours: int = 24) -> int:
-    """One e-mail per user with the subscription notices of the last ``hours`` not yet e-mailed."""
+    """One e-mail per user with the subscription notices of the last ``hours`` not yet e-mailed,
+    except for users who turned the digest off in the notification centre."""
     since = timezone.now() - dt.timedelta(hours=hours)
+    opted_out = NotificationPreference.objects.filter(kind=NotificationKind.SUBSCRIPTION, email=False)
     pending = (Notification.objects.filter(kind=NotificationKind.SUBSCRIPTION, emailed_at__isnull=True,
-                                           created_at__gte=since).select_related("user").order_by("created_at"))
+                                           created_at__gte=since)
+               .exclude(user_id__in=opted_out.values("user_id"))  # the notification centre's switch
+               .select_related("user").order_by("created_at"))
     by_user: dict[int, list[Notification]] = defaultdict(list)
     for notification in pending:
         by_user[notification.user_id].append(notification)

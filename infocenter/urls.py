@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from . import views
+from . import views, views_notifications
 
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
@@ -11,4 +11,6 @@ urlpatterns: list[URLPattern] = [
     path("search/", views.search_view, name="infocenter-search"),
     path("library/", views.library, name="infocenter-library"),
     path("library/<slug:slug>/", views.document_view, name="infocenter-document"),
+    path("notifications/", views_notifications.notification_centre, name="notification-centre"),
+    path("notifications/<int:pk>/", views_notifications.open_notification, name="notification-open"),
 ]

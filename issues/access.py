@@ -78,24 +78,70 @@ REDACTED = "[скрыто]"
 _PHONE_SEPARATORS = r"[\s\-().]*"
 
 
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # letters, hyphenated names kept whole
+_ENDING = "аяоеёийыуюь"
+
+
+def _name_word_pattern(word: str) -> str:
+    """A name word in any case form: «Мария» also matches «Марии», «Петровна» «Петровной»,
+    «Иванова» «Ивановой». Over-matching a neighbour's word is the safe side here."""
+    stem = word[:-1] if len(word) >= 5 and word[-1].lower() in _ENDING else word
+    if len(word) < 5:
+        return r"(?<!\w)" + re.escape(word) + r"(?!\w)"
+    return r"(?<!\w)" + re.escape(stem) + r"\w{0,3}(?!\w)"
+
+
+def _contact_pieces(contact: str) -> tuple[list[str], list[str]]:
+    """E-mails and the other pieces (phones, addresses) of a free-text contact such as
+    «тел. 8 (831) 765-43-21, ivan@example.org; ул. Скрытная, 7»."""
+    emails = _EMAIL.findall(contact or "")
+    rest = _EMAIL.sub(",", contact or "")
+    return emails, [piece.strip() for piece in re.split(r"[,;/\n]+", rest) if piece.strip()]
+
+
+def _phone_patterns(phone: str) -> list[re.Pattern[str]]:
+    digits = re.sub(r"\D", "", phone or "")
+    patterns = []
+    if len(digits) >= 10:  # +7 912 345-67-89, 8 (912) 3456789, 9123456789 ...
+        patterns.append(re.compile(r"(?:\+?7|8)?" + _PHONE_SEPARATORS + _PHONE_SEPARATORS.join(digits[-10:])))
+    if len(digits) >= 5:  # the local number alone: 765-43-21 of 8 (831) 765-43-21
+        local = digits[-7:]
+        patterns.append(re.compile(r"(?<!\d)" + _PHONE_SEPARATORS.join(local) + r"(?!\d)"))
+    return patterns
+
+
 def _personal_patterns(appeal: Appeal) -> list[re.Pattern[str]]:
-    """The author's own name, contacts and address as search patterns (phones in any spelling)."""
+    """The author's own name, contacts and address as search patterns: the whole strings, each
+    word of the name (≥ 4 letters, in any case form), each piece of a free-text contact, and
+    phones in any spelling."""
     values = [appeal.author_name, appeal.author_contact]
+    names = [appeal.author_name]
     phones: list[str] = []
+    emails, pieces = _contact_pieces(appeal.author_contact)
+    values += emails
+    for piece in pieces:
+        if sum(c.isdigit() for c in piece) >= 5:
+            phones.append(piece)
+        else:
+            values.append(piece)
     author = appeal.author if appeal.author_id else None
     if author is not None:
-        values += [author.email, author.get_full_name(), author.last_name]
+        values += [author.email, author.get_full_name()]
+        names += [author.first_name, author.last_name]
         profile = getattr(author, "profile", None)
         if profile is not None:
-            values += [profile.full_name, profile.full_name.split(" ")[0], profile.email, profile.postal_address]
+            values += [profile.full_name, profile.email, profile.postal_address]
+            names.append(profile.full_name)
             phones.append(profile.phone)
-    phones += [v for v in (appeal.author_contact,) if sum(c.isdigit() for c in v) >= 10]
-    patterns = [re.compile(re.escape(v.strip()), re.IGNORECASE) for v in values if v and len(v.strip()) >= 4]
-    for phone in phones:
-        digits = re.sub(r"\D", "", phone or "")[-10:]
-        if len(digits) == 10:  # +7 912 345-67-89, 8 (912) 3456789, 9123456789 ...
-            patterns.append(re.compile(r"(?:\+?7|8)?" + _PHONE_SEPARATORS + _PHONE_SEPARATORS.join(digits)))
-    return sorted(patterns, key=lambda p: -len(p.pattern))  # the full name before the surname
+    # whole strings first (longest first), so «Уважаемая Иванова Мария Петровна» loses the name
+    # as one piece; then the single words and phones catch what is left
+    literals = sorted({v.strip() for v in values if v and len(v.strip()) >= 4}, key=lambda v: (-len(v), v))
+    patterns = [re.compile(re.escape(v), re.IGNORECASE) for v in literals]
+    patterns += [p for phone in phones for p in _phone_patterns(phone)]
+    words = {w for name in names if name for w in _WORD.findall(name) if len(w) >= 4}
+    patterns += [re.compile(_name_word_pattern(w), re.IGNORECASE) for w in sorted(words, key=lambda w: (-len(w), w))]
+    return patterns
 
 
 def redact_personal(text: str, appeal: Appeal) -> str:

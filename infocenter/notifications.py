@@ -1,0 +1,103 @@
+"""The notification centre: a user's in-app notices (``issues.Notification``) and everything
+they follow (``Subscription``), with what each links to. Writes are here, called by the page
+(``/notifications/``) and usable from anywhere; every function acts on the given user's own
+rows only."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.apps import apps
+from django.db import transaction
+from django.utils import timezone
+
+from issues.models import Notification, NotificationKind, NotificationPreference
+
+from .models import Subscription
+
+_PROJECT_NUMBER = re.compile(r"проекту №(\d+)")
+_PROJECT_TITLE = re.compile(r"^Проект «(.+?)»")
+
+
+def _project_model() -> Any:
+    if not apps.is_installed("projects"):
+        return None
+    try:
+        return apps.get_model("projects", "Project")
+    except LookupError:
+        return None
+
+
+def notification_links(notifications: list[Notification]) -> dict[int, str]:
+    """Where each notice leads: its appeal's page, or the project it speaks of (by number in a
+    discussion notice, by title in a project's news). Two queries at most."""
+    links: dict[int, str] = {}
+    titles: dict[int, str] = {}
+    for notice in notifications:
+        if notice.appeal_id:
+            links[notice.pk] = f"/appeals/{notice.appeal_id}/"
+        elif match := _PROJECT_NUMBER.search(notice.title):
+            links[notice.pk] = f"/projects/{match.group(1)}/"
+        elif match := _PROJECT_TITLE.match(notice.title):
+            titles[notice.pk] = match.group(1)
+    project = _project_model()
+    if titles and project is not None:
+        ids = dict(project.objects.filter(title__in=set(titles.values())).values_list("title", "pk"))
+        links.update({pk: f"/projects/{ids[title]}/" for pk, title in titles.items() if title in ids})
+    return links
+
+
+def subscription_labels(subscriptions: list[Subscription]) -> dict[int, tuple[str, str]]:
+    """(label, link) for each followed thing; one query per kind. An appeal that is no longer
+    public keeps only its number."""
+    from geoportal.models import District
+    from issues.models import Appeal, Category
+
+    by_kind: dict[str, set[int]] = {}
+    for subscription in subscriptions:
+        by_kind.setdefault(subscription.kind, set()).add(subscription.target_id)
+    appeals = {a.pk: a for a in Appeal.objects.public().select_related("category")
+               .filter(pk__in=by_kind.get("appeal", set()))}
+    districts = dict(District.objects.filter(pk__in=by_kind.get("district", set())).values_list("pk", "name"))
+    categories = dict(Category.objects.filter(pk__in=by_kind.get("category", set())).values_list("pk", "name"))
+    project = _project_model()
+    projects = (dict(project.objects.filter(pk__in=by_kind.get("project", set())).values_list("pk", "title"))
+                if project is not None else {})
+    labels: dict[int, tuple[str, str]] = {}
+    for s in subscriptions:
+        if s.kind == "appeal":
+            appeal = appeals.get(s.target_id)
+            labels[s.pk] = ((f"{appeal.number}: {appeal.category.name}", f"/appeals/{s.target_id}/") if appeal
+                            else (f"№{s.target_id}", ""))
+        elif s.kind == "project":
+            labels[s.pk] = (projects.get(s.target_id, f"№{s.target_id}"), f"/projects/{s.target_id}/")
+        elif s.kind == "district":
+            labels[s.pk] = (districts.get(s.target_id, f"№{s.target_id}"), "/map/")
+        else:
+            labels[s.pk] = (categories.get(s.target_id, f"№{s.target_id}"), "/map/")
+    return labels
+
+
+def mark_all_read(user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def mark_read(user: Any, notification_id: int) -> Notification | None:
+    """The user's own notice, marked read; ``None`` for someone else's or a missing one."""
+    notice = Notification.objects.filter(user=user, pk=notification_id).first()
+    if notice is not None and notice.read_at is None:
+        notice.read_at = timezone.now()
+        notice.save(update_fields=["read_at"])
+    return notice
+
+
+def wants_digest(user: Any) -> bool:
+    pref = NotificationPreference.objects.filter(user=user, kind=NotificationKind.SUBSCRIPTION).first()
+    return pref.email if pref is not None else True
+
+
+@transaction.atomic
+def set_digest(user: Any, on: bool) -> None:
+    """The daily e-mail digest of subscription news on or off (the in-app notices stay)."""
+    NotificationPreference.objects.update_or_create(user=user, kind=NotificationKind.SUBSCRIPTION,
+                                                    defaults={"email": on})

@@ -1,0 +1,98 @@
+"""The notification centre page, ``/notifications/``: signed-in users only, each sees and
+changes only their own notices, subscriptions and digest setting (anyone else's id is a 404).
+
+- GET — notices (unread first marked), what the user follows, the digest switch, forms to follow
+  a district or a category;
+- POST ``action=read_all`` | ``digest`` (``digest=on``) | ``follow`` (``kind``, ``target_id``) |
+  ``unfollow`` (``subscription``) — then back to the page; a bad value is a 400 with the error;
+- ``/notifications/<id>/`` marks the notice read and goes where it leads."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from geoportal.models import District
+from issues.models import Category, Notification
+
+from . import discussion, notifications
+from .models import Subscription
+
+PAGE_SIZE = 50
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@never_cache
+@login_required
+def notification_centre(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "read_all":
+            notifications.mark_all_read(user)
+        elif action == "digest":
+            notifications.set_digest(user, request.POST.get("digest") == "on")
+        elif action == "follow":
+            errors = _follow(user, request.POST.get("kind", ""), _int(request.POST.get("target_id")))
+        elif action == "unfollow":
+            subscription = Subscription.objects.filter(user=user, pk=_int(request.POST.get("subscription")) or 0)
+            if not subscription.delete()[0]:
+                errors["subscription"] = _("Нет такой подписки.")
+        else:
+            errors["action"] = _("Неизвестное действие.")
+        if not errors:
+            return redirect("notification-centre")
+    page = max(_int(request.GET.get("page")) or 1, 1)
+    mine = Notification.objects.filter(user=user).select_related("appeal")
+    notices = list(mine.order_by("-created_at", "-id")[(page - 1) * PAGE_SIZE:page * PAGE_SIZE + 1])
+    more = len(notices) > PAGE_SIZE
+    notices = notices[:PAGE_SIZE]
+    links = notifications.notification_links(notices)
+    subscriptions = list(Subscription.objects.filter(user=user).order_by("kind", "-created_at"))
+    labels = notifications.subscription_labels(subscriptions)
+    return render(request, "infocenter/notifications.html", {
+        "notices": [{"notice": n, "link": links.get(n.pk, "")} for n in notices],
+        "unread": mine.filter(read_at__isnull=True).count(), "page": page, "more": more,
+        "subscriptions": [{"subscription": s, "label": labels[s.pk][0], "link": labels[s.pk][1]}
+                          for s in subscriptions],
+        "digest": notifications.wants_digest(user), "has_email": bool(user.email),
+        "districts": District.objects.order_by("name").values("pk", "name"),
+        "categories": Category.objects.filter(parent__isnull=True, is_active=True).order_by("name")
+        .values("pk", "name"),
+        "errors": errors,
+    }, status=400 if errors else 200)
+
+
+def _follow(user: Any, kind: str, target_id: int | None) -> dict[str, str]:
+    if kind == "district":
+        exists = target_id is not None and District.objects.filter(pk=target_id).exists()
+    elif kind == "category":
+        exists = target_id is not None and Category.objects.filter(pk=target_id, is_active=True).exists()
+    else:
+        return {"kind": _("Здесь можно подписаться на район или категорию.")}
+    if not exists:
+        return {"target_id": _("Выберите район или категорию из списка.")}
+    try:
+        discussion.subscribe(actor=user, kind=kind, target_id=target_id or 0)
+    except ValidationError as error:
+        return {key: " ".join(messages) for key, messages in error.message_dict.items()}
+    return {}
+
+
+@never_cache
+@login_required
+def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = notifications.mark_read(request.user, pk)
+    if notice is None:
+        raise Http404
+    link = notifications.notification_links([notice]).get(notice.pk)
+    return redirect(link or "notification-centre")
