@@ -63,6 +63,25 @@ PROJECT_TEXT: dict[str, Any] = {
     "fromCentre": _("Местоположение недоступно — расстояния от центра карты:"),
     "youAreHere": _("Вы здесь"),
 }
+# Texts about an offline draft the server refused (report.js), translated here.
+DRAFT_TEXT: dict[str, Any] = {
+    "rejectedTitle": _("Сервер не принял черновик, сохранённый без сети"),
+    "draftText": _("Текст черновика:"), "fix": _("Исправить и отправить"), "discard": _("Удалить черновик"),
+    "discarded": _("Черновик удалён. Его текст, если он ещё нужен:"),
+    "editing": _("Черновик перенесён в форму: исправьте отмеченное и отправьте снова."),
+    "queuedRejected": _("Связь появилась, но сервер не принял обращение — причины показаны выше."),
+    "unknown": _("Сервер отказал без объяснения причины."),
+}
+DRAFT_FIELDS: dict[str, Any] = {
+    "category": _("Категория"), "text": _("Текст"), "photos": _("Фото"), "location": _("Место"), "lat": _("Место"),
+    "lon": _("Место"), "address": _("Адрес"),
+}
+
+
+def _texts(texts: dict[str, Any]) -> dict[str, str]:
+    return {key: str(value) for key, value in texts.items()}
+
+
 PERIODS = [("30d", _("30 дней")), ("90d", _("90 дней")), ("365d", _("год")), ("", _("всё время"))]
 OPEN_PUBLIC = ",".join(s for s in PUBLIC_STATUSES if s in OPEN_STATUSES)
 
@@ -101,7 +120,7 @@ def public_map(request: HttpRequest) -> HttpResponse:
         "categories": _category_tree(), "districts": District.objects.order_by("name").values("code", "name"),
         "statuses": _status_choices(), "periods": PERIODS, "period": "90d",
         "project_stages": [{"status": s, "label": ProjectStatus(s).label} for s in MAP_STAGES],
-        "map_config": _map_config(projectText={k: str(v) for k, v in PROJECT_TEXT.items()}),
+        "map_config": _map_config(projectText=_texts(PROJECT_TEXT)),
     })
 
 
@@ -110,7 +129,8 @@ def report(request: HttpRequest) -> HttpResponse:
     """Signed-in users: pin, category, nearby appeals, text, photos, submit (or queue offline)."""
     return render(request, "frontend_map/report.html", {
         "categories": _category_tree(), "max_photos": settings.APPEAL_MAX_PHOTOS,
-        "map_config": _map_config(fallbackCenter=list(settings.MAP_DEFAULT_CENTER)),
+        "map_config": _map_config(fallbackCenter=list(settings.MAP_DEFAULT_CENTER),
+                                  draftText=_texts(DRAFT_TEXT) | {"fields": _texts(DRAFT_FIELDS)}),
     })
 
 

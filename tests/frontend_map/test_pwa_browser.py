@@ -71,7 +71,7 @@ def _disconnected(route: Any) -> None:
     route.abort("internetdisconnected")
 
 
-def test_offline_queue_drops_answered_drafts_and_keeps_the_rest(live_server, region, desk_page):
+def test_offline_queue_drops_sent_drafts_keeps_refused_ones_aside_and_retries_the_rest(live_server, region, desk_page):
     page = desk_page
     seen: list[dict[str, Any]] = []
 
@@ -92,9 +92,14 @@ def test_offline_queue_drops_answered_drafts_and_keeps_the_rest(live_server, reg
     for outcome in ("created", "refused", "broken", "offline"):
         page.evaluate("([url, key]) => window.geoportal.offlineQueue.enqueue(url, {text: 'Яма', tags: ['a', 'b']}, key)",
                       [f"/queue-test/{outcome}/", f"key-{outcome}"])
-    page.evaluate("window.geoportal.offlineQueue.flush()")
-    left = page.evaluate("window.geoportal.offlineQueue.all().then(items => items.map(i => i.key).sort())")
+    outcomes = page.evaluate("window.geoportal.offlineQueue.flush()")
+    assert {o["key"]: o["state"] for o in outcomes} == {
+        "key-created": "sent", "key-refused": "rejected", "key-broken": "pending", "key-offline": "pending"}
+    left = page.evaluate("window.geoportal.offlineQueue.pending().then(items => items.map(i => i.key).sort())")
     assert left == ["key-broken", "key-offline"]
+    # a refused draft is kept (never retried, never silently dropped) with the server's answer
+    refused = page.evaluate("window.geoportal.offlineQueue.rejected()")
+    assert [(r["key"], r["status"], r["fields"]["text"]) for r in refused] == [("key-refused", 400, "Яма")]
     assert {s["outcome"]: s["key"] for s in seen} == {o: f"key-{o}" for o in ("created", "refused", "broken", "offline")}
     body = next(s["body"] for s in seen if s["outcome"] == "created").decode()
     assert 'name="text"' in body and "Яма" in body and body.count('name="tags"') == 2
@@ -106,4 +111,4 @@ def test_offline_queue_drops_answered_drafts_and_keeps_the_rest(live_server, reg
                                                   route.fulfill(status=201, body=json.dumps({"ok": True}))))
     page.evaluate("window.geoportal.offlineQueue.flush()")
     assert sorted(s["key"] for s in seen) == ["key-broken", "key-offline"]
-    assert page.evaluate("window.geoportal.offlineQueue.all().then(items => items.length)") == 0
+    assert page.evaluate("window.geoportal.offlineQueue.all().then(items => items.map(i => i.key))") == ["key-refused"]

@@ -149,17 +149,95 @@
   }
   function watchQueue() {
     var key = draftKey;
-    window.addEventListener("online", function check() {
-      setTimeout(function poll() {
-        window.geoportal.offlineQueue.all().then(function (items) {
-          if (items.some(function (i) { return i.key === key; })) { setTimeout(poll, 500); return; }
-          window.removeEventListener("online", check);
-          $("queued").innerHTML = T("Обращение отправлено.") + ' <a href="/my/">' + T("Мои обращения") + "</a>";
-          $("queued").dataset.sent = "1";
-        });
-      }, 300);
+    window.addEventListener("geoportal:draft-sent", function sent(e) {
+      if (e.detail.key !== key) { return; }
+      window.removeEventListener("geoportal:draft-sent", sent);
+      $("queued").innerHTML = T("Обращение отправлено.") + ' <a href="/my/">' + T("Мои обращения") + "</a>";
+      $("queued").dataset.sent = "1";
+    });
+    window.addEventListener("geoportal:draft-rejected", function rejected(e) {
+      if (e.detail.key !== key) { return; }
+      window.removeEventListener("geoportal:draft-rejected", rejected);
+      $("queued").textContent = text.queuedRejected;
+      $("queued").dataset.rejected = "1";
     });
   }
+
+  // Drafts the server refused after the phone came back online: shown with the server's
+  // errors and their text until the citizen fixes and resends or discards them.
+  var text = cfg.draftText || {};
+  function errorLines(errors) {
+    var lines = [];
+    Object.keys(errors || {}).forEach(function (name) {
+      var value = errors[name];
+      var message = Array.isArray(value) ? value.join(" ") : (typeof value === "string" ? value : JSON.stringify(value));
+      var label = (text.fields || {})[name];
+      lines.push(label ? label + ": " + message : message);
+    });
+    return lines.length ? lines : [text.unknown];
+  }
+  function draftText(item) { return (item.fields && item.fields.text) || ""; }
+  function renderRejected() {
+    window.geoportal.offlineQueue.rejected().then(function (items) {
+      var box = $("rejected-drafts");
+      box.querySelectorAll(".rejected-draft:not(.done)").forEach(function (el) { el.remove(); });
+      items.forEach(function (item) {
+        var el = document.createElement("div");
+        el.className = "notice rejected-draft";
+        el.setAttribute("role", "alert");
+        el.dataset.key = item.key;
+        el.innerHTML = "<strong>" + esc(text.rejectedTitle) + " (" + esc(new Date(item.at).toLocaleString()) +
+          ")</strong><ul class=\"draft-errors\">" + errorLines(item.errors).map(function (l) {
+            return "<li>" + esc(l) + "</li>"; }).join("") + "</ul><p class=\"draft-text\">" + esc(text.draftText) +
+          " «" + esc(draftText(item)) + "»</p><div class=\"row\"><button type=\"button\" class=\"button fix\">" +
+          esc(text.fix) + "</button><button type=\"button\" class=\"button secondary discard\">" + esc(text.discard) +
+          "</button></div>";
+        el.querySelector(".fix").addEventListener("click", function () { editDraft(item, el); });
+        el.querySelector(".discard").addEventListener("click", function () {
+          window.geoportal.offlineQueue.remove(item.key).then(function () {
+            el.classList.add("done", "discarded");
+            el.setAttribute("role", "status");
+            el.innerHTML = "<strong>" + esc(text.discarded) + "</strong><p class=\"draft-text\">" + esc(text.draftText) +
+              " «" + esc(draftText(item)) + "»</p>";
+          });
+        });
+        box.appendChild(el);
+      });
+    });
+  }
+  function editDraft(item, el) {
+    var f = item.fields || {};
+    if (f.category && select.querySelector('option[value="' + CSS.escape(String(f.category)) + '"]')) {
+      select.value = f.category;
+      select.dispatchEvent(new Event("change"));
+    }
+    $("text").value = f.text || "";
+    $("text_is_private").checked = f.text_is_private === "true";
+    if (f.lat && f.lon) {
+      var ll = L.latLng(parseFloat(f.lat), parseFloat(f.lon));
+      map.setView(ll, 17);
+      setPin(ll);
+    }
+    var files = (Array.isArray(f.photos) ? f.photos : (f.photos ? [f.photos] : [])).filter(function (p) {
+      return p instanceof Blob; });
+    if (files.length && window.DataTransfer) {
+      var dt = new DataTransfer();
+      files.forEach(function (file) { dt.items.add(file); });
+      $("photos").files = dt.files;
+    }
+    draftKey = item.key;  // resent under its own key: it can still be created only once
+    $("submit").disabled = false;
+    $("queued").hidden = true;
+    clearErrors();
+    showErrors(item.errors);
+    el.classList.add("done", "editing");
+    el.setAttribute("role", "status");
+    el.innerHTML = "<strong>" + esc(text.editing) + "</strong>";
+    var firstError = document.querySelector(".error:not(:empty)");
+    (firstError || $("text")).scrollIntoView({block: "center"});
+  }
+  window.addEventListener("geoportal:queue-flushed", renderRejected);
+  window.addEventListener("geoportal:draft-rejected", renderRejected);
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     clearErrors();
@@ -176,7 +254,12 @@
       headers: {"Idempotency-Key": draftKey, "X-CSRFToken": window.geoportal.csrf, "Accept": "application/json"}})
       .then(function (r) { return r.json().then(function (b) { return {status: r.status, body: b}; }); })
       .then(function (res) {
-        if (res.status === 201) { window.location.href = "/appeals/" + res.body.id + "/"; return; }
+        if (res.status === 201) {
+          var go = function () { window.location.href = "/appeals/" + res.body.id + "/"; };
+          // a refused draft that was fixed and sent leaves the queue
+          window.geoportal.offlineQueue.remove(draftKey).then(go, go);
+          return;
+        }
         $("submit").disabled = false;
         showErrors(res.body);
       }, function () { queueDraft(data); });  // the request never completed: same key, sent later
