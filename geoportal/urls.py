@@ -31,6 +31,7 @@ urlpatterns = [
     path("open311/v2/", include("open311.urls")),
     path("", include("analytics.urls")),
     path("", include("infocenter.urls")),
+    path("", include("projects.urls")),
     path("", include("frontend_map.urls")),
 ]
 if settings.DEBUG:

@@ -1,0 +1,28 @@
+"""Filters of the projects pages: money in whole roubles with thin groups, percents."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+
+from projects.selection import money
+
+register = template.Library()
+
+
+@register.filter
+def rub(value: Any) -> str:
+    """48000 → «48 000 ₽»; empty for None."""
+    if value is None or value == "":
+        return ""
+    return f"{money(value)}\u00a0₽"
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A percent rounded to whole units, capped to 0–100 for bars."""
+    if value is None:
+        return "0"
+    number = max(Decimal(0), min(Decimal(100), Decimal(value)))
+    return f"{number.quantize(Decimal('1')):f}"
