@@ -1,0 +1,17 @@
+"""Officials' pages of initiative projects: review, commission scoring, monitoring
+(``projects/views_official.py`` says who may open each)."""
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, path
+
+from . import views_official as views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("projects/office/", views.office, name="project-office"),
+    path("projects/review/", views.review_list, name="project-review-list"),
+    path("projects/<int:pk>/review/", views.review_page, name="project-review"),
+    path("projects/cycles/<int:cycle_id>/commission/", views.commission_page, name="project-commission"),
+    path("projects/<int:pk>/score/", views.score_page, name="project-score"),
+    path("projects/monitoring/", views.monitoring_list, name="project-monitoring-list"),
+    path("projects/<int:pk>/monitoring/", views.monitoring_page, name="project-monitoring"),
+]
