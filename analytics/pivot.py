@@ -56,13 +56,15 @@ def _label(dim: str, key: Any, label: Any) -> str:
     return str(key)
 
 
-def run_pivot(spec: PivotSpec, *, public: bool, now: dt.datetime | None = None) -> PivotResult:
-    """Execute the pivot (exactly one query) and shape the records."""
+def run_pivot(spec: PivotSpec, *, public: bool, now: dt.datetime | None = None,
+              two_phase: bool | None = None) -> PivotResult:
+    """Execute the pivot (exactly one query) and shape the records. ``two_phase``: see
+    analytics.sql.pivot_sql (None chooses)."""
     from django.utils import timezone
 
     now = now or timezone.now()
     built = sql.pivot_sql(spec.rows, spec.cols, spec.metrics, spec.filters, public=public, now=now,
-                          tz=settings.TIME_ZONE)
+                          tz=settings.TIME_ZONE, two_phase=two_phase)
     with connection.cursor() as cursor:
         cursor.execute(built.sql, built.params)
         names = [c.name for c in cursor.description]

@@ -1,7 +1,7 @@
 """Pages of the analytics app (``/stats/...``). Who may open them:
 
-- /stats/ (public statistics of the information center), /stats/pivot/, /stats/agencies/:
-  anyone; the public sees figures over public appeals, staff over all appeals;
+- /stats/ (public statistics of the information center), /stats/pivot/, /stats/agencies/,
+  /stats/initiatives/: anyone; the public sees figures over public appeals, staff over all appeals;
 - /stats/leadership/ and its report download: leaders and administrators."""
 from __future__ import annotations
 
@@ -127,3 +127,97 @@ def leadership_page(request: HttpRequest) -> HttpResponse:
     for _ in range(5):
         periods.append(periods[-1].previous())
     return render(request, "analytics/leadership.html", {"periods": periods})
+
+
+def _bars(values: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """Horizontal bars scaled to the largest value (money as Decimal strings)."""
+    from decimal import Decimal
+
+    amounts = [(label, Decimal(value or 0)) for label, value in values]
+    peak = max((amount for _label, amount in amounts), default=Decimal(0))
+    return [{"label": label, "value": amount,
+             "width": float(round(amount * 100 / peak, 1)) if peak else 0.0} for label, amount in amounts]
+
+
+def _share(part: Any, whole: Any) -> float | None:
+    from decimal import Decimal
+
+    whole = Decimal(whole or 0)
+    return float(Decimal(part or 0) / whole) if whole else None
+
+
+def initiatives_page(request: HttpRequest) -> HttpResponse:
+    """Anyone: initiative (participatory budgeting) analytics of one cycle — per cycle and per
+    heading (district) the figures of ``/api/v1/stats/initiatives`` (one statement)."""
+    from django.http import Http404
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    from .initiatives import initiative_stats
+
+    raw = request.GET.get("cycle", "")
+    if raw and not raw.isdigit():
+        return HttpResponseBadRequest("cycle: id цикла (целое число).")
+    rows = initiative_stats(None)
+    cycles = [r for r in rows if r["level"] == "cycle"]
+    cycle_id = int(raw) if raw else (max(r["cycle_id"] for r in cycles) if cycles else None)
+    total = next((r for r in cycles if r["cycle_id"] == cycle_id), None)
+    if raw and total is None:
+        raise Http404("Нет такого цикла.")
+    headings = [r for r in rows if r["level"] == "heading" and r["cycle_id"] == cycle_id]
+    for row in [*headings, *([total] if total else [])]:
+        row["money_bars"] = _bars([(_("Запрошено"), row["requested"]), (_("Доступно"), row["available"]),
+                                   (_("Отобрано"), row["selected_money"]), (_("Исполнено"), row["executed"])])
+        row["executed_share"] = _share(row["executed"], row["selected_money"])
+        row["cofinancing"] = _bars([(_("Жители"), row["cofin_residents"]), (_("Бизнес"), row["cofin_business"]),
+                                    (_("Местный бюджет"), row["cofin_local"]),
+                                    (_("Трудовое участие"), row["inkind"])])
+        implementing = row["on_schedule"] + row["late"]
+        row["late_share"] = row["late"] / implementing if implementing else None
+    return render(request, "analytics/initiatives.html", {
+        "cycles": cycles, "total": total, "headings": headings, "cycle_id": cycle_id,
+    })
+
+
+def agency_drilldown(request: HttpRequest, agency_id: int) -> HttpResponse:
+    """Anyone: one agency's scorecard for the period, its 12-month trend and the appeals behind
+    the figures (``show`` = all, overdue, redirected, reopened, repeated), with the same scope
+    as the league table (public appeals for the public)."""
+    from django.core.paginator import Paginator
+    from django.http import Http404
+    from django.shortcuts import render
+
+    from geoportal.models import Agency
+
+    from . import drilldown, scorecards, svg
+
+    raw = request.GET.get("period", "")
+    show = request.GET.get("show", "all")
+    if show not in drilldown.SHOW:
+        return HttpResponseBadRequest(f"show: {', '.join(drilldown.SHOW)}.")
+    try:
+        period = parse_period(raw) if raw else current_period(timezone.now())
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    page_raw = request.GET.get("page", "1")
+    if not page_raw.isdigit() or int(page_raw) < 1:
+        return HttpResponseBadRequest("page: номер страницы, целое число от 1.")
+    agency = Agency.objects.filter(pk=agency_id).only("id", "name", "short_name").first()
+    if agency is None:
+        raise Http404("Нет такого ведомства.")
+    public = _scope(request)
+    now = timezone.now()
+    data = scorecards.scorecards(period, public=public, now=now)
+    card = next((c for c in data["agencies"] if c["agency_id"] == agency_id), None)
+    if card is not None:
+        card["trend_svg"] = svg.columns([m["month"][2:].replace("-", ".") for m in card["trend"]],
+                                        [m["count"] for m in card["trend"]], title="Обращений в месяц",
+                                        line=[m["on_time_share"] for m in card["trend"]], line_label="в срок")
+    appeals = drilldown.agency_appeals(agency_id, period, show, public=public, now=now)
+    pages = Paginator(appeals, 50)
+    page = pages.get_page(int(page_raw))
+    return render(request, "analytics/agency.html", {
+        "agency": agency, "card": card, "period": period, "previous": period.previous(), "public": public,
+        "show": show, "shows": drilldown.SHOW, "page": page,
+        "appeals": [drilldown.row(a) for a in page.object_list], "weights": data["weights"],
+    })

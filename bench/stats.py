@@ -7,6 +7,10 @@ Starts gunicorn (1 worker, DEBUG=0) on a free loopback port against the configur
 then for three typical slices alternates: GET /api/v1/stats/appeals over HTTP (anonymous, so
 public scope) and the very statement analytics.sql.pivot_sql builds for the same request, run
 through a database cursor. Medians in milliseconds and the HTTP/SQL ratio are printed (goal ≤ 1.3).
+The last columns time the one-phase form of the same statement (every appeal aggregated once per
+grouping set, as before the two-phase form; ``two_phase=False``) and how much faster the served
+form is; a slice with a percentile has only the one-phase form. JIT follows the settings (off
+unless DB_JIT=1).
 The size of the data set is printed first: quote it with the results."""
 from __future__ import annotations
 
@@ -68,10 +72,10 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("gunicorn did not start within 60 s")
 
 
-def run_sql(params: dict[str, str]) -> tuple[float, int]:
+def run_sql(params: dict[str, str], two_phase: bool | None = None) -> tuple[float, int]:
     spec = parse_pivot(params)
     built = sql.pivot_sql(spec.rows, spec.cols, spec.metrics, spec.filters, public=True, now=timezone.now(),
-                          tz=settings.TIME_ZONE)
+                          tz=settings.TIME_ZONE, two_phase=two_phase)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(built.sql, built.params)
@@ -103,20 +107,25 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     session = requests.Session()
     try:
-        print(f"{'slice':38} {'rows':>6} {'SQL ms':>9} {'HTTP ms':>9} {'HTTP/SQL':>9}")
+        print(f"{'slice':38} {'rows':>6} {'SQL ms':>9} {'HTTP ms':>9} {'HTTP/SQL':>9} {'1-phase ms':>11} "
+              f"{'speedup':>8}")
         for name, params in SLICES:
             run_http(session, base, params)  # warm both paths (plans, caches, connection)
             run_sql(params)
-            sql_times, http_times = [], []
-            rows = http_rows = 0
+            sql_times, http_times, one_phase_times = [], [], []
+            rows = http_rows = one_rows = 0
             for _ in range(args.reps):
                 elapsed, rows = run_sql(params)
                 sql_times.append(elapsed)
                 elapsed, http_rows = run_http(session, base, params)
                 http_times.append(elapsed)
-            assert rows == http_rows, (rows, http_rows)
+                elapsed, one_rows = run_sql(params, two_phase=False)
+                one_phase_times.append(elapsed)
+            assert rows == http_rows == one_rows, (rows, http_rows, one_rows)
             sql_ms, http_ms = statistics.median(sql_times) * 1000, statistics.median(http_times) * 1000
-            print(f"{name:38} {rows:>6} {sql_ms:>9.1f} {http_ms:>9.1f} {http_ms / sql_ms:>8.2f}x")
+            one_ms = statistics.median(one_phase_times) * 1000
+            print(f"{name:38} {rows:>6} {sql_ms:>9.1f} {http_ms:>9.1f} {http_ms / sql_ms:>8.2f}x {one_ms:>11.1f} "
+                  f"{one_ms / sql_ms:>7.2f}x")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -40,3 +40,14 @@ def signed(value: Any, kind: str = "") -> str:
 @register.filter
 def get(mapping: Any, key: Any) -> Any:
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def rub(value: Any) -> str:
+    """Money (Decimal or its string) in whole roubles: "1850000.00" → "1 850 000 ₽"; None → "—"."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if value is None or value == "":
+        return "—"
+    whole = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{whole:,}".replace(",", "\u00a0") + "\u00a0₽"

@@ -5,6 +5,7 @@ written by its services later), so this small history is arranged with the ORM."
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,8 @@ from geoportal.models import District
 pytestmark = pytest.mark.django_db
 
 
-def test_initiative_figures(personas, django_assert_num_queries):
+@pytest.fixture
+def initiative_cycle(personas):
     from projects import models as pm
 
     centre = District.objects.get(code="centralny")
@@ -44,6 +46,11 @@ def test_initiative_figures(personas, django_assert_num_queries):
                                         **extra)
     for i in range(66):
         pm.Ballot.objects.create(heading=heading, voter_key=f"v{i}")
+    return cycle
+
+
+def test_initiative_figures(initiative_cycle, personas, django_assert_num_queries):
+    cycle = initiative_cycle
     client = personas.client("anonymous")
     with django_assert_num_queries(1):
         body = client.get("/api/v1/stats/initiatives", {"cycle": cycle.pk}).json()
@@ -63,3 +70,52 @@ def test_initiative_figures(personas, django_assert_num_queries):
     assert total["selected_money"] == "1850000.00" and total["voters"] == 66
     assert "Замечание" not in str(body) and "citizen" not in str(body)
     assert client.get("/api/v1/stats/initiatives", {"cycle": "x"}).status_code == 400
+
+
+def test_initiative_page_shows_the_api_figures_per_cycle_and_heading(initiative_cycle, personas,
+                                                                    django_assert_num_queries):
+    from projects import models as pm
+
+    older = pm.BudgetCycle.objects.create(name="Конкурс 2025")
+    pm.Heading.objects.create(cycle=older, name="Город 2025", money=Decimal(500_000))
+    client = personas.client("anonymous")
+    with django_assert_num_queries(1):  # the statement of analytics.initiatives
+        page = client.get("/stats/initiatives/", {"cycle": initiative_cycle.pk}).content.decode()
+    api = {(r["level"], r["heading"]): r for r in client.get(
+        "/api/v1/stats/initiatives", {"cycle": initiative_cycle.pk}).json()["results"]}
+    centre = api[("heading", "Центральный")]
+    card = page.split(f'data-heading="{centre["heading_id"]}"', 1)[1].split("</section>", 1)[0]
+
+    def figure(html, name):
+        return re.search(rf'data-figure="{name}">([^<]*)<', html).group(1).replace("\xa0", " ")
+
+    assert figure(card, "proposals") == "3" and figure(card, "supporters") == "70" and figure(card, "voters") == "66"
+    assert figure(card, "turnout") == "0,05 %"  # 66 / 132 000 residents
+    assert (figure(card, "on_schedule"), figure(card, "late")) == ("1", "1")
+    assert figure(card, "executed_share") == "56,8 %"  # 880 000,50 of 1 550 000
+    money = dict(re.findall(r'data-money="(\d)">([^<]*)<', card))
+    assert [money[k].replace("\xa0", " ") for k in "1234"] == ["3 100 000 ₽", "2 000 000 ₽", "1 550 000 ₽",
+                                                                  "880 001 ₽"]
+    total = page.split('id="cycle-total"', 1)[1].split("</section>", 1)[0]
+    assert figure(total, "proposals") == "4" and figure(total, "selected") == "3"
+    assert figure(total, "reports_escalated") == "1" and figure(total, "reports_open") == "1"
+    assert 'id="cycle"' in page and "Конкурс 2025" in page  # the cycle chooser lists both cycles
+    assert "Замечание" not in page and personas.citizen.username not in page
+    # the default is the newest cycle
+    assert "Город 2025" in client.get("/stats/initiatives/").content.decode()
+    assert client.get("/stats/initiatives/", {"cycle": "x"}).status_code == 400
+    assert client.get("/stats/initiatives/", {"cycle": "999999"}).status_code == 404
+    assert 'href="/stats/initiatives/"' in client.get("/stats/").content.decode()
+
+
+@pytest.mark.browser
+def test_initiative_page_on_a_phone(transactional_db, live_server, initiative_cycle, phone_page, desk_page):
+    from tests.browser import screenshot
+
+    for page, name in ((phone_page, "stats-initiatives-phone"), (desk_page, "stats-initiatives-desk")):
+        page.goto(f"{live_server.url}/stats/initiatives/?cycle={initiative_cycle.pk}")
+        assert page.locator("#headings .heading-card").count() == 2
+        # nothing wider than the screen: no sideways scrolling on a phone
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        assert page.locator("#cycle-total [data-figure=proposals]").inner_text() == "4"
+        screenshot(page, name)

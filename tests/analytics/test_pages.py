@@ -44,7 +44,7 @@ def test_scorecard_and_pivot_pages_open_for_anyone_leadership_for_leaders(datase
     anonymous = personas.client("anonymous")
     page = anonymous.get("/stats/agencies/", {"period": "2026-Q3"}).content.decode()
     assert "Комдорхоз" in page and re.search(r">0[.,]35<", page)  # the published weight of on-time answers
-    assert 'id="weights"' in page and "/api/v1/appeals/?agency=" in page
+    assert 'id="weights"' in page and re.search(r'href="/stats/agencies/\d+/\?period=2026-Q3"', page)
     assert anonymous.get("/stats/agencies/", {"period": "Q9"}).status_code == 400
     assert anonymous.get("/stats/pivot/").status_code == 200
     assert anonymous.get("/stats/leadership/").status_code == 302
@@ -74,3 +74,22 @@ def test_scorecard_page_in_a_browser(transactional_db, live_server, personas, da
     desk_page.goto(f"{live_server.url}/stats/?period=2026-Q3")
     assert desk_page.inner_text('[data-metric="count"]').strip() == "7"
     screenshot(desk_page, "stats-public-desk")
+    phone_page.goto(f"{live_server.url}/stats/?period=2026-Q3")
+    assert phone_page.inner_text('[data-metric="count"]').strip() == "7"
+    screenshot(phone_page, "stats-public-phone")
+    # drill-down from the league table to the appeals, on a phone
+    phone_page.goto(url)
+    phone_page.click("#league tr[data-agency] td:nth-child(2) a")
+    phone_page.wait_for_selector("#appeals")
+    assert phone_page.locator("#appeals li[data-appeal]").count() == 7
+    screenshot(phone_page, "stats-agency-drilldown-phone")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/stats/?period=2026-Q3", "/stats/agencies/?period=2026-Q3", "/stats/pivot/"])
+def test_statistics_pages_do_not_scroll_sideways_on_a_phone(transactional_db, live_server, dataset, phone_page,
+                                                              path):
+    """Wide tables scroll inside their own box; the page itself fits 390 px."""
+    phone_page.goto(f"{live_server.url}{path}")
+    phone_page.wait_for_load_state("networkidle")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390

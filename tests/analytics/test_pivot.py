@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from .conftest import CENTRALNY_POP, EXPECTED_ALL, SORMOVSKY_POP, TERRITORY_POP
+from .conftest import CENTRALNY_POP, END, EXPECTED_ALL, SORMOVSKY_POP, TERRITORY_POP
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +155,50 @@ def test_csv_and_xlsx_exports_carry_the_table(dataset, personas):
     values = list(sheet.values)
     assert values[0] == ("level", "district", "district_label", "count")
     assert values[-1][0] == "total" and values[-1][-1] == 8
+
+
+ADDITIVE = ("count,share,answered,open,resolved_share,on_time_share,overdue,redirects,redirected,redirect_share,"
+            "repeated,repeated_share,reopened,reopened_share,rated,satisfaction_avg,satisfaction,solved_share,"
+            "politeness_avg,timeliness_avg,per_1000")
+
+
+@pytest.mark.parametrize("slice_", [
+    {"rows": "district", "cols": "month"},
+    {"rows": "district,category", "cols": "status"},
+    {"rows": "agency_l1,agency", "cols": "classifier_section"},
+    {"rows": "category_l1", "cols": "district,kind"},
+    {"cols": "week"},
+    {"rows": "result,channel", "district": "centralny"},
+    {"rows": "type", "cols": "quarter", "category": "{roads}", "overdue": "false"},
+])
+@pytest.mark.parametrize("public", [True, False])
+def test_two_phase_pivot_equals_the_one_phase_form(dataset, slice_, public):
+    """The default (two-phase: cells summed into the cube) gives exactly the one-phase figures."""
+    from analytics.params import parse_pivot
+    from analytics.pivot import run_pivot
+    from analytics.sql import pivot_sql
+
+    query = {**slice_, "metrics": ADDITIVE, "period": "2026-Q3"}
+    if query.get("category") == "{roads}":
+        query["category"] = str(dataset["A1"].category.parent_id or dataset["A1"].category_id)
+    spec = parse_pivot(query)
+    assert "cells AS" in pivot_sql(spec.rows, spec.cols, spec.metrics, spec.filters, public=public, now=END,
+                                   tz="Europe/Moscow").sql
+    two = run_pivot(spec, public=public, now=END)
+    one = run_pivot(spec, public=public, now=END, two_phase=False)
+    assert len(two.records) > 1
+    assert two.records == one.records
+    if not {"district", "category", "overdue"} & set(slice_):
+        assert two.total["count"] == (7 if public else 8)
+
+
+def test_median_slices_run_in_one_phase(dataset):
+    from analytics.params import parse_pivot
+    from analytics.sql import pivot_sql
+
+    spec = parse_pivot({"rows": "agency", "cols": "quarter", "metrics": "count,median_days"})
+    assert "cells AS" not in pivot_sql(spec.rows, spec.cols, spec.metrics, spec.filters, public=True, now=END,
+                                       tz="Europe/Moscow").sql
+    with pytest.raises(ValueError):
+        pivot_sql(spec.rows, spec.cols, spec.metrics, spec.filters, public=True, now=END, tz="Europe/Moscow",
+                  two_phase=True)

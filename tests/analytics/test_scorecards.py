@@ -71,3 +71,50 @@ def test_satisfaction_per_agency_category_and_district(dataset, personas, django
     category_rows = {r["category_label"]: r for r in by_category["results"] if r["level"] == "row"}
     assert category_rows["Не горит уличный фонарь"]["satisfaction_avg"] == pytest.approx(3.0)
     assert leader.get("/api/v1/stats/satisfaction", {"by": "mood"}).status_code == 400
+
+
+def _listed(html):
+    import re
+
+    section = html.split('id="appeals"', 1)[1]
+    return re.findall(r'<li data-appeal="(\d+)"><a href="/appeals/\d+/"><b>([^<]+)</b>', section)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "leader"])
+def test_drill_down_from_the_league_table_to_the_appeals_behind_each_figure(dataset, personas, who, settings):
+    settings.ANALYTICS_SCORECARD_MIN_VOLUME = 1
+    client = personas.client(who)
+    league = client.get("/stats/agencies/", {"period": "2026-Q3"}).content.decode()
+    roads = dataset["A1"].responsible_agency_id
+    assert f'href="/stats/agencies/{roads}/?period=2026-Q3"' in league
+    assert f'href="/stats/agencies/{roads}/?period=2026-Q3&amp;show=overdue"' in league
+    card = next(c for c in client.get("/api/v1/stats/agencies", {"period": "2026-Q3"}).json()["agencies"]
+                if c["agency_id"] == roads)
+    page = client.get(f"/stats/agencies/{roads}/", {"period": "2026-Q3"}).content.decode()
+    listed = {number for _id, number in _listed(page)}
+    # leader: A1–A7 (A8 belongs to Горсвет); the public: the same seven, all published
+    assert listed == {dataset[n].number for n in ("A1", "A2", "A3", "A4", "A5", "A6", "A7")}
+    assert len(listed) == card["volume"]
+    overdue = {n for _i, n in _listed(client.get(f"/stats/agencies/{roads}/",
+                                                 {"period": "2026-Q3", "show": "overdue"}).content.decode())}
+    assert overdue == {dataset[n].number for n in ("A2", "A5", "A6")} and len(overdue) == card["overdue"]
+    redirected = {n for _i, n in _listed(client.get(f"/stats/agencies/{roads}/",
+                                                    {"period": "2026-Q3", "show": "redirected"}).content.decode())}
+    assert redirected == {dataset["A4"].number, dataset["A5"].number}
+    reopened = {n for _i, n in _listed(client.get(f"/stats/agencies/{roads}/",
+                                                  {"period": "2026-Q3", "show": "reopened"}).content.decode())}
+    assert reopened == {dataset["A3"].number}
+    assert 'data-figure="volume">7<' in page and "<svg" in page  # the card and its 12-month trend
+    assert "Сидоров" not in page and "Яма на дороге" not in page  # no names or texts
+
+
+def test_drill_down_hides_unpublished_appeals_and_rejects_bad_parameters(dataset, personas):
+    light = dataset["A8"].responsible_agency_id  # A8 is hidden by the moderator
+    anonymous = personas.client("anonymous")
+    assert _listed(anonymous.get(f"/stats/agencies/{light}/", {"period": "2026-Q3"}).content.decode()) == []
+    leader_view = personas.client("leader").get(f"/stats/agencies/{light}/", {"period": "2026-Q3"}).content.decode()
+    assert [n for _i, n in _listed(leader_view)] == [dataset["A8"].number]
+    assert anonymous.get(f"/stats/agencies/{light}/", {"show": "secret"}).status_code == 400
+    assert anonymous.get(f"/stats/agencies/{light}/", {"period": "2026-Q9"}).status_code == 400
+    assert anonymous.get(f"/stats/agencies/{light}/", {"page": "0"}).status_code == 400
+    assert anonymous.get("/stats/agencies/999999/").status_code == 404
