@@ -11,11 +11,24 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from geoportal.models import Role
 
 from .models import Comment, CommentReport, Subscription
 
+# what infocenter/comments.js says, translated here (the page passes them as JSON)
+SCRIPT_TEXTS = {
+    "offline": _("Нет связи. Попробуйте ещё раз."), "postFailed": _("Не удалось отправить комментарий."),
+    "reportWhat": _("Что не так с комментарием?"), "reportSend": _("Отправить жалобу"),
+    "reportSent": _("Жалоба отправлена"), "reportSentLong": _("Жалоба отправлена модератору."),
+    "reportFailed": _("Не удалось отправить жалобу."), "reasons": [
+        _("Оскорбления"), _("Персональные данные"), _("Спам или реклама"), _("Не по теме")],
+    "hideWhy": _("Причина скрытия (видна модераторам)"), "unhideNote": _("Заметка модератора"),
+    "hide": _("Скрыть комментарий"), "unhide": _("Вернуть комментарий"), "failed": _("Не удалось."),
+    "following": _("Вы следите — отписаться"), "follow": _("Следить за новостями"),
+    "followed": _("Вы подписаны: новости придут в «Уведомления»."), "unfollowed": _("Подписка отменена."),
+}
 STAFF_ROLES = (Role.OPERATOR, Role.EXECUTOR, Role.AGENCY_HEAD, Role.MODERATOR, Role.ADMIN)
 MODERATORS = (Role.MODERATOR, Role.ADMIN)
 HIDE_AFTER_REPORTS = 3
@@ -75,7 +88,7 @@ def report_comment(*, actor: Any, comment: Comment, reason: str) -> CommentRepor
         raise PermissionDenied("sign in to report")
     if not reason.strip():
         raise ValidationError({"reason": "Укажите причину."})
-    report, _ = CommentReport.objects.get_or_create(comment=comment, reporter=actor,
+    report, _created = CommentReport.objects.get_or_create(comment=comment, reporter=actor,
                                                     defaults={"reason": reason.strip()[:300]})
     if comment.reports.count() >= HIDE_AFTER_REPORTS and not comment.is_hidden:
         Comment.objects.filter(pk=comment.pk).update(is_hidden=True, moderation_note="скрыт по жалобам")
@@ -157,7 +170,10 @@ def comment_thread_context(request: Any, kind: str, target_id: int) -> dict[str,
     items: dict[int, dict[str, Any]] = {}
     roots: list[dict[str, Any]] = []
     for comment in queryset:
-        item = {"id": comment.pk, "author": display_name(comment), "text": clean(comment.text),
+        author = display_name(comment)
+        if comment.is_official:  # the badge says «Официальный ответ»; the name line keeps the agency
+            author = author.removeprefix("Официальный ответ").lstrip(": ") or author
+        item = {"id": comment.pk, "author": author, "text": clean(comment.text),
                 "created_at": comment.created_at, "is_question": comment.is_question,
                 "is_official": comment.is_official, "answered": comment.answered_at is not None,
                 "hidden": comment.is_hidden, "note": comment.moderation_note, "replies": [],
@@ -170,5 +186,7 @@ def comment_thread_context(request: Any, kind: str, target_id: int) -> dict[str,
     following = (Subscription.objects.filter(user=user, kind=kind, target_id=target_id).values_list("pk", flat=True)
                  .first() if user.is_authenticated else None)
     return {"kind": kind, "target_id": target_id, "comments": roots, "count": len(items), "following": following,
+            "texts": {key: [str(t) for t in text] if isinstance(text, list) else str(text)
+                      for key, text in SCRIPT_TEXTS.items()},
             "signed_in": user.is_authenticated, "can_moderate": moderator,
             "can_answer": can_answer_officially(user), "login_url": f"/accounts/login/?next={request.path}"}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from issues.access import public_text
 
@@ -57,11 +59,11 @@ def _projects(query: str, limit: int) -> list[Hit]:
     return [Hit("project", p.title, f"/projects/{p.pk}/", (p.description or "")[:200]) for p in projects]
 
 
-PROVIDERS: list[tuple[str, Callable[[str, int], list[Hit]]]] = [
-    ("Обращения", _appeals), ("Проекты", _projects), ("Документы", _documents)]
+PROVIDERS: list[tuple[Any, Callable[[str, int], list[Hit]]]] = [
+    (_("Обращения"), _appeals), (_("Проекты"), _projects), (_("Документы"), _documents)]
 
 
-def search(query: str, limit: int = 10) -> list[tuple[str, list[Hit]]]:
+def search(query: str, limit: int = 10) -> list[tuple[Any, list[Hit]]]:
     query = query.strip()
     if len(query) < 2:
         return []

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 
 from geoportal.models import District
@@ -24,6 +25,9 @@ from . import discussion, notifications
 from .models import Subscription
 
 PAGE_SIZE = 50
+KIND_LABELS = {"status": _lazy("моё обращение"), "message": _lazy("сообщение по обращению"),
+               "new_appeal": _lazy("новое обращение в ведомство"), "deadline": _lazy("сроки"),
+               "subscription": _lazy("по подписке")}
 
 
 def _int(value: str | None) -> int | None:
@@ -60,7 +64,8 @@ def notification_centre(request: HttpRequest) -> HttpResponse:
     subscriptions = list(Subscription.objects.filter(user=user).order_by("kind", "-created_at"))
     labels = notifications.subscription_labels(subscriptions)
     return render(request, "infocenter/notifications.html", {
-        "notices": [{"notice": n, "link": links.get(n.pk, "")} for n in notices],
+        "notices": [{"notice": n, "link": links.get(n.pk, ""), "kind": KIND_LABELS.get(n.kind, n.kind)}
+                    for n in notices],
         "unread": mine.filter(read_at__isnull=True).count(), "page": page, "more": more,
         "subscriptions": [{"subscription": s, "label": labels[s.pk][0], "link": labels[s.pk][1]}
                           for s in subscriptions],

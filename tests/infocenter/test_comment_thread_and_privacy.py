@@ -133,3 +133,14 @@ def test_support_button_follows_can_support(personas):
     assert 'id="support"' in personas.client("other_citizen").get(f"/appeals/{appeal.pk}/").content.decode()
     for who in ("citizen", "leader", "executor_a", "moderator", "anonymous"):
         assert 'id="support"' not in personas.client(who).get(f"/appeals/{appeal.pk}/").content.decode(), who
+
+
+def test_thread_and_notification_centre_speak_english(personas):
+    appeal = make_appeal(personas.citizen, "roads-potholes", text="Яма у моста через овраг.")
+    client = personas.client("other_citizen")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(f"/appeals/{appeal.pk}/").content.decode()
+    assert "Discussion" in html and "Follow the news" in html and "Обсуждение" not in html
+    assert '"reportSend": "Send the report"' in html  # the script's texts come translated
+    assert "Mark all as read" not in client.get("/notifications/").content.decode()  # nothing unread
+    assert "I follow" in client.get("/notifications/").content.decode()

@@ -53,7 +53,7 @@ def test_badge_counts_unread_and_mark_all_read_touches_only_mine(personas):
     notice(personas.other_citizen, "Соседу")
     citizen = personas.client("citizen")
     page = citizen.get("/map/").content.decode()
-    assert 'id="nav-notifications"' in page and '<span class="nav-badge" aria-label="3' in page
+    assert 'id="nav-notifications"' in page and '<span class="nav-badge" aria-label="3 новых">3</span>' in page
     html = citizen.get("/notifications/").content.decode()
     assert html.count('class="notice-item unread"') == 3
     assert citizen.post("/notifications/", {"action": "read_all"}).status_code == 302

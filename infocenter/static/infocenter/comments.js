@@ -4,7 +4,9 @@
    server renders (names, redaction, moderation) is what the user sees. */
 (function () {
   "use strict";
-  var T = window.gettext || function (s) { return s; };
+  var source = document.getElementById("comments-text");
+  var X = source ? JSON.parse(source.textContent) : {};  // translated by the server
+  var T = function (key) { return X[key] || key; };
   var csrf = (window.geoportal && window.geoportal.csrf) || "";
 
   function call(url, payload) {
@@ -14,7 +16,7 @@
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (body) { return {status: r.status, body: body}; });
       })
-      .catch(function () { return {status: 0, body: {detail: T("Нет связи. Попробуйте ещё раз.")}}; });
+      .catch(function () { return {status: 0, body: {detail: T("offline")}}; });
   }
 
   function errors(body) {
@@ -66,7 +68,7 @@
       form.querySelector("button[type=submit]").disabled = true;
       call("/api/v1/comments/", payload).then(function (r) {
         if (r.status === 201) { reloadAt("comment-" + r.body.id); return; }
-        error.textContent = errors(r.body) || T("Не удалось отправить комментарий.");
+        error.textContent = errors(r.body) || T("postFailed");
         form.querySelector("button[type=submit]").disabled = false;
       });
     }
@@ -87,8 +89,8 @@
           follow.disabled = false;
           if (subscriptionId) { follow.setAttribute("data-subscription", subscriptionId); } else { follow.removeAttribute("data-subscription"); }
           follow.setAttribute("aria-pressed", subscriptionId ? "true" : "false");
-          follow.textContent = subscriptionId ? T("Вы следите — отписаться") : T("Следить за новостями");
-          status.textContent = subscriptionId ? T("Вы подписаны: новости придут в «Уведомления».") : T("Подписка отменена.");
+          follow.textContent = subscriptionId ? T("following") : T("follow");
+          status.textContent = subscriptionId ? T("followed") : T("unfollowed");
         };
         if (id) {
           fetch("/api/v1/subscriptions/" + id + "/", {method: "DELETE", credentials: "same-origin",
@@ -113,28 +115,28 @@
         form.hidden = !form.hidden;
         if (!form.hidden) { form.querySelector("textarea").focus(); }
       } else if (action === "report") {
-        miniForm(item, T("Что не так с комментарием?"),
-                 [T("Оскорбления"), T("Персональные данные"), T("Спам или реклама"), T("Не по теме")],
-                 T("Отправить жалобу"), function (reason, f) {
+        miniForm(item, T("reportWhat"),
+                 X.reasons || ["—"],
+                 T("reportSend"), function (reason, f) {
           call("/api/v1/comments/" + id + "/report/", {reason: reason}).then(function (r) {
             if (r.status === 200) {
               f.remove();
               button.disabled = true;
-              button.textContent = T("Жалоба отправлена");
-              status.textContent = T("Жалоба отправлена модератору.");
+              button.textContent = T("reportSent");
+              status.textContent = T("reportSentLong");
             } else {
-              f.querySelector("[data-error]").textContent = errors(r.body) || T("Не удалось отправить жалобу.");
+              f.querySelector("[data-error]").textContent = errors(r.body) || T("reportFailed");
               f.querySelector("button").disabled = false;
             }
           });
         });
       } else if (action === "hide" || action === "unhide") {
         var hide = action === "hide";
-        miniForm(item, hide ? T("Причина скрытия (видна модераторам)") : T("Заметка модератора"), null,
-                 hide ? T("Скрыть комментарий") : T("Вернуть комментарий"), function (note, f) {
+        miniForm(item, hide ? T("hideWhy") : T("unhideNote"), null,
+                 hide ? T("hide") : T("unhide"), function (note, f) {
           call("/api/v1/comments/" + id + "/moderate/", {hidden: hide, note: note}).then(function (r) {
             if (r.status === 200) { reloadAt("comment-" + id); return; }
-            f.querySelector("[data-error]").textContent = errors(r.body) || T("Не удалось.");
+            f.querySelector("[data-error]").textContent = errors(r.body) || T("failed");
             f.querySelector("button").disabled = false;
           });
         });
