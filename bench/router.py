@@ -6,16 +6,24 @@ batch throughput of the full pipeline as a ratio to the bare estimator, training
     .venv/bin/python bench/router.py --csv archive.csv --label agency --text text --lat lat --lon lon
     .venv/bin/python bench/router.py --rows 1000000 --skip-quality   # training time on 1M rows
     .venv/bin/python bench/router.py --compare               # DT / RF / ET / HGB on the same features
+    .venv/bin/python bench/router.py --estimators random_forest,extra_trees --archive --n 5000
+    set -a; source var/services.env; set +a
+    .venv/bin/python bench/router.py --demo-db --limit 100000  # the seeded demo region, read-only
 
 The synthetic city has location-dependent ground truth (the same category goes to different
 agencies by district, by river bank, by jurisdiction polygons crossing district borders), wrong
 categories picked by citizens, ambiguous texts, HTML, English, and appeals without a point.
-Nothing here reads the database, so it runs without Django."""
+The synthetic and CSV modes do not touch the database and run without Django; ``--demo-db``
+reads the seeded demo region from the database named by DATABASE_URL in a read-only session
+(the appeals app's own training rows, oldest ``--limit`` first, time-based split) and also
+times ``issues.routing_service.decide`` — the call inside the registration transaction — on
+real appeals of the held-out window."""
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -322,6 +330,60 @@ def single_route_latency(router: Router, rows: list[RoutingRow], names: Any, k: 
     return float(np.median(samples))
 
 
+def demo_database(limit: int) -> tuple[list[RoutingRow], list[Any], list[Any], Any]:
+    """The seeded demo region: the rows ``train_router`` would train on, in a read-only session."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from issues.routing_data import training_rows
+    from routing.registry import display_names
+
+    with connection.cursor() as cursor:  # nothing in this bench may write to the demo database
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    t0 = time.perf_counter()
+    rows, labels, times = training_rows(limit=limit)
+    loaded = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rows = enrich_batch(rows)
+    print(f"read {len(rows):,} appeals in {loaded:.1f} s, spatial join {time.perf_counter() - t0:.1f} s")
+    return rows, labels, times, display_names()
+
+
+def registration_latency(router: Router, appeal_ids: list[int]) -> tuple[float, float]:
+    """Median and 90th percentile seconds of ``issues.routing_service.decide(appeal)`` — what
+    ``route_appeal`` adds inside the registration transaction — with ``router`` served as the
+    active version (the registry still runs its per-call query for the active version)."""
+    from issues.models import Appeal
+    from issues.routing_service import decide
+    from routing import registry
+    from routing.models import RouterModel
+
+    jobs = router.estimator_.n_jobs
+    router.estimator_.set_params(n_jobs=1)  # as the registry serves it
+    loaded = registry._Loaded(-1, 0, router, registry.display_names())
+    real_active = registry._active
+
+    def active() -> Any:
+        RouterModel.objects.filter(is_active=True).values_list("pk", "version").first()
+        return loaded
+
+    registry._active = active  # type: ignore[assignment]
+    samples = []
+    try:
+        for appeal in Appeal.objects.select_related("category", "district").filter(pk__in=appeal_ids):
+            t0 = time.perf_counter()
+            decision = decide(appeal)
+            samples.append(time.perf_counter() - t0)
+            assert decision.source == "model"
+    finally:
+        registry._active = real_active  # type: ignore[assignment]
+        router.estimator_.set_params(n_jobs=jobs)
+    return float(np.median(samples)), float(np.percentile(samples, 90))
+
+
 def split(rows: list[RoutingRow], labels: list[Any], times: list[Any] | None,
           seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     if times is not None:
@@ -387,15 +449,22 @@ def main() -> None:
     parser.add_argument("--encoding", default="utf-8")
     parser.add_argument("--delimiter", default=",")
     parser.add_argument("--archive", action="store_true", help="synthetic archive instead of the synthetic city")
+    parser.add_argument("--demo-db", action="store_true",
+                        help="the seeded demo region from DATABASE_URL (read-only), time-based split")
+    parser.add_argument("--limit", type=int, default=100_000, help="--demo-db: the oldest LIMIT appeals")
     parser.add_argument("--agencies", type=int, default=120)
     parser.add_argument("--n", type=int, default=20_000, help="rows of synthetic data for the quality part")
     parser.add_argument("--rows", type=int, default=0, help="also time training on this many synthetic rows")
     parser.add_argument("--compare", action="store_true", help="all estimators: DT, RF, ET, HGB")
+    parser.add_argument("--estimators", help="comma-separated subset, e.g. random_forest,extra_trees "
+                        "(the first one is timed)")
     parser.add_argument("--text-mode", default="stems", choices=("stems", "char", "hashing"))
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
 
     estimators = ["extra_trees", "random_forest", "decision_tree", "hist_gb"] if args.compare else ["extra_trees"]
+    if args.estimators:
+        estimators = [name.strip() for name in args.estimators.split(",") if name.strip()]
     times: list[Any] | None = None
     if args.csv:
         from routing.csvdata import CsvColumns, read_csv
@@ -404,6 +473,9 @@ def main() -> None:
                                              args.district), args.encoding, args.delimiter)
         rows, labels, names = data.rows, list(data.labels), None
         source = f"CSV {args.csv}"
+    elif args.demo_db:
+        rows, labels, times, names = demo_database(args.limit)
+        source = f"demo database, oldest {args.limit:,} routed appeals"
     elif args.archive:
         from routing.csvdata import CsvColumns, category_path
 
@@ -429,18 +501,32 @@ def main() -> None:
                   f"full pipeline (features+predict+explanation) {t['full_rows_per_s']:,.0f} rows/s | "
                   f"ratio {t['ratio']:.2f} (goal >= 0.5)")
             print(f"one appeal at a time (route(row)): median {single_route_latency(router, test_rows, names) * 1000:.1f} ms")
+            if args.demo_db:
+                ids = [r.appeal_id for r in test_rows[:: max(1, len(test_rows) // 300)]][:300]
+                median, p90 = registration_latency(router, ids)
+                print(f"added time per appeal inside registration (issues.routing_service.decide, {len(ids)} "
+                      f"appeals of the held-out window): median {median * 1000:.1f} ms, p90 {p90 * 1000:.1f} ms")
             example = router.route(test_rows[0], names)
             print(f"example: {example.agency_id} conf={example.confidence:.2f} auto={example.auto} — {example.explanation}")
     if args.rows:
         t0 = time.perf_counter()
         big_rows, big_labels, _t, _n = synthetic_city(args.rows, seed=1)
         generated = time.perf_counter() - t0
-        router = Router()
+        router = Router(estimator=estimators[0], text_mode=args.text_mode)
+        marks: list[tuple[str, float]] = []
         t0 = time.perf_counter()
-        router.fit(big_rows, big_labels)
+        router.fit(big_rows, big_labels, progress=lambda step: marks.append((step, time.perf_counter())))
         fit = time.perf_counter() - t0
-        print(f"training on {args.rows:,} rows: {fit:.1f} s (goal < 300 s; data generation {generated:.1f} s "
-              f"not counted), {len(router.classes_)} classes, {router.features_.n_features} features")
+        marks.append(("end", time.perf_counter()))
+        steps = ", ".join(f"{name} {end - start:.0f} s" for (name, start), (_next, end) in zip(marks, marks[1:], strict=False))
+        del big_rows, big_labels
+        held_rows, held_labels, _t, _n = synthetic_city(20_000, seed=2)
+        predicted, confidence = router.predict_labels(held_rows)
+        m = score(held_labels, predicted, confidence, per_agency=False)
+        print(f"training {estimators[0]} on {args.rows:,} rows: {fit:.1f} s (goal < 300 s; data generation "
+              f"{generated:.1f} s not counted; {steps}), {len(router.classes_)} classes, "
+              f"{router.features_.n_features} features; on 20,000 fresh rows: accuracy {m['accuracy']:.3f}, "
+              f"macro-F1 {m['macro_f1']:.3f}, cov@95 {m['coverage_at_95']:.3f}")
 
 
 if __name__ == "__main__":

@@ -175,6 +175,29 @@ def clean_text(text: str | None) -> str:
     return _NON_WORD.sub(" ", text).replace("_", " ").strip()
 
 
+_SEP = "\x1f"  # joins a batch of texts; a control character no appeal contains
+_TAG_BATCH = re.compile(r"<[^>\x1f]*>")
+_NON_WORD_BATCH = re.compile(r"[^\w\x1f]+", re.UNICODE)
+
+
+def clean_texts(texts: Sequence[str | None]) -> list[str]:
+    """:func:`clean_text` of every text, done in a few passes over one joined string (the same
+    result; a tag cannot run past the end of its own text). Falls back to one by one when a
+    text contains the separator."""
+    parts = [t or "" for t in texts]
+    joined = _SEP.join(parts)
+    if joined.count(_SEP) != len(parts) - 1:
+        return [clean_text(t) for t in texts]
+    if "<" in joined:
+        joined = _TAG_BATCH.sub(" ", joined)
+    if "&" in joined:
+        joined = html.unescape(joined)
+        if joined.count(_SEP) != len(parts) - 1:
+            return [clean_text(t) for t in texts]
+    joined = _NON_WORD_BATCH.sub(" ", joined.lower().replace("ё", "е")).replace("_", " ")
+    return [part.strip() for part in joined.split(_SEP)]
+
+
 def stem_tokens(text: str, prefix: int = 6) -> list[str]:
     """Words and their first ``prefix`` letters: a cheap stemmer for Russian inflection
     (фонарь / фонари / фонаря → фонар…), readable in explanations unlike char n-grams."""
@@ -233,11 +256,12 @@ class FeatureBuilder:
     no selection, constant memory)."""
 
     def __init__(self, text_mode: str = "stems", max_text_features: int = 4000, min_df: int = 2,
-                 use_location: bool = True) -> None:
+                 use_location: bool = True, text_sample: int = 200_000) -> None:
         self.text_mode = text_mode
         self.max_text_features = max_text_features
         self.min_df = min_df
         self.use_location = use_location
+        self.text_sample = text_sample
 
     # -- fitting
     def fit(self, rows: Sequence[RoutingRow], y: Sequence[Any] | np.ndarray) -> FeatureBuilder:
@@ -269,7 +293,7 @@ class FeatureBuilder:
         from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
         from sklearn.feature_selection import SelectKBest, chi2
 
-        texts = [clean_text(r.text) for r in rows]
+        texts = clean_texts([r.text for r in rows])
         self.selected_: np.ndarray | None = None
         if self.text_mode == "hashing":
             self.vectorizer_: Any = HashingVectorizer(analyzer=self._stem_analyzer, n_features=2 ** 18,
@@ -284,6 +308,11 @@ class FeatureBuilder:
             vectorizer = TfidfVectorizer(analyzer=self._stem_analyzer, min_df=self.min_df, max_features=200_000,
                                          sublinear_tf=True, dtype=np.float32)
         non_empty = [i for i, t in enumerate(texts) if t]
+        if len(non_empty) > self.text_sample:
+            # vocabulary, idf and the chi2 selection from a random sample: on 1M appeals the terms
+            # that matter are all frequent enough to be seen, at a fraction of the cost
+            pick = np.random.default_rng(0).choice(len(non_empty), self.text_sample, replace=False)
+            non_empty = [non_empty[i] for i in np.sort(pick)]
         if not non_empty:
             self.vectorizer_ = None
             self.text_terms_ = []
@@ -294,21 +323,25 @@ class FeatureBuilder:
             vectorizer.set_params(min_df=1)
             matrix = vectorizer.fit_transform([texts[i] for i in non_empty])
         terms = vectorizer.get_feature_names_out()
+        idf = np.asarray(vectorizer.idf_, dtype=np.float64)
         if len(terms) > self.max_text_features and len(set(y)) > 1:
             labels = np.asarray(y, dtype=object)[non_empty].astype(str)
             selector = SelectKBest(chi2, k=self.max_text_features).fit(matrix, labels)
             keep = np.sort(selector.get_support(indices=True))
-            vocabulary = {terms[i]: j for j, i in enumerate(keep)}
-            idf = vectorizer.idf_[keep]
-            vectorizer.vocabulary_ = vocabulary
-            vectorizer.idf_ = idf  # idf_ setter rebuilds the diagonal for the kept terms
-            terms = terms[keep]
+            terms, idf = terms[keep], idf[keep]
+            # sklearn's own transform cannot serve a cut vocabulary (its idf stage checks the
+            # original width): the kept terms are counted and weighted here, see _text_matrix
+            vectorizer.vocabulary_ = {term: j for j, term in enumerate(terms)}
         vectorizer.stop_words_ = None  # the dropped terms: large and never needed again
         self.vectorizer_ = vectorizer
         self.text_terms_ = [str(t) for t in terms]
+        self.idf_ = idf
         if self.text_mode == "stems":
-            self.idf_ = np.asarray(vectorizer.idf_, dtype=np.float64)
             self.bigram_heads_ = {t.split(" ")[0] for t in self.text_terms_ if " " in t}
+        else:
+            from sklearn.feature_extraction.text import CountVectorizer
+
+            self.counter_ = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), vocabulary=vectorizer.vocabulary_)
 
     @staticmethod
     def _stem_analyzer(text: str) -> list[str]:
@@ -324,51 +357,31 @@ class FeatureBuilder:
 
     def transform(self, rows: Sequence[RoutingRow]) -> sp.csr_matrix:
         n = len(rows)
-        width = self.structured_width_
-        indices: list[int] = []
-        indptr = [0]
-        data: list[float] = []
         offset = len(COORD_FEATURES) if self.use_location else 0
-        width -= offset  # coordinates come as a dense block in front
-        no_point, no_text, no_category = 0, 1, 2
-        cat_base = 3
-        dist_base = cat_base + len(self.categories_)
-        agency_base = dist_base + len(self.districts_)
-        channel_base = agency_base + len(self.agencies_)
-        month_base = channel_base + len(self.channels_)
-        season_base = month_base + 12
-        season_index = {"зима": 0, "весна": 1, "лето": 2, "осень": 3}
-        categories, districts, agencies, channels = self.categories_, self.districts_, self.agencies_, self.channels_
+        width = self.structured_width_ - offset  # coordinates come as a dense block in front
+        # the structured columns of a row depend on a handful of codes: computed once per
+        # combination (a bounded cache), then copied
+        cache: dict[tuple[Any, ...], tuple[int, ...]] = self.__dict__.setdefault("_structured_cache", {})
+        if len(cache) > 200_000:
+            cache.clear()
+        texts = clean_texts([row.text for row in rows])
         lat = np.full(n, np.nan)
         lon = np.full(n, np.nan)
-        texts: list[str] = []
-        for i, row in enumerate(rows):
-            cols: list[int] = []
-            if row.has_point:
+        indices: list[int] = []
+        indptr = [0]
+        for i, (row, text) in enumerate(zip(rows, texts, strict=True)):
+            point = row.has_point
+            if point:
                 lat[i], lon[i] = row.lat, row.lon
-            else:
-                cols.append(no_point)
-            text = clean_text(row.text)
-            texts.append(text)
-            if not text:
-                cols.append(no_text)
-            path = row.category_path or _single(row.category_code)
-            if not path:
-                cols.append(no_category)
-            cols += [cat_base + categories[c] for c in path if c in categories]
-            if row.district_code in districts:
-                cols.append(dist_base + districts[row.district_code])
-            cols += [agency_base + agencies[a] for a in row.jurisdiction_agency_ids if a in agencies]
-            if row.channel in channels:
-                cols.append(channel_base + channels[row.channel])
-            if row.received_at is not None:
-                month = row.received_at.month
-                cols += [month_base + month - 1, season_base + season_index[SEASONS[month]]]
-            cols = sorted(set(cols))
-            indices += cols
-            data += [1.0] * len(cols)
+            when = row.received_at
+            key = (point, not text, row.category_path, row.category_code, row.district_code,
+                   row.jurisdiction_agency_ids, row.channel, when.month if when is not None else 0)
+            cols = cache.get(key)
+            if cols is None:
+                cols = cache[key] = self._structured_columns(*key)
+            indices.extend(cols)
             indptr.append(len(indices))
-        structured = sp.csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
+        structured = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int32),
                                     np.asarray(indptr, dtype=np.int64)), shape=(n, width))
         blocks = [structured]
         if self.use_location:
@@ -381,59 +394,143 @@ class FeatureBuilder:
         matrix.sort_indices()
         return matrix
 
+    def _structured_columns(self, point: bool, no_text: bool, category_path: tuple[str, ...],
+                            category_code: str | None, district_code: str | None,
+                            jurisdiction: tuple[int, ...], channel: str | None, month: int) -> tuple[int, ...]:
+        """Sorted columns (after the coordinates) set to 1 for one combination of codes."""
+        no_point_col, no_text_col, no_category_col, cat_base = 0, 1, 2, 3
+        dist_base = cat_base + len(self.categories_)
+        agency_base = dist_base + len(self.districts_)
+        channel_base = agency_base + len(self.agencies_)
+        month_base = channel_base + len(self.channels_)
+        season_base = month_base + 12
+        cols: list[int] = []
+        if not point:
+            cols.append(no_point_col)
+        if no_text:
+            cols.append(no_text_col)
+        path = category_path or _single(category_code)
+        if not path:
+            cols.append(no_category_col)
+        cols += [cat_base + self.categories_[c] for c in path if c in self.categories_]
+        if district_code in self.districts_:
+            cols.append(dist_base + self.districts_[district_code])
+        cols += [agency_base + self.agencies_[a] for a in jurisdiction if a in self.agencies_]
+        if channel in self.channels_:
+            cols.append(channel_base + self.channels_[channel])
+        if month:
+            cols += [month_base + month - 1, season_base + _SEASON_INDEX[SEASONS[month]]]
+        return tuple(sorted(set(cols)))
+
     def _text_matrix(self, texts: list[str]) -> sp.csr_matrix:
-        """TF-IDF of the kept terms. For the stems analyzer this is a lean re-implementation of
-        ``TfidfVectorizer.transform`` (sublinear tf, idf, l2) that only builds the word bigrams
-        whose first word starts a kept bigram: the same matrix (checked to 1e-7), ~15% faster."""
-        if self.text_mode != "stems" or not hasattr(self, "bigram_heads_"):
-            return self.vectorizer_.transform(texts).astype(np.float32)
-        vocabulary, heads, prefix = self.vectorizer_.vocabulary_, self.bigram_heads_, 6
-        cache: dict[str, tuple[int, ...]] = self.__dict__.setdefault("_word_columns", {})
-        if len(cache) > 500_000:
-            cache.clear()
-        indices: list[int] = []
-        indptr = [0]
-        counts: list[float] = []
+        """TF-IDF of the kept terms. For the stems analyzer this is a vectorised re-implementation
+        of ``TfidfVectorizer.transform`` (sublinear tf, idf, l2; the same matrix, see the tests):
+        every distinct word gets an id once, with the one or two columns it counts for (itself,
+        its 6-letter stem) and whether it starts a kept bigram; a batch is then array lookups."""
+        if self.text_mode == "hashing":
+            return sp.csr_matrix(self.vectorizer_.transform(texts), dtype=np.float32)
+        if self.text_mode != "stems":
+            return self._tfidf(sp.csr_matrix(self.counter_.transform(texts), dtype=np.float64))
+        index = self.__dict__.get("_word_index")
+        if index is None or len(index.ids) > 500_000:
+            index = self.__dict__["_word_index"] = _WordIndex(self.vectorizer_.vocabulary_, self.bigram_heads_)
+        n, width = len(texts), len(self.vectorizer_.vocabulary_)
+        words: list[str] = []
+        lengths: list[int] = []
         for text in texts:
-            row: dict[int, int] = {}
-            words = text.split()
-            for word in words:
-                found = cache.get(word)
-                if found is None:
-                    found = ()
-                    if len(word) >= 2:
-                        found = tuple(c for c in (vocabulary.get(word), vocabulary.get(word[:prefix] + "…")
-                                                  if len(word) > prefix else None) if c is not None)
-                    cache[word] = found
-                for column in found:
-                    row[column] = row.get(column, 0) + 1
-            for k in range(len(words) - 1):
-                if words[k] in heads:
-                    column = vocabulary.get(words[k] + " " + words[k + 1])
-                    if column is not None:
-                        row[column] = row.get(column, 0) + 1
-            indices.extend(row)
-            counts.extend(row.values())
-            indptr.append(len(indices))
-        data = np.asarray(counts, dtype=np.float64)
-        cols = np.asarray(indices, dtype=np.int32)
-        data = (1.0 + np.log(data)) * self.idf_[cols] if len(data) else data
-        matrix = sp.csr_matrix((data, cols, np.asarray(indptr, dtype=np.int64)),
-                               shape=(len(texts), len(vocabulary)))
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+            split = text.split()
+            words += split
+            lengths.append(len(split))
+        ids = index.lookup(words)
+        text_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        first, second = index.first[ids], index.second[ids]
+        has_first, has_second = first >= 0, second >= 0
+        row_parts = [text_of[has_first], text_of[has_second]]
+        col_parts = [first[has_first], second[has_second]]
+        if len(ids) > 1 and len(index.bigram_keys):
+            left, right = ids[:-1], ids[1:]
+            candidate = (text_of[:-1] == text_of[1:]) & index.head[left]
+            keys = (left[candidate] << 32) | right[candidate]
+            position = np.minimum(np.searchsorted(index.bigram_keys, keys), len(index.bigram_keys) - 1)
+            hit = index.bigram_keys[position] == keys
+            row_parts.append(text_of[:-1][candidate][hit])
+            col_parts.append(index.bigram_columns[position[hit]])
+        rows_ = np.concatenate(row_parts)
+        cols_ = np.concatenate(col_parts)
+        return self._tfidf(sp.csr_matrix((np.ones(len(rows_)), (rows_, cols_)), shape=(n, width)))
+
+    def _tfidf(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Term counts → sublinear tf × idf, rows scaled to unit length (TfidfVectorizer's
+        ``sublinear_tf=True, norm="l2"``), float32."""
+        n, width = counts.shape
+        counts.sum_duplicates()
+        data = (1.0 + np.log(counts.data)) * self.idf_[counts.indices]
+        row_of = np.repeat(np.arange(n), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=n))
         norms[norms == 0] = 1.0
-        matrix = sp.diags(1.0 / norms) @ matrix
-        return sp.csr_matrix(matrix, dtype=np.float32)
+        data /= norms[row_of]
+        return sp.csr_matrix((data.astype(np.float32), counts.indices, counts.indptr), shape=(n, width))
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state.pop("_word_columns", None)  # a lookup cache, rebuilt on use
+        for cache in ("_word_columns", "_word_index", "_structured_cache"):  # lookup caches, rebuilt on use
+            state.pop(cache, None)
         return state
 
     def describe(self, column: int) -> FeatureMeta:
         if column < len(self.meta_):
             return self.meta_[column]
         return FeatureMeta("text", f"#{column - len(self.meta_)}")  # hashed term: no readable name
+
+
+_SEASON_INDEX = {"зима": 0, "весна": 1, "лето": 2, "осень": 3}
+
+
+class _WordIndex:
+    """Word → id, and per id the stems-analyzer columns it counts for; bigrams as sorted keys
+    ``first_id << 32 | second_id``. Grows as new words are met (arrays doubled when full)."""
+
+    def __init__(self, vocabulary: dict[str, int], heads: set[str], prefix: int = 6) -> None:
+        self.vocabulary = vocabulary
+        self.heads = heads
+        self.prefix = prefix
+        self.ids: dict[str, int] = {}
+        self.first = np.full(1024, -1, dtype=np.int64)
+        self.second = np.full(1024, -1, dtype=np.int64)
+        self.head = np.zeros(1024, dtype=bool)
+        keys, columns = [], []
+        for term, column in vocabulary.items():
+            if " " in term:
+                a, b = term.split(" ", 1)
+                keys.append((self._add(a) << 32) | self._add(b))
+                columns.append(column)
+        order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+        self.bigram_keys = np.asarray(keys, dtype=np.int64)[order]
+        self.bigram_columns = np.asarray(columns, dtype=np.int64)[order]
+
+    def _add(self, word: str) -> int:
+        found = self.ids.get(word)
+        if found is not None:
+            return found
+        i = self.ids[word] = len(self.ids)
+        if i >= len(self.first):
+            grow = len(self.first)
+            self.first = np.concatenate([self.first, np.full(grow, -1, dtype=np.int64)])
+            self.second = np.concatenate([self.second, np.full(grow, -1, dtype=np.int64)])
+            self.head = np.concatenate([self.head, np.zeros(grow, dtype=bool)])
+        if len(word) >= 2:  # the analyzer's unigram rule (see stem_tokens)
+            self.first[i] = self.vocabulary.get(word, -1)
+            if len(word) > self.prefix:
+                self.second[i] = self.vocabulary.get(word[: self.prefix] + "…", -1)
+        self.head[i] = word in self.heads
+        return i
+
+    def lookup(self, words: list[str]) -> np.ndarray:
+        get = self.ids.get
+        ids = [get(w, -1) for w in words]
+        if -1 in ids:
+            ids = [i if i >= 0 else self._add(w) for i, w in zip(ids, words, strict=True)]
+        return np.asarray(ids, dtype=np.int64)
 
 
 def _single(code: str | None) -> tuple[str, ...]:

@@ -55,6 +55,8 @@ from .features import SEASONS, FeatureBuilder, RoutingRow
 
 ESTIMATORS = ("extra_trees", "random_forest", "decision_tree", "hist_gb")
 DEFAULT_THRESHOLD = 0.6
+OOB_ROWS = 100_000  # above this many training rows, calibration uses out-of-bag votes of a sample
+TEXT_SAMPLE = 200_000  # texts the vocabulary, idf and chi2 selection are fitted on
 
 
 @dataclass
@@ -188,7 +190,8 @@ class Router:
     def __init__(self, estimator: str = "extra_trees", text_mode: str = "stems", max_text_features: int = 4000,
                  n_estimators: int = 120, random_state: int = 0, threshold: float = DEFAULT_THRESHOLD,
                  category_thresholds: dict[str, float] | None = None, explain_trees: int = 8,
-                 use_location: bool = True, n_jobs: int = -1) -> None:
+                 use_location: bool = True, n_jobs: int = -1, oob_rows: int = OOB_ROWS,
+                 text_sample: int = TEXT_SAMPLE) -> None:
         self.estimator_name = estimator
         self.text_mode = text_mode
         self.max_text_features = max_text_features
@@ -199,6 +202,8 @@ class Router:
         self.explain_trees = explain_trees
         self.use_location = use_location
         self.n_jobs = n_jobs
+        self.oob_rows = oob_rows
+        self.text_sample = text_sample
 
     @property
     def params(self) -> dict[str, Any]:
@@ -219,7 +224,8 @@ class Router:
         y_enc = np.fromiter((index[v] for v in y), dtype=np.int64, count=len(y))
         step("features")
         self.features_ = FeatureBuilder(text_mode=self.text_mode, max_text_features=self.max_text_features,
-                                        min_df=2 if len(rows) >= 200 else 1, use_location=self.use_location)
+                                        min_df=2 if len(rows) >= 200 else 1, use_location=self.use_location,
+                                        text_sample=self.text_sample)
         self.features_.fit(rows, y_enc)
         X = self.features_.transform(rows)
         step("estimator")
@@ -243,10 +249,13 @@ class Router:
         n_classes = len(self.classes_)
         est = self.estimator_
         if hasattr(est, "bootstrap") and est.bootstrap:
-            est.set_params(oob_score=len(y_enc) >= 30 and n_classes > 1)
+            exact = X.shape[0] <= self.oob_rows
+            est.set_params(oob_score=exact and len(y_enc) >= 30 and n_classes > 1)
             with warnings.catch_warnings():  # rows never out of bag are expected with few trees
                 warnings.filterwarnings("ignore", message="Some inputs do not have OOB scores")
                 est.fit(X, y_enc)
+            if not exact:
+                return self._sampled_oob(X, n_classes)
             if not est.oob_score:
                 return np.full((X.shape[0], n_classes), np.nan)
             oob = np.asarray(est.oob_decision_function_, dtype=float)  # rows never out of bag are all 0
@@ -265,6 +274,31 @@ class Router:
                 oof[test] = block
         est.fit(data, y_enc)
         return oof
+
+    def _sampled_oob(self, X: sp.csr_matrix, n_classes: int) -> np.ndarray:
+        """Out-of-bag class shares for ``oob_rows`` random rows (NaN for the others).
+
+        sklearn's ``oob_score`` predicts every row with every tree that did not draw it: with
+        150k-row draws from 1M rows that is ~100M tree predictions plus a sparse copy of most of
+        the matrix per tree. Calibration needs far fewer rows."""
+        est = self.estimator_
+        n = X.shape[0]
+        rng = np.random.default_rng(self.random_state)
+        sample = np.sort(rng.choice(n, min(n, self.oob_rows), replace=False))
+        X_sample = X[sample]
+        votes = np.zeros((len(sample), len(est.classes_)))
+        trees = np.zeros(len(sample))
+        for tree, drawn in zip(est.estimators_, est.estimators_samples_, strict=True):
+            out = np.flatnonzero(~np.isin(sample, drawn))
+            if len(out):
+                votes[out] += tree.predict_proba(X_sample[out], check_input=False)
+                trees[out] += 1
+        full = np.full((n, n_classes), np.nan)
+        seen = trees > 0
+        block = np.zeros((int(seen.sum()), n_classes))
+        block[:, est.classes_.astype(int)] = votes[seen] / trees[seen, None]
+        full[sample[seen]] = block
+        return full
 
     # -- prediction
     def transform(self, rows: Sequence[RoutingRow]) -> sp.csr_matrix:
@@ -295,26 +329,43 @@ class Router:
     def route_batch(self, rows: Sequence[RoutingRow], names: dict[str, dict[Any, str]] | Names | None = None,
                     threshold: float | None = None, category_thresholds: dict[str, float] | None = None,
                     explain: bool = True) -> list[Decision]:
-        """Decisions for many rows: one feature build, one predict, one vectorised path walk."""
+        """Decisions for many rows: one feature build, one predict, one vectorised explanation;
+        the per-row work left in Python is assembling the objects and the sentence."""
         if not rows:
             return []
         X = self.transform(rows)
         proba = self.predict_proba_features(X)
-        order = np.argsort(-proba, axis=1)[:, :3]
-        raw_top = proba[np.arange(len(rows)), order[:, 0]]
+        n = len(rows)
+        # top 3 by three argmax passes: ties go to the lowest class index, as in predict()
+        work = proba.copy()
+        picks = []
+        for _ in range(min(3, proba.shape[1])):
+            j = work.argmax(axis=1)
+            picks.append(j)
+            work[np.arange(n), j] = -1.0
+        order = np.column_stack(picks)
+        shares = np.take_along_axis(proba, order, axis=1)
+        raw_top = shares[:, 0]
         confidence = self.calibrator_.transform(raw_top)
-        predicted = [self.classes_[j] for j in order[:, 0]]
-        reasons = self.explain(X, rows, Names.from_dict(names), predicted) if explain else [""] * len(rows)
+        rest = 1.0 - raw_top
+        scale = np.divide(1.0 - confidence, rest, out=np.zeros(n), where=rest > 1e-12)
+        others = shares[:, 1:] * scale[:, None]
+        classes = self.classes_
+        predicted = [classes[j] for j in order[:, 0].tolist()]
+        reasons = self.explain(X, rows, Names.from_dict(names), predicted) if explain else [""] * n
         overrides = self.category_thresholds if category_thresholds is None else category_thresholds
+        default = float(self.threshold if threshold is None else threshold)
+        limits: dict[tuple[Any, ...], float] = {}
         decisions = []
-        for i, row in enumerate(rows):
-            conf = float(confidence[i])
-            rest = 1.0 - raw_top[i]
-            scale = (1.0 - conf) / rest if rest > 1e-12 else 0.0
-            top3 = [(self.classes_[order[i, 0]], conf)]
-            top3 += [(self.classes_[j], float(proba[i, j] * scale)) for j in order[i, 1:] if proba[i, j] > 0]
-            limit = self._threshold(row, threshold, overrides)
-            decisions.append(Decision(self.classes_[order[i, 0]], conf, top3, conf >= limit, reasons[i]))
+        for i, (row, conf, top, share, other, reason) in enumerate(zip(
+                rows, confidence.tolist(), order.tolist(), shares.tolist(), others.tolist(), reasons, strict=True)):
+            key = (row.category_path, row.category_code)
+            limit = limits.get(key)
+            if limit is None:
+                limit = limits[key] = self._threshold(row, default, overrides)
+            top3 = [(predicted[i], conf)]
+            top3 += [(classes[j], p) for j, s, p in zip(top[1:], share[1:], other, strict=True) if s > 0]
+            decisions.append(Decision(predicted[i], conf, top3, conf >= limit, reason))
         return decisions
 
     def _threshold(self, row: RoutingRow, default: float | None, overrides: dict[str, float]) -> float:
@@ -329,103 +380,172 @@ class Router:
 
     # -- explanation
     def _prepare_explainer(self) -> None:
-        """For the first ``explain_trees`` trees: a sparse map node → feature it asserts about the
-        row. Entering the right child of a split on an indicator or a text weight means the row
-        has that feature; any split on a coordinate means the point's location was used."""
+        """Per column: its group code, readable key and whether a person would call it a reason.
+
+        What a tree "says" about a row is read from the edges of its path: entering the right
+        child of a split on an indicator or a text weight means the row has that feature; any
+        split on a coordinate means the point's location was used. Those edges are summed per
+        leaf once (:meth:`_leaf_facts`), so explaining a batch is ``apply`` on the first
+        ``explain_trees`` trees and one sparse product."""
         trees = getattr(self.estimator_, "estimators_", None)
         if trees is None and hasattr(self.estimator_, "tree_"):
             trees = [self.estimator_]
-        self.explain_models_: list[Any] = []
-        self.explain_map_: sp.csr_matrix | None = None
-        if not trees:
-            return
+        self.explain_models_: list[Any] = list(trees)[: self.explain_trees] if trees else []
         meta = self.features_.meta_
-        blocks = []
-        for tree in list(trees)[: self.explain_trees]:
-            t = tree.tree_
-            rows_, cols_ = [], []
-            for node in np.flatnonzero(t.children_left >= 0):
-                feature = int(t.feature[node])
-                group = meta[feature].group if feature < len(meta) else "text"
-                rows_.append(int(t.children_right[node]))
-                cols_.append(feature)
-                if group == "coords":
-                    rows_.append(int(t.children_left[node]))
-                    cols_.append(feature)
-            blocks.append(sp.csr_matrix((np.ones(len(rows_), dtype=np.float32), (rows_, cols_)),
-                                        shape=(t.node_count, self.features_.n_features)))
-            self.explain_models_.append(tree)
-        self.explain_map_ = sp.vstack(blocks, format="csr")
-        self.meta_group_ = [_GROUP_CODES[m.group] for m in meta]
-        self.meta_key_ = [m.key.strip() if isinstance(m.key, str) else m.key for m in meta]
-        self.meta_telling_ = [m.group == "text" and isinstance(m.key, str) and _telling(m.key) for m in meta]
+        width = self.features_.n_features
+        groups = np.full(width, _TEXT, dtype=np.int8)  # hashed text columns have no meta
+        groups[: len(meta)] = [_FLAG_CODES[m.key] if m.group == "flag" else _GROUP_CODES[m.group] for m in meta]
+        self.column_group_ = groups
+        self.column_key_ = [m.key.strip() if isinstance(m.key, str) else m.key for m in meta]
+        self.column_telling_ = np.zeros(width, dtype=bool)
+        self.column_telling_[: len(meta)] = [m.group == "text" and isinstance(m.key, str) and _telling(m.key)
+                                            for m in meta]
+        self.__dict__.pop("_leaf_cache", None)
+
+    def _leaf_facts(self) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
+        """(node offset of each explained tree, node → row of the leaf matrix, leaf matrix): row
+        ``r`` of the leaf matrix counts, per column, the edges on the path to that leaf that
+        assert the column. Built on first use from the trees (a walk of depth steps, vectorised
+        over all leaves) and not stored in the artefact."""
+        cached = self.__dict__.get("_leaf_cache")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        is_coord = self.column_group_ == _COORDS
+        width = len(self.column_group_)
+        node_offsets = [0]
+        node_to_leaf: list[np.ndarray] = []
+        leaf_rows: list[np.ndarray] = []
+        leaf_cols: list[np.ndarray] = []
+        n_leaves = 0
+        for model in self.explain_models_:
+            t = model.tree_
+            left, right, feature = t.children_left, t.children_right, t.feature
+            internal = np.flatnonzero(left >= 0)
+            parent = np.full(t.node_count, -1, dtype=np.int64)
+            parent[left[internal]] = internal
+            parent[right[internal]] = internal
+            edge = np.full(t.node_count, -1, dtype=np.int64)
+            edge[right[internal]] = feature[internal]
+            coord_splits = internal[is_coord[feature[internal]]]
+            edge[left[coord_splits]] = feature[coord_splits]
+            leaves = np.flatnonzero(left < 0)
+            index = np.full(t.node_count, -1, dtype=np.int64)
+            index[leaves] = n_leaves + np.arange(len(leaves))
+            node, row_of = leaves, index[leaves]
+            while len(node):  # one step up per level, all leaves at once
+                asserted = edge[node]
+                keep = asserted >= 0
+                leaf_rows.append(row_of[keep])
+                leaf_cols.append(asserted[keep])
+                up = parent[node]
+                alive = up >= 0
+                node, row_of = up[alive], row_of[alive]
+            n_leaves += len(leaves)
+            node_to_leaf.append(index)
+            node_offsets.append(node_offsets[-1] + t.node_count)
+        rows_ = np.concatenate(leaf_rows) if leaf_rows else np.zeros(0, dtype=np.int64)
+        cols_ = np.concatenate(leaf_cols) if leaf_cols else np.zeros(0, dtype=np.int64)
+        facts = sp.csr_matrix((np.ones(len(rows_), dtype=np.float32), (rows_, cols_)), shape=(n_leaves, width))
+        facts.sum_duplicates()
+        cache = (np.asarray(node_offsets[:-1], dtype=np.int64),
+                 np.concatenate(node_to_leaf) if node_to_leaf else np.zeros(0, dtype=np.int64), facts)
+        self.__dict__["_leaf_cache"] = cache
+        return cache
+
+    def path_facts(self, X: sp.csr_matrix) -> sp.csr_matrix | None:
+        """(rows × columns) how many edges on the row's paths through the explained trees assert
+        each column; None when the estimator has no trees to read."""
+        if not hasattr(self, "column_group_"):  # an artefact saved before this explainer
+            self._prepare_explainer()
+        if not self.explain_models_:
+            return None
+        n, k = X.shape[0], len(self.explain_models_)
+        offsets, node_to_leaf, facts = self._leaf_facts()
+        nodes = np.column_stack([model.apply(X, check_input=False) for model in self.explain_models_])
+        leaf = node_to_leaf[nodes + offsets[None, :]].ravel()
+        reached = sp.csr_matrix((np.ones(n * k, dtype=np.float32), leaf, np.arange(0, n * k + 1, k)),
+                                shape=(n, facts.shape[0]))
+        return sp.csr_matrix(reached @ facts)
 
     def explain(self, X: sp.csr_matrix, rows: Sequence[RoutingRow], names: Names,
                 predicted: Sequence[Any] | None = None) -> list[str]:
         """One sentence per row from the paths of the first ``explain_trees`` trees: the facts
         about the row the trees tested, most used first, grouped and named for people."""
-        if self.explain_map_ is None or not self.explain_models_:
+        used = self.path_facts(X)
+        if used is None:
             return [""] * len(rows)
-        paths = sp.hstack([tree.decision_path(X) for tree in self.explain_models_], format="csr")
-        used = (paths.astype(np.float32) @ self.explain_map_).tocoo()
-        order = np.lexsort((-used.data, used.row))
-        row_of = used.row[order]
-        columns = used.col[order].tolist()
-        bounds = np.searchsorted(row_of, np.arange(len(rows) + 1)).tolist()
-        return [self._sentence(rows[i], columns[bounds[i]:bounds[i + 1]], names,
-                               predicted[i] if predicted is not None else None)
-                for i in range(len(rows))]
+        n = len(rows)
+        used = used.tocoo()
+        row, col, count = used.row, used.col, used.data
+        group = self.column_group_[col]
+        seen = np.zeros((n, _N_CODES), dtype=bool)
+        seen[row, group] = True
+        # the facts worth naming one by one, most used first (ties: column order)
+        named = ((group == _TEXT) & self.column_telling_[col]) | (group == _CATEGORY) | (group == _JURISDICTION)
+        row, col, count, group = row[named], col[named], count[named], group[named]
+        order = np.lexsort((col, -count, row))
+        row, col, group = row[order].tolist(), col[order].tolist(), group[order].tolist()
+        per_row: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        for r, c, g in zip(row, col, group, strict=True):
+            per_row[r].append((g, c))
+        return [self._sentence(rows[i], per_row[i], seen[i], names, predicted[i] if predicted is not None else None)
+                for i in range(n)]
 
-    def _sentence(self, row: RoutingRow, columns: list[int], names: Names, predicted: Any = None) -> str:
-        groups, keys, telling = self.meta_group_, self.meta_key_, self.meta_telling_
-        categories: list[str] = []
+    def _sentence(self, row: RoutingRow, facts: list[tuple[int, int]], seen: np.ndarray, names: Names,
+                  predicted: Any = None) -> str:
+        keys = self.column_key_
+        categories: set[str] = set()
         agencies: list[Any] = []
         terms: list[str] = []
-        seen: set[int] = set()
-        flags: set[str] = set()
-        for column in columns:
-            group = groups[column] if column < len(groups) else _TEXT
+        for group, column in facts:
             if group == _TEXT:
-                if len(terms) < 3 and column < len(groups) and telling[column]:
+                if len(terms) < 3:
                     terms.append(keys[column])
             elif group == _CATEGORY:
-                categories.append(keys[column])
-            elif group == _JURISDICTION:
-                agencies.append(keys[column])
-            elif group == _FLAG:
-                flags.add(keys[column])
+                categories.add(keys[column])
             else:
-                seen.add(group)
+                agencies.append(keys[column])
+        district, coords, season, month, channel, no_point, no_text = (
+            bool(seen[_DISTRICT]), bool(seen[_COORDS]), bool(seen[_SEASON]), bool(seen[_MONTH]),
+            bool(seen[_CHANNEL]), bool(seen[_NO_POINT]), bool(seen[_NO_TEXT]))
         parts: list[str] = []
         if categories:
             path = row.category_path or ((row.category_code,) if row.category_code else ())
             shown = [c for c in reversed(path) if c in categories]  # parent › child
             if shown:
                 parts.append("категория = " + " › ".join(names.categories.get(c, c) for c in shown[-2:]))
-        if _DISTRICT in seen and row.district_code:
+        if district and row.district_code:
             parts.append("район = " + names.districts.get(row.district_code, row.district_code))
         if agencies:
             # the decided agency's own zone is the reason worth saying; otherwise the most used one
             chosen = predicted if predicted in agencies else agencies[0]
             parts.append(f"в зоне ведения: {names.agencies.get(chosen, chosen)}")
-        if _COORDS in seen and row.has_point:
+        if coords and row.has_point:
             parts.append(f"место на карте ({row.lat:.4f}, {row.lon:.4f})")
         if terms:
             parts.append("в тексте: " + ", ".join(f"«{t}»" for t in terms))
-        if (_SEASON in seen or _MONTH in seen) and row.received_at is not None:
+        if (season or month) and row.received_at is not None:
             parts.append("сезон = " + SEASONS[row.received_at.month])
-        if _CHANNEL in seen and row.channel:
+        if channel and row.channel:
             parts.append("канал = " + row.channel)
-        if "no_point" in flags and not row.has_point:
+        if no_point and not row.has_point:
             parts.append("без точки на карте")
-        if "no_text" in flags and not (row.text or "").strip():
+        if no_text and not (row.text or "").strip():
             parts.append("без текста")
         return "; ".join(parts) if parts else "по совокупности признаков"
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_leaf_cache", None)  # rebuilt from the trees on first use
+        return state
 
-_TEXT, _CATEGORY, _DISTRICT, _JURISDICTION, _COORDS, _CHANNEL, _MONTH, _SEASON, _FLAG = range(9)
+
+(_TEXT, _CATEGORY, _DISTRICT, _JURISDICTION, _COORDS, _CHANNEL, _MONTH, _SEASON,
+ _NO_POINT, _NO_TEXT, _NO_CATEGORY) = range(11)
+_N_CODES = 11
 _GROUP_CODES = {"text": _TEXT, "category": _CATEGORY, "district": _DISTRICT, "jurisdiction": _JURISDICTION,
-                "coords": _COORDS, "channel": _CHANNEL, "month": _MONTH, "season": _SEASON, "flag": _FLAG}
+                "coords": _COORDS, "channel": _CHANNEL, "month": _MONTH, "season": _SEASON}
+_FLAG_CODES = {"no_point": _NO_POINT, "no_text": _NO_TEXT, "no_category": _NO_CATEGORY}
 
 
 STOP_WORDS = frozenset(

@@ -104,3 +104,45 @@ def test_feature_matrix_handles_missing_point_text_category_and_date() -> None:
     assert full[0, col[("coords", "lat")]] == pytest.approx(56.3)
     assert full[0, col[("jurisdiction", 7)]] == 1
     assert np.isfinite(full).all()
+
+
+def test_batch_cleaning_equals_one_by_one() -> None:
+    from routing.features import clean_texts
+
+    texts = ["<p>Не&nbsp;горит <b>ФОНАРЬ</b></p>", None, "", "температура < 10 градусов", "а > б, <i>ёлка</i>",
+             "&lt;b&gt;жирный&lt;/b&gt; &amp; снег", "snake_case и  двойные   пробелы", "<br/>", "№ 17!",
+             "незакрытый <тег до конца", "разделитель \x1f внутри"]
+    assert clean_texts(texts) == [clean_text(t) for t in texts]
+    assert clean_texts(texts[:-1]) == [clean_text(t) for t in texts[:-1]]  # the fast path (no separator inside)
+    assert clean_texts([]) == []
+
+
+@pytest.mark.parametrize("mode", ["stems", "char"])
+def test_text_block_equals_sklearn_tfidf_over_the_kept_terms(mode: str) -> None:
+    """The selected terms are counted and weighted by our own code: it must give what sklearn's
+    TfidfVectorizer gives for the same vocabulary (same idf: fitted on the same texts)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    train_texts = ["Не горит уличный фонарь у дома", "Фонари не горят во дворе", "Яма на дороге у дома",
+                   "Глубокая яма на проезжей части", "Не вывозят мусор во дворе", "Мусор не вывозили у дома",
+                   "Не горит фонарь у подъезда", "Яма у подъезда во дворе", ""]
+    rows = [RoutingRow(i, t) for i, t in enumerate(train_texts)]
+    builder = FeatureBuilder(text_mode=mode, min_df=1, max_text_features=12, use_location=False)
+    builder.fit(rows, [0, 0, 1, 1, 2, 2, 0, 1, 2])  # light, road, waste
+    assert len(builder.text_terms_) == 12
+    if mode == "stems":
+        assert any(" " in t for t in builder.text_terms_) and any(t.endswith("…") for t in builder.text_terms_)
+    texts = ["фонарь фонарь фонари не горит не горит", "у дома яма яма у дома", "совсем новые слова здесь",
+             "", "а б в у дома", "<p>не&nbsp;горит</p> уличный фонарь", "горит", "во дворе во дворе мусор"]
+    X = builder.transform([RoutingRow(100 + i, t) for i, t in enumerate(texts)])
+    text_block = X[:, builder.structured_width_:].toarray()
+    vocabulary = {term: j for j, term in enumerate(builder.text_terms_)}
+    if mode == "stems":
+        reference = TfidfVectorizer(analyzer=builder._stem_analyzer, vocabulary=vocabulary, sublinear_tf=True)
+    else:
+        reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), vocabulary=vocabulary, sublinear_tf=True)
+    reference.fit([clean_text(t) for t in train_texts if clean_text(t)])
+    expected = reference.transform([clean_text(t) for t in texts]).toarray()
+    assert text_block.shape == expected.shape
+    assert np.abs(text_block - expected).max() < 1e-6
+    assert text_block.any(axis=1).sum() >= 2 and not text_block[3].any()  # the empty text has no terms

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
+import numpy as np
 import pytest
 
 from routing.features import RoutingRow, enrich_batch
@@ -112,3 +114,61 @@ def test_coverage_at_95_counts_the_confident_prefix() -> None:
     confidence = np.linspace(1, 0, len(correct))
     assert coverage_at(correct, confidence, 0.95) == pytest.approx(10 / 14)
     assert coverage_at(np.zeros(4, dtype=bool), np.ones(4)) == 0.0
+
+
+def _walked_facts(router: Router, X: Any) -> np.ndarray:
+    """The explanation's facts the slow, obvious way: follow each row down each explained tree
+    and count the edges that assert a column (right child of any split, either child of a
+    coordinate split)."""
+    coords = {i for i, m in enumerate(router.features_.meta_) if m.group == "coords"}
+    facts = np.zeros(X.shape, dtype=np.float32)
+    for model in router.explain_models_:
+        t = model.tree_
+        for i in range(X.shape[0]):
+            row = X[i].toarray().ravel()
+            node = 0
+            while t.children_left[node] >= 0:
+                feature = int(t.feature[node])
+                go_right = row[feature] > t.threshold[node]
+                if go_right or feature in coords:
+                    facts[i, feature] += 1
+                node = t.children_right[node] if go_right else t.children_left[node]
+    return facts
+
+
+def test_explanation_facts_equal_a_walk_down_each_tree(trained: tuple) -> None:
+    router, rows, _labels, _names = trained
+    X = router.transform(rows[:60])
+    facts = router.path_facts(X)
+    assert facts is not None and facts.shape == X.shape
+    walked = _walked_facts(router, X)
+    assert walked.sum() > 0
+    assert np.array_equal(facts.toarray(), walked)
+
+
+def test_batch_decisions_and_explanations_equal_one_at_a_time(trained: tuple) -> None:
+    router, rows, _labels, names = trained
+    batch = router.route_batch(rows[:40], names, threshold=0.7)
+    assert len({d.explanation for d in batch}) > 5  # rows are not given each other's reasons
+    for row, decision in zip(rows[:40], batch, strict=True):
+        single = router.route(row, names, threshold=0.7)
+        assert (single.agency_id, single.auto, single.explanation) == (decision.agency_id, decision.auto,
+                                                                       decision.explanation)
+        assert single.confidence == pytest.approx(decision.confidence)
+        assert [a for a, _p in single.top3] == [a for a, _p in decision.top3]
+
+
+def test_sampled_out_of_bag_votes_equal_sklearns_on_the_sampled_rows(region: dict) -> None:
+    rows, labels, _times = region_dataset(400, seed=5)
+    router = Router(n_estimators=25, oob_rows=10_000).fit(enrich_batch(rows), labels)  # exact: sklearn's OOB
+    X = router.transform(enrich_batch(rows))
+    router.oob_rows = 150
+    sampled = router._sampled_oob(X, len(router.classes_))
+    picked = np.flatnonzero(np.isfinite(sampled).all(axis=1))
+    assert 100 < len(picked) <= 150
+    assert np.allclose(sampled[picked], router.estimator_.oob_decision_function_[picked])
+    # and training with the sample calibrates as well
+    small = Router(n_estimators=25, oob_rows=150).fit(enrich_batch(rows), labels)
+    assert small.calibrator_.iso_ is not None
+    _labels, confidence = small.predict_labels(enrich_batch(rows[:50]))
+    assert ((confidence >= 0) & (confidence <= 1)).all()
