@@ -113,3 +113,15 @@ def test_comment_thread_by_finger(live_server, content, personas, phone_page, de
     page.click("[data-comments] [data-follow]")
     page.wait_for_selector("[data-follow][aria-pressed=true]")
     assert personas.citizen.subscriptions.filter(kind="appeal", target_id=appeal.pk).exists()
+
+
+def test_home_library_and_document_at_desk_size(live_server, content, desk_page):
+    for name, url in (("home", "/"), ("library", "/library/"), ("document", "/library/model-regulation-appeals/"),
+                      ("search", "/search/?q=обращения")):
+        desk_page.goto(f"{live_server.url}{url}")
+        desk_page.wait_for_load_state("networkidle")
+        widths = desk_page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], (name, widths)
+        assert desk_page.locator("#main-nav").is_visible()  # the full navigation, no menu button
+        screenshot(desk_page, f"infocenter-{name}-desk")
+    assert "Открыт приём инициативных проектов" in desk_page.goto(f"{live_server.url}/").text()
