@@ -41,7 +41,10 @@ def target_exists(kind: str, target_id: int) -> bool:
         return Appeal.objects.public().filter(pk=target_id).exists()
     if kind == "project" and apps.is_installed("projects"):
         try:
-            return apps.get_model("projects", "Project").objects.filter(pk=target_id).exists()
+            projects = apps.get_model("projects", "Project").objects
+            # a draft is its author's business: no thread, no comments, no probing by id
+            projects = projects.public() if hasattr(projects, "public") else projects
+            return projects.filter(pk=target_id).exists()
         except LookupError:
             return False
     return False
