@@ -411,17 +411,26 @@ def criterion_value(criterion: Criterion, project: Project) -> Decimal | None:
     return None
 
 
-def score_breakdown(project: Project) -> list[dict[str, Any]]:
+def score_breakdown(project: Project, *, criteria: Sequence[Criterion] | None = None,
+                    manual_points: Mapping[int, Sequence[Decimal]] | None = None) -> list[dict[str, Any]]:
     """Per criterion: value, points (tier points, or the members' mean for manual criteria),
-    weight and weighted points."""
+    weight and weighted points.
+
+    A page that shows many projects passes the rubric's ``criteria`` (tiers prefetched) and
+    ``manual_points`` (criterion id → the members' points for this project) loaded once."""
     rubric = project.cycle.rubric
     if rubric is None:
         return []
+    if criteria is None:
+        criteria = list(rubric.criteria.prefetch_related("tiers"))
     rows = []
-    for criterion in rubric.criteria.prefetch_related("tiers"):
+    for criterion in criteria:
         if criterion.kind == CriterionKind.MANUAL:
-            sheets = list(CommissionScore.objects.filter(project=project, criterion=criterion)
-                          .values_list("points", flat=True))
+            if manual_points is None:
+                sheets = list(CommissionScore.objects.filter(project=project, criterion=criterion)
+                              .values_list("points", flat=True))
+            else:
+                sheets = list(manual_points.get(criterion.pk, ()))
             value = None
             points = (sum(sheets, Decimal(0)) / len(sheets)) if sheets else Decimal(0)
         else:
@@ -484,6 +493,23 @@ def refresh_need_score(project: Project, *, now: dt.datetime | None = None) -> i
         project.need_score = score
         project.save(update_fields=["need_score"])
     return score
+
+
+@transaction.atomic
+def refresh_cycle_need_scores(cycle: BudgetCycle, *, actor: Any, now: dt.datetime | None = None) -> int:
+    """The commission recounts the appeals near every project still in the contest (new appeals
+    keep arriving after the review); totals are recomputed where the count changed. Returns how
+    many projects changed."""
+    _require(actor, "score")
+    changed = 0
+    for project in (cycle.projects.select_for_update(of=("self",)).select_related("cycle__rubric", "district")
+                    .filter(status__in=(ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE)).order_by("id")):
+        before = project.need_score
+        if refresh_need_score(project, now=now) != before:
+            changed += 1
+            if project.commission_score is not None:
+                recompute_score(project, actor=actor)
+    return changed
 
 
 # --- implementation monitoring ------------------------------------------------------------------

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("projects/review/", views.review_list, name="project-review-list"),
     path("projects/<int:pk>/review/", views.review_page, name="project-review"),
     path("projects/cycles/<int:cycle_id>/commission/", views.commission_page, name="project-commission"),
+    path("projects/cycles/<int:cycle_id>/need/", views.need_refresh, name="project-need-refresh"),
     path("projects/<int:pk>/score/", views.score_page, name="project-score"),
     path("projects/monitoring/", views.monitoring_list, name="project-monitoring-list"),
     path("projects/<int:pk>/monitoring/", views.monitoring_page, name="project-monitoring"),

@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from . import actions
+from . import actions, need
 from .access import can
 from .models import (
     BudgetCycle,
@@ -174,16 +174,18 @@ def commission_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
     criteria = list(rubric.criteria.prefetch_related("tiers")) if rubric else []
     manual = [c for c in criteria if c.kind == CriterionKind.MANUAL]
     projects = list(cycle.projects.filter(status__in=(ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE))
-                    .select_related("heading", "district"))
+                    .select_related("heading", "district", "cycle__rubric"))
     sheets: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(dict)  # (project, member) -> code: points
+    points: dict[int, dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))  # project -> criterion
     members: dict[int, Any] = {}
     for score in (CommissionScore.objects.filter(project__in=projects).select_related("member", "criterion")
                   .order_by("member_id")):
         sheets[(score.project_id, score.member_id)][score.criterion.code] = score.points
+        points[score.project_id][score.criterion_id].append(score.points)
         members[score.member_id] = score.member
     rows: list[dict[str, Any]] = []
     for project in projects:
-        breakdown = actions.score_breakdown(project)
+        breakdown = actions.score_breakdown(project, criteria=criteria, manual_points=points[project.pk])
         total = sum((row["weighted"] for row in breakdown), Decimal(0))
         mine = sheets.get((project.pk, request.user.pk or 0), {})
         rows.append({
@@ -199,7 +201,19 @@ def commission_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "cycle": cycle, "rubric": rubric, "criteria": criteria, "manual": manual, "rows": rows,
         "scoring_open": cycle.open_phase(PhaseKind.SCORING) is not None,
         "need_kind": CriterionKind.NEED_SCORE, "manual_kind": CriterionKind.MANUAL,
+        "need_radius": int(need.DEFAULT_RADIUS_M),
     })
+
+
+@login_required
+def need_refresh(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """POST only: recount the appeals near each project of the contest."""
+    _require(request, "score")
+    cycle = get_object_or_404(BudgetCycle, pk=cycle_id)
+    if request.method == "POST":
+        changed = actions.refresh_cycle_need_scores(cycle, actor=request.user)
+        messages.success(request, _("Обращения рядом пересчитаны; изменилось у проектов: %(n)s") % {"n": changed})
+    return redirect("project-commission", cycle_id=cycle.pk)
 
 
 @login_required

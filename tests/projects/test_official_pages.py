@@ -173,6 +173,33 @@ def test_commission_page_scores_ranks_and_shows_the_need_score(pages, personas):
 
 
 @pytest.mark.django_db
+def test_commission_recounts_the_need_and_its_queries_do_not_grow(pages, personas, make_project,
+                                                                  django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    playground, cycle = pages["playground"], pages["scoring"]
+    leader = personas.client("leader")
+    assert leader.post(f"/projects/{playground.pk}/score/", {"c_significance": "4"}).status_code == 302
+    playground.refresh_from_db()
+    assert (playground.need_score, playground.commission_score) == (1, Decimal(29))
+    make_appeal(personas.other_citizen, "yard-playground", location=near(playground.geometry, east_m=200))
+    # only the commission recounts
+    assert personas.client("operator").post(f"/projects/cycles/{cycle.pk}/need/").status_code == 403
+    assert leader.post(f"/projects/cycles/{cycle.pk}/need/").status_code == 302
+    playground.refresh_from_db()
+    assert (playground.need_score, playground.commission_score) == (2, Decimal(29))  # tier "≥ 1" still 10
+    path = f"/projects/cycles/{cycle.pk}/commission/"
+    with CaptureQueriesContext(connection) as two:
+        leader.get(path)
+    for index in range(4):
+        make_project(cycle.headings.get(), title=f"Ещё проект {index}")
+    with django_assert_num_queries(len(two.captured_queries)):
+        html = leader.get(path).content.decode()
+    assert html.count('class="need-score"') == 6
+
+
+@pytest.mark.django_db
 def test_monitoring_forms_write_through_the_actions(pages, personas):
     project = pages["building"]
     client = personas.client("executor_a")
