@@ -7,10 +7,13 @@ vs tipg serving the same table, and the bytes of the first citywide view — sid
 
 By default the appeals already in the database are reused (``make seed`` loads them);
 ``--seed-appeals N`` first runs ``manage.py seed_demo --appeals N`` (which *replaces* the demo
-appeals). The cell aggregates are rebuilt once (timed) so low-zoom clusters read them.
+appeals). The cell aggregates are reused when the table has rows (else, or with
+``--rebuild-aggregates``, rebuilt once, timed) so low-zoom clusters read them.
 
-Servers: gunicorn (1 sync worker, DEBUG=0) for our endpoints, uvicorn (1 worker) for
-tipg, both on loopback, against the same database. The tile cache uses its own key prefix;
+Servers: gunicorn (1 sync worker, DEBUG=0) running ``geoportal.wsgi`` — the production entry
+point, where ``tiles.fastpath`` answers tile requests — with persistent database connections
+(``CONN_MAX_AGE`` 60 s, as in production), and uvicorn (1 worker) for tipg, both on loopback,
+against the same database. The tile cache uses its own key prefix;
 "uncached" requests are forced by bumping the layer generation before each one.
 
 Tiles: for each zoom 10..16, the tiles holding a seeded random sample of public appeals
@@ -374,6 +377,8 @@ def main() -> None:
     parser.add_argument("--tiles", type=int, default=3, help="tiles per zoom")
     parser.add_argument("--seed", type=int, default=7, help="seed of the tile sample")
     parser.add_argument("--no-tipg", action="store_true", help="skip the tipg comparison")
+    parser.add_argument("--rebuild-aggregates", action="store_true",
+                        help="rebuild the cell aggregate table even when it has rows (writes to the database)")
     args = parser.parse_args()
     if args.rounds < 1 or args.tiles < 1:
         parser.error("--rounds and --tiles must be at least 1")
@@ -390,8 +395,15 @@ def main() -> None:
         sys.exit("No public appeals in the database: run `make seed` or pass --seed-appeals N.")
     print(f"appeals in the database: {total} ({public} public with a point)")
 
-    elapsed, rows = timed(aggregates.rebuild_all)
-    print(f"cell aggregates rebuilt in {elapsed / 1000:.1f} s: {rows} rows for zooms 0..{settings.TILES_CLUSTER_MAX_ZOOM}")
+    from tiles.models import AppealCellAggregate
+
+    existing = AppealCellAggregate.objects.count()
+    if existing and not args.rebuild_aggregates and args.seed_appeals is None:
+        print(f"cell aggregates reused: {existing} rows (--rebuild-aggregates rebuilds them)")
+    else:
+        elapsed, rows = timed(aggregates.rebuild_all)
+        print(f"cell aggregates rebuilt in {elapsed / 1000:.1f} s: {rows} rows for zooms "
+              f"0..{settings.TILES_CLUSTER_MAX_ZOOM}")
     cache.mark_aggregates_ready()
 
     port, tipg_port = free_port(), free_port()

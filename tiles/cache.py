@@ -51,6 +51,38 @@ def _generation_key(layer: str) -> str:
     return f"{_prefix()}g:{layer}"
 
 
+# One round trip for a tile request: read the layer generation, the tile version and the
+# aggregates flag, build the tile's key exactly as :func:`tile_key` does and read it. (The key
+# read is not declared in KEYS: fine on a single Redis, which is what the portal uses.)
+_LOOKUP = """
+local generation = redis.call('GET', KEYS[1]) or '0'
+local version = redis.call('GET', KEYS[2]) or '0'
+local ready = redis.call('EXISTS', KEYS[3])
+local key = ARGV[1] .. tonumber(generation) .. ':' .. ARGV[2] .. ':' .. tonumber(version) .. ':' .. ARGV[3]
+return {key, ready, redis.call('GET', key)}
+"""
+_lookup_script: Any = None
+
+
+def lookup(layer: str, tile: Tile, filters_key: str) -> tuple[str | None, bool, tuple[str, bytes] | None]:
+    """(key, aggregates ready, cached (etag, bytes) or None) in one round trip; (None, False,
+    None) when Redis is down (tiles are then built every time)."""
+    global _lookup_script
+    try:
+        if _lookup_script is None:
+            _lookup_script = client().register_script(_LOOKUP)
+        key, ready, value = _lookup_script(
+            keys=[_generation_key(layer), _version_key(layer, tile), f"{_prefix()}{AGGREGATES_READY}"],
+            args=[f"{_prefix()}t:{layer}:", tile.key(), filters_key])
+    except redis.RedisError:
+        log.warning("tile cache unavailable", exc_info=True)
+        return None, False, None
+    if value is None:
+        return bytes(key).decode(), bool(ready), None
+    raw = bytes(value)
+    return bytes(key).decode(), bool(ready), (raw[:ETAG_LENGTH].decode(), raw[ETAG_LENGTH:])
+
+
 def tile_key(layer: str, tile: Tile, filters_key: str) -> tuple[str | None, bool]:
     """The current key of a cached tile and whether the aggregate table is ready, in one
     round trip; (None, False) when Redis is down (tiles are then built every time)."""

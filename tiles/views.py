@@ -6,6 +6,7 @@ cached; ``ETag`` (hash of the bytes) with ``If-None-Match`` → 304; ``Cache-Con
 ``GET /tiles/{layer}.json`` — TileJSON 3.0.0 describing the layer (filters pass through)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.gis.db.models import Extent
@@ -18,7 +19,7 @@ from geoportal.models import District
 
 from . import cache, conf
 from .filters import TileFilters, parse_filters
-from .grid import TileOutOfRange, check_tile
+from .grid import Tile, TileOutOfRange, check_tile
 from .layers import LAYERS, Layer
 from .sql import run_statement
 
@@ -39,8 +40,8 @@ def _filters(layer: Layer, request: HttpRequest) -> TileFilters:
     return parse_filters(request.GET) if layer.filterable else TileFilters()
 
 
-def _etag_matches(request: HttpRequest, etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
+def etag_matches(header: str, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names this ETag (weak or strong) or ``*``."""
     candidates = {part.strip().removeprefix("W/") for part in header.split(",")}
     return f'"{etag}"' in candidates or "*" in candidates
 
@@ -49,24 +50,40 @@ def _validation_response(exc: ValidationError) -> JsonResponse:
     return JsonResponse(exc.detail, status=400, safe=False)
 
 
-def render_tile(layer: Layer, z: int, x: int, y: int, filters: TileFilters) -> tuple[str, bytes, bool]:
-    """(etag, bytes, from_cache) of a tile: Redis first, else one SQL statement."""
-    tile = check_tile(z, x, y, conf.max_zoom())
-    key, aggregates_ready = cache.tile_key(layer.name, tile, filters.cache_key)
-    hit = cache.get(key)
+def tile_headers(etag: str, cached: bool) -> dict[str, str]:
+    return {"ETag": f'"{etag}"', "Cache-Control": f"public, max-age={conf.browser_max_age()}",
+            "X-Tile-Cache": "HIT" if cached else "MISS"}
+
+
+def build_tile(layer: Layer, tile: Tile, filters: TileFilters) -> tuple[str, bytes, bool, Callable[[], None]]:
+    """(etag, bytes, from_cache, store) of a checked tile: one Redis round trip, and on a miss
+    one SQL statement; ``store()`` writes a miss to the cache (the fast path calls it after the
+    bytes went out)."""
+    key, aggregates_ready, hit = cache.lookup(layer.name, tile, filters.cache_key)
     if hit is not None:
-        return hit[0], hit[1], True
+        return hit[0], hit[1], True, _nothing
     with connection.cursor() as cursor:
         rows = run_statement(cursor, layer.build(tile, filters, aggregates_ready))
     data = bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
     etag = cache.etag_of(data)
-    cache.put(key, etag, data)
-    return etag, data, False
+    return etag, data, False, lambda: cache.put(key, etag, data)
+
+
+def _nothing() -> None:
+    return None
+
+
+def render_tile(layer: Layer, z: int, x: int, y: int, filters: TileFilters) -> tuple[str, bytes, bool]:
+    """(etag, bytes, from_cache) of a tile: Redis first, else one SQL statement (cached now)."""
+    etag, data, cached, store = build_tile(layer, check_tile(z, x, y, conf.max_zoom()), filters)
+    store()
+    return etag, data, cached
 
 
 @require_safe
 def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
-    """Anyone: one vector tile of a public layer."""
+    """Anyone: one vector tile of a public layer. (Behind gunicorn, ``tiles.fastpath`` answers
+    well-formed tile requests the same way without the rest of the request cycle.)"""
     found = _layer_or_error(layer)
     if isinstance(found, JsonResponse):
         return found
@@ -76,9 +93,8 @@ def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpR
         return JsonResponse({exc.field: [str(exc)]}, status=400)
     except ValidationError as exc:
         return _validation_response(exc)
-    headers = {"ETag": f'"{etag}"', "Cache-Control": f"public, max-age={conf.browser_max_age()}",
-               "X-Tile-Cache": "HIT" if cached else "MISS"}
-    if _etag_matches(request, etag):
+    headers = tile_headers(etag, cached)
+    if etag_matches(request.headers.get("If-None-Match", ""), etag):
         response: HttpResponse = HttpResponseNotModified()
         for name, value in headers.items():
             response[name] = value
