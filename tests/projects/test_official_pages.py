@@ -310,3 +310,16 @@ def test_officials_pages_on_a_phone(live_server, pages, personas, phone_page):
     page.goto(f"{live_server.url}/projects/office/")
     assert page.locator("#office-commission").is_visible()
     screenshot(page, "projects-official-office-phone")
+
+
+@pytest.mark.django_db
+def test_officials_pages_in_english(pages, personas):
+    client = personas.client("agency_head")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(f"/projects/cycles/{pages['scoring'].pk}/commission/").content.decode()
+    assert "Competition commission" in html and "Total points" in html and "Recount appeals nearby" in html
+    assert "Residents’ appeals nearby in 12 months" in html and "Конкурсная комиссия" not in html
+    html = client.get(f"/projects/{pages['building'].pk}/monitoring/").content.decode()
+    assert "Residents’ control reports" in html and "in progress" in html and "Record an expense" in html
+    html = client.get(f"/projects/{pages['waiting'].pk}/review/").content.decode()
+    assert "Is the project feasible?" in html and "submitted, under review" in html
