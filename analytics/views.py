@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -80,6 +81,12 @@ def public_stats(request: HttpRequest) -> HttpResponse:
         "agencies": sorted((r for r in agencies.records if r["level"] == "row" and r["agency"]),
                            key=lambda r: -r["count"]),
         "api_query": f"period={period.code}" if period else "",
+        # the heat map and the insights follow the period (its end); without one, the recent past
+        "heat_query": urlencode({"until": period.end.isoformat(), "days": (period.end - period.start).days})
+        if period else "days=90",
+        "rising_query": urlencode({"as_of": min(period.end, timezone.now()).isoformat()}) if period else "",
+        "hotspot_query": urlencode({"until": min(period.end, timezone.now()).isoformat(), "days": 30, "limit": 6})
+        if period else "days=30&limit=6",
     })
 
 

@@ -106,6 +106,10 @@ def test_initiative_page_shows_the_api_figures_per_cycle_and_heading(initiative_
     assert client.get("/stats/initiatives/", {"cycle": "x"}).status_code == 400
     assert client.get("/stats/initiatives/", {"cycle": "999999"}).status_code == 404
     assert 'href="/stats/initiatives/"' in client.get("/stats/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get("/stats/initiatives/", {"cycle": initiative_cycle.pk}).content.decode()
+    assert "Initiative projects in figures" in english and "By heading and district" in english
+    assert "Co-financing of the selected projects" in english and ">Slice builder<" in english
 
 
 @pytest.mark.browser
