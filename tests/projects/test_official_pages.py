@@ -284,6 +284,11 @@ def test_officials_pages_on_a_phone(live_server, pages, personas, phone_page):
                            description="Аванс подрядчику", document="п/п 118")
     actions.submit_control_report(project, author=personas.other_citizen, kind="delay",
                                   text="Работы стоят вторую неделю, плитка сложена на газоне")
+    for north, caption in ((0, "Основание"), (60, "Бордюр")):
+        spot = near(project.geometry, north_m=north)
+        actions.add_project_photo(project, actor=personas.executor_a, caption=caption,
+                                  upload=SimpleUploadedFile("p.jpg", jpeg_bytes((320, 240), gps=(spot.y, spot.x),
+                                                                                color="olive"), "image/jpeg"))
     page = phone_page
     login(page, live_server.url, "operator")
     page.goto(f"{live_server.url}/projects/{pages['waiting'].pk}/review/")
@@ -293,6 +298,7 @@ def test_officials_pages_on_a_phone(live_server, pages, personas, phone_page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "projects-official-review-phone")
     page.goto(f"{live_server.url}/projects/{project.pk}/monitoring/")
+    assert page.locator("#photo-map .leaflet-marker-icon").count() == 2  # the photos where they were taken
     page.click("text=Передать как обращение в ответственное ведомство")
     assert page.locator("#reports select[name=category]").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
