@@ -186,6 +186,8 @@ def comment_thread_context(request: Any, kind: str, target_id: int) -> dict[str,
             roots.append(item)
         elif comment.parent_id in items:
             items[comment.parent_id]["replies"].append(item)
+    for root in roots:  # a question counts as answered while an official answer to it is visible
+        root["answered"] = any(r["is_official"] and not r["hidden"] for r in root["replies"])
     following = (Subscription.objects.filter(user=user, kind=kind, target_id=target_id).values_list("pk", flat=True)
                  .first() if user.is_authenticated else None)
     return {"kind": kind, "target_id": target_id, "comments": roots, "count": len(items), "following": following,

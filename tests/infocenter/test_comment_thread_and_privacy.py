@@ -111,6 +111,13 @@ def test_moderation_is_seen_by_moderators_only(personas):
     for who in ("anonymous", "citizen", "other_citizen", "executor_a"):
         html = thread_html(personas.client(who), appeal)
         assert "Грубость" not in html and "Обычный комментарий" in html, who
+    # a hidden official answer does not count as the answer to a question
+    question = comment(personas.client("citizen"), appeal, "Когда заделают?", is_question=True)
+    official = personas.client("executor_a").post("/api/v1/comments/", {
+        "kind": "appeal", "target_id": appeal.pk, "text": "Скоро.", "parent": question["id"]}).json()
+    assert "Вопрос: есть ответ" in thread_html(Client(), appeal)
+    personas.client("moderator").post(f"/api/v1/comments/{official['id']}/moderate/", {"hidden": True})
+    assert "Вопрос ведомству: ждёт ответа" in thread_html(Client(), appeal)
     moderator_view = thread_html(personas.client("moderator"), appeal)
     assert "Грубость" in moderator_view and "скрыт: оскорбление" in moderator_view
     assert 'data-action="unhide"' in moderator_view and 'data-action="hide"' in moderator_view
