@@ -148,13 +148,13 @@ def public_comment_text(kind: str, target_id: int) -> Any:
     who quotes the phone) exactly as in the appeal's own public text."""
     if kind != "appeal":
         return lambda text: text
-    from issues.access import redact_personal
+    from issues.access import personal_redactor
     from issues.models import Appeal
 
     appeal = Appeal.objects.select_related("author__profile").filter(pk=target_id).first()
     if appeal is None:
         return lambda text: text
-    return lambda text: redact_personal(text, appeal)
+    return personal_redactor(appeal)
 
 
 def comment_thread_context(request: Any, kind: str, target_id: int) -> dict[str, Any] | None:
