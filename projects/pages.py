@@ -35,7 +35,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -76,6 +76,10 @@ EVENT_LABELS: dict[str, Any] = {
     "complete": _("Проект реализован"),
     "import": _("Загружен из открытых данных (Pabulib)"),
     "withdraw": _("Проект отозван"),
+}
+STAGE_SHORT: dict[str, Any] = {
+    ProjectStatus.SUBMITTED: _("подан"), ProjectStatus.FEASIBLE: _("допущен"), ProjectStatus.SELECTED: _("отобран"),
+    ProjectStatus.IN_PROGRESS: _("строится"), ProjectStatus.COMPLETED: _("готов"),
 }
 STAGE_ORDER = [ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE, ProjectStatus.SELECTED, ProjectStatus.IN_PROGRESS,
                ProjectStatus.COMPLETED]
@@ -170,11 +174,12 @@ class ProposalForm(forms.Form):
                                      empty_value=None)
     title = forms.CharField(label=_("Название проекта"), max_length=500)
     category = forms.ChoiceField(label=_("Категория"))
-    description = forms.CharField(label=_("Описание: что сделать"), widget=forms.Textarea, max_length=10000)
-    problem = forms.CharField(label=_("Какую проблему решает"), widget=forms.Textarea, required=False,
-                              max_length=5000)
-    expected_results = forms.CharField(label=_("Ожидаемый результат"), widget=forms.Textarea, required=False,
-                                       max_length=5000)
+    description = forms.CharField(label=_("Описание: что сделать"), widget=forms.Textarea(attrs={"rows": 4}),
+                                  max_length=10000)
+    problem = forms.CharField(label=_("Какую проблему решает"), widget=forms.Textarea(attrs={"rows": 3}),
+                              required=False, max_length=5000)
+    expected_results = forms.CharField(label=_("Ожидаемый результат"), widget=forms.Textarea(attrs={"rows": 3}),
+                                       required=False, max_length=5000)
     geometry = forms.CharField(widget=forms.HiddenInput, required=False)
     cofinancing_residents = forms.DecimalField(label=_("Инициативные платежи жителей, ₽"), min_value=0,
                                                max_digits=16, decimal_places=2, required=False)
@@ -237,7 +242,7 @@ def parse_rows(post: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], d
             quantity = _decimal(row["quantity"] or "1")
             price = _decimal(row["unit_price"])
         except (InvalidOperation, ValueError):
-            errors["cost_items"].append(_t("Статья %(n)s: количество и цена — числа") % {"n": index})
+            errors["cost_items"].append(gettext("Статья %(n)s: количество и цена — числа") % {"n": index})
             continue
         cost_items.append({"name": row["name"].strip(), "quantity": quantity, "unit": row["unit"].strip(),
                            "unit_price": price})
@@ -249,15 +254,15 @@ def parse_rows(post: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], d
         if not any(value.strip() for value in row.values()):
             continue
         if not row["full_name"].strip():
-            errors["group"].append(_t("Участник %(n)s: укажите ФИО") % {"n": index})
+            errors["group"].append(gettext("Участник %(n)s: укажите ФИО") % {"n": index})
             continue
         try:
             birth = dt.date.fromisoformat(row["birth_date"].strip())
         except ValueError:
-            errors["group"].append(_t("Участник %(n)s: укажите дату рождения") % {"n": index})
+            errors["group"].append(gettext("Участник %(n)s: укажите дату рождения") % {"n": index})
             continue
         if birth >= today or birth.year < 1900:
-            errors["group"].append(_t("Участник %(n)s: неверная дата рождения") % {"n": index})
+            errors["group"].append(gettext("Участник %(n)s: неверная дата рождения") % {"n": index})
             continue
         group.append({"full_name": row["full_name"].strip(), "birth_date": birth, "address": row["address"].strip()})
     return cost_items, group, errors, raw_costs, raw_members
@@ -279,7 +284,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
     polygon), cost lines, co-financing and the initiative group. The form token makes a
     repeated POST (double tap, reload, retry) return the project created by the first one."""
     if not can(request.user, "submit"):
-        raise PermissionDenied(_t("Предлагать проекты могут жители (учётная запись гражданина)"))
+        raise PermissionDenied(gettext("Предлагать проекты могут жители (учётная запись гражданина)"))
     now = timezone.now()
     headings = list(Heading.objects.filter(cycle__in=open_cycles(PhaseKind.SUBMISSION, now))
                     .select_related("cycle", "district").order_by("cycle_id", "name"))
@@ -305,18 +310,18 @@ def project_new(request: HttpRequest) -> HttpResponse:
         errors = dict(row_errors)
         geometry = parse_geometry(request.POST.get("geometry", ""))
         if geometry is None:
-            errors.setdefault("geometry", []).append(_t("Отметьте место проекта на карте"))
+            errors.setdefault("geometry", []).append(gettext("Отметьте место проекта на карте"))
         if form.is_valid() and not errors and token and geometry is not None:
             data = form.cleaned_data
             heading = next((h for h in headings if h.pk == data["heading"]), None) if data["heading"] else None
             heading = heading or _heading_for(geometry, headings)
             if heading is None:
-                errors["heading"] = [_t("Место вне районов конкурса: выберите район или поставьте метку в районе")]
+                errors["heading"] = [gettext("Место вне районов конкурса: выберите район или поставьте метку в районе")]
             elif not cache.add(key, "pending", IDEMPOTENCY_TTL):
                 replay = _replayed(key, wait=True)
                 if replay is not None:
                     return HttpResponseRedirect(reverse("project-page", args=[replay]))
-                errors["__all__"] = [_t("Проект уже отправляется, подождите")]
+                errors["__all__"] = [gettext("Проект уже отправляется, подождите")]
             else:
                 try:
                     project = actions.submit_project(
@@ -336,30 +341,40 @@ def project_new(request: HttpRequest) -> HttpResponse:
                     errors = {"__all__": [str(exc)]}
                 else:
                     cache.set(key, project.pk, IDEMPOTENCY_TTL)
-                    messages.success(request, _t("Проект подан и передан на проверку. Номер проекта: %(n)s")
+                    messages.success(request, gettext("Проект подан и передан на проверку. Номер проекта: %(n)s")
                                      % {"n": project.pk})
                     return HttpResponseRedirect(reverse("project-page", args=[project.pk]))
         for name, field_errors in form.errors.items():
             errors.setdefault(name, []).extend(str(e) for e in field_errors)
         if not token:
-            errors.setdefault("__all__", []).append(_t("Форма устарела: обновите страницу"))
+            errors.setdefault("__all__", []).append(gettext("Форма устарела: обновите страницу"))
         # the cofinancing sum error is reported on the residents' field by the action
     else:
         form = ProposalForm(initial={"form_token": uuid.uuid4().hex}, headings=headings)
     if "__all__" in errors:  # templates cannot read names starting with an underscore
         errors["general"] = errors.pop("__all__")
+    anchors = {"geometry": ("where", gettext("Место на карте")), "heading": ("where", gettext("Район")),
+               "cost_items": ("costs", gettext("Смета")), "group": ("group", gettext("Инициативная группа"))}
+    error_links = [{"anchor": anchors[name][0] if name in anchors else f"id_{name}",
+                    "label": anchors[name][1] if name in anchors else str(form.fields[name].label),
+                    "message": messages_[0]}
+                   for name, messages_ in errors.items() if name != "general" and messages_
+                   and (name in anchors or name in form.fields)]
     while len(raw_costs) < 2:
         raw_costs.append({"name": "", "quantity": "1", "unit": "", "unit_price": ""})
     while len(raw_members) < min_group:
         raw_members.append({"full_name": "", "birth_date": "", "address": ""})
     return render(request, "projects/new.html", {
-        "form": form, "errors": errors, "raw_costs": raw_costs, "raw_members": raw_members, "min_group": min_group,
+        "form": form, "errors": errors, "error_links": error_links, "raw_costs": raw_costs,
+        "raw_members": raw_members, "min_group": min_group,
         "cycle_names": sorted({h.cycle.name for h in headings}),
         "geometry_value": request.POST.get("geometry", "") if request.method == "POST" else "",
-        "strings": {"point": _t("Метка"), "line": _t("Линия"), "polygon": _t("Участок"), "vertices": _t("точек"),
-                    "needLine": _t("Для линии нужно не меньше 2 точек"),
-                    "needPolygon": _t("Для участка нужно не меньше 3 точек"),
-                    "requested": _t("у бюджета просят"), "over": _t("Софинансирование больше стоимости проекта")},
+        "strings": {"point": gettext("Метка"), "line": gettext("Линия"), "polygon": gettext("Участок"),
+                    "vertices": gettext("точек"),
+                    "needLine": gettext("Для линии нужно не меньше 2 точек"),
+                    "needPolygon": gettext("Для участка нужно не меньше 3 точек"),
+                    "requested": gettext("Из средств конкурса"),
+                    "over": gettext("Софинансирование больше стоимости проекта")},
         "heading_bounds": {h.pk: (list(h.district.boundary.extent) if h.district else None) for h in headings},
     }, status=400 if request.method == "POST" else 200)
 
@@ -400,8 +415,10 @@ def _timeline(project: Project) -> list[dict[str, Any]]:
         if event.kind == "milestone":
             status = event.data.get("status", "")
             note = f"{event.note}: {_milestone_label(status)}, {event.data.get('project_progress', '')} %"
+        # the outcome of a review or a selection is the new status; other events name it already
+        outcome = event.kind in ("review", "selection") and event.to_status
         rows.append({"at": event.created_at, "label": label, "note": note,
-                     "to": ProjectStatus(event.to_status).label if event.to_status else ""})
+                     "to": ProjectStatus(event.to_status).label if outcome else ""})
     return rows
 
 
@@ -443,7 +460,7 @@ def project_page(request: HttpRequest, pk: int) -> HttpResponse:
         "group_size": project.group_members.count(), "timeline": _timeline(project),
         "milestones": _milestone_tree(project), "photos": photos, "spent": spent,
         "spent_percent": (spent / project.contract_amount * 100) if project.contract_amount else None,
-        "stage_index": _stage_index(project.status), "stages": [(s, ProjectStatus(s).label) for s in STAGE_ORDER],
+        "stage_index": _stage_index(project.status), "stages": [(s, STAGE_SHORT[s]) for s in STAGE_ORDER],
         "support_open": support_open, "supported": supported, "may_support": can(user, "support"),
         "voting_open": voting_open, "need_radius": int(DEFAULT_RADIUS_M),
         "need_categories": RELATED_CATEGORIES.get(project.category, ()),
@@ -474,7 +491,7 @@ def project_support(request: HttpRequest, pk: int) -> HttpResponse:
     except actions.Conflict as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _t("Спасибо! Вы поддержали проект. Поддержали: %(n)s")
+        messages.success(request, gettext("Спасибо! Вы поддержали проект. Поддержали: %(n)s")
                          % {"n": project.supports_count})
     return HttpResponseRedirect(reverse("project-page", args=[pk]) + "#support")
 
@@ -486,7 +503,7 @@ def ballot_page(request: HttpRequest, heading_id: int) -> HttpResponse:
     """Signed-in citizens while the heading's voting is open: the ballot by the cycle's rule."""
     heading = get_object_or_404(Heading.objects.select_related("cycle", "district"), pk=heading_id)
     if not can(request.user, "vote"):
-        raise PermissionDenied(_t("Голосуют жители (учётная запись гражданина)"))
+        raise PermissionDenied(gettext("Голосуют жители (учётная запись гражданина)"))
     cycle = heading.cycle
     if cycle.open_phase(PhaseKind.VOTING) is None:
         return _closed(request, _("Голосование не идёт"),
@@ -509,17 +526,18 @@ def ballot_page(request: HttpRequest, heading_id: int) -> HttpResponse:
         },
         "ranks": range(1, (cycle.max_ranks or len(projects)) + 1),
         "strings": {
-            "chosen": _t("Выбрано"), "of": _t("из"), "left": _t("осталось"), "over": _t("больше средств района на"),
-            "pointsLeft": _t("баллов осталось"), "pointsOver": _t("баллов сверх лимита"),
-            "limit": _t("Больше выбрать нельзя: снимите отметку с другого проекта"),
-            "empty": _t("Выберите хотя бы один проект"),
-            "fixBudget": _t("Уберите проекты: стоимость больше средств района"),
-            "fixPoints": _t("Распределено больше баллов, чем есть"), "sending": _t("Отправляем…"),
-            "accepted": _t("Бюллетень принят. Спасибо за участие!"), "results": _t("Итоги по району"),
-            "rejected": _t("Бюллетень не принят"),
-            "again": _t("Вы уже голосовали по этому району: второй бюллетень не принимается."),
-            "network": _t("Нет связи с сервером. Бюллетень не отправлен — попробуйте ещё раз."),
-            "rank": _t("Места должны быть разными"), "money": heading.cycle.currency,
+            "chosen": gettext("Выбрано"), "of": gettext("из"), "left": gettext("осталось"),
+            "over": gettext("больше средств района на"),
+            "pointsLeft": gettext("баллов осталось"), "pointsOver": gettext("баллов сверх лимита"),
+            "limit": gettext("Больше выбрать нельзя: снимите отметку с другого проекта"),
+            "empty": gettext("Выберите хотя бы один проект"),
+            "fixBudget": gettext("Уберите проекты: стоимость больше средств района"),
+            "fixPoints": gettext("Распределено больше баллов, чем есть"), "sending": gettext("Отправляем…"),
+            "accepted": gettext("Бюллетень принят. Спасибо за участие!"), "results": gettext("Итоги по району"),
+            "rejected": gettext("Бюллетень не принят"),
+            "again": gettext("Вы уже голосовали по этому району: второй бюллетень не принимается."),
+            "network": gettext("Нет связи с сервером. Бюллетень не отправлен — попробуйте ещё раз."),
+            "rank": gettext("Места должны быть разными"), "money": heading.cycle.currency,
         },
     })
 

@@ -1,6 +1,7 @@
 """Filters of the projects pages: money in whole roubles with thin groups, percents."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -26,3 +27,9 @@ def percent(value: Any) -> str:
         return "0"
     number = max(Decimal(0), min(Decimal(100), Decimal(value)))
     return f"{number.quantize(Decimal('1')):f}"
+
+
+@register.filter
+def unbroken_numbers(value: Any) -> str:
+    """«осталось 202 800» must not wrap inside the number: thin groups become no-break spaces."""
+    return re.sub(r"(?<=\d) (?=\d{3}\b)", "\u00a0", str(value))

@@ -258,12 +258,13 @@ def test_results_page_gives_the_reason_for_every_project(personas, make_cycle, m
                                    choices=[{"project": p.pk} for p in picks])
     actions.run_selection(heading, actor=personas.leader)
     body = personas.client("anonymous").get(f"/projects/headings/{heading.pk}/results/").content.decode()
+    body = body.replace("\u00a0", " ")  # numbers are kept from wrapping with no-break spaces
     winners = body[body.index('id="winners"'):body.index('id="losers"')]
     losers = body[body.index('id="losers"'):]
     assert "Площадка" in winners and "Фонари" in winners and "Тротуар" in losers
     assert "Не хватило средств: осталось 40 000, стоимость 52 000" in losers
     assert "100 000" in body
-    page = personas.client("anonymous").get(f"/projects/{second.pk}/").content.decode()
+    page = personas.client("anonymous").get(f"/projects/{second.pk}/").content.decode().replace("\u00a0", " ")
     assert "Не хватило средств: осталось 40 000, стоимость 52 000" in page
 
 
@@ -296,3 +297,24 @@ def test_project_page_shows_progress_milestones_costs_and_cofinancing(personas, 
     assert "20 000" in body and "(10,0%)" in body  # residents' share of 200 000
     assert "180 000" in body  # asked from the contest
     assert "Начата реализация" in body  # the stage history
+
+
+def test_pages_speak_english_when_asked(personas, make_cycle, make_project):
+    from django.conf import settings
+
+    cycle = make_cycle({"submission", "voting"}, ballot_rule=BallotRule.KNAPSACK)
+    heading = cycle.headings.get()
+    project = make_project(heading)
+    for who in ("anonymous", "citizen"):
+        client = personas.client(who)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        listing = client.get("/projects/").content.decode()
+        assert "Initiative projects" in listing and "Filters" in listing and "Инициативные проекты" not in listing
+        page = client.get(f"/projects/{project.pk}/").content.decode()
+        assert "About the project" in page and "Who pays" in page and "О проекте" not in page
+    citizen = personas.client("citizen")
+    citizen.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    form = citizen.get("/projects/new/").content.decode()
+    assert "Propose a project" in form and "Initiative group" in form and "Submit the project" in form
+    ballot = citizen.get(f"/projects/headings/{heading.pk}/ballot/").content.decode()
+    assert "Cast the ballot" in ballot and "over the district" in ballot

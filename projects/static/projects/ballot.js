@@ -17,7 +17,11 @@
     message.className = "ballot-result " + (ok ? "ok" : "bad");
     message.innerHTML = html;
   }
-  function esc(s) { return window.geoportal.escape ? window.geoportal.escape(s) : String(s); }
+  function esc(s) {
+    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
 
   function state() {
     var chosen = [], total = 0, points = 0, ranks = {}, duplicate = false;
@@ -80,8 +84,12 @@
     var button = $("cast");
     button.disabled = true;
     say(esc(S.sending), true);
-    window.geoportal.api(cfg.url, {method: "POST", headers: {"Content-Type": "application/json"},
-                                   body: JSON.stringify({choices: r.s.chosen})}).then(function (res) {
+    fetch(cfg.url, {method: "POST", credentials: "same-origin", body: JSON.stringify({choices: r.s.chosen}),
+                    headers: {"Content-Type": "application/json", "Accept": "application/json",
+                              "X-CSRFToken": window.geoportal.csrf}})
+      .then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (body) { return {status: resp.status, body: body}; });
+      }).then(function (res) {
       if (res.status === 201) {
         form.querySelector(".ballot-list").hidden = true;
         button.hidden = true;

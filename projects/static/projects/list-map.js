@@ -12,7 +12,11 @@
   var COLORS = {submitted: "#6b7785", feasible: "#0b5cad", unfeasible: "#b3261e", selected: "#1e7b34",
                 not_selected: "#a15c00", in_progress: "#7a3fb0", completed: "#0f5132", withdrawn: "#5b6472"};
   var layer = L.geoJSON(data, {
-    style: function (f) { var c = COLORS[f.properties.status] || "#0b5cad"; return {color: c, weight: 5, fillColor: c, fillOpacity: 0.35}; },
+    style: function (f) {
+      var c = COLORS[f.properties.status] || "#0b5cad";
+      if (f.geometry.type === "Point") { return {radius: 9, color: "#fff", weight: 2, fillColor: c, fillOpacity: 0.95}; }
+      return {color: c, weight: 5, fillColor: c, fillOpacity: 0.35};
+    },
     pointToLayer: function (f, latlng) {
       return L.circleMarker(latlng, {radius: 9, color: "#fff", weight: 2, fillColor: COLORS[f.properties.status] || "#0b5cad", fillOpacity: 0.95});
     },
