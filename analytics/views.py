@@ -219,7 +219,8 @@ def agency_drilldown(request: HttpRequest, agency_id: int) -> HttpResponse:
     if card is not None:
         card["trend_svg"] = svg.columns([m["month"][2:].replace("-", ".") for m in card["trend"]],
                                         [m["count"] for m in card["trend"]], title="Обращений в месяц",
-                                        line=[m["on_time_share"] for m in card["trend"]], line_label="в срок")
+                                        line=[m["on_time_share"] for m in card["trend"]], line_label="в срок",
+                                        width=480, height=220)
     appeals = drilldown.agency_appeals(agency_id, period, show, public=public, now=now)
     pages = Paginator(appeals, 50)
     page = pages.get_page(int(page_raw))

@@ -60,3 +60,17 @@ def test_report_download_is_for_leaders_only(dataset, personas):
     assert response["Content-Disposition"].startswith("attachment;")
     assert len(documents(response.content.decode("utf-8"))) == 3
     assert personas.client("admin").get("/stats/leadership/report", {"period": "bad"}).status_code == 400
+
+
+def test_the_leadership_view_has_the_report_button(dataset, personas, clock):
+    import re
+
+    from analytics.params import current_period
+
+    page = personas.client("leader").get("/leadership/").content.decode()
+    href = re.search(r'id="leadership-report" href="([^"]+)"', page).group(1)
+    response = personas.client("leader").get(href)
+    assert response.status_code == 200
+    quarter = current_period(clock()).code  # the dataset's clock: 2026-Q3
+    assert response["Content-Disposition"] == f'attachment; filename="leadership-report-{quarter}.html"'
+    assert len(documents(response.content.decode("utf-8"))) == 3  # heat map, choropleth, hotspots
