@@ -85,11 +85,11 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], name: str, timeout: f
     raise RuntimeError(f"{name} did not come up within {timeout:.0f} s")
 
 
-def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(port: int, app: str = "geoportal.wsgi:application") -> subprocess.Popen[bytes]:
     env = dict(os.environ, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
                LOG_LEVEL="WARNING")
     # The sync worker answers a fresh connection faster than gthread with keep-alive (measured).
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "geoportal.wsgi", "-b", f"127.0.0.1:{port}",
+    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), app, "-b", f"127.0.0.1:{port}",
                              "-w", "1", "--timeout", "300", "--log-level", "warning"], cwd=ROOT, env=env)
     try:  # /healthz would also want a Celery worker; the TileJSON needs only the app and the database
         wait_until_up(f"http://127.0.0.1:{port}/tiles/districts.json", proc, "gunicorn")
@@ -174,9 +174,10 @@ def http_get(port: int, path: str, params: dict[str, Any] | None = None) -> tupl
 
 
 class Runner:
-    def __init__(self, port: int, tipg_port: int | None) -> None:
+    def __init__(self, port: int, tipg_port: int | None, django_port: int | None = None) -> None:
         self.port = port
         self.tipg_port = tipg_port
+        self.django_port = django_port  # the same app without tiles.fastpath (Django's whole request cycle)
 
     # "Raw": the very statement (with the same SET LOCAL prefix) on a plain database cursor,
     # with no HTTP, no Django request cycle and no cache.
@@ -189,8 +190,8 @@ class Runner:
         with connection.cursor() as cursor:
             return len(run_statement(cursor, (sql, params)))
 
-    def tile(self, tile: Tile, query: str = "", expect: str | None = None) -> bytes:
-        status, headers, body = http_get(self.port, f"/tiles/appeals/{tile.z}/{tile.x}/{tile.y}.pbf"
+    def tile(self, tile: Tile, query: str = "", expect: str | None = None, port: int | None = None) -> bytes:
+        status, headers, body = http_get(port or self.port, f"/tiles/appeals/{tile.z}/{tile.x}/{tile.y}.pbf"
                                          + (f"?{query}" if query else ""))
         if status != 200:
             raise RuntimeError(f"tile {tile}: HTTP {status} {body[:200]!r}")
@@ -221,10 +222,11 @@ class Runner:
 def bench_tiles(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
     filters = TileFilters()
     print("\n== Tile endpoint vs the same ST_AsMVT SQL run directly (and vs tipg at point zooms) ==")
-    print(f"{'z':>3} {'kind':<18} {'KB p50':>8} {'SQL ms':>8} {'HTTP miss':>10} {'ratio':>7} {'HTTP hit':>9} "
-          f"{'ratio':>7} {'tipg ms':>8} {'tipg/miss':>10} {'tipg/hit':>9}")
+    print("(miss via Django: the same server without tiles.fastpath, i.e. the view behind every middleware)")
+    print(f"{'z':>3} {'kind':<18} {'KB p50':>8} {'SQL ms':>8} {'HTTP miss':>10} {'ratio':>7} {'via Django':>10} "
+          f"{'ratio':>7} {'HTTP hit':>9} {'ratio':>7} {'tipg ms':>8} {'tipg/miss':>10} {'tipg/hit':>9}")
     for z, zoom_tiles in tiles.items():
-        times: dict[str, list[float]] = {"raw": [], "miss": [], "hit": [], "tipg": []}
+        times: dict[str, list[float]] = {"raw": [], "miss": [], "django": [], "hit": [], "tipg": []}
         sizes: list[int] = []
         kind = "clusters (table)" if z <= 12 else "points"
         for tile in zoom_tiles:  # warm-up: the same pages in the database's cache for everyone
@@ -246,16 +248,26 @@ def bench_tiles(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
                     raise RuntimeError(f"endpoint bytes differ from the raw SQL for {tile}")
                 sizes.append(len(body))
                 times["hit"].append(timed(run.tile, tile, expect="HIT")[0])
+                if run.django_port:
+                    cache.bump_layer("appeals")
+                    elapsed, body = timed(run.tile, tile, expect="MISS", port=run.django_port)
+                    times["django"].append(elapsed)
+                    if body != raw_bytes:
+                        raise RuntimeError(f"Django view bytes differ from the raw SQL for {tile}")
                 if run.tipg_port and z > 12:
                     times["tipg"].append(timed(run.tipg_tile, tile)[0])
-        raw_p50, miss_p50, hit_p50, tipg_p50 = (p50(times[k]) for k in ("raw", "miss", "hit", "tipg"))
+        raw_p50, miss_p50, hit_p50, tipg_p50, django_p50 = (p50(times[k]) for k in ("raw", "miss", "hit", "tipg",
+                                                                                     "django"))
         tipg_cell = (f"{tipg_p50:8.1f} {ratio(tipg_p50, miss_p50):>10} {ratio(tipg_p50, hit_p50):>9}" if times["tipg"]
                      else f"{'–':>8} {'–':>10} {'–':>9}")
         SUMMARY["tile"].append((z, miss_p50 / raw_p50, hit_p50 / raw_p50))
+        if times["django"]:
+            SUMMARY["django"].append((z, django_p50 / raw_p50, django_p50 - miss_p50))
         if times["tipg"]:
             SUMMARY["tipg"].append((z, tipg_p50 / miss_p50, tipg_p50 / hit_p50))
         print(f"{z:>3} {kind:<18} {p50([float(s) for s in sizes]) / 1024:8.1f} {raw_p50:8.1f} {miss_p50:10.1f} "
-              f"{ratio(miss_p50, raw_p50):>7} {hit_p50:9.1f} {ratio(hit_p50, raw_p50):>7} {tipg_cell}")
+              f"{ratio(miss_p50, raw_p50):>7} {django_p50:10.1f} {ratio(django_p50, raw_p50):>7} {hit_p50:9.1f} "
+              f"{ratio(hit_p50, raw_p50):>7} {tipg_cell}")
 
 
 def bench_live_clusters(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
@@ -267,10 +279,10 @@ def bench_live_clusters(run: Runner, tiles: dict[int, list[Tile]], rounds: int) 
     print(f"{'z':>3} {'SQL ms':>8} {'HTTP miss':>10} {'ratio':>7}")
     for z in (10, 11, 12):
         raw_times, miss_times = [], []
-        for tile in tiles[z][:2]:
+        for tile in tiles[z]:
             sql, params = LAYERS["appeals"].build(tile, filters, True)
             run.raw(sql, params)
-            for _ in range(max(1, rounds - 1)):
+            for _ in range(rounds):
                 raw_times.append(timed(run.raw, sql, params)[0])
                 cache.bump_layer("appeals")
                 miss_times.append(timed(run.tile, tile, query, expect="MISS")[0])
@@ -356,6 +368,10 @@ def print_summary() -> None:
     print("\n== Summary against the issue's goals ==")
     print(f"tile endpoint / SQL, uncached, z10–z16 (goal ≤ 1.15×): {span(SUMMARY['tile'])}; "
           f"cached: {span(SUMMARY['tile'], 2)}")
+    if SUMMARY["django"]:
+        saved = [row[2] for row in SUMMARY["django"]]
+        print(f"the same tiles through Django's whole request cycle instead (no fast path): "
+              f"{span(SUMMARY['django'])}; the fast path saved {min(saved):.1f}–{max(saved):.1f} ms p50 per miss")
     print(f"tipg / our endpoint on the same point tiles (goal ≥ 3×): uncached {span(SUMMARY['tipg'])}, "
           f"cached {span(SUMMARY['tipg'], 2)}")
     print(f"cluster endpoint / SQL (goal ≤ 1.2×): from the table {span(SUMMARY['tile'][:3])}, "
@@ -365,8 +381,8 @@ def print_summary() -> None:
         print(f"first citywide view / GeoJSON of all points (goal ≤ 1/50): 1/{1 / SUMMARY['bytes'][0][1]:.0f}")
 
 
-SUMMARY: dict[str, list[tuple[int, float, float]]] = {"tile": [], "tipg": [], "cluster": [], "heatmap": [],
-                                                      "bytes": []}
+SUMMARY: dict[str, list[tuple[int, float, float]]] = {"tile": [], "django": [], "tipg": [], "cluster": [],
+                                                      "heatmap": [], "bytes": []}
 
 
 def main() -> None:
@@ -377,6 +393,8 @@ def main() -> None:
     parser.add_argument("--tiles", type=int, default=3, help="tiles per zoom")
     parser.add_argument("--seed", type=int, default=7, help="seed of the tile sample")
     parser.add_argument("--no-tipg", action="store_true", help="skip the tipg comparison")
+    parser.add_argument("--no-django", action="store_true",
+                        help="skip the comparison with the same server without the tile fast path")
     parser.add_argument("--rebuild-aggregates", action="store_true",
                         help="rebuild the cell aggregate table even when it has rows (writes to the database)")
     args = parser.parse_args()
@@ -406,8 +424,9 @@ def main() -> None:
               f"0..{settings.TILES_CLUSTER_MAX_ZOOM}")
     cache.mark_aggregates_ready()
 
-    port, tipg_port = free_port(), free_port()
+    port, tipg_port, django_port = free_port(), free_port(), free_port()
     gunicorn = start_gunicorn(port)
+    plain = None if args.no_django else start_gunicorn(django_port, "geoportal.wsgi:django_application")
     tipg_proc, why_not = (None, "skipped (--no-tipg)") if args.no_tipg else start_tipg(tipg_port)
     try:
         if not tipg_proc:
@@ -415,7 +434,7 @@ def main() -> None:
         else:
             print("tipg 1.2.1 (uvicorn, 1 worker) serves the same table: a CQL2 filter for public appeals, 6 "
                   "properties, no joins; its sessions keep the server's defaults (JIT, parallel workers)")
-        run = Runner(port, tipg_port if tipg_proc else None)
+        run = Runner(port, tipg_port if tipg_proc else None, django_port if plain else None)
         tiles = sample_tiles(args.tiles, args.seed)
         bench_tiles(run, tiles, args.rounds)
         bench_live_clusters(run, tiles, args.rounds)
@@ -423,7 +442,7 @@ def main() -> None:
         bench_bytes(run)
         print_summary()
     finally:
-        for proc in (gunicorn, tipg_proc):
+        for proc in (gunicorn, plain, tipg_proc):
             if proc is not None:
                 proc.terminate()
                 try:
