@@ -76,7 +76,13 @@ EVENT_LABELS: dict[str, Any] = {
     "complete": _("Проект реализован"),
     "import": _("Загружен из открытых данных (Pabulib)"),
     "withdraw": _("Проект отозван"),
+    "photo": _("Добавлено фото работ"),
+    "expense": _("Оплата работ"),
+    "control_answer": _("Ответ на отчёт жителя о ходе работ"),
+    "control_appeal": _("Отчёт жителя о ходе работ передан как обращение"),
 }
+# an official's answer to a resident's report may address the resident: the fact is public, the text is not
+SILENT_EVENTS = frozenset({"control_answer", "control_appeal"})
 STAGE_SHORT: dict[str, Any] = {
     ProjectStatus.SUBMITTED: _("подан"), ProjectStatus.FEASIBLE: _("допущен"), ProjectStatus.SELECTED: _("отобран"),
     ProjectStatus.IN_PROGRESS: _("строится"), ProjectStatus.COMPLETED: _("готов"),
@@ -408,10 +414,12 @@ def _milestone_tree(project: Project) -> list[dict[str, Any]]:
 def _timeline(project: Project) -> list[dict[str, Any]]:
     rows = []
     for event in project.events.all():
-        if event.kind in ("create", "score", "control_report", "expense"):
-            continue  # the draft, the commission's sheets and residents' reports are not milestones of the stage
+        if event.kind in ("create", "score", "control_report"):
+            continue  # the draft, the commission's sheets and residents' own reports are not the project's stages
         label = EVENT_LABELS.get(event.kind, event.kind)
-        note = event.note
+        note = "" if event.kind in SILENT_EVENTS else event.note
+        if event.kind == "expense" and event.data.get("amount"):
+            note = f"{actions.money(Decimal(event.data['amount']))} ₽"
         if event.kind == "milestone":
             status = event.data.get("status", "")
             note = f"{event.note}: {_milestone_label(status)}, {event.data.get('project_progress', '')} %"
@@ -528,7 +536,7 @@ def ballot_page(request: HttpRequest, heading_id: int) -> HttpResponse:
         "strings": {
             "chosen": gettext("Выбрано"), "of": gettext("из"), "left": gettext("осталось"),
             "over": gettext("больше средств района на"),
-            "pointsLeft": gettext("баллов осталось"), "pointsOver": gettext("баллов сверх лимита"),
+            "pointsLeft": gettext("Осталось баллов"), "pointsOver": gettext("Лишних баллов"),
             "limit": gettext("Больше выбрать нельзя: снимите отметку с другого проекта"),
             "empty": gettext("Выберите хотя бы один проект"),
             "fixBudget": gettext("Уберите проекты: стоимость больше средств района"),

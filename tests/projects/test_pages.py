@@ -290,7 +290,20 @@ def test_project_page_shows_progress_milestones_costs_and_cofinancing(personas, 
     actions.update_milestone(design, actor=personas.executor_a, status="done")
     actions.record_expense(project, actor=personas.executor_a, amount=Decimal(57_000),
                            paid_on=timezone.localdate(), description="Аванс")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.issues.helpers import jpeg_bytes
+
+    spot = inside(heading)
+    photo = actions.add_project_photo(project, actor=personas.executor_a, caption="Разметка площадки",
+                                      upload=SimpleUploadedFile("w.jpg", jpeg_bytes((320, 240)), "image/jpeg"),
+                                      location=spot)
+    report = actions.submit_control_report(project, author=personas.other_citizen, text="Работы стоят", kind="delay")
+    actions.answer_control_report(report, actor=personas.executor_a, answer="Уважаемый Пётр Секретович, работы идут")
     body = personas.client("anonymous").get(f"/projects/{project.pk}/").content.decode()
+    assert f'src="/api/v1/map/project-photos/{photo.pk}.jpg"' in body and "Разметка площадки" in body
+    assert "Оплата работ" in body and "Ответ на отчёт жителя о ходе работ" in body
+    assert "Секретович" not in body and "Работы стоят" not in body
     assert 'id="progress-value">25%' in body  # 1 of weight 4 done
     assert "Проектирование" in body and "Строительство" in body and "ООО «Двор»" in body
     assert "57 000" in body and "190 000" in body

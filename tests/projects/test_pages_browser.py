@@ -215,3 +215,39 @@ def test_list_project_in_progress_and_results_on_a_phone(live_server, personas, 
     assert loser.reason[1:] in page.inner_text("#losers").replace("\u00a0", " ")
     screenshot(page, "projects-results-phone")
     assert not errors
+
+
+def test_cumulative_and_ranked_ballots_on_a_phone(live_server, personas, make_cycle, make_project, phone_page):
+    points_cycle = make_cycle({"voting"}, name="Баллы", ballot_rule=BallotRule.CUMULATIVE, points_total=10)
+    ranked_cycle = make_cycle({"voting"}, name="Места", ballot_rule=BallotRule.RANKED, max_ranks=2,
+                              districts=("sovetsky",))
+    points_heading, ranked_heading = points_cycle.headings.get(), ranked_cycle.headings.get()
+    a, b = (make_project(points_heading, title=t) for t in ("Каток", "Горка"))
+    x, y, z = (make_project(ranked_heading, title=t) for t in ("Фонтан", "Клумба", "Лавочки"))
+    page = phone_page
+    login(page, live_server.url, "citizen")
+    page.goto(f"{live_server.url}/projects/headings/{points_heading.pk}/ballot/")
+    assert page.inner_text("#budget-text") == "Осталось баллов: 10"
+    page.fill(f"#pick-{a.pk}-points", "7")
+    page.fill(f"#pick-{b.pk}-points", "5")
+    assert page.inner_text("#budget-text") == "Лишних баллов: 2"
+    page.tap("#cast")
+    assert "больше баллов" in page.inner_text("#ballot-message")
+    page.fill(f"#pick-{b.pk}-points", "3")
+    page.tap("#cast")
+    page.wait_for_selector("#ballot-message.ok >> text=Бюллетень принят")
+    ballot = Ballot.objects.get(heading=points_heading)
+    assert dict(ballot.choices.values_list("project__title", "points")) == {"Каток": 7, "Горка": 3}
+
+    page.goto(f"{live_server.url}/projects/headings/{ranked_heading.pk}/ballot/")
+    page.select_option(f"#pick-{z.pk}-rank", "1")
+    page.select_option(f"#pick-{x.pk}-rank", "1")
+    page.tap("#cast")
+    assert "Места должны быть разными" in page.inner_text("#ballot-message")
+    page.select_option(f"#pick-{x.pk}-rank", "2")
+    screenshot(page, "projects-ballot-ranked-phone")
+    page.tap("#cast")
+    page.wait_for_selector("#ballot-message.ok >> text=Бюллетень принят")
+    ranked = Ballot.objects.get(heading=ranked_heading)
+    assert list(ranked.choices.order_by("position").values_list("project__title", flat=True)) == ["Лавочки", "Фонтан"]
+    assert y.pk not in ranked.choices.values_list("project_id", flat=True)

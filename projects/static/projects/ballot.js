@@ -54,8 +54,8 @@
       over = cfg.pointsTotal && s.points > cfg.pointsTotal;
       bar.querySelector("span").style.width = Math.min(100, 100 * s.points / (cfg.pointsTotal || 1)) + "%";
       bar.classList.toggle("over", !!over);
-      text.textContent = cfg.pointsTotal ? (over ? (s.points - cfg.pointsTotal) + " " + S.pointsOver
-                                                 : (cfg.pointsTotal - s.points) + " " + S.pointsLeft) : "";
+      text.textContent = cfg.pointsTotal ? (over ? S.pointsOver + ": " + (s.points - cfg.pointsTotal)
+                                                 : S.pointsLeft + ": " + (cfg.pointsTotal - s.points)) : "";
     } else {
       text.textContent = S.chosen + ": " + s.chosen.length + (cfg.maxApprovals ? " " + S.of + " " + cfg.maxApprovals : "");
     }
