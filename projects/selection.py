@@ -24,20 +24,22 @@ Tie-breaking (documented and reproducible):
 
 How equal shares is computed fast without changing its result:
 - voters with the same ballot are one group;
-- add1 jumps: budgets are affine in the starting budget t while the same voters are short of
-  money and the same projects win, so a run at t0 also proves for how many further increments it
-  would choose the same (every decision gives a condition affine in t); the loop skips those runs;
-- a run is done in floating point over numpy arrays; a decision closer than a margin (1e-9
-  relative, far above the rounding a run accumulates) is a close call, and the run is redone in
-  exact rationals (gmpy2's when installed), which also settles ties by the documented rule."""
+- add1 jumps: budgets are affine in the starting budget t as long as the same voters are short
+  of money and the same projects win, so a run at t0 also proves for how many further increments
+  it would choose the same (each decision gives a condition affine in t); those runs are skipped;
+- a run is done in floating point over numpy arrays, every float with a bound on its distance
+  from the exact value (running error analysis); a decision is taken only when the bounds
+  separate the alternatives. Otherwise, and for ties whose exact ρ is not at hand, the run is
+  redone in exact rationals (gmpy2's when installed), so every decision is the exact one."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -123,6 +125,7 @@ class _Profile:
     weights: list[np.ndarray]  # multiplicities of those groups (int64)
     counts: list[int]  # supporters per project
     fcosts: list[float]
+    fcost_errs: list[float]  # |float cost - exact cost| at most
     fweights: list[np.ndarray]  # weights as floats
     n_voters: int
     n_groups: int
@@ -131,12 +134,9 @@ class _Profile:
 def _profile(costs: Mapping[str, Decimal], ballots: Iterable[Iterable[str]]) -> _Profile:
     ids = list(costs)
     index = {p: i for i, p in enumerate(ids)}
-    groups: dict[frozenset[int], int] = {}
-    n_voters = 0
-    for ballot in ballots:
-        n_voters += 1
-        key = frozenset(index[p] for p in ballot)
-        groups[key] = groups.get(key, 0) + 1
+    position = index.__getitem__
+    groups = Counter(frozenset(map(position, ballot)) for ballot in ballots)
+    n_voters = sum(groups.values())
     members: list[list[int]] = [[] for _ in ids]
     multiplicity: list[list[int]] = [[] for _ in ids]
     for g, (key, count) in enumerate(groups.items()):
@@ -150,6 +150,7 @@ def _profile(costs: Mapping[str, Decimal], ballots: Iterable[Iterable[str]]) -> 
         weights=[np.array(w, dtype=np.int64) for w in multiplicity],
         counts=[int(sum(w)) for w in multiplicity],
         fcosts=[float(costs[p]) for p in ids],
+        fcost_errs=[abs(float(costs[p])) * 2.0 ** -52 for p in ids],
         fweights=[np.array(w, dtype=float) for w in multiplicity],
         n_voters=n_voters,
         n_groups=len(groups),
@@ -294,182 +295,306 @@ class _Run:
         self.cls[rows] = remap[self.cls[rows]]
 
 
+_U = 2.0 ** -53  # unit roundoff of float64: one operation errs by at most _U·|result|
+
+
+class _Price(NamedTuple):
+    payment: float
+    err: float  # the exact payment is within this
+    short: np.ndarray  # over the supporters: those who pay all they have
+    unsure: np.ndarray | None  # those within the errors of the payment (None: nobody)
+
+
 class _CloseCall(Exception):
     """A floating-point decision too close to call: the run is redone in exact arithmetic."""
 
 
+class _MaybeAffordable(_CloseCall):
+    """The supporters' money is within the errors of the cost. If they can pay, nearly all of
+    them pay everything, so ρ is at least ``low``; the run goes on while that cannot win."""
+
+    def __init__(self, low: float) -> None:
+        super().__init__(low)
+        self.low = low
+
+
+@dataclass
+class _Bound:
+    """A lower bound of a project's ρ as a function of the starting budget t: ``rho`` at t0 (the
+    exact value within ``err``) and ``slope`` (within ``slope_err``; None until needed)."""
+
+    rho: float
+    err: float
+    slope: float | None = 0.0
+    slope_err: float = 0.0
+
+    @property
+    def low(self) -> float:
+        return self.rho - self.err * (1 + 4 * _U)
+
+
 class _FloatRun:
-    """The same run as :class:`_Run` (same decisions; ``last`` never larger) in floating point
-    over arrays of ballot groups, which is many times faster. Every decision whose margin is
-    below ``tol`` (relative; far above the rounding error a run can accumulate) raises
-    :class:`_CloseCall` and the caller redoes the run exactly; the conditions on later increments
-    are shortened by the same margin, so ``last`` can only come out smaller than the exact one.
-    ``certify=False`` skips proving anything about later increments (``last`` = 0)."""
+    """The same run as :class:`_Run` — the same decisions and a ``last`` no larger than its — in
+    floating point over arrays of ballot groups, which is many times faster.
 
-    def __init__(self, profile: _Profile, t0: Any, step: Any, tol: float, certify: bool = True) -> None:
+    Every float carries a bound on its distance from the exact value (running error analysis:
+    an operation adds at most u·|result|, a sum of n terms at most γ·Σ|terms|), and a decision is
+    taken only when the bounds separate the alternatives: who can afford a project, who is short
+    of its payment, which project is cheapest per unit. Otherwise :class:`_CloseCall` is raised and
+    the caller redoes the run in exact rationals; ties whose ρ is known exactly (everyone short of
+    the payment has already paid out everything, so the others share the cost equally) are settled
+    here. The conditions on later increments are shortened by their error bounds, so ``last`` is
+    never more than the exact one. ``certify=False`` proves nothing about later increments."""
+
+    def __init__(self, profile: _Profile, t0: Any, step: Any, certify: bool = True) -> None:
+        groups = profile.n_groups
         self.p = profile
-        self.step = float(step)
-        self.tol = tol
-        self.scale = max([float(t0), 1.0] + profile.fcosts)
-        self.budget = np.full(profile.n_groups, float(t0))
-        self.slope = np.ones(profile.n_groups)
-        self.empty = np.zeros(profile.n_groups, dtype=bool)  # budgets that are exactly 0
+        self.start = start = float(t0)
+        self.step = float(step) * (1 + 4 * _U)  # at least the exact step
+        self.gamma = 4 * (groups + 4) * _U  # generous γ for sums over a project's supporters
+        self.budget = np.full(groups, start)
+        self.err = abs(start) * 2 * _U  # every budget is within this of the exact one
+        self.slope = np.ones(groups)
+        self.slope_err = 0.0  # every slope is within this of the exact one
+        self.empty = np.zeros(groups, dtype=bool)  # budgets that are exactly 0
         self.last: int | None = None if certify else 0
+        self._payment_slope = (0.0, 0.0)
 
-    def _limit(self, at_t0: float, slope: float, tol0: float, tol1: float) -> None:
-        """Keep ``at_t0 + slope·(t - t0) ≥ 0`` true up to ``last``, with the error margins."""
-        worst = slope - tol1
+    def _limit(self, at_t0: float, slope: float, err0: float, err1: float) -> None:
+        """Keep ``at_t0 + slope·(t - t0) > 0`` (values within err0, err1 of the exact ones) true
+        up to ``last``."""
+        worst = slope - err1 - 4 * _U * (abs(slope) + err1)
         if worst >= 0:
             return
-        k = max(math.floor((at_t0 - tol0) / (self.step * -worst)), 0)
+        room = at_t0 - err0 - 4 * _U * (abs(at_t0) + err0)
+        k = max(math.floor(room / (self.step * -worst) * (1 - 8 * _U)), 0) if room > 0 else 0
         if self.last is None or k < self.last:
             self.last = k
 
-    def _limit_all(self, at_t0: np.ndarray, slope: np.ndarray, tol0: float, tol1: np.ndarray) -> None:
-        worst = slope - tol1
+    def _limit_all(self, at_t0: np.ndarray, slope: np.ndarray, err0: Any, err1: Any) -> None:
+        worst = slope - err1 - 4 * _U * (np.abs(slope) + err1)
         short = worst < 0
         if short.any():
-            k = max(math.floor(float(((at_t0[short] - tol0) / (self.step * -worst[short])).min())), 0)
+            room = (at_t0 - err0 - 4 * _U * (np.abs(at_t0) + err0))[short]
+            k = max(math.floor(float((np.maximum(room, 0.0) / (self.step * -worst[short])).min()) * (1 - 8 * _U)), 0)
             if self.last is None or k < self.last:
                 self.last = k
 
-    def price(self, project: int) -> tuple[float, np.ndarray, np.ndarray] | None:
-        """(payment, supporter groups that pay all they have (a mask over the project's supporters),
-        their budgets) or None when the supporters together cannot pay (the condition that they
-        still cannot is recorded). The payment is the fixed point of "those who have less pay all
-        they have, the others share the rest", found from "nobody is short" upwards."""
+    def _sum_slopes(self, rows: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+        """Σ weight·slope over the groups and its error bound."""
+        slopes = self.slope[rows]
+        total = float(slopes @ weights)
+        err = self.slope_err * float(weights.sum()) * (1 + self.gamma) + self.gamma * float(np.abs(slopes) @ weights)
+        return total, err
+
+    def price(self, project: int) -> _Price | None:
+        """The payment (the fixed point of "those who have less than it pay all they have, the
+        others share the rest", found from "nobody is short" upwards) or None when the supporters
+        together cannot pay (the condition that they still cannot is then recorded)."""
         p = self.p
-        cost = p.fcosts[project]
+        cost, cost_err = p.fcosts[project], p.fcost_errs[project]
+        rows = p.supporters[project]
         weights = p.fweights[project]
-        values = self.budget[p.supporters[project]]
+        values = self.budget[rows]
         money = values * weights
         total = float(money.sum())
-        if abs(total - cost) <= self.tol * cost:
-            raise _CloseCall
-        if total < cost:
-            if self.last != 0:
-                slope = float(self.slope[p.supporters[project]] @ weights)
-                self._limit(cost - total, -slope, self.tol * cost, self.tol * (abs(slope) + 1))
-            return None
         count = p.counts[project]
+        total_err = self.err * count * (1 + self.gamma) + self.gamma * total + cost_err + 4 * _U * (total + cost)
+        if total - cost < -total_err:
+            if self.last != 0:
+                slope, slope_err = self._sum_slopes(rows, weights)
+                self._limit(cost - total, -slope, total_err, slope_err)
+            return None
+        if total - cost < total_err:  # affordable or not: too close to tell
+            # affordable means Σ max(0, budget - payment) = total - cost ≤ 2·total_err
+            highest = float(values.max()) - self.err - 2 * total_err
+            raise _MaybeAffordable(highest / (cost + cost_err) * (1 - 8 * _U))
         payment = cost / count
         short = values < payment
         n_short = 0.0
         while True:
             now = float(weights @ short)
             if now == n_short:
-                return payment, short, values
+                break
             n_short = now
+            if n_short >= count:
+                raise _CloseCall
             payment = (cost - float(money @ short)) / (count - n_short)
             short |= values < payment
+        paid = float(money @ short)
+        paid_err = self.err * n_short * (1 + self.gamma) + self.gamma * paid
+        payment_err = (paid_err + cost_err + 4 * _U * (cost + paid)) / (count - n_short) + 4 * _U * payment
+        # who is short is certain for those whose budget is farther from the payment than the
+        # errors (short is exactly "values < payment" in floats; budgets never exceed the start)
+        distance = np.abs(values - payment)
+        margin = self.err + payment_err + 4 * _U * (self.start + payment)
+        if float(distance.min()) > margin:
+            return _Price(payment, payment_err, short, None)
+        # Some are within the errors of the payment: whichever side they are on, what they pay
+        # is within margin + err of what the float split makes them pay, and those surely above
+        # the payment make the exact payment move at least as fast as the money, so it is within
+        # (their weight · (margin + err)) / (weight surely above) of this one.
+        unsure = distance <= margin
+        surely_above = count - float(weights @ (unsure | short))
+        if surely_above <= 0:
+            raise _CloseCall
+        payment_err += float(weights @ unsure) * (margin + self.err) / surely_above * (1 + 8 * _U)
+        wider = self.err + payment_err + 4 * _U * (self.start + payment)
+        if payment_err > margin or bool((distance[~unsure] <= wider).any()):
+            raise _CloseCall
+        return _Price(payment, payment_err, short, unsure)
 
-    def run(self, projects: list[int], tie: Callable[[int], Any]) -> list[int]:
-        p = self.p
-        remaining = set(projects)
-        # lower bounds of ρ (value at t0, slope), as in _Run
-        bound: dict[int, tuple[float, float | None]] = {j: (1.0 / p.counts[j], 0.0) for j in projects}
-        chosen: list[int] = []
-        tol = self.tol
-        while remaining:
-            best = -1
-            best_rho = 0.0
-            fresh: dict[int, Any] = {}
-            for j in sorted(remaining, key=lambda j: bound[j][0]):
-                if best >= 0 and bound[j][0] > best_rho * (1 + tol):
-                    break
-                found = self.price(j)
-                if found is None:
-                    remaining.discard(j)
-                    continue
-                rho = found[0] / p.fcosts[j]
-                bound[j] = (rho, None)  # the slope only when proving later increments
-                fresh[j] = found
-                if best < 0 or rho < best_rho:
-                    best, best_rho = j, rho
-            if best < 0:
-                return chosen
-            near = [j for j in fresh if bound[j][0] <= best_rho * (1 + tol)]
-            if len(near) > 1:  # a tie, or nearly: exact arithmetic decides
-                best = min(near, key=lambda j: (self._exact_or_close(j, fresh[j][1]), tie(j)))
-            payment, short, _values = fresh[best]
-            rows = p.supporters[best]
-            poor, rich = rows[short], rows[~short]
-            if self.last != 0:
-                self._certify(best, payment, poor, rich, remaining, bound, fresh, tie)
-            self.budget[poor] = 0.0
-            self.empty[poor] = True
-            self.budget[rich] -= payment
-            if self.last != 0:
-                self.slope[poor] = 0.0
-                self.slope[rich] -= self._payment_slope
-            chosen.append(best)
-            remaining.discard(best)
-        return chosen
+    def _rho(self, project: int, payment: float, payment_err: float) -> tuple[float, float]:
+        cost = self.p.fcosts[project]
+        rho = payment / cost
+        return rho, payment_err / cost + rho * self.p.fcost_errs[project] / cost * (1 + 4 * _U) + 4 * _U * rho
 
-    def _exact_rho(self, project: int, short: np.ndarray) -> Any:
-        """ρ exactly, or None: it can be had without exact budgets when every supporter who pays
-        less than the others has paid out everything already (the others share the cost equally;
-        ρ then stays the same for later increments as long as they can pay)."""
+    def _slope_of(self, project: int, short: np.ndarray) -> tuple[float, float]:
+        """d payment / d t for ``project`` with that split, and its error bound."""
         p = self.p
-        rows = p.supporters[project]
-        if (short & ~self.empty[rows]).any():
+        rows = p.supporters[project][short]
+        weights = p.fweights[project][short]
+        paid, paid_err = self._sum_slopes(rows, weights)
+        rest = p.counts[project] - float(weights.sum())
+        slope = -paid / rest
+        return slope, paid_err / rest + 4 * _U * abs(slope)
+
+    def _rho_slope(self, project: int, short: np.ndarray) -> tuple[float, float]:
+        slope, err = self._slope_of(project, short)
+        cost = self.p.fcosts[project]
+        rho_slope = slope / cost
+        return rho_slope, err / cost + abs(rho_slope) * (self.p.fcost_errs[project] / cost + 4 * _U)
+
+    def _exact_rho(self, project: int, price: _Price) -> Any:
+        """ρ exactly, or None: it is 1/(supporters who are not short) when every supporter who is
+        short has paid out everything already (the split itself is certain, see price); it then
+        stays so for later increments as long as the split holds."""
+        p = self.p
+        if price.unsure is not None or (price.short & ~self.empty[p.supporters[project]]).any():
             return None
-        share = p.fcosts[project] / (p.counts[project] - float(p.fweights[project] @ short))
-        if (self.budget[rows[~short]] < share + self.tol * self.scale).any():
-            return None  # someone might be just short of the share after all
-        return _rational(1, p.counts[project] - int(p.weights[project] @ short))
+        return _rational(1, p.counts[project] - int(p.weights[project] @ price.short))
 
-    def _exact_or_close(self, project: int, short: np.ndarray) -> Any:
-        rho = self._exact_rho(project, short)
+    def _exact_or_close(self, project: int, price: _Price) -> Any:
+        rho = self._exact_rho(project, price)
         if rho is None:
             raise _CloseCall
         return rho
 
-    def _slope_of(self, project: int, short: np.ndarray) -> float:
+    def run(self, projects: list[int], tie: Callable[[int], Any]) -> list[int]:
         p = self.p
-        weights = p.fweights[project]
-        paid = float((self.slope[p.supporters[project]] * weights) @ short)
-        return -paid / (p.counts[project] - float(weights @ short))
+        remaining = set(projects)
+        # ρ ≥ 1/supporters; any earlier ρ of the same run stays a lower bound (see _Run.run)
+        bound = {j: _Bound(1.0 / p.counts[j], 2 * _U / p.counts[j]) for j in projects}
+        chosen: list[int] = []
+        while remaining:
+            best = -1
+            best_rho = best_high = math.inf
+            fresh: dict[int, _Price] = {}
+            undecided: list[int] = []
+            for j in sorted(remaining, key=lambda j: bound[j].low):
+                if bound[j].low > best_high:
+                    break  # surely dearer than the cheapest so far
+                try:
+                    found = self.price(j)
+                except _MaybeAffordable as maybe:
+                    bound[j] = _Bound(maybe.low, 0.0, None)
+                    undecided.append(j)
+                    continue
+                if found is None:
+                    remaining.discard(j)
+                    continue
+                rho, err = self._rho(j, found[0], found[1])
+                bound[j] = _Bound(rho, err, None)
+                fresh[j] = found
+                best_high = min(best_high, rho + err * (1 + 4 * _U))
+                if rho < best_rho:
+                    best, best_rho = j, rho
+            if undecided:
+                if best < 0 or any(bound[j].low <= best_high for j in undecided):
+                    raise _CloseCall  # it might be affordable and the cheapest
+                self.last = 0  # how it goes on is not known
+            if best < 0:
+                return chosen
+            near = [j for j in fresh if bound[j].low <= best_high]
+            if len(near) > 1:  # a tie, or nearly: only exact values decide
+                best = min(near, key=lambda j: (self._exact_or_close(j, fresh[j]), tie(j)))
+            payment, payment_err, short, unsure = fresh[best]
+            rows = p.supporters[best]
+            poor, rich = rows[short], rows[~short]
+            certify = self.last != 0
+            if certify:
+                self._certify(best, payment, payment_err, poor, rich, remaining, bound, fresh, tie)
+            self.budget[poor] = 0.0
+            self.budget[rich] -= payment
+            if unsure is None:
+                self.empty[poor] = True
+                self.err += payment_err + 2 * _U * self.start
+            else:  # exactly they may have paid all or the payment: either way they are left near 0
+                self.empty[rows[short & ~unsure]] = True
+                self.err += payment_err + (self.err + payment_err) * (1 + 8 * _U) + 8 * _U * self.start
+            if certify:
+                slope, slope_err = self._payment_slope
+                self.slope[poor] = 0.0
+                slopes = self.slope[rich] - slope
+                self.slope[rich] = slopes
+                if len(slopes):
+                    self.slope_err += slope_err + 2 * _U * float(np.abs(slopes).max())
+            chosen.append(best)
+            remaining.discard(best)
+        return chosen
 
-    def _certify(self, winner: int, payment: float, poor: np.ndarray, rich: np.ndarray, remaining: set[int],
-                 bound: dict[int, tuple[float, float | None]], fresh: dict[int, Any],
+    def _certify(self, winner: int, payment: float, payment_err: float, poor: np.ndarray, rich: np.ndarray,
+                 remaining: set[int], bound: dict[int, _Bound], fresh: dict[int, _Price],
                  tie: Callable[[int], Any]) -> None:
-        tol, scale = self.tol, self.scale
-        payment_slope = self._payment_slope = self._slope_of(winner, fresh[winner][1])
+        """Limit ``last`` to the increments for which this step stays the same: the same supporters
+        short of the payment, and no other project cheaper (or as cheap and first by the tie)."""
+        if fresh[winner].unsure is not None:  # the split may change right away
+            self.last = 0
+            return
+        short = fresh[winner].short
+        slope, slope_err = self._payment_slope = self._slope_of(winner, short)
         for rows, sign in ((poor, 1.0), (rich, -1.0)):
             if len(rows):
                 slopes = self.slope[rows]
-                self._limit_all(sign * (payment - self.budget[rows]), sign * (payment_slope - slopes),
-                                tol * scale, tol * (1 + abs(payment_slope) + np.abs(slopes)))
-        cost = self.p.fcosts[winner]
-        rho, slope = payment / cost, payment_slope / cost
-        exact = self._exact_rho(winner, fresh[winner][1])
+                self._limit_all(sign * (payment - self.budget[rows]), sign * (slope - slopes),
+                                payment_err + self.err, slope_err + self.slope_err)
+        rho, rho_err = self._rho(winner, payment, payment_err)
+        rho_slope, rho_slope_err = self._rho_slope(winner, short)
+        exact = self._exact_rho(winner, fresh[winner])
         for j in list(remaining):
             if j == winner or self.last == 0:
                 continue
-            if exact is not None and j in fresh:  # equal or nearly: settle exactly when possible
-                other = self._exact_rho(j, fresh[j][1])
+            if exact is not None and j in fresh:  # both exact and constant: settled for good
+                other = self._exact_rho(j, fresh[j])
                 if other is not None and (other, tie(j)) > (exact, tie(winner)):
-                    continue  # both constant for later increments
-            low, maybe_slope = bound[j]
-            if maybe_slope is None and j in fresh:  # its slope was not needed until now
-                maybe_slope = self._slope_of(j, fresh[j][1]) / self.p.fcosts[j]
-                bound[j] = (low, maybe_slope)
+                    continue
+            b = bound[j]
+            if j in fresh and fresh[j].unsure is not None:  # its ρ as a function of t: not known
+                self.last = 0
+                return
+            if b.slope is None and j in fresh:
+                b.slope, b.slope_err = self._rho_slope(j, fresh[j].short)
             before = self.last
-            if maybe_slope is not None:
-                low_slope = maybe_slope
-                self._limit(low - rho, low_slope - slope, tol * (low + rho), tol * (abs(low_slope) + abs(slope) + rho))
-            if j not in fresh and (maybe_slope is None or self.last != before):  # a stale bound cut it short
+            if b.slope is not None:
+                self._limit(b.rho - rho, b.slope - rho_slope, b.err + rho_err, b.slope_err + rho_slope_err)
+            if j not in fresh and (b.slope is None or self.last != before):  # a stale bound cut it short
                 self.last = before
-                found = self.price(j)
+                try:
+                    found = self.price(j)
+                except _MaybeAffordable:
+                    self.last = 0
+                    return
                 if found is None:
                     remaining.discard(j)
                     continue
                 fresh[j] = found
-                low = found[0] / self.p.fcosts[j]
-                low_slope = self._slope_of(j, found[1]) / self.p.fcosts[j]
-                bound[j] = (low, low_slope)
-                self._limit(low - rho, low_slope - slope, tol * (low + rho), tol * (abs(low_slope) + abs(slope) + rho))
+                if found.unsure is not None:
+                    self.last = 0
+                    return
+                value, err = self._rho(j, found.payment, found.err)
+                low_slope, low_slope_err = self._rho_slope(j, found.short)
+                bound[j] = _Bound(value, err, low_slope, low_slope_err)
+                self._limit(value - rho, low_slope - rho_slope, err + rho_err, low_slope_err + rho_slope_err)
 
 
 def equal_shares(costs: Mapping[str, Decimal], ballots: Iterable[Iterable[str]], budget: Decimal, *,
@@ -502,15 +627,13 @@ def equal_shares(costs: Mapping[str, Decimal], ballots: Iterable[Iterable[str]],
         per_voter = limit / profile.n_voters
         previous = list(free)
         rounds = 0
-        exact_runs = 0
-        held: int | None = None
-        # rounding error of a float run stays far below this (relative) margin
-        tol = 1e-9 + 64 * 2.0 ** -53 * profile.n_groups * (len(ids) + 1)
+        misses = 0  # proofs in a row that held for no further increment
+        next_proof = 0
         while True:
-            # proving how far a run's outcome holds pays off only where it holds for a while: after a
-            # run that held for no further increment, the next few runs do not try
-            certify = completion is not None and (held != 0 or rounds % 8 == 0)
-            float_run = _FloatRun(profile, per_voter, step, tol, certify)
+            # proving how far a run's outcome holds pays off only where it holds for a while: after
+            # proofs that held for no further increment, the next 1, 3, 7 or 15 runs do not try
+            certify = completion is not None and rounds >= next_proof
+            float_run = _FloatRun(profile, per_voter, step, certify)
             try:
                 attempt = free + float_run.run(available, tie_of)
                 last = float_run.last
@@ -518,7 +641,6 @@ def equal_shares(costs: Mapping[str, Decimal], ballots: Iterable[Iterable[str]],
                 exact_run = _Run(profile, per_voter, step, tie_of, certify)
                 attempt = free + exact_run.run(available)
                 last = exact_run.last
-                exact_runs += 1
             if completion is None:
                 outcome = attempt
                 break
@@ -532,7 +654,9 @@ def equal_shares(costs: Mapping[str, Decimal], ballots: Iterable[Iterable[str]],
                 outcome = attempt
                 break
             previous = attempt
-            held = last
+            if certify:
+                misses = misses + 1 if last == 0 else 0
+                next_proof = rounds + 2 ** min(misses, 4)
             per_voter += step * (last + 1)
             rounds += 1
     spent = total(outcome)
