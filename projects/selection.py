@@ -430,17 +430,20 @@ class _FloatRun:
         margin = self.err + payment_err + 4 * _U * (self.start + payment)
         if float(distance.min()) > margin:
             return _Price(payment, payment_err, short, None)
-        # Some are within the errors of the payment: whichever side they are on, what they pay
-        # is within margin + err of what the float split makes them pay, and those surely above
-        # the payment make the exact payment move at least as fast as the money, so it is within
-        # (their weight · (margin + err)) / (weight surely above) of this one.
+        # Some are within the errors of the payment. Whichever side they are on, what they pay
+        # is within margin + err of what the float split makes them pay, so the money paid at
+        # this payment is within Δ = payment_err·(those not short) + (their weight)·(margin + err)
+        # of the cost; the money grows at least as fast as the weight of those surely above it,
+        # so the exact payment is within Δ / (that weight) of this one — provided those surely
+        # above (and below) stay so across that distance, which is checked.
         unsure = distance <= margin
         surely_above = count - float(weights @ (unsure | short))
         if surely_above <= 0:
             raise _CloseCall
-        payment_err += float(weights @ unsure) * (margin + self.err) / surely_above * (1 + 8 * _U)
+        spread = payment_err * (count - n_short) + float(weights @ unsure) * (margin + self.err)
+        payment_err = spread / surely_above * (1 + 8 * _U)
         wider = self.err + payment_err + 4 * _U * (self.start + payment)
-        if payment_err > margin or bool((distance[~unsure] <= wider).any()):
+        if bool((distance[~unsure] <= wider).any()):
             raise _CloseCall
         return _Price(payment, payment_err, short, unsure)
 
@@ -531,7 +534,7 @@ class _FloatRun:
                 self.err += payment_err + 2 * _U * self.start
             else:  # exactly they may have paid all or the payment: either way they are left near 0
                 self.empty[rows[short & ~unsure]] = True
-                self.err += payment_err + (self.err + payment_err) * (1 + 8 * _U) + 8 * _U * self.start
+                self.err += payment_err + (self.err + payment_err + 8 * _U * self.start) * (1 + 8 * _U)
             if certify:
                 slope, slope_err = self._payment_slope
                 self.slope[poor] = 0.0
@@ -628,10 +631,11 @@ def equal_shares(costs: Mapping[str, Decimal], ballots: Iterable[Iterable[str]],
         previous = list(free)
         rounds = 0
         misses = 0  # proofs in a row that held for no further increment
-        next_proof = 0
+        next_proof = 1  # the first run is often the last one: it proves nothing
         while True:
             # proving how far a run's outcome holds pays off only where it holds for a while: after
             # proofs that held for no further increment, the next 1, 3, 7 or 15 runs do not try
+            # (a run without the proof is an ordinary run: the next one is one increment on)
             certify = completion is not None and rounds >= next_proof
             float_run = _FloatRun(profile, per_voter, step, certify)
             try:
