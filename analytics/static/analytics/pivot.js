@@ -15,7 +15,10 @@
   }
   function el(tag, text) { var e = document.createElement(tag); if (text !== undefined) { e.textContent = text; } return e; }
   function chart(items, metric) {
-    var ns = "http://www.w3.org/2000/svg", width = 640, rowH = 22, labelW = 190;
+    // drawn at the width of its box (a phone gets readable 12 px labels, not a scaled-down desk chart)
+    var box = document.getElementById("pivot-chart").clientWidth || 640;
+    var ns = "http://www.w3.org/2000/svg", width = Math.max(300, Math.min(box, 900)), rowH = 22,
+      labelW = Math.round(Math.min(190, width * 0.38));
     var peak = Math.max.apply(null, items.map(function (i) { return i.value || 0; }).concat([/share$/.test(metric) ? 1 : 1e-9]));
     var svg = document.createElementNS(ns, "svg");
     svg.setAttribute("viewBox", "0 0 " + width + " " + (items.length * rowH + 8));
@@ -23,7 +26,7 @@
     items.forEach(function (item, i) {
       var y = i * rowH, t = document.createElementNS(ns, "text");
       t.setAttribute("x", labelW - 6); t.setAttribute("y", y + 15); t.setAttribute("text-anchor", "end");
-      t.setAttribute("font-size", "12"); t.textContent = item.label.slice(0, 30); svg.appendChild(t);
+      t.setAttribute("font-size", "12"); t.textContent = item.label.slice(0, Math.floor(labelW / 6.5)); svg.appendChild(t);
       var w = Math.max(1, (width - labelW - 80) * (item.value || 0) / peak), r = document.createElementNS(ns, "rect");
       r.setAttribute("x", labelW); r.setAttribute("y", y + 3); r.setAttribute("width", w); r.setAttribute("height", rowH - 6);
       r.setAttribute("fill", "#2563eb"); svg.appendChild(r);
