@@ -172,3 +172,12 @@ def test_sampled_out_of_bag_votes_equal_sklearns_on_the_sampled_rows(region: dic
     assert small.calibrator_.iso_ is not None
     _labels, confidence = small.predict_labels(enrich_batch(rows[:50]))
     assert ((confidence >= 0) & (confidence <= 1)).all()
+
+
+def test_small_batches_get_exactly_the_forests_probabilities(trained: tuple) -> None:
+    from routing.model import SMALL_BATCH
+
+    router, rows, _labels, _names = trained
+    for batch in (rows[:1], rows[1:SMALL_BATCH + 1], rows[:SMALL_BATCH + 5]):
+        X = router.transform(batch)
+        assert np.allclose(router.predict_proba_features(X), router.estimator_.predict_proba(X), rtol=0, atol=1e-12)

@@ -33,7 +33,7 @@ def test_training_registers_a_version_with_time_split_metrics_and_activates_it(d
     m = record.metrics
     assert m["accuracy"] > m["baseline_majority_accuracy"] and m["accuracy"] > 0.8
     assert {"macro_f1", "per_agency", "coverage_curve", "coverage_at_95", "baseline_rule_accuracy"} <= set(m)
-    assert record.params["estimator"] == "extra_trees"
+    assert record.params["estimator"] == "random_forest"
     assert isinstance(registry.load_router(record.artifact).classes_, list)
 
 

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="без индикатора и таблиц")
         parser.add_argument("--activate", choices=("if_not_worse", "yes", "no"), default="if_not_worse")
         parser.add_argument("--estimator", default=None,
-                            help="extra_trees (по умолчанию), random_forest, decision_tree, hist_gb")
+                            help="random_forest (по умолчанию), extra_trees, decision_tree, hist_gb")
 
     def handle(self, *args: Any, **options: Any) -> None:
         quiet = options["quiet"]
