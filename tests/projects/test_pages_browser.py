@@ -179,7 +179,7 @@ def test_citizen_votes_with_an_approval_ballot_on_a_phone(live_server, personas,
     assert not errors
 
 
-def test_list_project_in_progress_and_results_on_a_phone(live_server, personas, phone_page):
+def test_list_project_in_progress_and_results_on_a_phone(live_server, personas, phone_page, desk_page):
     """The demo generator's two cycles (through the real actions): the list with its map and
     filters, a project being built with its progress and stages, and a district's results."""
     from fixtures.projects_demo import CYCLE_CURRENT, CYCLE_PAST, generate_projects
@@ -215,6 +215,11 @@ def test_list_project_in_progress_and_results_on_a_phone(live_server, personas, 
     assert loser.reason[1:] in page.inner_text("#losers").replace("\u00a0", " ")
     screenshot(page, "projects-results-phone")
     assert not errors
+    desk_page.goto(f"{live_server.url}/projects/?cycle={past.pk}")
+    desk_page.wait_for_selector("#projects-map path.leaflet-interactive", state="attached")
+    screenshot(desk_page, "projects-list-desk")
+    desk_page.goto(f"{live_server.url}/projects/{project.pk}/")
+    screenshot(desk_page, "projects-in-progress-desk")
 
 
 def test_cumulative_and_ranked_ballots_on_a_phone(live_server, personas, make_cycle, make_project, phone_page):
