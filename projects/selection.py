@@ -134,15 +134,14 @@ class _Profile:
 def _profile(costs: Mapping[str, Decimal], ballots: Iterable[Iterable[str]]) -> _Profile:
     ids = list(costs)
     index = {p: i for i, p in enumerate(ids)}
-    position = index.__getitem__
-    groups = Counter(frozenset(map(position, ballot)) for ballot in ballots)
+    groups = Counter(map(frozenset, ballots))  # identical ballots counted in C
     n_voters = sum(groups.values())
     members: list[list[int]] = [[] for _ in ids]
     multiplicity: list[list[int]] = [[] for _ in ids]
     for g, (key, count) in enumerate(groups.items()):
         for p in key:
-            members[p].append(g)
-            multiplicity[p].append(count)
+            members[index[p]].append(g)
+            multiplicity[index[p]].append(count)
     return _Profile(
         ids=ids,
         costs=[_rational(Fraction(costs[p])) for p in ids],
@@ -298,6 +297,11 @@ class _Run:
 _U = 2.0 ** -53  # unit roundoff of float64: one operation errs by at most _U·|result|
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Σ a·b without BLAS (whose threads stall on a busy machine; this is as fast for one vector)."""
+    return float(np.multiply(a, b).sum())
+
+
 class _Price(NamedTuple):
     payment: float
     err: float  # the exact payment is within this
@@ -383,8 +387,8 @@ class _FloatRun:
     def _sum_slopes(self, rows: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
         """Σ weight·slope over the groups and its error bound."""
         slopes = self.slope[rows]
-        total = float(slopes @ weights)
-        err = self.slope_err * float(weights.sum()) * (1 + self.gamma) + self.gamma * float(np.abs(slopes) @ weights)
+        total = _dot(slopes, weights)
+        err = self.slope_err * float(weights.sum()) * (1 + self.gamma) + self.gamma * _dot(np.abs(slopes), weights)
         return total, err
 
     def price(self, project: int) -> _Price | None:
@@ -413,15 +417,15 @@ class _FloatRun:
         short = values < payment
         n_short = 0.0
         while True:
-            now = float(weights @ short)
+            now = _dot(weights, short)
             if now == n_short:
                 break
             n_short = now
             if n_short >= count:
                 raise _CloseCall
-            payment = (cost - float(money @ short)) / (count - n_short)
+            payment = (cost - _dot(money, short)) / (count - n_short)
             short |= values < payment
-        paid = float(money @ short)
+        paid = _dot(money, short)
         paid_err = self.err * n_short * (1 + self.gamma) + self.gamma * paid
         payment_err = (paid_err + cost_err + 4 * _U * (cost + paid)) / (count - n_short) + 4 * _U * payment
         # who is short is certain for those whose budget is farther from the payment than the
@@ -437,10 +441,10 @@ class _FloatRun:
         # so the exact payment is within Δ / (that weight) of this one — provided those surely
         # above (and below) stay so across that distance, which is checked.
         unsure = distance <= margin
-        surely_above = count - float(weights @ (unsure | short))
+        surely_above = count - _dot(weights, unsure | short)
         if surely_above <= 0:
             raise _CloseCall
-        spread = payment_err * (count - n_short) + float(weights @ unsure) * (margin + self.err)
+        spread = payment_err * (count - n_short) + _dot(weights, unsure) * (margin + self.err)
         payment_err = spread / surely_above * (1 + 8 * _U)
         wider = self.err + payment_err + 4 * _U * (self.start + payment)
         if bool((distance[~unsure] <= wider).any()):
@@ -475,7 +479,7 @@ class _FloatRun:
         p = self.p
         if price.unsure is not None or (price.short & ~self.empty[p.supporters[project]]).any():
             return None
-        return _rational(1, p.counts[project] - int(p.weights[project] @ price.short))
+        return _rational(1, p.counts[project] - int(np.multiply(p.weights[project], price.short).sum()))
 
     def _exact_or_close(self, project: int, price: _Price) -> Any:
         rho = self._exact_rho(project, price)
