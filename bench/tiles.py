@@ -270,6 +270,41 @@ def bench_tiles(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
               f"{ratio(hit_p50, raw_p50):>7} {tipg_cell}")
 
 
+def worker_cpu_seconds(master: subprocess.Popen[bytes]) -> float:
+    """User + system CPU of a gunicorn master's workers (Linux /proc): what the server itself
+    spends, whatever the scheduler does to wall-clock times on a busy machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def bench_server_cpu(run: Runner, tiles: dict[int, list[Tile]], servers: dict[str, tuple[int, Any]],
+                     requests_per_case: int) -> None:
+    """CPU time of the gunicorn worker per z16 tile request (the SQL runs in PostgreSQL, not
+    here): the endpoint's own cost — HTTP, Python, Redis client, reading the rows."""
+    print(f"\n== Server CPU per z16 tile request (gunicorn worker, {requests_per_case} requests each) ==")
+    print(f"{'server':<28} {'miss CPU ms':>12} {'hit CPU ms':>11}")
+    sample = tiles[16]
+    for name, (port, proc) in servers.items():
+        row = []
+        for expect in ("MISS", "HIT"):
+            cache.bump_layer("appeals")
+            for tile in sample:  # warm: the worker compiled the statement, Redis has the script and tiles
+                run.tile(tile, port=port)
+            before = worker_cpu_seconds(proc)
+            for i in range(requests_per_case):
+                if expect == "MISS":
+                    cache.bump_layer("appeals")
+                run.tile(sample[i % len(sample)], expect=expect, port=port)
+            row.append((worker_cpu_seconds(proc) - before) * 1000 / requests_per_case)
+        SUMMARY["cpu"].append((0, row[0], row[1]))
+        print(f"{name:<28} {row[0]:12.2f} {row[1]:11.2f}")
+
+
 def bench_live_clusters(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
     """Clusters with a filter the table cannot answer (district): grouped live from points."""
     print("\n== Cluster endpoint with a live-grouped filter (district) vs its raw SQL ==")
@@ -382,7 +417,7 @@ def print_summary() -> None:
 
 
 SUMMARY: dict[str, list[tuple[int, float, float]]] = {"tile": [], "django": [], "tipg": [], "cluster": [],
-                                                      "heatmap": [], "bytes": []}
+                                                      "heatmap": [], "bytes": [], "cpu": []}
 
 
 def main() -> None:
@@ -393,6 +428,7 @@ def main() -> None:
     parser.add_argument("--tiles", type=int, default=3, help="tiles per zoom")
     parser.add_argument("--seed", type=int, default=7, help="seed of the tile sample")
     parser.add_argument("--no-tipg", action="store_true", help="skip the tipg comparison")
+    parser.add_argument("--cpu-requests", type=int, default=300, help="requests per case for the server CPU")
     parser.add_argument("--no-django", action="store_true",
                         help="skip the comparison with the same server without the tile fast path")
     parser.add_argument("--rebuild-aggregates", action="store_true",
@@ -437,6 +473,10 @@ def main() -> None:
         run = Runner(port, tipg_port if tipg_proc else None, django_port if plain else None)
         tiles = sample_tiles(args.tiles, args.seed)
         bench_tiles(run, tiles, args.rounds)
+        servers = {"fast path (geoportal.wsgi)": (port, gunicorn)}
+        if plain:
+            servers["Django view (no fast path)"] = (django_port, plain)
+        bench_server_cpu(run, tiles, servers, args.cpu_requests)
         bench_live_clusters(run, tiles, args.rounds)
         bench_heatmap(run, args.rounds)
         bench_bytes(run)
