@@ -45,6 +45,8 @@ from .models import (
     PUBLIC_STATUSES,
     BallotRule,
     BudgetCycle,
+    ControlReportKind,
+    ControlReportStatus,
     Heading,
     Milestone,
     Phase,
@@ -89,6 +91,7 @@ STAGE_SHORT: dict[str, Any] = {
 }
 STAGE_ORDER = [ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE, ProjectStatus.SELECTED, ProjectStatus.IN_PROGRESS,
                ProjectStatus.COMPLETED]
+CONTROL_STATUSES = (ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED)
 LIST_PAGE_SIZE = 24
 MAP_LIMIT = 2000
 IDEMPOTENCY_TTL = 24 * 3600
@@ -422,7 +425,11 @@ def _timeline(project: Project) -> list[dict[str, Any]]:
             note = f"{actions.money(Decimal(event.data['amount']))} ₽"
         if event.kind == "milestone":
             status = event.data.get("status", "")
-            note = f"{event.note}: {_milestone_label(status)}, {event.data.get('project_progress', '')} %"
+            overall = event.data.get("project_progress", "")
+            note = f"{event.note}: {_milestone_label(status)}"
+            if overall:
+                note += "; " + gettext("проект выполнен на %(p)s%%") % {
+                    "p": Decimal(overall).quantize(Decimal("1"))}
         # the outcome of a review or a selection is the new status; other events name it already
         outcome = event.kind in ("review", "selection") and event.to_status
         rows.append({"at": event.created_at, "label": label, "note": note,
@@ -436,12 +443,20 @@ def _milestone_label(status: str) -> str:
     return str(MilestoneStatus(status).label) if status in MilestoneStatus.values else status
 
 
+def _public_project(pk: int) -> Project:
+    return get_object_or_404(
+        Project.objects.public().select_related("cycle", "heading", "district").prefetch_related(
+            "cost_items", "photos", "events", "milestones"), pk=pk)
+
+
 def project_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Anyone, for a public project (drafts 404). No personal data of the author, the group,
     supporters or voters reaches this page."""
-    project = get_object_or_404(
-        Project.objects.public().select_related("cycle", "heading", "district").prefetch_related(
-            "cost_items", "photos", "events", "milestones"), pk=pk)
+    return _render_project(request, _public_project(pk))
+
+
+def _render_project(request: HttpRequest, project: Project, *, control_errors: dict[str, list[str]] | None = None,
+                    control_text: str = "", status: int = 200) -> HttpResponse:
     now = timezone.now()
     user: Any = request.user
     cost = project.cost
@@ -476,7 +491,34 @@ def project_page(request: HttpRequest, pk: int) -> HttpResponse:
         "photo_points": [{"lat": p.location.y, "lon": p.location.x, "caption": p.caption} for p in photos
                          if p.location is not None],
         "has_results": SelectionRun.objects.filter(heading=project.heading).exists(),
-    })
+        "control_open": project.status in CONTROL_STATUSES, "may_report": can(user, "control_report"),
+        "control_kinds": ControlReportKind.choices, "control_errors": control_errors or {},
+        "control_text": control_text,
+        "reports": project.control_reports.aggregate(
+            total=Count("id"), answered=Count("id", filter=~Q(status=ControlReportStatus.NEW))),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def project_control(request: HttpRequest, pk: int) -> HttpResponse:
+    """Signed-in citizens, for a project being built or finished: a report on the works (what is
+    wrong, optional photo) through ``actions.submit_control_report``; officials answer it or file
+    it as an appeal. Staff 403; bad input 400 on the project page; wrong stage 409."""
+    project = _public_project(pk)
+    text = request.POST.get("text", "")
+    try:
+        actions.submit_control_report(project, author=request.user, text=text,
+                                      kind=request.POST.get("kind", ControlReportKind.QUALITY),
+                                      photo=request.FILES.get("photo"))
+    except ValidationError as exc:
+        errors = {name: [str(m) for m in found] for name, found in exc.message_dict.items()}
+        return _render_project(request, project, control_errors=errors, control_text=text, status=400)
+    except actions.Conflict as exc:
+        return _render_project(request, project, control_errors={"general": [str(exc)]}, control_text=text,
+                               status=409)
+    messages.success(request, gettext("Спасибо! Отчёт передан ответственным, ответ придёт в уведомления."))
+    return HttpResponseRedirect(reverse("project-page", args=[pk]) + "#control")
 
 
 def _stage_index(status: str) -> int:

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("projects/new/", pages.project_new, name="project-new"),
     path("projects/<int:pk>/", pages.project_page, name="project-page"),
     path("projects/<int:pk>/support/", pages.project_support, name="project-support"),
+    path("projects/<int:pk>/control/", pages.project_control, name="project-control"),
     path("projects/headings/<int:heading_id>/ballot/", pages.ballot_page, name="project-ballot"),
     path("projects/headings/<int:heading_id>/results/", pages.results_page, name="project-results"),
 ]

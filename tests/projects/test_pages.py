@@ -331,3 +331,37 @@ def test_pages_speak_english_when_asked(personas, make_cycle, make_project):
     assert "Propose a project" in form and "Initiative group" in form and "Submit the project" in form
     ballot = citizen.get(f"/projects/headings/{heading.pk}/ballot/").content.decode()
     assert "Cast the ballot" in ballot and "over the district" in ballot
+
+
+def test_residents_report_on_the_works_from_the_project_page(personas, make_cycle, make_project):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from projects.models import ControlReport
+    from tests.issues.helpers import jpeg_bytes
+
+    cycle = make_cycle({"implementation", "selection"})
+    heading = cycle.headings.get()
+    project = make_project(heading)
+    waiting = make_project(heading, title="Ещё не отобран", feasible=None)
+    actions.run_selection(heading, actor=personas.leader)
+    actions.start_implementation(project, actor=personas.executor_a, contractor="ООО «Двор»")
+    url = f"/projects/{project.pk}/control/"
+    citizen = personas.client("other_citizen")
+    assert 'id="control-form"' in citizen.get(f"/projects/{project.pk}/").content.decode()
+    empty = citizen.post(url, {"kind": "delay", "text": "  "})
+    assert empty.status_code == 400 and "Опишите, что не так" in empty.content.decode()
+    photo = SimpleUploadedFile("site.jpg", jpeg_bytes((200, 150), gps=(56.3, 44.0)), "image/jpeg")
+    sent = citizen.post(url, {"kind": "delay", "text": "Площадка огорожена, работ нет", "photo": photo})
+    assert sent.status_code == 302 and sent["Location"].endswith("#control")
+    report = ControlReport.objects.get()
+    assert report.author_id == personas.other_citizen.pk and report.kind == "delay" and report.photo
+    assert report.location is not None  # taken from the photo's GPS
+    page = personas.client("anonymous").get(f"/projects/{project.pk}/").content.decode()
+    assert "Жители сообщили о ходе работ: 1, ответов: 0" in page
+    assert "Площадка огорожена" not in page and personas.other_citizen.username not in page
+    assert 'id="control-form"' not in page
+    assert personas.client("operator").post(url, {"text": "x y"}).status_code == 403
+    assert personas.client("anonymous").post(url, {"text": "x y"})["Location"].startswith("/accounts/login/")
+    early = citizen.post(f"/projects/{waiting.pk}/control/", {"kind": "quality", "text": "Ничего не сделано"})
+    assert early.status_code == 409
+    assert ControlReport.objects.count() == 1

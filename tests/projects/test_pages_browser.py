@@ -190,6 +190,7 @@ def test_list_project_in_progress_and_results_on_a_phone(live_server, personas, 
     page = phone_page
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    login(page, live_server.url, "citizen2")
     page.goto(f"{live_server.url}/projects/")
     page.wait_for_selector("#projects-map path.leaflet-interactive", state="attached")
     assert page.locator("#projects-map path.leaflet-interactive").count() == Project.objects.public().filter(
@@ -207,6 +208,13 @@ def test_list_project_in_progress_and_results_on_a_phone(live_server, personas, 
     assert project.status == ProjectStatus.IN_PROGRESS
     assert page.inner_text("#progress-value") == f"{project.progress_percent.quantize(Decimal('1'))}%"
     assert page.locator(".milestones li").count() == project.milestones.count() == 4
+    # a resident reports on the works from the phone
+    page.select_option("#control-kind", "delay")
+    page.fill("#control-text", "Вторую неделю никого нет, площадка огорожена")
+    page.get_by_role("button", name="Отправить отчёт").tap()
+    page.wait_for_url(re.compile(r".*#control$"))
+    assert "Отчёт передан ответственным" in page.inner_text(".messages")
+    assert project.control_reports.filter(author=personas.other_citizen, kind="delay").count() == 1
     screenshot(page, "projects-in-progress-phone")
     loser = SelectionDecision.objects.filter(run__heading__cycle=past, selected=False,
                                              reason__startswith="не хватило").select_related("run").first()
