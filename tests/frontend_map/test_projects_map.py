@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.contrib.gis.geos import LineString, Point, Polygon
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 from pyproj import Geod
@@ -93,7 +94,7 @@ def test_map_projects_are_public_with_the_latest_photos(personas, django_assert_
     props = square["properties"]
     assert props["status"] == "in_progress" and props["status_label"] == "реализуется"
     assert props["progress_percent"] == 50.0 and props["cost"] == 1_250_000.0
-    assert props["url"] == f"/projects/{projects['square'].pk}/" and props["district"] == "Центральный"
+    assert props["url"] == reverse("project-page", args=[projects["square"].pk]) and props["district"] == "Центральный"
     assert [p["caption"] for p in props["photos"]] == ["Фото yellow", "Фото blue", "Фото green"]
     assert by_id[projects["path"].pk]["geometry"]["type"] == "LineString"
     assert by_id[projects["playground"].pk]["properties"]["status"] == "submitted"
@@ -195,6 +196,10 @@ def test_resident_sees_projects_opens_a_popup_and_lists_projects_near_them(live_
     page.wait_for_function("document.querySelectorAll('path.project-shape').length === 0")
     page.locator("#layer-projects").check()
     page.wait_for_function("document.querySelectorAll('path.project-shape').length === 3")
+    page.locator("#near-list li").nth(0).locator("button").tap()
+    page.locator(".project-popup a").tap()  # on to the project's own page
+    page.wait_for_url(f"**/projects/{projects['square'].pk}/", timeout=15000)
+    assert "Благоустройство сквера у фонтана" in page.locator("h1").inner_text()
 
 
 def screenshot_path(name: str) -> Any:
