@@ -2,30 +2,30 @@
 
 Why a random forest (``RandomForestClassifier``, 120 trees, bootstrap, ``max_features="sqrt"``)
 -------------------------------------------------------------------------------------------------
-Measured with ``bench/router.py --estimators random_forest,extra_trees`` on this machine (2 cores
-shared with other jobs, so fit seconds are loose), identical features for every candidate
-(location + rotated projections, district, jurisdiction, category path, channel, season,
-chi2-selected word/stem text features); hold-out of the newest 20% (city) or a random 20%
-(archive):
+Measured with ``bench/router.py --estimators random_forest,extra_trees`` on this machine (2 cores,
+shared with other jobs: fit seconds are given only for runs on an idle machine), identical
+features for every candidate (location + rotated projections, district, jurisdiction, category
+path, channel, season, chi2-selected word/stem text features); hold-out of the newest 20% (city,
+demo) or a random 20% (archive):
 
 ==============================  ==============  ========  ========  ======  ======
 dataset                         model           accuracy  macro-F1  cov@95  fit s
 ==============================  ==============  ========  ========  ======  ======
-synthetic archive, 5k rows,     random forest   0.745     0.607     0.256   12.3
-114 agencies (long tail with    extra trees     0.701     0.580     0.168    7.6
-1–2 rows), HTML, 30% without    decision tree   0.701     0.556     0.005    9.0
+synthetic archive, 5k rows,     random forest   0.745     0.607     0.256   1.9
+114 agencies (long tail with    extra trees     0.701     0.580     0.168   1.7
+1–2 rows), HTML, 30% without    decision tree   0.701     0.556     0.005
 a point                         rule table      0.518     0.341
                                 1 tree, chars   0.599     0.459
-synthetic archive, 20k rows,    random forest   0.829     0.703     0.645   155
-120 agencies                    extra trees     0.792     0.675     0.548    97
+synthetic archive, 20k rows,    random forest   0.829     0.703     0.645
+120 agencies                    extra trees     0.792     0.675     0.548
                                 rule table      0.515     0.326
                                 1 tree, chars   0.663     0.562
-synthetic city, 20k rows, 24    random forest   0.981     0.976     1.000    49
-agencies, truth by district /   extra trees     0.981     0.975     1.000    49
+synthetic city, 20k rows, 24    random forest   0.981     0.976     1.000
+agencies, truth by district /   extra trees     0.981     0.975     1.000
 river / heat zones              rule table      0.914     0.914
                                 1 tree, chars   0.672     0.558
-demo database (seeded region),  random forest   0.980     0.967     1.000    10.7
-oldest 20k routed appeals,      extra trees     0.981     0.970     1.000     5.7
+demo database (seeded region),  random forest   0.980     0.967     1.000   4.4
+oldest 20k routed appeals,      extra trees     0.981     0.970     1.000   3.4
 27 agencies, newest 20% held    rule table      0.915     0.909
 out (``--demo-db``)             1 tree, chars   0.705     0.536
 ==============================  ==============  ========  ========  ======  ======
@@ -35,19 +35,29 @@ many agencies the random forest is clearly better (+4 points of accuracy, +3 of 
 1.2–1.5× more appeals routed automatically at 95% accuracy) — plausibly because exact thresholds
 follow agency borders in the coordinates and rare text cues better than extra trees' random
 ones. Archives of other regions are what the router will be judged on, so the forest is the
-default. It costs more to fit: 1.6–1.9× on the small text-heavy sets above, 1.13× per tree on
-150k city rows (1.10 vs 0.97 CPU s per tree); on big sets each tree draws at most
-``MAX_TREE_ROWS`` rows, which bounds the 1M-row fit (``bench/router.py --rows 1000000``). A
-single tree overfits the text: it reaches extra trees' accuracy on the small archive but its
-confidence is useless (cov@95 0.005). Gradient boosting (``hist_gb``) was not re-measured in this
+default. It costs more to fit: 1.1× on the small archive and 1.3× on the demo data above, 1.13×
+per tree on 150k city rows (1.10 vs 0.97 CPU s per tree). On big sets the trees are fitted on at most
+``FOREST_ROWS`` rows (rare agencies kept whole) and each draws at most ``MAX_TREE_ROWS`` of them,
+which bounds the 1M-row fit: ``bench/router.py --rows 1000000`` measured 78 s wall / 94 s CPU
+(load average 2.4) with accuracy 0.987, macro-F1 0.984 on 20k fresh rows, against 317 s wall /
+189 s CPU (load average 5.8) and 0.987 / 0.985 when the trees drew 60k rows from all 1M (same
+rows, same check). A single tree overfits the text: it reaches extra trees' accuracy on the
+small archive but its confidence is useless (cov@95 0.005). Gradient boosting (``hist_gb``) was not re-measured in this
 comparison: it fits one tree per class per iteration on a dense matrix, far slower with 30–200
 agencies. Rerun the bench on a real archive (``--csv``) before changing the choice.
+
+Throughput: a batch is one feature build, one ``predict_proba``, ``apply`` on the
+``explain_trees`` explained trees and one sparse product (see :meth:`Router.path_facts`), then a
+short sentence per row. On an idle machine the bench measured the full pipeline at 0.44–0.58 of
+the bare estimator's ``predict`` in wall time (the estimator uses both cores, the pipeline's own
+work one) and 0.53–0.63 in CPU time; one appeal takes about 1 ms.
 
 Calibration
 -----------
 The router acts on one number: the confidence that the top agency is right. It is calibrated
 with isotonic regression of "top-1 was right" on the raw top-1 vote share, fitted on
-out-of-bag predictions (forests) or 3-fold out-of-fold predictions (other estimators), so no
+out-of-bag predictions (forests; of 100k sampled rows on big sets) or 3-fold out-of-fold
+predictions (other estimators), so no
 extra model fits are needed and classes with a single example cannot break stratified folds
 (``CalibratedClassifierCV`` would refit the forest per fold — 4× the training time on 1M rows —
 and fit one-vs-rest calibrators that are undetermined for agencies with 1–2 examples). The
@@ -73,6 +83,8 @@ DEFAULT_THRESHOLD = 0.6
 OOB_ROWS = 100_000  # above this many training rows, calibration uses out-of-bag votes of a sample
 TEXT_SAMPLE = 200_000  # texts the vocabulary, idf and chi2 selection are fitted on
 MAX_TREE_ROWS = 60_000  # rows each tree draws at most (bootstrap) on big training sets
+FOREST_ROWS = 300_000  # rows the trees are fitted on at most (see Router._forest_subset)
+RARE_CLASS_ROWS = 200  # agencies with fewer examples keep all of them in that subset
 SMALL_BATCH = 16  # up to this many rows, forests are averaged here rather than through joblib
 
 
@@ -208,7 +220,8 @@ class Router:
                  n_estimators: int = 120, random_state: int = 0, threshold: float = DEFAULT_THRESHOLD,
                  category_thresholds: dict[str, float] | None = None, explain_trees: int = 8,
                  use_location: bool = True, n_jobs: int = -1, oob_rows: int = OOB_ROWS,
-                 text_sample: int = TEXT_SAMPLE, max_tree_rows: int = MAX_TREE_ROWS) -> None:
+                 text_sample: int = TEXT_SAMPLE, max_tree_rows: int = MAX_TREE_ROWS,
+                 forest_rows: int = FOREST_ROWS) -> None:
         self.estimator_name = estimator
         self.text_mode = text_mode
         self.max_text_features = max_text_features
@@ -222,6 +235,7 @@ class Router:
         self.oob_rows = oob_rows
         self.text_sample = text_sample
         self.max_tree_rows = max_tree_rows
+        self.forest_rows = forest_rows
 
     @property
     def params(self) -> dict[str, Any]:
@@ -229,7 +243,8 @@ class Router:
                 "max_text_features": self.max_text_features, "n_estimators": self.n_estimators,
                 "random_state": self.random_state, "threshold": self.threshold,
                 "category_thresholds": self.category_thresholds, "use_location": self.use_location,
-                "max_tree_rows": getattr(self, "max_tree_rows", None)}
+                "max_tree_rows": getattr(self, "max_tree_rows", None),
+                "forest_rows": getattr(self, "forest_rows", None)}
 
     # -- training
     def fit(self, rows: Sequence[RoutingRow], y: Sequence[Any],
@@ -248,18 +263,40 @@ class Router:
         self.features_.fit(rows, y_enc)
         X = self.features_.transform(rows)
         step("estimator")
-        self.estimator_ = make_estimator(self.estimator_name, len(rows), self.random_state, self.n_estimators,
+        subset = self._forest_subset(y_enc)
+        X_fit, y_fit = (X, y_enc) if subset is None else (X[subset], y_enc[subset])
+        self.estimator_ = make_estimator(self.estimator_name, len(y_fit), self.random_state, self.n_estimators,
                                          self.n_jobs, self.max_tree_rows)
-        oob = self._fit_estimator(X, y_enc)
+        oob = self._fit_estimator(X_fit, y_fit)
         step("calibration")
         raw = oob.max(axis=1) if oob.size else np.zeros(0)
-        correct = (oob.argmax(axis=1) == y_enc) if oob.size else np.zeros(0, dtype=bool)
+        correct = (oob.argmax(axis=1) == y_fit) if oob.size else np.zeros(0, dtype=bool)
         valid = np.isfinite(oob).all(axis=1) & (oob.sum(axis=1) > 0) if oob.size else np.zeros(0, dtype=bool)
         self.calibrator_ = TopLabelCalibrator().fit(raw[valid], correct[valid])
         self.rules_ = RuleTable().fit(rows, list(y))
         self._prepare_explainer()
         self.fit_seconds_ = time.perf_counter() - started
         return self
+
+    def _forest_subset(self, y_enc: np.ndarray) -> np.ndarray | None:
+        """Rows the trees are fitted on when there are more than ``forest_rows``: every row of
+        a rare agency (fewer than ``RARE_CLASS_ROWS`` examples, less when the subset is small),
+        the rest drawn at random.
+
+        sklearn's trees see the whole (sparse, column-major) matrix even when bootstrap draws
+        only ``max_tree_rows`` of it, so a 1M-row matrix costs every tree a pass over 1M rows;
+        features, vocabulary and the rule table still use every row."""
+        n = len(y_enc)
+        if n <= self.forest_rows:
+            return None
+        counts = np.bincount(y_enc)
+        limit = min(RARE_CLASS_ROWS, max(2, self.forest_rows // (10 * len(counts))))
+        rare = counts[y_enc] < limit
+        kept = np.flatnonzero(rare)
+        others = np.flatnonzero(~rare)
+        draw = min(len(others), max(0, self.forest_rows - len(kept)))
+        drawn = np.random.default_rng(self.random_state).choice(others, draw, replace=False)
+        return np.sort(np.concatenate([kept, drawn]))
 
     def _fit_estimator(self, X: sp.csr_matrix, y_enc: np.ndarray) -> np.ndarray:
         """Fit and return out-of-fold class probabilities (n × n_classes) for calibration."""

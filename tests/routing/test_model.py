@@ -181,3 +181,20 @@ def test_small_batches_get_exactly_the_forests_probabilities(trained: tuple) -> 
     for batch in (rows[:1], rows[1:SMALL_BATCH + 1], rows[:SMALL_BATCH + 5]):
         X = router.transform(batch)
         assert np.allclose(router.predict_proba_features(X), router.estimator_.predict_proba(X), rtol=0, atol=1e-12)
+
+
+def test_big_training_sets_fit_the_trees_on_a_subset_that_keeps_rare_agencies(region: dict) -> None:
+    rows, labels, _times = region_dataset(400, seed=6)
+    rows = enrich_batch(rows)
+    labels[7] = 424_242  # an agency seen once
+    router = Router(n_estimators=20, forest_rows=120)
+    subset = router._forest_subset(np.array([sorted(set(labels)).index(v) for v in labels]))
+    assert subset is not None and len(subset) == 120 and 7 in subset
+    assert len(set(subset.tolist())) == len(subset)
+    router.fit(rows, labels)
+    assert 424_242 in router.classes_
+    assert router.estimator_.n_features_in_ == router.features_.n_features
+    assert sum(router.estimator_.estimators_[0].tree_.weighted_n_node_samples[:1]) <= 120  # trees saw the subset
+    predicted, _confidence = router.predict_labels(rows[:100])
+    assert sum(p == y for p, y in zip(predicted, labels[:100], strict=True)) > 60
+    assert Router(forest_rows=10_000)._forest_subset(np.zeros(400, dtype=np.int64)) is None
