@@ -8,6 +8,7 @@ generators all call these."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -15,6 +16,8 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -107,12 +110,16 @@ def submit_project(*, author: Any, heading: Heading, title: str, description: st
                    cofinancing_residents: Decimal = Decimal(0), cofinancing_business: Decimal = Decimal(0),
                    cofinancing_local_budget: Decimal = Decimal(0), inkind_labour: Decimal = Decimal(0),
                    beneficiaries: int = 0, durability_years: int | None = None,
+                   meeting_minutes: Any = None, photos: Sequence[Any] = (),
                    now: dt.datetime | None = None) -> Project:
     """A resident submits a project for a district heading during the submission phase.
 
     ``cost_items``: name, quantity, unit_price (the estimate is their sum); ``group``: the
     initiative group (full_name, birth_date, address, user), at least the cycle's minimum of
-    residents aged 16+."""
+    residents aged 16+. ``meeting_minutes``: the residents' meeting minutes (PDF, JPEG or PNG,
+    told by the file's first bytes, up to 20 MB; stored under an unguessable name and given only
+    to reviewers, see ``views_official.meeting_minutes``); ``photos``: up to 5 JPEG/PNG photos
+    of the place (10 MB each), stored as re-encoded copies without EXIF/GPS, turned upright."""
     _require(author, "submit")
     cycle = heading.cycle
     now = now or timezone.now()
@@ -153,11 +160,93 @@ def submit_project(*, author: Any, heading: Heading, title: str, description: st
             errors[field].append("Не может быть отрицательным")
     if estimate and sum(shares.values(), Decimal(0)) > estimate:
         errors["cofinancing_residents"].append("Софинансирование больше стоимости проекта")
+    minutes_ext = _check_minutes(meeting_minutes, errors) if meeting_minutes is not None else None
+    clean_photos = _clean_proposal_photos(photos, errors)
     if errors:
         raise ValidationError(dict(errors))
     district = heading.district or District.containing(geometry.point_on_surface)
+    stored: list[Any] = []  # files written so far: removed again if anything below fails
+    try:
+        project = _create_proposal(
+            author=author, heading=heading, title=title, description=description, problem=problem,
+            expected_results=expected_results, geometry=geometry, district=district, category=category,
+            estimate=estimate, beneficiaries=beneficiaries, durability_years=durability_years, now=now,
+            shares=shares, items=items, adults=adults)
+        if meeting_minutes is not None and minutes_ext is not None:
+            meeting_minutes.seek(0)
+            project.meeting_minutes.save(f"minutes-{uuid.uuid4().hex}.{minutes_ext}",
+                                         File(meeting_minutes), save=False)
+            stored.append(project.meeting_minutes)
+            project.save(update_fields=["meeting_minutes"])
+        for data in clean_photos:
+            photo = ProjectPhoto(project=project, uploaded_by=author, taken_at=None)
+            photo.image.save(f"project-{project.pk}.jpg", ContentFile(data), save=False)
+            stored.append(photo.image)
+            photo.save()
+    except BaseException:
+        for field_file in stored:
+            field_file.storage.delete(field_file.name)
+        raise
+    return project
+
+
+MINUTES_MAX_BYTES = 20 * 1024 * 1024
+PROPOSAL_MAX_PHOTOS = 5
+PROPOSAL_PHOTO_FORMATS = ("JPEG", "MPO", "PNG")  # MPO: a phone's JPEG with a second frame
+MINUTES_SIGNATURES = ((b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
+
+
+def _check_minutes(upload: Any, errors: dict[str, list[str]]) -> str | None:
+    """The minutes' extension told by the file's first bytes (never its name or the browser's
+    content type), or None with an error."""
+    if upload.size is not None and upload.size > MINUTES_MAX_BYTES:
+        errors["meeting_minutes"].append("Протокол больше 20 МБ")
+        return None
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, ext in MINUTES_SIGNATURES:
+        if head.startswith(signature):
+            return ext
+    errors["meeting_minutes"].append("Протокол принимается в PDF, JPEG или PNG")
+    return None
+
+
+def _clean_proposal_photos(photos: Sequence[Any], errors: dict[str, list[str]]) -> list[bytes]:
+    """Each photo checked by decoding (``issues.photos``), JPEG or PNG only, and re-encoded
+    without metadata; errors go to ``errors["photos"]``."""
+    from PIL import Image
+
+    from issues.photos import public_copies, validate_photo
+
+    if len(photos) > PROPOSAL_MAX_PHOTOS:
+        errors["photos"].append(f"Не больше {PROPOSAL_MAX_PHOTOS} фотографий, выбрано {len(photos)}")
+        return []
+    cleaned = []
+    for upload in photos:
+        name = upload.name or "фото"
+        try:
+            validate_photo(upload)
+        except ValidationError as exc:
+            errors["photos"].extend(exc.messages)
+            continue
+        with Image.open(upload) as image:
+            kind = image.format
+        upload.seek(0)
+        if kind not in PROPOSAL_PHOTO_FORMATS:
+            errors["photos"].append(f"{name}: фотографии принимаются в JPEG или PNG")
+            continue
+        cleaned.append(public_copies(upload.read())[0])
+    return cleaned
+
+
+def _create_proposal(*, author: Any, heading: Heading, title: str, description: str, problem: str,
+                     expected_results: str, geometry: GEOSGeometry, district: District | None, category: str,
+                     estimate: Decimal, beneficiaries: int, durability_years: int | None, now: dt.datetime,
+                     shares: dict[str, Decimal], items: list[CostItem],
+                     adults: list[Mapping[str, Any]]) -> Project:
     project = Project.objects.create(
-        cycle=cycle, heading=heading, title=title.strip()[:500], description=description.strip(),
+        cycle=heading.cycle, heading=heading, title=title.strip()[:500], description=description.strip(),
         problem=problem.strip(), expected_results=expected_results.strip(), geometry=geometry, district=district,
         category=category, author=author, cost_estimate=estimate, beneficiaries=beneficiaries,
         durability_years=durability_years, submitted_at=now, **shares)

@@ -341,7 +341,9 @@ def project_new(request: HttpRequest) -> HttpResponse:
                         cofinancing_business=data["cofinancing_business"] or Decimal(0),
                         cofinancing_local_budget=data["cofinancing_local_budget"] or Decimal(0),
                         inkind_labour=data["inkind_labour"] or Decimal(0),
-                        beneficiaries=data["beneficiaries"] or 0, durability_years=data["durability_years"])
+                        beneficiaries=data["beneficiaries"] or 0, durability_years=data["durability_years"],
+                        meeting_minutes=request.FILES.get("meeting_minutes"),
+                        photos=request.FILES.getlist("photos"))
                 except ValidationError as exc:
                     cache.delete(key)
                     errors = {name: [str(m) for m in messages_] for name, messages_ in exc.message_dict.items()}
@@ -363,7 +365,9 @@ def project_new(request: HttpRequest) -> HttpResponse:
     if "__all__" in errors:  # templates cannot read names starting with an underscore
         errors["general"] = errors.pop("__all__")
     anchors = {"geometry": ("where", gettext("Место на карте")), "heading": ("where", gettext("Район")),
-               "cost_items": ("costs", gettext("Смета")), "group": ("group", gettext("Инициативная группа"))}
+               "cost_items": ("costs", gettext("Смета")), "group": ("group", gettext("Инициативная группа")),
+               "meeting_minutes": ("id_meeting_minutes", gettext("Протокол собрания жителей")),
+               "photos": ("id_photos", gettext("Фотографии места"))}
     error_links = [{"anchor": anchors[name][0] if name in anchors else f"id_{name}",
                     "label": anchors[name][1] if name in anchors else str(form.fields[name].label),
                     "message": messages_[0]}

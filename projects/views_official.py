@@ -23,7 +23,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -151,6 +151,28 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
         "review_open": project.cycle.open_phase(PhaseKind.REVIEW) is not None,
         "unanswered_questions": _unanswered_questions(project),
     }, status=status)
+
+
+def meeting_minutes(request: HttpRequest, pk: int) -> FileResponse:
+    """The residents' meeting minutes of a project (they name residents): only officials who
+    review projects (``review``); everyone else, signed in or not, gets 403. Never cached."""
+    _require(request, "review")
+    project = get_object_or_404(Project.objects.only("id", "meeting_minutes"), pk=pk)
+    if not project.meeting_minutes:
+        raise Http404(_("К проекту не приложен протокол"))
+    name = project.meeting_minutes.name
+    ext = name.rsplit(".", 1)[-1].lower()
+    content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(
+        ext, "application/octet-stream")
+    try:
+        handle = project.meeting_minutes.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("Файл протокола недоступен")) from exc
+    response = FileResponse(handle, content_type=content_type, as_attachment=True,
+                            filename=f"protokol-proekta-{project.pk}.{ext}")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _unanswered_questions(project: Project) -> int | None:
