@@ -142,6 +142,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Media folders anyone may download (geoportal.media): metadata-free photo copies, library
+# documents, project work photos and residents' control-report photos (both re-encoded without
+# EXIF). Appeal originals, attachments and meeting minutes stay behind views that check access.
+PUBLIC_MEDIA_PREFIXES = ("public/", "library/", "projects/photos/", "projects/control/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -1,14 +1,16 @@
 """Top-level URL map: each domain app mounts its own pages and API here."""
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from .health import healthz
+from .media import public_media
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("issues.api_urls")),
@@ -35,5 +37,6 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("frontend_map.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files: only the public folders, in every mode (geoportal.media).
+urlpatterns.append(re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", public_media,
+                           name="public-media"))
