@@ -37,3 +37,33 @@ def can(user: Any, act: str) -> bool:
     if role is None:
         return False
     return role == Role.ADMIN or role in ACT_ROLES[act]
+
+
+# Roles that monitor every project's implementation (the city administration's operators and
+# administrators); executors and agency heads only monitor projects of their own agency.
+CITY_WIDE_MONITORS = frozenset({Role.OPERATOR, Role.ADMIN})
+
+
+def monitoring_agency_ids(user: Any) -> list[int] | None:
+    """Agencies whose projects ``user`` may monitor: ``None`` means every project (operators,
+    administrators); otherwise the agencies of the user's staff memberships and their direct
+    subordinate agencies (a parent agency's staff oversee its children's works)."""
+    from geoportal.models import Agency
+
+    role = role_of(user)
+    if role in CITY_WIDE_MONITORS:
+        return None
+    if role is None:
+        return []
+    own = user.agency_ids()
+    children = Agency.objects.filter(parent_id__in=own, is_active=True).values_list("id", flat=True)
+    return sorted(set(own) | set(children))
+
+
+def may_monitor(user: Any, agency_id: int | None, act: str = "implement") -> bool:
+    """May ``user`` write monitoring data of a project implemented by agency ``agency_id``?
+    A project without an agency is written by operators and administrators only."""
+    if not can(user, act):
+        return False
+    allowed = monitoring_agency_ids(user)
+    return allowed is None or (agency_id is not None and agency_id in allowed)

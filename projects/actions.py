@@ -22,10 +22,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from geoportal.models import District
+from geoportal.models import Agency, District
 
 from . import need, notifications, pabulib
-from .access import can
+from .access import can, may_monitor
 from .models import (
     TRANSITIONS,
     BallotChannel,
@@ -76,6 +76,15 @@ class PhaseClosed(Conflict):
 def _require(user: Any, act: str) -> None:
     if not can(user, act):
         raise PermissionDenied("Недостаточно прав для этого действия")
+
+
+def _require_monitor(user: Any, project: Project, act: str = "implement") -> None:
+    """Monitoring writes: the act's role and, for executors and agency heads, a staff
+    membership in the project's implementing agency (or its parent)."""
+    _require(user, act)
+    if not may_monitor(user, project.implementing_agency_id, act):
+        raise PermissionDenied("Проект реализует другое ведомство: вносить данные мониторинга могут только его "
+                               "сотрудники и операторы администрации")
 
 
 def _require_phase(cycle: BudgetCycle, *kinds: str, now: dt.datetime | None = None) -> None:
@@ -605,16 +614,28 @@ def refresh_cycle_need_scores(cycle: BudgetCycle, *, actor: Any, now: dt.datetim
 
 @transaction.atomic
 def start_implementation(project: Project | int, *, actor: Any, contractor: str = "", contract_number: str = "",
-                         contract_amount: Decimal | None = None, now: dt.datetime | None = None) -> Project:
+                         contract_amount: Decimal | None = None, agency: Agency | None = None,
+                         now: dt.datetime | None = None) -> Project:
+    """The contract is signed: works begin under ``agency``, the body responsible for them
+    (from now on only its staff, its parent's staff and the administration's operators write
+    the project's monitoring data). Operators may leave it empty; an executor or agency head
+    names their own agency."""
     _require(actor, "implement")
     project = _locked(project)
     _require_phase(project.cycle, PhaseKind.IMPLEMENTATION, now=now)
     if contract_amount is not None and contract_amount < 0:
         raise ValidationError({"contract_amount": ["Сумма контракта не может быть отрицательной"]})
+    if agency is not None and not agency.is_active:
+        raise ValidationError({"agency": ["Ведомство упразднено"]})
+    if agency is None and not may_monitor(actor, None):
+        raise ValidationError({"agency": ["Укажите ведомство, отвечающее за работы"]})
+    project.implementing_agency = agency
+    _require_monitor(actor, project)
     project.contractor, project.contract_number, project.contract_amount = contractor, contract_number, contract_amount
-    project.save(update_fields=["contractor", "contract_number", "contract_amount"])
+    project.save(update_fields=["contractor", "contract_number", "contract_amount", "implementing_agency"])
     _transition(project, ProjectStatus.IN_PROGRESS, actor=actor, kind="start",
-                data={"contractor": contractor, "contract_amount": str(contract_amount or "")})
+                data={"contractor": contractor, "contract_amount": str(contract_amount or ""),
+                      "agency": agency.pk if agency is not None else None})
     return project
 
 
@@ -629,6 +650,7 @@ def add_milestone(project: Project | int, *, actor: Any, title: str, weight: Dec
                   due_on: dt.date | None = None) -> Milestone:
     _require(actor, "implement")
     project = _locked(project)
+    _require_monitor(actor, project)
     _require_implementing(project)
     if weight < 0:
         raise ValidationError({"weight": ["Вес не может быть отрицательным"]})
@@ -650,6 +672,7 @@ def update_milestone(milestone: Milestone, *, actor: Any, status: str, progress:
     percent); the project's percent is rolled up by weight."""
     _require(actor, "implement")
     project = _locked(milestone.project_id)
+    _require_monitor(actor, project)
     _require_implementing(project)
     if status not in MilestoneStatus.values:
         raise ValidationError({"status": ["Неизвестный статус этапа"]})
@@ -720,6 +743,7 @@ def roll_up_progress(project: Project) -> Decimal:
 def complete_project(project: Project | int, *, actor: Any) -> Project:
     _require(actor, "implement")
     project = _locked(project)
+    _require_monitor(actor, project)
     if project.milestones.exclude(status__in=[MilestoneStatus.DONE, MilestoneStatus.CANCELLED]).exists():
         raise Conflict("Не все этапы выполнены")
     _transition(project, ProjectStatus.COMPLETED, actor=actor, kind="complete")
@@ -732,6 +756,7 @@ def record_expense(project: Project | int, *, actor: Any, amount: Decimal, paid_
     """Money spent; the total may not exceed the contract amount."""
     _require(actor, "implement")
     project = _locked(project)
+    _require_monitor(actor, project)
     _require_implementing(project)
     if amount <= 0:
         raise ValidationError({"amount": ["Сумма должна быть положительной"]})
@@ -757,6 +782,7 @@ def add_project_photo(project: Project | int, *, actor: Any, upload: Any, captio
     re-encoded copy without metadata (camera serials, owner names)."""
     _require(actor, "implement")
     project = _locked(project)
+    _require_monitor(actor, project)
     if project.status not in (ProjectStatus.SELECTED, ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED):
         raise Conflict("Фотографии работ добавляют к отобранному или реализуемому проекту")
     from django.core.files.base import ContentFile
@@ -833,6 +859,7 @@ def answer_control_report(report: ControlReport, *, actor: Any, answer: str) -> 
     the project's followers are told."""
     _require(actor, "answer_report")
     report = ControlReport.objects.select_for_update().select_related("project").get(pk=report.pk)
+    _require_monitor(actor, report.project, "answer_report")
     if report.status != ControlReportStatus.NEW:
         raise Conflict("На этот отчёт уже ответили")
     if not answer.strip():
@@ -862,6 +889,7 @@ def file_control_report(report: ControlReport, *, actor: Any, category: Any, not
     report's point as its position)."""
     _require(actor, "answer_report")
     report = ControlReport.objects.select_for_update().select_related("project", "author").get(pk=report.pk)
+    _require_monitor(actor, report.project, "answer_report")
     if report.status == ControlReportStatus.ESCALATED:
         raise Conflict("Отчёт уже передан как обращение")
     if category is None:

@@ -292,6 +292,12 @@ class Project(models.Model):
     contractor = models.CharField(_("подрядчик"), max_length=300, blank=True)
     contract_number = models.CharField(_("номер контракта"), max_length=100, blank=True)
     contract_amount = models.DecimalField(_("сумма контракта"), max_digits=16, decimal_places=2, null=True, blank=True)
+    implementing_agency = models.ForeignKey(
+        "geoportal.Agency", verbose_name=_("ведомство-исполнитель"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="implemented_projects",
+        help_text=_("Ведомство, отвечающее за работы: только его сотрудники (и вышестоящего ведомства) "
+                    "ведут мониторинг; без ведомства — только операторы администрации."),
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -7,7 +7,9 @@ get 403):
 - ``/projects/cycles/<id>/commission/`` and ``/projects/<id>/score/`` — commission scoring by
   the rubric: leadership and agency heads (act "score");
 - ``/projects/monitoring/`` and ``/projects/<id>/monitoring/`` — implementation: operators,
-  contractors' executors and agency heads (acts "implement" and "answer_report").
+  contractors' executors and agency heads (acts "implement" and "answer_report"); executors and
+  agency heads see and write only projects of their agency (or its subordinate agencies), plus
+  a selected project without an agency to start it for their own agency; operators see all.
 
 Thin views: parse the form, call the action, show its field errors (400) or conflict (409)."""
 from __future__ import annotations
@@ -27,8 +29,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from geoportal.models import Agency
+
 from . import actions, need
-from .access import can
+from .access import can, may_monitor, monitoring_agency_ids
 from .models import (
     BudgetCycle,
     CommissionScore,
@@ -94,10 +98,14 @@ def office(request: HttpRequest) -> HttpResponse:
         waiting=Count("projects", filter=Q(projects__status=ProjectStatus.SUBMITTED)),
         admitted=Count("projects", filter=Q(projects__status=ProjectStatus.FEASIBLE))).order_by("-created_at")[:20]
         if acts["score"] else [])
+    allowed = monitoring_agency_ids(request.user)
+    mine = Q() if allowed is None else Q(implementing_agency__in=allowed)
     counts = {
         "waiting": Project.objects.filter(status=ProjectStatus.SUBMITTED).count() if acts["review"] else 0,
-        "implementing": Project.objects.filter(status__in=IMPLEMENTATION_STATUSES).count() if acts["implement"] else 0,
-        "open_reports": ControlReport.objects.filter(status=ControlReportStatus.NEW).count()
+        "implementing": Project.objects.filter(mine, status__in=IMPLEMENTATION_STATUSES).count()
+        if acts["implement"] else 0,
+        "open_reports": ControlReport.objects.filter(status=ControlReportStatus.NEW,
+                                                     project__in=Project.objects.filter(mine)).count()
         if acts["implement"] else 0,
     }
     return render(request, "projects/official_office.html", {"acts": acts, "cycles": cycles, **counts})
@@ -275,7 +283,12 @@ def score_page(request: HttpRequest, pk: int) -> HttpResponse:
 def monitoring_list(request: HttpRequest) -> HttpResponse:
     """Selected, implementing and finished projects with progress, money and open reports."""
     _require(request, "implement")
-    projects = (Project.objects.filter(status__in=IMPLEMENTATION_STATUSES).select_related("cycle", "heading")
+    projects = Project.objects.filter(status__in=IMPLEMENTATION_STATUSES)
+    allowed = monitoring_agency_ids(request.user)
+    if allowed is not None:  # own agencies' works, and selected projects nobody has started yet
+        projects = projects.filter(Q(implementing_agency__in=allowed)
+                                   | Q(implementing_agency__isnull=True, status=ProjectStatus.SELECTED))
+    projects = (projects.select_related("cycle", "heading", "implementing_agency")
                 .annotate(spent_total=Sum("expenses__amount", distinct=True),
                           open_reports=Count("control_reports", filter=Q(control_reports__status="new"),
                                              distinct=True))
@@ -291,7 +304,11 @@ def monitoring_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Contract, stages with status and percent, expenses, geotagged photos and residents'
     control reports (answer, or file as an appeal to the responsible agency)."""
     _require(request, "implement")
-    project = get_object_or_404(Project.objects.select_related("cycle", "heading", "district"), pk=pk)
+    project = get_object_or_404(Project.objects.select_related("cycle", "heading", "district", "implementing_agency"),
+                                pk=pk)
+    unassigned_start = project.implementing_agency_id is None and project.status == ProjectStatus.SELECTED
+    if not unassigned_start and not may_monitor(request.user, project.implementing_agency_id):
+        raise PermissionDenied(_("Проект реализует другое ведомство"))
     errors: dict[str, list[str]] = {}
     form_name = ""
     status = 200
@@ -326,7 +343,7 @@ def monitoring_page(request: HttpRequest, pk: int) -> HttpResponse:
         "photos": project.photos.select_related("milestone").order_by("-taken_at", "-id"),
         "reports": reports, "categories": _appeal_categories(), "errors": errors, "form_name": form_name,
         "post": request.POST if request.method == "POST" else {},
-        "can_start": project.status == ProjectStatus.SELECTED,
+        "can_start": project.status == ProjectStatus.SELECTED, "agencies": _start_agencies(request.user),
         "implementing": project.status in (ProjectStatus.SELECTED, ProjectStatus.IN_PROGRESS),
         "report_new": ControlReportStatus.NEW, "report_escalated": ControlReportStatus.ESCALATED,
         "photo_map": [{"lat": p.location.y, "lon": p.location.x, "caption": p.caption, "url": p.image.url}
@@ -342,8 +359,15 @@ def _monitoring_post(request: HttpRequest, project: Project, form: str) -> str:
         amount = _decimal(data.get("contract_amount", ""), "contract_amount", errors, required=True)
         if errors:
             raise ValidationError(errors)
+        agency = None
+        if data.get("agency", ""):
+            agency = Agency.objects.filter(pk=int(data["agency"]), is_active=True).first() \
+                if data["agency"].isdigit() else None
+            if agency is None:
+                raise ValidationError({"agency": [_("Выберите ведомство из списка")]})
         actions.start_implementation(project, actor=user, contractor=data.get("contractor", "").strip(),
-                                     contract_number=data.get("contract_number", "").strip(), contract_amount=amount)
+                                     contract_number=data.get("contract_number", "").strip(), contract_amount=amount,
+                                     agency=agency)
         return _("Реализация начата, контракт записан")
     if form == "milestone_add":
         weight = _decimal(data.get("weight", "") or "1", "weight", errors)
@@ -407,6 +431,14 @@ def _monitoring_post(request: HttpRequest, project: Project, form: str) -> str:
         return _("Отчёт передан как обращение")
     actions.complete_project(project, actor=user)
     return _("Проект отмечен как реализованный")
+
+
+def _start_agencies(user: Any) -> list[Agency]:
+    """Agencies the official may name on the start form: all active ones for operators, their
+    own (and subordinate) agencies for executors and agency heads."""
+    allowed = monitoring_agency_ids(user)
+    agencies = Agency.objects.active().order_by("name")
+    return list(agencies if allowed is None else agencies.filter(pk__in=allowed))
 
 
 def _report(project: Project, raw: str) -> ControlReport:

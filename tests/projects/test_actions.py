@@ -24,6 +24,7 @@ from projects.models import (
 )
 
 from .conftest import close_all, group, inside, open_all
+from .official_helpers import agency_of
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def _act(kind, personas, heading, project):
     if kind == "selection":
         return actions.run_selection(heading, actor=personas.leader)
     if kind == "implementation":
-        return actions.start_implementation(project, actor=personas.executor_a)
+        return actions.start_implementation(project, actor=personas.executor_a, agency=agency_of(personas.executor_a))
     raise AssertionError(kind)
 
 
@@ -309,7 +310,7 @@ def building(make_cycle, make_project, personas):
     actions.enter_paper_ballot  # noqa: B018 - selection with no ballots still funds what fits
     actions.run_selection(heading, actor=personas.leader)
     return actions.start_implementation(project, actor=personas.executor_a, contractor="ООО Ромашка",
-                                        contract_amount=Decimal(90_000))
+                                        agency=agency_of(personas.executor_a), contract_amount=Decimal(90_000))
 
 
 def test_progress_rolls_up_by_weight(building, personas):

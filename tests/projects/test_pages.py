@@ -17,6 +17,7 @@ from django.utils import timezone
 from projects import actions
 from projects.models import BallotRule, Project, ProjectStatus, Support
 from tests.projects.conftest import inside
+from tests.projects.official_helpers import agency_of
 
 pytestmark = pytest.mark.django_db
 
@@ -284,7 +285,7 @@ def test_project_page_shows_progress_milestones_costs_and_cofinancing(personas, 
                                                  ends_at=project.submitted_at + dt.timedelta(days=5))
     actions.run_selection(heading, actor=personas.leader)
     actions.start_implementation(project, actor=personas.executor_a, contractor="ООО «Двор»",
-                                 contract_amount=Decimal(190_000))
+                                 agency=agency_of(personas.executor_a), contract_amount=Decimal(190_000))
     design = actions.add_milestone(project, actor=personas.executor_a, title="Проектирование")
     actions.add_milestone(project, actor=personas.executor_a, title="Строительство", weight=Decimal(3))
     actions.update_milestone(design, actor=personas.executor_a, status="done")
@@ -344,7 +345,8 @@ def test_residents_report_on_the_works_from_the_project_page(personas, make_cycl
     project = make_project(heading)
     waiting = make_project(heading, title="Ещё не отобран", feasible=None)
     actions.run_selection(heading, actor=personas.leader)
-    actions.start_implementation(project, actor=personas.executor_a, contractor="ООО «Двор»")
+    actions.start_implementation(project, actor=personas.executor_a, contractor="ООО «Двор»",
+                                 agency=agency_of(personas.executor_a))
     url = f"/projects/{project.pk}/control/"
     citizen = personas.client("other_citizen")
     assert 'id="control-form"' in citizen.get(f"/projects/{project.pk}/").content.decode()
