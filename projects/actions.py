@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from geoportal.models import Agency, District
+from geoportal.models import Agency, District, Role
 
 from . import need, notifications, pabulib
 from .access import can, may_monitor
@@ -315,6 +315,50 @@ def support_project(project: Project | int, *, actor: Any, now: dt.datetime | No
     Project.objects.filter(pk=project.pk).update(supports_count=F("supports_count") + 1)
     project.refresh_from_db(fields=["supports_count"])
     notifications.follow(actor, project.pk)
+    return project
+
+
+# a draft exists only inside submit_project's transaction; withdrawing one would publish it
+WITHDRAWABLE = (ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE)
+WITHDRAW_REASON_MAX = 1000
+
+
+def may_withdraw(project: Project, actor: Any) -> bool:
+    """The author, or an administrator at the author's request."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    return bool(project.author_id == actor.pk or actor.is_superuser or actor.role == Role.ADMIN)
+
+
+def withdraw_refusal(project: Project, now: dt.datetime | None = None) -> str | None:
+    """Why ``project`` cannot be withdrawn now, or ``None``: only before it is on a ballot
+    someone has filled in, before the district's voting opens for it and before selection."""
+    if project.status not in WITHDRAWABLE:
+        return "Проект уже прошёл отбор или закрыт: отозвать его нельзя"
+    if ChoiceModel.objects.filter(project=project).exists():
+        return "За проект уже голосовали: отозвать его нельзя, обратитесь в администрацию"
+    if project.status == ProjectStatus.FEASIBLE and project.cycle.open_phase(PhaseKind.VOTING, now) is not None:
+        return "Голосование по району уже идёт: отозвать проект нельзя, обратитесь в администрацию"
+    return None
+
+
+@transaction.atomic
+def withdraw_project(project: Project | int, *, actor: Any, reason: str = "",
+                     now: dt.datetime | None = None) -> Project:
+    """The author takes the project back (submitted or admitted, before voting). The reason is
+    required and public (it is the project's last timeline entry); followers are told."""
+    project = _locked(project)
+    if not may_withdraw(project, actor):
+        raise PermissionDenied("Отозвать проект может только его автор")
+    refusal = withdraw_refusal(project, now)
+    if refusal is not None:
+        raise Conflict(refusal)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Напишите, почему вы отзываете проект: причина будет видна всем"]})
+    if len(reason) > WITHDRAW_REASON_MAX:
+        raise ValidationError({"reason": [f"Не больше {WITHDRAW_REASON_MAX} символов"]})
+    _transition(project, ProjectStatus.WITHDRAWN, actor=actor, kind="withdraw", note=reason)
     return project
 
 

@@ -24,6 +24,7 @@ FOLLOWER_MESSAGES: dict[str, str] = {
     "start": "Проект «{title}»: начата реализация",
     "milestone": "Проект «{title}»: этап «{note}» — {percent} % проекта выполнено",
     "complete": "Проект «{title}» реализован",
+    "withdraw": "Проект «{title}» отозван автором",
     "control_answer": "Проект «{title}»: дан ответ на отчёт жителя о контроле",
     "control_appeal": "Проект «{title}»: отчёт жителя о контроле передан как обращение",
 }

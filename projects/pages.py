@@ -460,7 +460,8 @@ def project_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_project(request: HttpRequest, project: Project, *, control_errors: dict[str, list[str]] | None = None,
-                    control_text: str = "", status: int = 200) -> HttpResponse:
+                    control_text: str = "", withdraw_errors: dict[str, list[str]] | None = None,
+                    withdraw_reason: str = "", status: int = 200) -> HttpResponse:
     now = timezone.now()
     user: Any = request.user
     cost = project.cost
@@ -498,6 +499,9 @@ def _render_project(request: HttpRequest, project: Project, *, control_errors: d
         "control_open": project.status in CONTROL_STATUSES, "may_report": can(user, "control_report"),
         "control_kinds": ControlReportKind.choices, "control_errors": control_errors or {},
         "control_text": control_text,
+        "may_withdraw": actions.may_withdraw(project, user) and project.status in actions.WITHDRAWABLE,
+        "withdraw_refusal": actions.withdraw_refusal(project, now), "withdraw_errors": withdraw_errors or {},
+        "withdraw_reason": withdraw_reason, "withdraw_max": actions.WITHDRAW_REASON_MAX,
         "reports": project.control_reports.aggregate(
             total=Count("id"), answered=Count("id", filter=~Q(status=ControlReportStatus.NEW))),
     }, status=status)
@@ -523,6 +527,26 @@ def project_control(request: HttpRequest, pk: int) -> HttpResponse:
                                status=409)
     messages.success(request, gettext("Спасибо! Отчёт передан ответственным, ответ придёт в уведомления."))
     return HttpResponseRedirect(reverse("project-page", args=[pk]) + "#control")
+
+
+@login_required
+@require_POST
+def project_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The project's author (or an administrator): takes a published project back before voting,
+    with a public reason, through ``actions.withdraw_project``. Anyone else 403; no reason or too
+    long 400 on the project page; too late (on a ballot, voting open, selected) 409."""
+    project = _public_project(pk)
+    reason = request.POST.get("reason", "")
+    try:
+        actions.withdraw_project(project, actor=request.user, reason=reason)
+    except ValidationError as exc:
+        errors = {name: [str(m) for m in found] for name, found in exc.message_dict.items()}
+        return _render_project(request, project, withdraw_errors=errors, withdraw_reason=reason, status=400)
+    except actions.Conflict as exc:
+        return _render_project(request, project, withdraw_errors={"general": [str(exc)]}, withdraw_reason=reason,
+                               status=409)
+    messages.success(request, gettext("Проект отозван. Подписчики проекта получат уведомление."))
+    return HttpResponseRedirect(reverse("project-page", args=[pk]))
 
 
 def _stage_index(status: str) -> int:

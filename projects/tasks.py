@@ -32,7 +32,7 @@ def notify_project_followers(event_id: int) -> int:
     title = FOLLOWER_MESSAGES[event.kind].format(
         title=project.title[:150], status=status, note=event.note[:100],
         percent=f"{Decimal(str(event.data.get('project_progress', project.progress_percent))).normalize():f}")
-    body = event.note if event.kind in ("review", "selection") else ""
+    body = event.note if event.kind in ("review", "selection", "withdraw") else ""
     notification.objects.bulk_create([
         notification(user_id=user_id, kind="subscription", title=title[:300], body=f"/projects/{project.pk}/\n{body}"
                      .strip()[:2000]) for user_id in sorted(followers)])

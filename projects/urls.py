@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("projects/<int:pk>/", pages.project_page, name="project-page"),
     path("projects/<int:pk>/support/", pages.project_support, name="project-support"),
     path("projects/<int:pk>/control/", pages.project_control, name="project-control"),
+    path("projects/<int:pk>/withdraw/", pages.project_withdraw, name="project-withdraw"),
     path("projects/headings/<int:heading_id>/ballot/", pages.ballot_page, name="project-ballot"),
     path("projects/headings/<int:heading_id>/results/", pages.results_page, name="project-results"),
 ]
