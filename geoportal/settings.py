@@ -220,6 +220,10 @@ APPEAL_MAX_PHOTO_BYTES = 10 * 1024 * 1024
 APPEAL_REOPEN_SCORE = 2  # a rating at or below this on an unsolved problem reopens the appeal
 CELERY_BEAT_SCHEDULE["appeal-deadlines"] = {"task": "issues.tasks.check_deadlines", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["appeal-auto-close"] = {"task": "issues.tasks.auto_close_answered", "schedule": 6 * 3600.0}
+# Initiative projects: the need score (appeals near a project) is recounted nightly while the
+# project is still in the contest, so the commission sees needs that arrived after the review.
+CELERY_BEAT_SCHEDULE["projects-need-scores"] = {
+    "task": "projects.tasks.refresh_need_scores", "schedule": float(env_int("PROJECTS_NEED_EVERY_S", 24 * 3600))}
 
 # Vector tiles (tiles/): clusters at z <= TILES_CLUSTER_MAX_ZOOM, points above; the cell
 # aggregates behind low-zoom clusters are rebuilt by beat (and patched per changed appeal).

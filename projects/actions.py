@@ -637,20 +637,40 @@ def refresh_need_score(project: Project, *, now: dt.datetime | None = None) -> i
     return score
 
 
+IN_CONTEST = (ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE)
+
+
+def _recount_needs(cycle: BudgetCycle, *, actor: Any, now: dt.datetime | None) -> int:
+    changed = 0
+    for project in (cycle.projects.select_for_update(of=("self",)).select_related("cycle__rubric", "district")
+                    .filter(status__in=IN_CONTEST).order_by("id")):
+        before = project.need_score
+        if refresh_need_score(project, now=now) != before:
+            changed += 1
+            if project.commission_score is not None:
+                recompute_score(project, actor=actor)
+    return changed
+
+
 @transaction.atomic
 def refresh_cycle_need_scores(cycle: BudgetCycle, *, actor: Any, now: dt.datetime | None = None) -> int:
     """The commission recounts the appeals near every project still in the contest (new appeals
     keep arriving after the review); totals are recomputed where the count changed. Returns how
     many projects changed."""
     _require(actor, "score")
+    return _recount_needs(cycle, actor=actor, now=now)
+
+
+def refresh_open_need_scores(now: dt.datetime | None = None) -> int:
+    """The nightly recount (Celery beat, ``projects.tasks.refresh_need_scores``): the same as the
+    commission's button for every cycle with projects still in the contest, one transaction per
+    cycle, recorded without an actor. Selected, finished and refused projects keep the score
+    they were judged with."""
     changed = 0
-    for project in (cycle.projects.select_for_update(of=("self",)).select_related("cycle__rubric", "district")
-                    .filter(status__in=(ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE)).order_by("id")):
-        before = project.need_score
-        if refresh_need_score(project, now=now) != before:
-            changed += 1
-            if project.commission_score is not None:
-                recompute_score(project, actor=actor)
+    cycles = BudgetCycle.objects.filter(projects__status__in=IN_CONTEST).distinct().order_by("id")
+    for cycle in cycles:
+        with transaction.atomic():
+            changed += _recount_needs(cycle, actor=None, now=now)
     return changed
 
 

@@ -1,4 +1,5 @@
-"""Celery tasks of initiative projects: announcing a project's public events to its followers."""
+"""Celery tasks of initiative projects: announcing a project's public events to its followers,
+and the nightly recount of need scores."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -37,3 +38,11 @@ def notify_project_followers(event_id: int) -> int:
         notification(user_id=user_id, kind="subscription", title=title[:300], body=f"/projects/{project.pk}/\n{body}"
                      .strip()[:2000]) for user_id in sorted(followers)])
     return len(followers)
+
+
+@shared_task
+def refresh_need_scores() -> int:
+    """Beat, nightly: recount the appeals near every project still in the contest."""
+    from .actions import refresh_open_need_scores
+
+    return refresh_open_need_scores()

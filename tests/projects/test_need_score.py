@@ -104,3 +104,26 @@ def test_need_score_as_a_rubric_criterion(make_cycle, make_project, personas):
     actions.refresh_need_score(project)
     assert actions.recompute_score(project) == Decimal(20)  # 3 appeals: over 2 → 10 × 2
     assert not CommissionScore.objects.exists()  # an automatic criterion: nobody typed it in
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_beat_job_recounts_projects_still_in_the_contest(make_cycle, make_project, personas, settings,
+                                                                      celery_worker_process):
+    from projects.models import Project, ProjectStatus
+    from projects.tasks import refresh_need_scores
+
+    assert settings.CELERY_BEAT_SCHEDULE["projects-need-scores"]["task"] == "projects.tasks.refresh_need_scores"
+    heading = make_cycle().headings.get()
+    waiting = make_project(heading, category="yards", title="Во дворе")
+    refused = make_project(heading, category="yards", title="Не допущен", feasible=False)
+    assert (waiting.need_score, refused.need_score) == (0, 0)
+    for project in (waiting, refused):
+        make_appeal(personas.citizen, "yard-playground", location=shifted(project.geometry, north_m=80))
+    # the real worker runs the beat's task
+    assert refresh_need_scores.delay().get(timeout=60) == 1
+    waiting.refresh_from_db()
+    refused.refresh_from_db()
+    assert waiting.need_score >= 1 and refused.need_score == 0  # a refused project keeps what it was judged with
+    assert Project.objects.get(pk=refused.pk).status == ProjectStatus.UNFEASIBLE
+    # nothing new: nothing changes
+    assert refresh_need_scores.delay().get(timeout=60) == 0
