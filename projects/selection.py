@@ -1,6 +1,6 @@
 """Winner selection for participatory budgeting: the rules real cities use, each decision with
-its reason (in Russian, shown on the results page). Pure functions over plain rows: no
-database here.
+its reason (stored in Russian from the templates in ``REASONS``; ``localize_reason`` shows a
+stored reason in the reader's language). Pure functions over plain rows: no database here.
 
 - ``greedy``: by tally, highest first; a project that does not fit the money left is skipped
   and the next one is tried (CONSUL's rule);
@@ -33,7 +33,9 @@ How equal shares is computed fast without changing its result:
   redone in exact rationals (gmpy2's when installed), so every decision is the exact one."""
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 import numpy as np
+from django.utils.translation import gettext_noop
 
 try:  # gmpy2 arrives with pabutools; exact either way, just faster with it
     from gmpy2 import mpq as _rational
@@ -64,6 +67,45 @@ class Decision:
     project_id: str
     selected: bool
     reason: str
+
+
+# Every reason a decision can carry. The Russian text is stored (results are reproducible and
+# exported as they were announced); pages translate it back through these templates.
+REASONS: dict[str, str] = {
+    "below_threshold": gettext_noop("ниже порога: {votes} голосов при пороге {threshold}"),
+    "stopped": gettext_noop("отбор остановлен на первом не поместившемся проекте"),
+    "excluded": gettext_noop("исключается проектом {project}, уже отобранным на это место"),
+    "fits": gettext_noop("поместился: {votes} голосов, осталось {left}"),
+    "no_money": gettext_noop("не хватило средств: осталось {left}, стоимость {cost}"),
+    "mes_selected": gettext_noop("выбран методом равных долей: {supporters} сторонников оплатили его из своих долей"),
+    "no_supporters": gettext_noop("нет сторонников"),
+    "mes_short": gettext_noop("доли бюджета {supporters} сторонников не хватило на проект при равном распределении"),
+}
+
+
+def reason(key: str, **params: Any) -> str:
+    return REASONS[key].format(**params)
+
+
+@functools.cache
+def _reason_patterns() -> list[tuple[re.Pattern[str], str]]:
+    patterns = []
+    for template in REASONS.values():
+        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(template))
+        patterns.append((re.compile(regex), template))
+    return patterns
+
+
+def localize_reason(text: str) -> str:
+    """A stored reason in the active language (unchanged when it matches no template, e.g. a
+    reason cut at the field's length)."""
+    from django.utils.translation import gettext
+
+    for pattern, template in _reason_patterns():
+        found = pattern.fullmatch(text)
+        if found:
+            return gettext(template).format(**found.groupdict())
+    return text
 
 
 def money(value: Any) -> str:
@@ -94,23 +136,21 @@ def greedy(candidates: Sequence[Candidate], budget: Decimal, *, skip: bool = Tru
     for candidate in ranked(candidates):
         group = candidate.exclusion_group if exclusive else ""
         if threshold is not None and candidate.tally < threshold:
-            decisions.append(Decision(candidate.project_id, False,
-                                      f"ниже порога: {_votes(candidate.tally)} голосов при пороге {_votes(threshold)}"))
+            decisions.append(Decision(candidate.project_id, False, reason(
+                "below_threshold", votes=_votes(candidate.tally), threshold=_votes(threshold))))
         elif stopped:
-            decisions.append(Decision(candidate.project_id, False,
-                                      "отбор остановлен на первом не поместившемся проекте"))
+            decisions.append(Decision(candidate.project_id, False, reason("stopped")))
         elif group and group in funded_groups:
-            decisions.append(Decision(candidate.project_id, False,
-                                      f"исключается проектом {funded_groups[group]}, уже отобранным на это место"))
+            decisions.append(Decision(candidate.project_id, False, reason("excluded", project=funded_groups[group])))
         elif candidate.cost <= left:
             left -= candidate.cost
             if group:
                 funded_groups[group] = candidate.project_id
             decisions.append(Decision(candidate.project_id, True,
-                                      f"поместился: {_votes(candidate.tally)} голосов, осталось {money(left)}"))
+                                      reason("fits", votes=_votes(candidate.tally), left=money(left))))
         else:
-            reason = f"не хватило средств: осталось {money(left)}, стоимость {money(candidate.cost)}"
-            decisions.append(Decision(candidate.project_id, False, reason))
+            decisions.append(Decision(candidate.project_id, False,
+                                      reason("no_money", left=money(left), cost=money(candidate.cost))))
             stopped = not skip
     return decisions
 
@@ -669,17 +709,15 @@ def equal_shares(costs: Mapping[str, Decimal], ballots: Iterable[Iterable[str]],
             rounds += 1
     spent = total(outcome)
     chosen = set(outcome)
-    decisions = [Decision(ids[j], True, f"выбран методом равных долей: {profile.counts[j]} сторонников "
-                                        f"оплатили его из своих долей") for j in outcome]
+    decisions = [Decision(ids[j], True, reason("mes_selected", supporters=profile.counts[j])) for j in outcome]
     for j in sorted(range(len(ids)), key=lambda j: (-profile.counts[j], tie_key(ids[j]))):
         if j in chosen:
             continue
         if not profile.counts[j]:
-            reason = "нет сторонников"
+            why = reason("no_supporters")
         elif profile.costs[j] + spent > limit:
-            reason = (f"не хватило средств: осталось {money(limit - spent)}, "
-                      f"стоимость {money(profile.costs[j])}")
+            why = reason("no_money", left=money(limit - spent), cost=money(profile.costs[j]))
         else:
-            reason = f"доли бюджета {profile.counts[j]} сторонников не хватило на проект при равном распределении"
-        decisions.append(Decision(ids[j], False, reason))
+            why = reason("mes_short", supporters=profile.counts[j])
+        decisions.append(Decision(ids[j], False, why))
     return decisions

@@ -1,4 +1,5 @@
-"""Filters of the projects pages: money in whole roubles with thin groups, percents."""
+"""Filters of the projects pages: money in whole roubles with thin groups, percents, selection
+reasons in the page's language."""
 from __future__ import annotations
 
 import re
@@ -7,7 +8,7 @@ from typing import Any
 
 from django import template
 
-from projects.selection import money
+from projects.selection import localize_reason, money
 
 register = template.Library()
 
@@ -27,6 +28,12 @@ def percent(value: Any) -> str:
         return "0"
     number = max(Decimal(0), min(Decimal(100), Decimal(value)))
     return f"{number.quantize(Decimal('1')):f}"
+
+
+@register.filter
+def selection_reason(value: Any) -> str:
+    """A stored selection reason (Russian) in the page's language."""
+    return localize_reason(str(value or ""))
 
 
 @register.filter

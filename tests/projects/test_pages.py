@@ -267,6 +267,18 @@ def test_results_page_gives_the_reason_for_every_project(personas, make_cycle, m
     assert "100 000" in body
     page = personas.client("anonymous").get(f"/projects/{second.pk}/").content.decode().replace("\u00a0", " ")
     assert "Не хватило средств: осталось 40 000, стоимость 52 000" in page
+    # in English the same reasons are shown in English, the stored text stays Russian
+    from django.conf import settings
+
+    english = personas.client("anonymous")
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = english.get(f"/projects/headings/{heading.pk}/results/").content.decode().replace("\u00a0", " ")
+    assert "Not enough money: 40 000 left, it costs 52 000" in body and "Fits: 3 votes, 40 000 left" in body
+    assert "Не хватило" not in body and "Поместился" not in body
+    page = english.get(f"/projects/{second.pk}/").content.decode().replace("\u00a0", " ")
+    assert "Not enough money: 40 000 left, it costs 52 000" in page
+    second.refresh_from_db()
+    assert second.selection_reason == "не хватило средств: осталось 40 000, стоимость 52 000"
 
 
 def test_results_page_before_the_selection(personas, make_cycle, make_project):
