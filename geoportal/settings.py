@@ -174,7 +174,9 @@ REST_FRAMEWORK = {
         "open311.auth.ApiKeyAuthentication",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle", "open311.auth.ApiKeyThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", "600/min")},
+    "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", "600/min"),
+                               # comments and abuse reports per signed-in user (infocenter.api)
+                               "comments": env_str("COMMENT_RATE", "10/min")},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -2,8 +2,9 @@
 
 - GET /api/v1/comments/?kind=appeal|project&target=ID — anyone; hidden comments are left out;
   authors appear only by their chosen public name («Житель» otherwise).
-- POST /api/v1/comments/ — signed-in users; POST …/{id}/report/ — signed-in users;
-  POST …/{id}/moderate/ — moderators and administrators.
+- POST /api/v1/comments/ — signed-in users; POST …/{id}/report/ — signed-in users (both limited
+  to ``COMMENT_RATE`` per user, 429 beyond); DELETE …/{id}/ — the comment's author only (hidden
+  as «удалён автором», 204); POST …/{id}/moderate/ — moderators and administrators.
 - /api/v1/subscriptions/ — signed-in users, their own subscriptions only."""
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle, UserRateThrottle
 
 from . import discussion
 from .models import Comment, Subscription
@@ -49,6 +51,12 @@ class CommentInput(serializers.Serializer[Any]):
     is_question = serializers.BooleanField(default=False)
 
 
+class CommentRateThrottle(UserRateThrottle):
+    """Writes to discussions per signed-in user (settings: ``COMMENT_RATE``, e.g. "10/min")."""
+
+    scope = "comments"
+
+
 class CommentViewSet(viewsets.GenericViewSet[Comment]):
     serializer_class = CommentSerializer
 
@@ -56,6 +64,12 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
         if self.action == "list":
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        throttles = super().get_throttles()
+        if self.action in ("create", "report"):
+            throttles.append(CommentRateThrottle())
+        return throttles
 
     def get_queryset(self) -> QuerySet[Comment]:
         return (Comment.objects.filter(is_hidden=False).select_related("author__profile")
@@ -78,6 +92,13 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
         clean = discussion.public_comment_text(comment.kind, comment.target_id)
         return Response(CommentSerializer(comment, context={"clean_text": clean}).data,
                         status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        comment = self.get_queryset().filter(pk=pk).first()
+        if comment is None:
+            return Response({"detail": "Не найдено."}, status=404)
+        discussion.delete_own_comment(actor=request.user, comment=comment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"])
     def report(self, request: Request, pk: str) -> Response:

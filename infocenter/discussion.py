@@ -28,7 +28,9 @@ SCRIPT_TEXTS = {
     "hide": _("Скрыть комментарий"), "unhide": _("Вернуть комментарий"), "failed": _("Не удалось."),
     "following": _("Вы следите — отписаться"), "follow": _("Следить за новостями"),
     "followed": _("Вы подписаны: новости придут в «Уведомления»."), "unfollowed": _("Подписка отменена."),
+    "deleteConfirm": _("Удалить ваш комментарий? Ответы на него тоже перестанут быть видны."),
 }
+DELETED_BY_AUTHOR = "удалён автором"
 STAFF_ROLES = (Role.OPERATOR, Role.EXECUTOR, Role.AGENCY_HEAD, Role.MODERATOR, Role.ADMIN)
 MODERATORS = (Role.MODERATOR, Role.ADMIN)
 HIDE_AFTER_REPORTS = 3
@@ -105,6 +107,25 @@ def moderate_comment(*, actor: Any, comment: Comment, hidden: bool, note: str) -
     comment.is_hidden = hidden
     comment.moderation_note = note.strip()
     comment.save(update_fields=["is_hidden", "moderation_note"])
+    return comment
+
+
+@transaction.atomic
+def delete_own_comment(*, actor: Any, comment: Comment) -> Comment:
+    """The author takes their comment down (it is hidden, not erased: moderators still see it,
+    marked «удалён автором», and complaints about it stay on record). A question counts as
+    answered only while an official answer to it is visible."""
+    if not (actor and actor.is_authenticated and comment.author_id == actor.pk):
+        raise PermissionDenied("only the author deletes a comment")
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.is_hidden:
+        return comment
+    comment.is_hidden = True
+    comment.moderation_note = DELETED_BY_AUTHOR
+    comment.save(update_fields=["is_hidden", "moderation_note"])
+    if comment.is_official and comment.parent_id is not None and not Comment.objects.filter(
+            parent_id=comment.parent_id, is_official=True, is_hidden=False).exists():
+        Comment.objects.filter(pk=comment.parent_id).update(answered_at=None)
     return comment
 
 

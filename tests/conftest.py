@@ -31,6 +31,9 @@ def _generous_anonymous_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
     from rest_framework.throttling import AnonRateThrottle
 
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "1000000/min"})
+    from infocenter.api import CommentRateThrottle  # likewise one persona's comments (own test)
+
+    monkeypatch.setattr(CommentRateThrottle, "THROTTLE_RATES", {"comments": "1000000/min"})
 
 
 @pytest.fixture

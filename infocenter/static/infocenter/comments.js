@@ -1,5 +1,5 @@
-/* Comment threads (infocenter/_comments.html): post, reply, report abuse, hide/unhide for
-   moderators, through /api/v1/comments/. Works for every [data-comments] block on the page
+/* Comment threads (infocenter/_comments.html): post, reply, report abuse, delete one's own,
+   hide/unhide for moderators, through /api/v1/comments/. Works for every [data-comments] block on the page
    (appeals and projects alike); after a write the page reloads at the thread, so what the
    server renders (names, redaction, moderation) is what the user sees. */
 (function () {
@@ -130,6 +130,16 @@
             }
           });
         });
+      } else if (action === "delete") {
+        if (!window.confirm(T("deleteConfirm"))) { return; }
+        button.disabled = true;
+        fetch("/api/v1/comments/" + id + "/", {method: "DELETE", credentials: "same-origin",
+                                              headers: {"X-CSRFToken": csrf, "Accept": "application/json"}})
+          .then(function (r) {
+            if (r.status === 204) { reloadAt("comments"); return; }
+            button.disabled = false;
+            status.textContent = T("failed");
+          }, function () { button.disabled = false; status.textContent = T("offline"); });
       } else if (action === "hide" || action === "unhide") {
         var hide = action === "hide";
         miniForm(item, hide ? T("hideWhy") : T("unhideNote"), null,
