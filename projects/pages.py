@@ -459,9 +459,12 @@ def project_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_project(request, _public_project(pk))
 
 
-def _render_project(request: HttpRequest, project: Project, *, control_errors: dict[str, list[str]] | None = None,
-                    control_text: str = "", withdraw_errors: dict[str, list[str]] | None = None,
-                    withdraw_reason: str = "", status: int = 200) -> HttpResponse:
+def _render_project(request: HttpRequest, project: Project, *, forms: dict[str, dict[str, Any]] | None = None,
+                    status: int = 200) -> HttpResponse:
+    """The project page; ``forms``: {"control"|"withdraw": {"errors": ..., "text": ...}} of a
+    refused form, shown again beside it."""
+    forms = forms or {}
+    control, withdraw = forms.get("control", {}), forms.get("withdraw", {})
     now = timezone.now()
     user: Any = request.user
     cost = project.cost
@@ -497,14 +500,28 @@ def _render_project(request: HttpRequest, project: Project, *, control_errors: d
                          if p.location is not None],
         "has_results": SelectionRun.objects.filter(heading=project.heading).exists(),
         "control_open": project.status in CONTROL_STATUSES, "may_report": can(user, "control_report"),
-        "control_kinds": ControlReportKind.choices, "control_errors": control_errors or {},
-        "control_text": control_text,
+        "control_kinds": ControlReportKind.choices, "control_errors": control.get("errors", {}),
+        "control_text": control.get("text", ""),
         "may_withdraw": actions.may_withdraw(project, user) and project.status in actions.WITHDRAWABLE,
-        "withdraw_refusal": actions.withdraw_refusal(project, now), "withdraw_errors": withdraw_errors or {},
-        "withdraw_reason": withdraw_reason, "withdraw_max": actions.WITHDRAW_REASON_MAX,
+        "withdraw_refusal": actions.withdraw_refusal(project, now), "withdraw_errors": withdraw.get("errors", {}),
+        "withdraw_reason": withdraw.get("text", ""), "withdraw_max": actions.WITHDRAW_REASON_MAX,
         "reports": project.control_reports.aggregate(
             total=Count("id"), answered=Count("id", filter=~Q(status=ControlReportStatus.NEW))),
     }, status=status)
+
+
+def _page_form(request: HttpRequest, project: Project, form: str, text: str, call: Any) -> HttpResponse | None:
+    """Run the action behind one of the project page's forms; on bad input the page again with
+    the errors beside that form (400), on a conflict with its message (409); None when done."""
+    try:
+        call()
+    except ValidationError as exc:
+        errors, status = {name: [str(m) for m in found] for name, found in exc.message_dict.items()}, 400
+    except actions.Conflict as exc:
+        errors, status = {"general": [str(exc)]}, 409
+    else:
+        return None
+    return _render_project(request, project, forms={form: {"errors": errors, "text": text}}, status=status)
 
 
 @login_required
@@ -515,16 +532,11 @@ def project_control(request: HttpRequest, pk: int) -> HttpResponse:
     it as an appeal. Staff 403; bad input 400 on the project page; wrong stage 409."""
     project = _public_project(pk)
     text = request.POST.get("text", "")
-    try:
-        actions.submit_control_report(project, author=request.user, text=text,
-                                      kind=request.POST.get("kind", ControlReportKind.QUALITY),
-                                      photo=request.FILES.get("photo"))
-    except ValidationError as exc:
-        errors = {name: [str(m) for m in found] for name, found in exc.message_dict.items()}
-        return _render_project(request, project, control_errors=errors, control_text=text, status=400)
-    except actions.Conflict as exc:
-        return _render_project(request, project, control_errors={"general": [str(exc)]}, control_text=text,
-                               status=409)
+    refused = _page_form(request, project, "control", text, lambda: actions.submit_control_report(
+        project, author=request.user, text=text, kind=request.POST.get("kind", ControlReportKind.QUALITY),
+        photo=request.FILES.get("photo")))
+    if refused is not None:
+        return refused
     messages.success(request, gettext("Спасибо! Отчёт передан ответственным, ответ придёт в уведомления."))
     return HttpResponseRedirect(reverse("project-page", args=[pk]) + "#control")
 
@@ -537,14 +549,10 @@ def project_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     long 400 on the project page; too late (on a ballot, voting open, selected) 409."""
     project = _public_project(pk)
     reason = request.POST.get("reason", "")
-    try:
-        actions.withdraw_project(project, actor=request.user, reason=reason)
-    except ValidationError as exc:
-        errors = {name: [str(m) for m in found] for name, found in exc.message_dict.items()}
-        return _render_project(request, project, withdraw_errors=errors, withdraw_reason=reason, status=400)
-    except actions.Conflict as exc:
-        return _render_project(request, project, withdraw_errors={"general": [str(exc)]}, withdraw_reason=reason,
-                               status=409)
+    refused = _page_form(request, project, "withdraw", reason,
+                         lambda: actions.withdraw_project(project, actor=request.user, reason=reason))
+    if refused is not None:
+        return refused
     messages.success(request, gettext("Проект отозван. Подписчики проекта получат уведомление."))
     return HttpResponseRedirect(reverse("project-page", args=[pk]))
 

@@ -44,6 +44,16 @@ def _snapshot(project) -> tuple:
             project.photos.count(), report.status, report.answer, report.appeal_id, project.events.count())
 
 
+def _selected(make_cycle, make_project, personas, *titles: str) -> list:
+    """Projects of one heading, selected, in a cycle whose implementation phase is open."""
+    heading = make_cycle({"selection", "implementation"}).headings.get()
+    projects = [make_project(heading, title=t) for t in titles]
+    actions.run_selection(heading, actor=personas.leader)
+    for project in projects:
+        project.refresh_from_db()
+    return projects
+
+
 @pytest.fixture
 def roads_project(make_cycle, make_project, personas):
     """Implemented by the roads agency (Комдорхоз, executor_a's), one stage, one resident's report."""
@@ -137,10 +147,7 @@ def test_parent_agency_staff_oversee_a_subordinate_agency(make_cycle, make_proje
 
 @pytest.mark.django_db
 def test_start_records_the_agency_and_a_project_without_one_is_for_operators(make_cycle, make_project, personas):
-    cycle = make_cycle({"selection", "implementation"})
-    heading = cycle.headings.get()
-    a, b, c = (make_project(heading, title=t) for t in ("Сквер А", "Сквер Б", "Сквер В"))
-    actions.run_selection(heading, actor=personas.leader)
+    a, b, c = _selected(make_cycle, make_project, personas, "Сквер А", "Сквер Б", "Сквер В")
     roads, light = agency_of(personas.executor_a), agency_of(personas.executor_b)
     # an executor must name an agency, and only their own
     with pytest.raises(ValidationError) as error:
@@ -178,10 +185,7 @@ def test_start_records_the_agency_and_a_project_without_one_is_for_operators(mak
 
 @pytest.mark.django_db
 def test_monitoring_list_shows_an_executor_only_their_agency(make_cycle, make_project, personas):
-    cycle = make_cycle({"selection", "implementation"})
-    heading = cycle.headings.get()
-    road, lamp, free = (make_project(heading, title=t) for t in ("Дорожка", "Фонари", "Без подрядчика"))
-    actions.run_selection(heading, actor=personas.leader)
+    road, lamp, free = _selected(make_cycle, make_project, personas, "Дорожка", "Фонари", "Без подрядчика")
     # a selected project nobody has started is listed for every agency (to start it for theirs)
     html = personas.client("executor_b").get("/projects/monitoring/").content.decode()
     assert all(f'data-project="{p.pk}"' in html for p in (road, lamp, free))
