@@ -96,10 +96,10 @@ def _category_tree() -> list[dict[str, Any]]:
     categories = list(Category.objects.filter(is_active=True).select_related("parent").order_by("parent_id", "name"))
     parents = {c.pk: c for c in categories if c.parent_id is None}
     tree = []
-    for parent in sorted(parents.values(), key=lambda c: c.name):
-        tree.append({"id": parent.pk, "name": parent.name, "children": [
-            {"id": c.pk, "name": c.name, "photo_required": c.photo_required}
-            for c in categories if c.parent_id == parent.pk]})
+    for parent in sorted(parents.values(), key=lambda c: c.label):
+        tree.append({"id": parent.pk, "name": parent.label, "children": [
+            {"id": c.pk, "name": c.label, "photo_required": c.photo_required}
+            for c in sorted(categories, key=lambda c: c.label) if c.parent_id == parent.pk]})
     return tree
 
 

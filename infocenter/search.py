@@ -38,7 +38,7 @@ def _appeals(query: str, limit: int) -> list[Hit]:
                .filter(document=search).annotate(rank=SearchRank(F("document"), search))
                .select_related("category", "author__profile").order_by("-rank", "-received_at")[:limit])
     # the snippet is the public text: the author's name and contacts redacted (issues.access)
-    return [Hit("appeal", f"{a.number}: {a.category.name}", f"/appeals/{a.pk}/", (public_text(a) or "")[:200])
+    return [Hit("appeal", f"{a.number}: {a.category.label}", f"/appeals/{a.pk}/", (public_text(a) or "")[:200])
             for a in appeals]
 
 

@@ -62,6 +62,16 @@ class Category(models.Model):
     def __str__(self) -> str:
         return f"{self.parent.name} › {self.name}" if self.parent_id and self.parent else self.name
 
+    @property
+    def label(self) -> str:
+        """The name in the active language: the English name on English pages when there is
+        one, else the Russian name (the register's own)."""
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
     def lineage(self) -> list[Category]:
         """This category and its ancestors, nearest first."""
         chain: list[Category] = []
