@@ -40,7 +40,7 @@ class CatalogView(APIView):
     def get(self, request: Request) -> Response:
         return Response({
             "dimensions": {k: str(v) for k, v in catalog.DIMENSIONS.items()},
-            "metrics": {k: {"label": str(label), "definition": text, "columns": catalog.METRIC_COLUMNS[k]}
+            "metrics": {k: {"label": str(label), "definition": str(text), "columns": catalog.METRIC_COLUMNS[k]}
                         for k, (label, text) in catalog.METRICS.items()},
             "filters": ["period", "received_after", "received_before", "district", "category", "agency", "status",
                         "channel", "kind", "type", "result", "classifier_section", "bbox", "overdue"],

@@ -9,18 +9,20 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from issues.models import OPEN_STATUSES, Appeal, Kind
 
 from .params import Period
 
 # ``show`` value -> (label, condition). None: every appeal counted in the volume.
-SHOW: dict[str, str] = {
-    "all": "все обращения",
-    "overdue": "просроченные",
-    "redirected": "переадресованные",
-    "reopened": "возобновлённые",
-    "repeated": "повторные",
+SHOW: dict[str, str | Promise] = {
+    "all": _("все обращения"),
+    "overdue": _("просроченные"),
+    "redirected": _("переадресованные"),
+    "reopened": _("возобновлённые"),
+    "repeated": _("повторные"),
 }
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from issues.filters import parse_bbox
@@ -51,8 +52,8 @@ class Period:
         if month:
             return f"{month:02d}.{year}"
         if quarter:
-            return f"{quarter} квартал {year} г."
-        return f"{year} г."
+            return _("%(quarter)s квартал %(year)s г.") % {"quarter": quarter, "year": year}
+        return _("%(year)s г.") % {"year": year}
 
 
 def _split(code: str) -> tuple[int, int | None, int | None]:
@@ -66,10 +67,10 @@ def parse_period(value: str) -> Period:
     """``2026``, ``2026-Q3`` or ``2026-07``."""
     value = (value or "").strip()
     if not PERIOD_RE.match(value):
-        raise ValueError("Период: ГГГГ, ГГГГ-Qn или ГГГГ-ММ (например 2026-Q3).")
+        raise ValueError(_("Период: ГГГГ, ГГГГ-Qn или ГГГГ-ММ (например 2026-Q3)."))
     year, quarter, month = _split(value)
     if not 2000 <= year <= 2100:
-        raise ValueError("Год периода вне диапазона 2000–2100.")
+        raise ValueError(_("Год периода вне диапазона 2000–2100."))
     tz = ZoneInfo(settings.TIME_ZONE)
     if month:
         start = dt.datetime(year, month, 1, tzinfo=tz)

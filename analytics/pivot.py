@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 from . import catalog, sql
@@ -20,7 +21,7 @@ from .params import PivotSpec
 ROUND = {"share": 4, "on_time_share": 4, "resolved_share": 4, "redirect_share": 4, "repeated_share": 4,
          "reopened_share": 4, "solved_share": 4, "median_days": 2, "p90_days": 2, "satisfaction_avg": 2,
          "politeness_avg": 2, "timeliness_avg": 2, "per_1000": 4}
-NO_VALUE = "не указано"
+NO_VALUE = gettext_lazy("не указано")
 
 
 @dataclass
@@ -47,7 +48,7 @@ def metric_columns(metrics: list[str]) -> list[str]:
 
 def _label(dim: str, key: Any, label: Any) -> str:
     if key is None:
-        return NO_VALUE
+        return str(NO_VALUE)
     if label is not None:
         return str(label)
     choices = catalog.CHOICE_LABELS.get(dim)
@@ -98,5 +99,5 @@ def run_pivot(spec: PivotSpec, *, public: bool, now: dt.datetime | None = None,
             record[column] = value
         result.records.append(record)
     if missing:
-        raise ValidationError({name: "Не найдено." for name in missing})
+        raise ValidationError({name: gettext("Не найдено.") for name in missing})
     return result

@@ -24,6 +24,7 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from folium.plugins import HeatMap
 
 from . import insights, sql, svg
@@ -114,7 +115,7 @@ def heat_map(period: Period, center: tuple[float, float]) -> SafeString:
     heat = HeatMap([[lat, lon, n / peak] for lat, lon, n in points], radius=8, blur=10, min_opacity=0.25)
     heat.default_js = []
     heat.add_to(fmap)
-    return _iframe(_map_document(fmap), "Тепловая карта обращений")
+    return _iframe(_map_document(fmap), _("Тепловая карта обращений"))
 
 
 def choropleth(district_rows: dict[int, dict[str, Any]], center: tuple[float, float]) -> tuple[SafeString, list[Any]]:
@@ -135,12 +136,12 @@ def choropleth(district_rows: dict[int, dict[str, Any]], center: tuple[float, fl
         style_function=lambda f: {"fillColor": f["properties"]["color"], "color": "#444", "weight": 1,
                                   "fillOpacity": 0.7},
         tooltip=folium.GeoJsonTooltip(fields=["name", "count", "per_1000"],
-                                      aliases=["Район", "Обращений", "На 1000 жителей"]),
+                                      aliases=[_("Район"), _("Обращений"), _("На 1000 жителей")]),
     ).add_to(fmap)
     legend = [(SCALE[0], f"≤ {breaks[0]:.1f}")] + [
         (SCALE[i + 1], f"{breaks[i]:.1f} – {breaks[i + 1]:.1f}") for i in range(len(breaks) - 1)] + [
         (SCALE[-1], f"> {breaks[-1]:.1f}")]
-    return _iframe(_map_document(fmap), "Обращения на 1000 жителей по районам"), legend
+    return _iframe(_map_document(fmap), _("Обращения на 1000 жителей по районам")), legend
 
 
 def hotspot_map(period: Period, center: tuple[float, float]) -> tuple[SafeString, list[dict[str, Any]]]:
@@ -152,9 +153,9 @@ def hotspot_map(period: Period, center: tuple[float, float]) -> tuple[SafeString
         top = ", ".join(f"{d['category']} ({d['count']})" for d in cluster["dominant_categories"])
         folium.Circle([cluster["lat"], cluster["lon"]], radius=max(cluster["radius_m"], 60), color="#b91c1c",
                       fill=True, fill_opacity=0.25,
-                      tooltip=f"{cluster['count']} обращений: {top}").add_to(fmap)
+                      tooltip=_("%(count)s обращений: %(top)s") % {"count": cluster["count"], "top": top}).add_to(fmap)
         folium.CircleMarker([cluster["lat"], cluster["lon"]], radius=4, color="#7f1d1d", fill=True).add_to(fmap)
-    return _iframe(_map_document(fmap), "Очаги обращений"), result["clusters"]
+    return _iframe(_map_document(fmap), _("Очаги обращений")), result["clusters"]
 
 
 def _span_dim(period: Period) -> str:
@@ -220,14 +221,14 @@ def build_report(period: Period, *, now: dt.datetime | None = None) -> str:
     agency_changes = changes("agency", period, previous)
     charts = {
         "trend": svg.columns(months, [month_rows.get(m, {}).get("count") or 0 for m in months],
-                             title="Обращения по месяцам и доля ответов в срок",
+                             title=_("Обращения по месяцам и доля ответов в срок"),
                              line=[month_rows.get(m, {}).get("on_time_share") for m in months],
-                             line_label="доля в срок"),
+                             line_label=_("доля в срок")),
         "on_time": svg.hbar([(c["agency"], c["on_time_share"]) for c in cards["agencies"][:20]],
-                            title="Доля ответов в срок по ведомствам", percent=True),
+                            title=_("Доля ответов в срок по ведомствам"), percent=True),
         "per_1000": svg.hbar(sorted(((r["district_label"], r["per_1000"]) for r in district_rows.values()),
                                     key=lambda x: -(x[1] or 0)),
-                             title="Обращений на 1000 жителей", color=svg.PALETTE[1]),
+                             title=_("Обращений на 1000 жителей"), color=svg.PALETTE[1]),
     }
     return render_to_string("analytics/report.html", {
         "period": period, "previous": previous, "generated_at": timezone.localtime(now), "kpis": kpis,
@@ -235,10 +236,10 @@ def build_report(period: Period, *, now: dt.datetime | None = None) -> str:
         "legend": legend, "hotspots": hotspots_html, "clusters": clusters,
         "category_changes": category_changes[:8], "district_changes": district_changes[:8],
         "agency_changes": agency_changes[:8],
-        "kpi_labels": {"count": "Поступило", "answered": "Дан ответ", "on_time_share": "Доля в срок",
-                       "overdue": "Просрочено", "median_days": "Медиана, дней", "p90_days": "90-й процентиль, дней",
-                       "redirect_share": "Доля переадресаций", "reopened_share": "Доля возобновлённых",
-                       "satisfaction_avg": "Средняя оценка", "rated": "Оценок",
-                       "per_1000": "На 1000 жителей"},
+        "kpi_labels": {"count": _("Поступило"), "answered": _("Дан ответ"), "on_time_share": _("Доля в срок"),
+                       "overdue": _("Просрочено"), "median_days": _("Медиана, дней"),
+                       "p90_days": _("90-й процентиль, дней"), "redirect_share": _("Доля переадресаций"),
+                       "reopened_share": _("Доля возобновлённых"), "satisfaction_avg": _("Средняя оценка"),
+                       "rated": _("Оценок"), "per_1000": _("На 1000 жителей")},
         "percent_kpis": {"on_time_share", "redirect_share", "reopened_share"},
     })

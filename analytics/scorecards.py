@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from .params import Period, PivotSpec
 from .pivot import run_pivot
@@ -23,14 +25,14 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "reopened": 0.10,
     "repeated": 0.05,
 }
-COMPONENTS: dict[str, str] = {
-    "on_time": "доля ответов в срок (0…1)",
-    "satisfaction": "средняя оценка заявителей, приведённая к 0…1: (оценка − 1) / 4; учитывается при "
-                    "не менее чем {min_rated} оценках",
-    "speed": "скорость: 1 − медиана дней до ответа / 30 (не меньше 0)",
-    "routing": "1 − доля переадресованных (ошибки маршрутизации)",
-    "reopened": "1 − доля возобновлённых после низкой оценки",
-    "repeated": "1 − доля повторных обращений",
+COMPONENTS: dict[str, str | Promise] = {
+    "on_time": _("доля ответов в срок (0…1)"),
+    "satisfaction": _("средняя оценка заявителей, приведённая к 0…1: (оценка − 1) / 4; учитывается при "
+                      "не менее чем {min_rated} оценках"),
+    "speed": _("скорость: 1 − медиана дней до ответа / 30 (не меньше 0)"),
+    "routing": _("1 − доля переадресованных (ошибки маршрутизации)"),
+    "reopened": _("1 − доля возобновлённых после низкой оценки"),
+    "repeated": _("1 − доля повторных обращений"),
 }
 SCORECARD_METRICS = ["count", "on_time_share", "median_days", "overdue", "redirect_share", "repeated_share",
                      "reopened_share", "satisfaction_avg", "rated"]
@@ -51,7 +53,7 @@ def min_rated() -> int:
 
 
 def components_doc() -> dict[str, str]:
-    return {name: text.format(min_rated=min_rated()) for name, text in COMPONENTS.items()}
+    return {name: str(text).format(min_rated=min_rated()) for name, text in COMPONENTS.items()}
 
 
 def components_of(row: dict[str, Any]) -> dict[str, float | None]:
@@ -80,7 +82,7 @@ def composite(parts: dict[str, float | None], weights_: dict[str, float]) -> flo
 def _month_starts(end: dt.datetime, count: int) -> list[str]:
     year, month = end.year, end.month
     months = []
-    for _ in range(count):
+    for _step in range(count):
         month -= 1
         if month == 0:
             year, month = year - 1, 12

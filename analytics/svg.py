@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 PALETTE = ("#2563eb", "#f97316", "#16a34a", "#dc2626", "#7c3aed", "#0891b2")
 
@@ -26,6 +27,7 @@ def hbar(items: Sequence[tuple[str, float | None]], *, title: str = "", percent:
     if percent:
         peak = max(peak, 1.0)
     bar_w = width - label_w - 70
+    no_data = escape(gettext("н/д"))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
              'style="max-width:100%;height:auto" '
              f'role="img" aria-label="{escape(title)}" font-family="sans-serif" font-size="12">']
@@ -35,7 +37,7 @@ def hbar(items: Sequence[tuple[str, float | None]], *, title: str = "", percent:
         y = top + i * row_h
         parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(label[:32])}</text>')
         if value is None:
-            parts.append(f'<text x="{label_w}" y="{y + 15}" fill="#777">н/д</text>')
+            parts.append(f'<text x="{label_w}" y="{y + 15}" fill="#777">{no_data}</text>')
             continue
         w = max(1.0, bar_w * value / peak)
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{color}">'
@@ -91,6 +93,7 @@ def sparkline(values: Sequence[float | None], labels: Sequence[str], *, width: i
         h = (height - 2) * (value or 0) / peak
         bars.append(f'<rect x="{i * step + 1:.1f}" y="{height - h:.1f}" width="{step - 2:.1f}" height="{h:.1f}" '
                     f'fill="{PALETTE[0]}"><title>{escape(label)}: {_fmt(value or 0, False)}</title></rect>')
+    label = escape(gettext("динамика за 12 месяцев"))
     return mark_safe(  # noqa: S308 - labels are escaped, numbers formatted
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="динамика за 12 месяцев">{"".join(bars)}</svg>')
+        f'role="img" aria-label="{label}">{"".join(bars)}</svg>')

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .access import is_leader
 from .params import current_period, parse_period
@@ -22,7 +23,7 @@ def _leader_only(request: HttpRequest) -> HttpResponse | None:
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not is_leader(user):
-        return HttpResponse("Доступно руководству и администраторам.", status=403)
+        return HttpResponse(gettext("Доступно руководству и администраторам."), status=403)
     return None
 
 
@@ -118,7 +119,7 @@ def pivot_page(request: HttpRequest) -> HttpResponse:
 
     return render(request, "analytics/pivot.html", {
         "dimensions": [(k, str(v)) for k, v in catalog.DIMENSIONS.items()],
-        "metrics": [(k, str(label), text) for k, (label, text) in catalog.METRICS.items()],
+        "metrics": [(k, str(label), str(text)) for k, (label, text) in catalog.METRICS.items()],
     })
 
 
@@ -164,7 +165,7 @@ def initiatives_page(request: HttpRequest) -> HttpResponse:
 
     raw = request.GET.get("cycle", "")
     if raw and not raw.isdigit():
-        return HttpResponseBadRequest("cycle: id цикла (целое число).")
+        return HttpResponseBadRequest(_("cycle: id цикла (целое число)."))
     rows = initiative_stats(None)
     cycles = [r for r in rows if r["level"] == "cycle"]
     cycle_id = int(raw) if raw else (max(r["cycle_id"] for r in cycles) if cycles else None)
@@ -208,7 +209,7 @@ def agency_drilldown(request: HttpRequest, agency_id: int) -> HttpResponse:
         return HttpResponseBadRequest(str(exc))
     page_raw = request.GET.get("page", "1")
     if not page_raw.isdigit() or int(page_raw) < 1:
-        return HttpResponseBadRequest("page: номер страницы, целое число от 1.")
+        return HttpResponseBadRequest(gettext("page: номер страницы, целое число от 1."))
     agency = Agency.objects.filter(pk=agency_id).only("id", "name", "short_name").first()
     if agency is None:
         raise Http404("Нет такого ведомства.")
@@ -218,8 +219,8 @@ def agency_drilldown(request: HttpRequest, agency_id: int) -> HttpResponse:
     card = next((c for c in data["agencies"] if c["agency_id"] == agency_id), None)
     if card is not None:
         card["trend_svg"] = svg.columns([m["month"][2:].replace("-", ".") for m in card["trend"]],
-                                        [m["count"] for m in card["trend"]], title="Обращений в месяц",
-                                        line=[m["on_time_share"] for m in card["trend"]], line_label="в срок",
+                                        [m["count"] for m in card["trend"]], title=gettext("Обращений в месяц"),
+                                        line=[m["on_time_share"] for m in card["trend"]], line_label=gettext("в срок"),
                                         width=480, height=220)
     appeals = drilldown.agency_appeals(agency_id, period, show, public=public, now=now)
     pages = Paginator(appeals, 50)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -31,7 +32,8 @@ def signed(value: Any, kind: str = "") -> str:
         return "—"
     number = float(value)
     if kind == "pp":
-        return f"{number * 100:+.1f} п.п.".replace(".", ",")
+        # the unit after the replace: it has dots of its own ("п.п.")
+        return f"{number * 100:+.1f}".replace(".", ",") + " " + gettext("п.п.")
     if number.is_integer():
         return f"{int(number):+d}"
     return f"{number:+.2f}".replace(".", ",")

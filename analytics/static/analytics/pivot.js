@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var form = document.getElementById("pivot-form");
+  var TOTAL = form.dataset.total;  // "Итого" in the page's language
   function query() {
     var data = new FormData(form), params = new URLSearchParams();
     data.forEach(function (v, k) { if (v) { params.set(k, v); } });
@@ -46,12 +47,12 @@
         if (colKeys.indexOf(r[colDim]) < 0) { colKeys.push(r[colDim]); colLabels[r[colDim]] = r[colDim + "_label"]; }
       }
       var key = (r.level === "col" || r.level === "total") ? "__total__" : rk;
-      if (!rows[key]) { rows[key] = {label: key === "__total__" ? "Итого" : rowDims.map(function (d) { return r[d + "_label"]; }).join(" / "), cells: {}}; order.push(key); }
+      if (!rows[key]) { rows[key] = {label: key === "__total__" ? TOTAL : rowDims.map(function (d) { return r[d + "_label"]; }).join(" / "), cells: {}}; order.push(key); }
       rows[key].cells[(r.level === "cell" || r.level === "col") ? r[colDim] : "__total__"] = r[metric];
     });
     var head = el("tr"); head.appendChild(el("th", ""));
     colKeys.forEach(function (k) { head.appendChild(el("th", colLabels[k])); });
-    head.appendChild(el("th", "Итого")); table.appendChild(head);
+    head.appendChild(el("th", TOTAL)); table.appendChild(head);
     order.sort(function (a, b) { return (a === "__total__") - (b === "__total__"); }).forEach(function (key) {
       var tr = el("tr"); tr.appendChild(el("td", rows[key].label));
       colKeys.concat(["__total__"]).forEach(function (k) { var td = el("td", fmt(rows[key].cells[k], metric)); td.className = "num"; tr.appendChild(td); });
