@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import permissions
 from rest_framework.exceptions import PermissionDenied
 
@@ -23,7 +24,7 @@ def sees_all(user: Any) -> bool:
 def stats_public(user: Any, requested_scope: str = "") -> bool:
     """True when the figures must be computed over public appeals only."""
     if requested_scope == "all" and not sees_all(user):
-        raise PermissionDenied("Статистика по всем обращениям доступна сотрудникам.")
+        raise PermissionDenied(gettext("Статистика по всем обращениям доступна сотрудникам."))
     return requested_scope == "public" or not sees_all(user)
 
 
@@ -34,7 +35,7 @@ def is_leader(user: Any) -> bool:
 class IsLeader(permissions.BasePermission):
     """Leaders (руководство) and administrators."""
 
-    message = "Доступно руководству и администраторам."
+    message = gettext_lazy("Доступно руководству и администраторам.")
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return is_leader(request.user)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
@@ -62,7 +63,7 @@ class PivotView(APIView):
         spec = parse_pivot(request.query_params)
         export = request.query_params.get("export", "")
         if export not in ("", "csv", "xlsx"):
-            raise ValidationError({"export": "csv или xlsx."})
+            raise ValidationError({"export": _("csv или xlsx.")})
         public = stats_public(request.user, _scope_param(request))
         result = run_pivot(spec, public=public)
         if export:
@@ -95,8 +96,8 @@ class AgencyScorecardView(APIView):
     def get(self, request: Request) -> Response:
         unknown = set(request.query_params) - {"period", "scope"}
         if unknown:
-            raise ValidationError({"params": f"Неизвестные параметры: {', '.join(sorted(unknown))}; "
-                                             "допустимы: period, scope."})
+            raise ValidationError({"params": _("Неизвестные параметры: %(unknown)s; допустимы: %(valid)s.") % {
+                "unknown": ", ".join(sorted(unknown)), "valid": "period, scope"}})
         period = _period(request)
         public = stats_public(request.user, _scope_param(request))
         return Response(scorecards.scorecards(period, public=public))
@@ -113,9 +114,10 @@ class SatisfactionView(APIView):
         query = request.query_params.copy()
         by = query.pop("by", ["agency"])[-1]
         if by not in catalog.DIMENSIONS:
-            raise ValidationError({"by": f"Неизвестное измерение: {by}. Допустимы: {', '.join(catalog.DIMENSIONS)}."})
+            raise ValidationError({"by": _("Неизвестное измерение: %(unknown)s. Допустимы: %(valid)s.") % {
+                "unknown": by, "valid": ", ".join(catalog.DIMENSIONS)}})
         if "rows" in query or "cols" in query or "metrics" in query:
-            raise ValidationError({"params": "Здесь задаются только by и фильтры."})
+            raise ValidationError({"params": _("Здесь задаются только by и фильтры.")})
         query["rows"] = by
         query["metrics"] = ",".join(SATISFACTION_METRICS)
         spec = parse_pivot(query)

@@ -132,22 +132,22 @@ def parse_filters(query: Mapping[str, Any], errors: dict[str, str]) -> tuple[Fil
         if raw[name]:
             instant = parse_instant(raw[name])
             if instant is None:
-                errors[name] = "Дата или дата-время ISO 8601 (например 2026-07-01 или 2026-07-01T00:00:00+03:00)."
+                errors[name] = _("Дата или дата-время ISO 8601 (например 2026-07-01 или 2026-07-01T00:00:00+03:00).")
             elif period is not None:
-                errors[name] = "Укажите либо period, либо received_after/received_before."
+                errors[name] = _("Укажите либо period, либо received_after/received_before.")
             else:
                 setattr(filters, attr, instant)
     if filters.received_from and filters.received_to and filters.received_from >= filters.received_to:
-        errors["received_before"] = "Конец интервала должен быть позже начала."
+        errors["received_before"] = _("Конец интервала должен быть позже начала.")
     if raw["district"]:
         if not re.fullmatch(r"[-a-zA-Z0-9_]{1,50}", raw["district"]):
-            errors["district"] = "Код района: латиница, цифры, дефис."
+            errors["district"] = _("Код района: латиница, цифры, дефис.")
         else:
             filters.district = raw["district"]
     for name in ("category", "agency"):
         if raw[name]:
             if not raw[name].isdigit() or int(raw[name]) > 2**62:
-                errors[name] = "Целое число — идентификатор."
+                errors[name] = _("Целое число — идентификатор.")
             else:
                 setattr(filters, name, int(raw[name]))
     for name, (attr, valid) in CHOICE_FILTERS.items():
@@ -155,12 +155,13 @@ def parse_filters(query: Mapping[str, Any], errors: dict[str, str]) -> tuple[Fil
             values = _list(raw[name])
             unknown = [v for v in values if v not in valid]
             if unknown:
-                errors[name] = f"Неизвестное значение: {', '.join(unknown)}; допустимы: {', '.join(valid)}."
+                errors[name] = _("Неизвестное значение: %(unknown)s; допустимы: %(valid)s.") % {
+                    "unknown": ", ".join(unknown), "valid": ", ".join(valid)}
             else:
                 setattr(filters, attr, tuple(values))
     if raw["classifier_section"]:
         if not re.fullmatch(r"\d{4}", raw["classifier_section"]):
-            errors["classifier_section"] = "Раздел классификатора — четыре цифры, например 0005."
+            errors["classifier_section"] = _("Раздел классификатора — четыре цифры, например 0005.")
         else:
             filters.classifier_section = raw["classifier_section"]
     if raw["bbox"]:
@@ -170,7 +171,7 @@ def parse_filters(query: Mapping[str, Any], errors: dict[str, str]) -> tuple[Fil
             errors["bbox"] = str(exc.detail["bbox"]) if isinstance(exc.detail, dict) else str(exc.detail)
     if raw["overdue"]:
         if raw["overdue"].lower() not in ("true", "false", "1", "0"):
-            errors["overdue"] = "true или false."
+            errors["overdue"] = _("true или false.")
         else:
             filters.overdue = raw["overdue"].lower() in ("true", "1")
     return filters, period
@@ -190,10 +191,11 @@ def _names(raw: str, valid: Mapping[str, Any], what: str, field_name: str, error
     names = _list(raw)
     unknown = [n for n in names if n not in valid]
     if unknown:
-        errors[field_name] = (f"Неизвестн{'ое измерение' if what == 'dim' else 'ый показатель'}: "
-                              f"{', '.join(unknown)}. Допустимы: {', '.join(valid)}.")
+        message = (_("Неизвестное измерение: %(unknown)s. Допустимы: %(valid)s.") if what == "dim"
+                   else _("Неизвестный показатель: %(unknown)s. Допустимы: %(valid)s."))
+        errors[field_name] = message % {"unknown": ", ".join(unknown), "valid": ", ".join(valid)}
     if len(set(names)) != len(names):
-        errors[field_name] = "Повторяется одно и то же имя."
+        errors[field_name] = _("Повторяется одно и то же имя.")
     return names
 
 
@@ -202,21 +204,22 @@ def parse_pivot(query: Mapping[str, Any], *, default_metrics: list[str] | None =
     errors: dict[str, str] = {}
     unknown_params = sorted(set(query) - {"rows", "cols", "metrics", "scope", "export", *FILTER_NAMES})
     if unknown_params:
-        errors["params"] = (f"Неизвестные параметры: {', '.join(unknown_params)}. Допустимы: rows, cols, metrics, "
-                            f"scope, export, {', '.join(FILTER_NAMES)}.")
+        errors["params"] = _("Неизвестные параметры: %(unknown)s. Допустимы: %(valid)s.") % {
+            "unknown": ", ".join(unknown_params),
+            "valid": ", ".join(["rows", "cols", "metrics", "scope", "export", *FILTER_NAMES])}
     rows = _names(query.get("rows", ""), catalog.DIMENSIONS, "dim", "rows", errors)
     cols = _names(query.get("cols", ""), catalog.DIMENSIONS, "dim", "cols", errors)
     metrics = _names(query.get("metrics", ""), catalog.METRICS, "metric", "metrics", errors) or list(
         default_metrics or ["count"])
     if set(rows) & set(cols):
-        errors["cols"] = "Одно измерение не может быть и в строках, и в столбцах."
+        errors["cols"] = _("Одно измерение не может быть и в строках, и в столбцах.")
     if len(rows) > MAX_ROW_DIMS:
-        errors["rows"] = f"Не более {MAX_ROW_DIMS} измерений в строках."
+        errors["rows"] = _("Не более %(max)s измерений в строках.") % {"max": MAX_ROW_DIMS}
     if len(cols) > MAX_COL_DIMS:
-        errors["cols"] = f"Не более {MAX_COL_DIMS} измерений в столбцах."
+        errors["cols"] = _("Не более %(max)s измерений в столбцах.") % {"max": MAX_COL_DIMS}
     scope = query.get("scope", "")
     if scope not in ("", "public", "all"):
-        errors["scope"] = "public или all."
+        errors["scope"] = _("public или all.")
     filters, period = parse_filters(query, errors)
     if errors:
         raise ValidationError(errors)

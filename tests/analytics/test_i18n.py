@@ -110,6 +110,7 @@ def test_statistics_pages_in_english_show_no_russian_but_data(dataset, personas,
 
 
 def test_the_no_district_row_and_refusals_follow_the_language(dataset, personas):
+    from analytics.catalog import DIMENSIONS
     from issues.models import Appeal
 
     Appeal.objects.filter(pk=dataset["A7"].pk).update(district=None)
@@ -127,6 +128,11 @@ def test_the_no_district_row_and_refusals_follow_the_language(dataset, personas)
     assert "not specified" in {r["district_label"] for r in districts["results"]}
     bad = client.get("/api/v1/stats/appeals", {"period": "2026-Q9"})
     assert bad.status_code == 400 and "Period: YYYY, YYYY-Qn or YYYY-MM" in str(bad.json()["period"])
+    bad = client.get("/api/v1/stats/appeals", {"rows": "district,colour", "metrics": "count,count"}).json()
+    assert bad["rows"] == "Unknown dimension: colour. Valid: " + ", ".join(DIMENSIONS) + "."
+    assert bad["metrics"] == "The same name is repeated."
+    russian = personas.client("leader").get("/api/v1/stats/appeals", {"rows": "colour"}).json()
+    assert russian["rows"].startswith("Неизвестное измерение: colour. Допустимы: district, ")
 
 
 def test_leadership_report_in_english(dataset, personas, tmp_path, settings):
