@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from openpyxl import Workbook
 
 
@@ -31,11 +32,12 @@ def csv_response(columns: Sequence[str], records: Iterable[dict[str, Any]], file
 
 
 def xlsx_response(columns: Sequence[str], records: Iterable[dict[str, Any]], filename: str,
-                  title: str = "Статистика") -> HttpResponse:
+                  title: str | None = None) -> HttpResponse:
+    """``title``: the sheet's name (default "Статистика" in the request's language)."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = title[:31]
+    sheet.title = (title or gettext("Статистика"))[:31]
     sheet.append(list(columns))
     for record in records:
         sheet.append([record.get(c) for c in columns])

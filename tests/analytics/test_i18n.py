@@ -3,6 +3,7 @@ script message is translated; what stays Russian is data (district, agency and c
 appeal numbers). The Russian pages keep their wording."""
 from __future__ import annotations
 
+import io
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -126,6 +127,13 @@ def test_the_no_district_row_and_refusals_follow_the_language(dataset, personas)
     assert labels and not any(CYRILLIC.search(label) for label in labels), labels
     districts = client.get("/api/v1/stats/appeals", {"period": "2026-Q3", "rows": "district"}).json()
     assert "not specified" in {r["district_label"] for r in districts["results"]}
+    # the spreadsheet of the slice builder names its sheet in English too
+    from openpyxl import load_workbook
+
+    xlsx = client.get("/api/v1/stats/appeals", {"period": "2026-Q3", "rows": "district", "export": "xlsx"})
+    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames == ["Statistics"]
+    russian_xlsx = personas.client("leader").get("/api/v1/stats/appeals", {"rows": "district", "export": "xlsx"})
+    assert load_workbook(io.BytesIO(russian_xlsx.content)).sheetnames == ["Статистика"]
     bad = client.get("/api/v1/stats/appeals", {"period": "2026-Q9"})
     assert bad.status_code == 400 and "Period: YYYY, YYYY-Qn or YYYY-MM" in str(bad.json()["period"])
     bad = client.get("/api/v1/stats/appeals", {"rows": "district,colour", "metrics": "count,count"}).json()
