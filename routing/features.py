@@ -198,6 +198,32 @@ def clean_texts(texts: Sequence[str | None]) -> list[str]:
     return [part.strip() for part in joined.split(_SEP)]
 
 
+_WORD_OR_SEP = re.compile(r"[^\W_]+|\x1f", re.UNICODE)
+
+
+def text_tokens(texts: Sequence[str | None]) -> list[str]:
+    """The words of ``clean_text(t).split()`` of every text in one list, the texts separated by
+    ``"\x1f"`` (never part of a word). Read with one regex pass over the joined texts (the
+    words are the runs of word characters other than «_») instead of a substitution, a split
+    of the batch and a split per text; one by one when a text contains the separator."""
+    parts = [t or "" for t in texts]
+    joined = _SEP.join(parts)
+    whole = joined.count(_SEP) == len(parts) - 1
+    if whole and "<" in joined:
+        joined = _TAG_BATCH.sub(" ", joined)
+    if whole and "&" in joined:
+        joined = html.unescape(joined)
+        whole = joined.count(_SEP) == len(parts) - 1
+    if whole:
+        return _WORD_OR_SEP.findall(joined.lower().replace("ё", "е"))
+    tokens: list[str] = []
+    for i, text in enumerate(texts):
+        if i:
+            tokens.append(_SEP)
+        tokens += clean_text(text).split()
+    return tokens
+
+
 def stem_tokens(text: str, prefix: int = 6) -> list[str]:
     """Words and their first ``prefix`` letters: a cheap stemmer for Russian inflection
     (фонарь / фонари / фонаря → фонар…), readable in explanations unlike char n-grams."""
@@ -364,17 +390,28 @@ class FeatureBuilder:
         cache: dict[tuple[Any, ...], tuple[int, ...]] = self.__dict__.setdefault("_structured_cache", {})
         if len(cache) > 200_000:
             cache.clear()
-        texts = clean_texts([row.text for row in rows])
+        raw = [row.text for row in rows]
+        texts: list[str] = []
+        if self.text_mode == "stems" and self.vectorizer_ is not None:
+            # the words of all texts at once, as ids; a text without words is an empty text
+            index = self._word_lookup()
+            ids = index.lookup(text_tokens(raw))
+            separator = ids == index.separator
+            text_of = np.cumsum(separator)
+            empty = (np.bincount(text_of[~separator], minlength=n) == 0).tolist()
+        else:
+            texts = clean_texts(raw)
+            empty = [not text for text in texts]
         lat = np.full(n, np.nan)
         lon = np.full(n, np.nan)
         indices: list[int] = []
         indptr = [0]
-        for i, (row, text) in enumerate(zip(rows, texts, strict=True)):
+        for i, (row, no_text) in enumerate(zip(rows, empty, strict=True)):
             point = row.has_point
             if point:
                 lat[i], lon[i] = row.lat, row.lon
             when = row.received_at
-            key = (point, not text, row.category_path, row.category_code, row.district_code,
+            key = (point, no_text, row.category_path, row.category_code, row.district_code,
                    row.jurisdiction_agency_ids, row.channel, when.month if when is not None else 0)
             cols = cache.get(key)
             if cols is None:
@@ -386,7 +423,9 @@ class FeatureBuilder:
         blocks = [structured]
         if self.use_location:
             blocks.insert(0, sp.csr_matrix(coordinate_block(lat, lon).astype(np.float32)))
-        if self.vectorizer_ is not None:
+        if self.text_mode == "stems" and self.vectorizer_ is not None:
+            blocks.append(self._stem_matrix(ids, text_of, n))
+        elif self.vectorizer_ is not None:
             blocks.append(self._text_matrix(texts))
         elif self.text_mode != "hashing" and self.text_terms_:
             blocks.append(sp.csr_matrix((n, len(self.text_terms_)), dtype=np.float32))
@@ -423,33 +462,38 @@ class FeatureBuilder:
         return tuple(sorted(set(cols)))
 
     def _text_matrix(self, texts: list[str]) -> sp.csr_matrix:
-        """TF-IDF of the kept terms. For the stems analyzer this is a vectorised re-implementation
-        of ``TfidfVectorizer.transform`` (sublinear tf, idf, l2; the same matrix, see the tests):
-        every distinct word gets an id once, with the one or two columns it counts for (itself,
-        its 6-letter stem) and whether it starts a kept bigram; a batch is then array lookups."""
+        """TF-IDF of the kept terms of cleaned texts (the hashing and char modes; the stems
+        mode goes through :meth:`_stem_matrix`)."""
         if self.text_mode == "hashing":
             return sp.csr_matrix(self.vectorizer_.transform(texts), dtype=np.float32)
         if self.text_mode != "stems":
             return self._tfidf(sp.csr_matrix(self.counter_.transform(texts), dtype=np.float64))
+        index = self._word_lookup()
+        ids = index.lookup(text_tokens(texts))
+        return self._stem_matrix(ids, np.cumsum(ids == index.separator), len(texts))
+
+    def _word_lookup(self) -> _WordIndex:
         index = self.__dict__.get("_word_index")
         if index is None or len(index.ids) > 500_000:
             index = self.__dict__["_word_index"] = _WordIndex(self.vectorizer_.vocabulary_, self.bigram_heads_)
-        n, width = len(texts), len(self.vectorizer_.vocabulary_)
-        words: list[str] = []
-        lengths: list[int] = []
-        for text in texts:
-            split = text.split()
-            words += split
-            lengths.append(len(split))
-        ids = index.lookup(words)
-        text_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        return index  # type: ignore[no-any-return]
+
+    def _stem_matrix(self, ids: np.ndarray, text_of: np.ndarray, n: int) -> sp.csr_matrix:
+        """TF-IDF of the kept terms for the stems analyzer: a vectorised re-implementation of
+        ``TfidfVectorizer.transform`` (sublinear tf, idf, l2; the same matrix, see the tests).
+        ``ids``: the words of the batch (:func:`text_tokens`) as ids of the word index, each
+        with the one or two columns it counts for (itself, its 6-letter stem) and whether it
+        starts a kept bigram; ``text_of``: the text of each word. A batch is array lookups."""
+        index = self._word_lookup()
+        width = len(self.vectorizer_.vocabulary_)
         first, second = index.first[ids], index.second[ids]
         has_first, has_second = first >= 0, second >= 0
         row_parts = [text_of[has_first], text_of[has_second]]
         col_parts = [first[has_first], second[has_second]]
         if len(ids) > 1 and len(index.bigram_keys):
+            # two neighbouring words are in the same text: a separator lies between texts
             left, right = ids[:-1], ids[1:]
-            candidate = (text_of[:-1] == text_of[1:]) & index.head[left]
+            candidate = index.head[left]
             keys = (left[candidate] << 32) | right[candidate]
             position = np.minimum(np.searchsorted(index.bigram_keys, keys), len(index.bigram_keys) - 1)
             hit = index.bigram_keys[position] == keys
@@ -498,6 +542,7 @@ class _WordIndex:
         self.first = np.full(1024, -1, dtype=np.int64)
         self.second = np.full(1024, -1, dtype=np.int64)
         self.head = np.zeros(1024, dtype=bool)
+        self.separator = self._add(_SEP)  # between texts (text_tokens); no column, no bigram
         keys, columns = [], []
         for term, column in vocabulary.items():
             if " " in term:

@@ -66,10 +66,13 @@ other top-3 probabilities are the raw shares rescaled to sum to one with the cal
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,7 +88,7 @@ TEXT_SAMPLE = 200_000  # texts the vocabulary, idf and chi2 selection are fitted
 MAX_TREE_ROWS = 60_000  # rows each tree draws at most (bootstrap) on big training sets
 FOREST_ROWS = 300_000  # rows the trees are fitted on at most (see Router._forest_subset)
 RARE_CLASS_ROWS = 200  # agencies with fewer examples keep all of them in that subset
-SMALL_BATCH = 16  # up to this many rows, forests are averaged here rather than through joblib
+SMALL_BATCH = 16  # up to this many rows, forests are averaged in the calling thread
 
 
 @dataclass(slots=True)
@@ -119,6 +122,26 @@ class Names:
         names = names or {}
         return cls(dict(names.get("categories", {})), dict(names.get("districts", {})),
                    dict(names.get("agencies", {})))
+
+
+_POOL: tuple[int, int, ThreadPoolExecutor] | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _workers(n_jobs: int | None) -> int:
+    cpus = os.cpu_count() or 1
+    if n_jobs is None:
+        return 1
+    return max(1, cpus + 1 + n_jobs if n_jobs < 0 else min(n_jobs, cpus))
+
+
+def _thread_pool(workers: int) -> ThreadPoolExecutor:
+    """The process's pool for tree votes (made again after a fork: threads do not survive it)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL[0] != os.getpid() or _POOL[1] != workers:
+            _POOL = (os.getpid(), workers, ThreadPoolExecutor(workers, thread_name_prefix="router-trees"))
+        return _POOL[2]
 
 
 # --------------------------------------------------------------------------- baselines
@@ -361,18 +384,58 @@ class Router:
         return self.features_.transform(rows)
 
     def predict_proba_features(self, X: sp.csr_matrix) -> np.ndarray:
+        return self._votes(X, 0)[0]
+
+    def _is_forest(self) -> bool:
+        return type(self.estimator_).__name__ in ("RandomForestClassifier", "ExtraTreesClassifier")
+
+    def _votes(self, X: sp.csr_matrix, keep: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """(class probabilities, leaves of the first ``keep`` trees or None) for a whole batch.
+
+        Forests are averaged by :meth:`_forest_votes`, in the calling thread for a few rows,
+        otherwise over row blocks in the router's thread pool (each block sums every tree in
+        order, so the numbers do not depend on how the rows are split)."""
+        if not self._is_forest():
+            data = X.toarray() if _needs_dense(self.estimator_) else X
+            return self._full_width(np.asarray(self.estimator_.predict_proba(data), dtype=float)), None
+        n = X.shape[0]
+        workers = _workers(self.n_jobs)
+        if n <= SMALL_BATCH or workers == 1:
+            return self._forest_votes(X, keep)
+        bounds = np.linspace(0, n, workers + 1).astype(int).tolist()
+        pool = _thread_pool(workers)
+        parts = [pool.submit(self._forest_votes, X[a:b], keep) for a, b in zip(bounds, bounds[1:], strict=False)]
+        results = [part.result() for part in parts]
+        proba = np.vstack([p for p, _leaves in results])
+        leaves = np.vstack([q for _p, q in results if q is not None]) if keep else None
+        return proba, leaves
+
+    def _forest_votes(self, X: sp.csr_matrix, keep: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The forest's average class shares, summed here tree by tree in the forest's order
+        (the same numbers as ``predict_proba``; see the tests), and the leaf each row reaches in
+        the first ``keep`` trees (for the explanation, so those trees are not applied twice).
+
+        ``Tree.apply`` runs without the GIL: calls on other rows proceed in parallel threads
+        while the calling thread does Python work."""
         est = self.estimator_
-        if X.shape[0] <= SMALL_BATCH and type(est).__name__ in ("RandomForestClassifier", "ExtraTreesClassifier"):
-            # an appeal or a few: the forest's own average (same trees, same order, same sum)
-            # without a joblib task and input checks per tree, which cost more than the trees
-            width = est.n_classes_
-            proba = np.zeros((X.shape[0], width))
-            for tree in est.estimators_:
-                proba += tree.tree_.predict(X)[:, :width]
-            proba /= len(est.estimators_)
-        else:
-            data = X.toarray() if _needs_dense(est) else X
-            proba = np.asarray(est.predict_proba(data), dtype=float)
+        width = est.n_classes_
+        n = X.shape[0]
+        proba = np.zeros((n, width))
+        leaves = np.empty((n, keep), dtype=np.intp) if keep else None
+        for j, model in enumerate(est.estimators_):
+            tree = model.tree_
+            if j < keep:
+                assert leaves is not None
+                leaf = tree.apply(X)
+                leaves[:, j] = leaf
+                # what Tree.predict does after apply
+                proba += tree.value.take(leaf, axis=0, mode="clip").reshape(n, -1)[:, :width]
+            else:
+                proba += tree.predict(X)[:, :width]
+        proba /= len(est.estimators_)
+        return self._full_width(proba), leaves
+
+    def _full_width(self, proba: np.ndarray) -> np.ndarray:
         if proba.shape[1] != len(self.classes_):  # estimator saw fewer classes (cannot happen on fit data)
             full = np.zeros((proba.shape[0], len(self.classes_)))
             full[:, self.estimator_.classes_.astype(int)] = proba
@@ -395,12 +458,21 @@ class Router:
     def route_batch(self, rows: Sequence[RoutingRow], names: dict[str, dict[Any, str]] | Names | None = None,
                     threshold: float | None = None, category_thresholds: dict[str, float] | None = None,
                     explain: bool = True) -> list[Decision]:
-        """Decisions for many rows: one feature build, one predict, one vectorised explanation;
-        the per-row work left in Python is assembling the objects and the sentence."""
+        """Decisions for many rows: one feature build, the forest's votes (which also give the
+        leaves of the explained trees), one vectorised explanation; the per-row work left in
+        Python is assembling the objects and the sentence."""
         if not rows:
             return []
+        if not hasattr(self, "column_group_"):  # an artefact saved before this explainer
+            self._prepare_explainer()
         X = self.transform(rows)
-        proba = self.predict_proba_features(X)
+        keep = len(self.explain_models_) if explain and self._is_forest() else 0
+        proba, leaves = self._votes(X, keep)
+        return self._decide(rows, X, proba, leaves, Names.from_dict(names), threshold, category_thresholds, explain)
+
+    def _decide(self, rows: Sequence[RoutingRow], X: sp.csr_matrix, proba: np.ndarray, leaves: np.ndarray | None,
+                names: Names, threshold: float | None, category_thresholds: dict[str, float] | None,
+                explain: bool) -> list[Decision]:
         n = len(rows)
         # top 3 by three argmax passes: ties go to the lowest class index, as in predict()
         work = proba.copy()
@@ -416,25 +488,37 @@ class Router:
         rest = 1.0 - raw_top
         scale = np.divide(1.0 - confidence, rest, out=np.zeros(n), where=rest > 1e-12)
         others = shares[:, 1:] * scale[:, None]
-        classes = self.classes_
-        predicted = [classes[j] for j in order[:, 0].tolist()]
-        reasons = self.explain(X, rows, Names.from_dict(names), predicted) if explain else [""] * n
+        classes = np.empty(len(self.classes_), dtype=object)
+        classes[:] = self.classes_
+        predicted = classes[order[:, 0]].tolist()
+        reasons = self.explain(X, rows, names, predicted, leaves) if explain else [""] * n
         overrides = self.category_thresholds if category_thresholds is None else category_thresholds
         default = float(self.threshold if threshold is None else threshold)
-        limits: dict[tuple[Any, ...], float] = {}
-        decisions = []
-        for i, (row, conf, top, share, other, reason) in enumerate(zip(
-                rows, confidence.tolist(), order.tolist(), shares.tolist(), others.tolist(), reasons, strict=True)):
-            limit = default
-            if overrides:
+        confs = confidence.tolist()
+        if overrides:
+            cache: dict[tuple[Any, ...], float] = {}
+            limits = []
+            for row in rows:
                 key = (row.category_path, row.category_code)
-                limit = limits.get(key, -1.0)
-                if limit < 0:
-                    limit = limits[key] = self._threshold(row, default, overrides)
-            top3 = [(predicted[i], conf)]
-            top3 += [(classes[j], p) for j, s, p in zip(top[1:], share[1:], other, strict=True) if s > 0]
-            decisions.append(Decision(predicted[i], conf, top3, conf >= limit, reason))
-        return decisions
+                limit = cache.get(key)
+                if limit is None:
+                    limit = cache[key] = self._threshold(row, default, overrides)
+                limits.append(limit)
+            autos = [c >= t for c, t in zip(confs, limits, strict=True)]
+        else:
+            autos = (confidence >= default).tolist()
+        # the other two of the top 3, kept while their raw share is positive (shares descend)
+        firsts = list(zip(predicted, confs, strict=True))
+        seconds: list[Any] = [None] * n
+        thirds: list[Any] = [None] * n
+        if order.shape[1] > 1:
+            seconds = list(zip(classes[order[:, 1]].tolist(), others[:, 0].tolist(), strict=True))
+        if order.shape[1] > 2:
+            thirds = list(zip(classes[order[:, 2]].tolist(), others[:, 1].tolist(), strict=True))
+        extra = (shares[:, 1:] > 0).sum(axis=1).tolist()
+        top3s = [[first] if k == 0 else [first, second] if k == 1 else [first, second, third]
+                 for first, second, third, k in zip(firsts, seconds, thirds, extra, strict=True)]
+        return list(map(Decision, predicted, confs, top3s, autos, reasons))
 
     def _threshold(self, row: RoutingRow, default: float | None, overrides: dict[str, float]) -> float:
         for code in (row.category_path or ((row.category_code,) if row.category_code else ())):
@@ -520,26 +604,30 @@ class Router:
         self.__dict__["_leaf_cache"] = cache
         return cache
 
-    def path_facts(self, X: sp.csr_matrix) -> sp.csr_matrix | None:
+    def path_facts(self, X: sp.csr_matrix, leaves: np.ndarray | None = None) -> sp.csr_matrix | None:
         """(rows × columns) how many edges on the row's paths through the explained trees assert
-        each column; None when the estimator has no trees to read."""
+        each column; None when the estimator has no trees to read. ``leaves``: the node each row
+        reaches in each explained tree when already known (:meth:`_forest_votes`)."""
         if not hasattr(self, "column_group_"):  # an artefact saved before this explainer
             self._prepare_explainer()
         if not self.explain_models_:
             return None
         n, k = X.shape[0], len(self.explain_models_)
         offsets, node_to_leaf, facts = self._leaf_facts()
-        nodes = np.column_stack([model.apply(X, check_input=False) for model in self.explain_models_])
+        if leaves is not None and leaves.shape == (n, k):
+            nodes = leaves
+        else:
+            nodes = np.column_stack([model.apply(X, check_input=False) for model in self.explain_models_])
         leaf = node_to_leaf[nodes + offsets[None, :]].ravel()
         reached = sp.csr_matrix((np.ones(n * k, dtype=np.float32), leaf, np.arange(0, n * k + 1, k)),
                                 shape=(n, facts.shape[0]))
         return sp.csr_matrix(reached @ facts)
 
     def explain(self, X: sp.csr_matrix, rows: Sequence[RoutingRow], names: Names,
-                predicted: Sequence[Any] | None = None) -> list[str]:
+                predicted: Sequence[Any] | None = None, leaves: np.ndarray | None = None) -> list[str]:
         """One sentence per row from the paths of the first ``explain_trees`` trees: the facts
         about the row the trees tested, most used first, grouped and named for people."""
-        used = self.path_facts(X)
+        used = self.path_facts(X, leaves)
         if used is None:
             return [""] * len(rows)
         n = len(rows)
@@ -551,9 +639,12 @@ class Router:
         masks = (seen @ (1 << np.arange(_N_CODES))).tolist()  # one bit per group the row's paths used
         # the facts worth naming one by one, most used first (ties: column order), at most 3 terms
         named = ((group == _TEXT) & self.column_telling_[col]) | (group == _CATEGORY) | (group == _JURISDICTION)
-        row, col, count, group = row[named], col[named], count[named], group[named]
-        order = np.lexsort((col, -count, row))
-        row, col, group = row[order], col[order], group[order]
+        row, col, count = row[named], col[named], count[named]
+        # one sort of (row, more uses first, column) packed into an int64
+        width, most = np.int64(len(self.column_group_)), np.int64(count.max(initial=0))
+        packed = np.sort((row.astype(np.int64) * (most + 1) + (most - count.astype(np.int64))) * width + col)
+        row, col = packed // ((most + 1) * width), packed % width
+        group = self.column_group_[col]
         text = np.flatnonzero(group == _TEXT)
         if len(text):
             text_rows = row[text]
@@ -561,60 +652,83 @@ class Router:
             keep = np.ones(len(row), dtype=bool)
             keep[text[rank >= 3]] = False
             row, col, group = row[keep], col[keep], group[keep]
-        bounds = np.searchsorted(row, np.arange(n + 1)).tolist()
-        columns, groups = col.tolist(), group.tolist()
+        # the sentence: what the codes say (category, district, zone) is the same for many rows
+        # and made once per combination; the point, the terms, season and channel per row
+        is_term = group == _TEXT
+        term_bounds = np.searchsorted(row[is_term], np.arange(n + 1)).tolist()
+        code_bounds = np.searchsorted(row[~is_term], np.arange(n + 1)).tolist()
+        terms, codes = col[is_term].tolist(), col[~is_term].tolist()
+        quoted = self._quoted_terms()
         chosen = list(predicted) if predicted is not None else [None] * n
-        return [self._sentence(rows[i], columns[bounds[i]:bounds[i + 1]], groups[bounds[i]:bounds[i + 1]], masks[i],
-                               names, chosen[i]) for i in range(n)]
+        heads: dict[tuple[Any, ...], str] = {}
+        sentences = []
+        for r, mask, pick, a, b, c, d in zip(rows, masks, chosen, code_bounds, code_bounds[1:], term_bounds,
+                                             term_bounds[1:], strict=False):
+            district = r.district_code if mask & _DISTRICT_BIT else None
+            key = (tuple(codes[a:b]), r.category_path, r.category_code, district, pick if a < b else None)
+            head = heads.get(key)
+            if head is None:
+                head = heads[key] = self._head(codes[a:b], r.category_path, r.category_code, district, key[4], names)
+            parts = [head] if head else []
+            if mask & _COORDS_BIT and r.has_point:
+                parts.append(f"место на карте ({r.lat:.4f}, {r.lon:.4f})")
+            if c < d:
+                parts.append("в тексте: " + ", ".join([quoted[t] for t in terms[c:d]]))
+            if mask & _TAIL_BITS:
+                if mask & _SEASON_BITS and r.received_at is not None:
+                    parts.append(_SEASON_PART[r.received_at.month])
+                if mask & _CHANNEL_BIT and r.channel:
+                    parts.append("канал = " + r.channel)
+                if mask & _NO_POINT_BIT and not r.has_point:
+                    parts.append("без точки на карте")
+                if mask & _NO_TEXT_BIT and not (r.text or "").strip():
+                    parts.append("без текста")
+            sentences.append("; ".join(parts) if parts else "по совокупности признаков")
+        return sentences
 
-    def _sentence(self, row: RoutingRow, columns: list[int], groups: list[int], mask: int, names: Names,
-                  predicted: Any = None) -> str:
-        keys = self.column_key_
-        categories: set[str] = set()
-        agencies: list[Any] = []
-        terms: list[str] = []
-        for group, column in zip(groups, columns, strict=True):
-            if group == _TEXT:
-                terms.append(keys[column])
-            elif group == _CATEGORY:
-                categories.add(keys[column])
-            else:
-                agencies.append(keys[column])
+    def _head(self, columns: list[int], category_path: tuple[str, ...], category_code: str | None,
+              district_code: str | None, predicted: Any, names: Names) -> str:
+        """The start of a sentence: the category (parent › child) and the zone of competence
+        the paths tested (``columns``: category and jurisdiction columns, most used first) and
+        the district when the paths used it (``district_code`` is then given)."""
+        keys, group_of = self.column_key_, self.column_group_
+        categories = {keys[c] for c in columns if group_of[c] == _CATEGORY}
+        agencies = [keys[c] for c in columns if group_of[c] == _JURISDICTION]
         parts: list[str] = []
         if categories:
-            path = row.category_path or ((row.category_code,) if row.category_code else ())
+            path = category_path or ((category_code,) if category_code else ())
             shown = [c for c in reversed(path) if c in categories]  # parent › child
             if shown:
                 parts.append("категория = " + " › ".join(names.categories.get(c, c) for c in shown[-2:]))
-        if mask & 1 << _DISTRICT and row.district_code:
-            parts.append("район = " + names.districts.get(row.district_code, row.district_code))
+        if district_code:
+            parts.append("район = " + names.districts.get(district_code, district_code))
         if agencies:
             # the decided agency's own zone is the reason worth saying; otherwise the most used one
             chosen = predicted if predicted in agencies else agencies[0]
             parts.append(f"в зоне ведения: {names.agencies.get(chosen, chosen)}")
-        if mask & 1 << _COORDS and row.has_point:
-            parts.append(f"место на карте ({row.lat:.4f}, {row.lon:.4f})")
-        if terms:
-            parts.append("в тексте: " + ", ".join(f"«{t}»" for t in terms))
-        if mask & (1 << _SEASON | 1 << _MONTH) and row.received_at is not None:
-            parts.append("сезон = " + SEASONS[row.received_at.month])
-        if mask & 1 << _CHANNEL and row.channel:
-            parts.append("канал = " + row.channel)
-        if mask & 1 << _NO_POINT and not row.has_point:
-            parts.append("без точки на карте")
-        if mask & 1 << _NO_TEXT and not (row.text or "").strip():
-            parts.append("без текста")
-        return "; ".join(parts) if parts else "по совокупности признаков"
+        return "; ".join(parts)
+
+    def _quoted_terms(self) -> list[str]:
+        """«term» per column (built on first use, not stored in the artefact)."""
+        quoted = self.__dict__.get("_quoted_cache")
+        if quoted is None or len(quoted) != len(self.column_key_):
+            quoted = self.__dict__["_quoted_cache"] = [f"«{k}»" if isinstance(k, str) else "" for k in self.column_key_]
+        return quoted  # type: ignore[no-any-return]
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_leaf_cache", None)  # rebuilt from the trees on first use
+        state.pop("_quoted_cache", None)
         return state
 
 
 (_TEXT, _CATEGORY, _DISTRICT, _JURISDICTION, _COORDS, _CHANNEL, _MONTH, _SEASON,
  _NO_POINT, _NO_TEXT, _NO_CATEGORY) = range(11)
 _N_CODES = 11
+_DISTRICT_BIT, _COORDS_BIT, _CHANNEL_BIT = 1 << _DISTRICT, 1 << _COORDS, 1 << _CHANNEL
+_SEASON_BITS, _NO_POINT_BIT, _NO_TEXT_BIT = 1 << _SEASON | 1 << _MONTH, 1 << _NO_POINT, 1 << _NO_TEXT
+_TAIL_BITS = _SEASON_BITS | _CHANNEL_BIT | _NO_POINT_BIT | _NO_TEXT_BIT
+_SEASON_PART = {month: "сезон = " + season for month, season in SEASONS.items()}
 _GROUP_CODES = {"text": _TEXT, "category": _CATEGORY, "district": _DISTRICT, "jurisdiction": _JURISDICTION,
                 "coords": _COORDS, "channel": _CHANNEL, "month": _MONTH, "season": _SEASON}
 _FLAG_CODES = {"no_point": _NO_POINT, "no_text": _NO_TEXT, "no_category": _NO_CATEGORY}

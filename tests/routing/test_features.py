@@ -117,6 +117,34 @@ def test_batch_cleaning_equals_one_by_one() -> None:
     assert clean_texts([]) == []
 
 
+def test_batch_words_equal_the_words_of_each_cleaned_text() -> None:
+    from routing.features import text_tokens
+
+    texts = ["<p>Не&nbsp;горит <b>ФОНАРЬ</b></p>", None, "", "температура < 10 градусов", "а > б, <i>ёлка</i>",
+             "&lt;b&gt;жирный&lt;/b&gt; &amp; снег", "snake_case и  двойные   пробелы", "<br/>", "№ 17!",
+             "незакрытый <тег до конца", "Straße — naïve café", "tab\tnew\nline\u00a0nbsp", "разделитель \x1f внутри"]
+
+    def expected(batch: list[str | None]) -> list[str]:
+        out: list[str] = []
+        for i, text in enumerate(batch):
+            out += (["\x1f"] if i else []) + clean_text(text).split()
+        return out
+
+    assert text_tokens(texts[:-1]) == expected(texts[:-1])  # one regex pass over the joined texts
+    assert text_tokens(texts) == expected(texts)  # a text holds the separator: one by one
+    assert text_tokens(["<b>один</b>"]) == ["один"] and text_tokens([]) == []
+
+
+def test_texts_without_words_get_the_no_text_flag() -> None:
+    train = [RoutingRow(1, "Не горит фонарь"), RoutingRow(2, "Яма на дороге"), RoutingRow(3, "фонарь не горит")]
+    builder = FeatureBuilder(min_df=1, use_location=False).fit(train, [1, 2, 1])
+    rows = [RoutingRow(4, "!!! ..."), RoutingRow(5, "<br/>"), RoutingRow(6, "фонарь!"), RoutingRow(7, None)]
+    X = builder.transform(rows).toarray()
+    flag = next(i for i, m in enumerate(builder.meta_) if (m.group, m.key) == ("flag", "no_text"))
+    assert X[:, flag].tolist() == [1, 1, 0, 1]
+    assert X[2, builder.structured_width_:].any() and not X[[0, 1, 3], builder.structured_width_:].any()
+
+
 @pytest.mark.parametrize("mode", ["stems", "char"])
 def test_text_block_equals_sklearn_tfidf_over_the_kept_terms(mode: str) -> None:
     """The selected terms are counted and weighted by our own code: it must give what sklearn's

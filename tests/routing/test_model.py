@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from routing.features import RoutingRow, enrich_batch
-from routing.model import Router, coverage_at, cross_validate, time_split
+from routing.features import SEASONS, RoutingRow, enrich_batch
+from routing.model import Names, Router, coverage_at, cross_validate, time_split
 
 from .helpers import region_dataset
 
@@ -198,3 +198,90 @@ def test_big_training_sets_fit_the_trees_on_a_subset_that_keeps_rare_agencies(re
     predicted, _confidence = router.predict_labels(rows[:100])
     assert sum(p == y for p, y in zip(predicted, labels[:100], strict=True)) > 60
     assert Router(forest_rows=10_000)._forest_subset(np.zeros(400, dtype=np.int64)) is None
+
+
+def _plain_sentence(router: Router, row: RoutingRow, used: np.ndarray, names: Any, predicted: Any) -> str:
+    """One row's explanation read the obvious way from its facts (``used``: per column, how many
+    edges of its paths assert it): the groups the paths used; the category (parent › child), the
+    district, the zone of competence (the decided agency's if tested, else the most used), the
+    point, at most 3 telling terms (most used first, ties by column), season, channel, flags."""
+    meta, keys = router.features_.meta_, router.column_key_
+    columns = np.flatnonzero(used)
+    groups = {m.key if m.group == "flag" else m.group for m in (meta[c] for c in columns)}
+    named = sorted((c for c in columns if meta[c].group in ("category", "jurisdiction")
+                    or (meta[c].group == "text" and router.column_telling_[c])), key=lambda c: (-used[c], c))
+    categories = {keys[c] for c in named if meta[c].group == "category"}
+    agencies = [keys[c] for c in named if meta[c].group == "jurisdiction"]
+    terms = [keys[c] for c in named if meta[c].group == "text"][:3]
+    parts = []
+    path = row.category_path or ((row.category_code,) if row.category_code else ())
+    shown = [c for c in reversed(path) if c in categories]
+    if shown:
+        parts.append("категория = " + " › ".join(names.categories.get(c, c) for c in shown[-2:]))
+    if "district" in groups and row.district_code:
+        parts.append("район = " + names.districts.get(row.district_code, row.district_code))
+    if agencies:
+        chosen = predicted if predicted in agencies else agencies[0]
+        parts.append(f"в зоне ведения: {names.agencies.get(chosen, chosen)}")
+    if "coords" in groups and row.has_point:
+        parts.append(f"место на карте ({row.lat:.4f}, {row.lon:.4f})")
+    if terms:
+        parts.append("в тексте: " + ", ".join(f"«{t}»" for t in terms))
+    if groups & {"season", "month"} and row.received_at is not None:
+        parts.append("сезон = " + SEASONS[row.received_at.month])
+    if "channel" in groups and row.channel:
+        parts.append("канал = " + row.channel)
+    if "no_point" in groups and not row.has_point:
+        parts.append("без точки на карте")
+    if "no_text" in groups and not (row.text or "").strip():
+        parts.append("без текста")
+    return "; ".join(parts) if parts else "по совокупности признаков"
+
+
+def test_explanations_equal_a_plain_reading_of_the_walked_facts(trained: tuple) -> None:
+    """The batch explanation (facts from the leaves the forest's votes already found, sentence
+    starts shared between rows with the same codes) says what a plain per-row reading says."""
+    router, rows, _labels, names = trained
+    odd = [RoutingRow(None, "", None), RoutingRow(None, "!!! ...", "light-street", ("light-street", "lighting")),
+           RoutingRow(None, "<p>Не горит фонарь</p>", None, (), 56.33, 44.0, None, (), "phone", None)]
+    batch = list(rows[:90]) + odd
+    decisions = router.route_batch(batch, names)
+    facts = _walked_facts(router, router.transform(batch))
+    shown = Names.from_dict(names)
+    assert len({d.explanation for d in decisions}) > 10
+    for part in ("категория = ", "в зоне ведения: ", "место на карте", "в тексте: "):
+        assert any(part in d.explanation for d in decisions), part
+    for i, (row, decision) in enumerate(zip(batch, decisions, strict=True)):
+        assert decision.explanation == _plain_sentence(router, row, facts[i], shown, decision.agency_id), i
+
+
+def test_forest_votes_equal_the_forests_probabilities_however_the_rows_are_split(trained: tuple) -> None:
+    """route_batch's probabilities come from our own loop over the trees (in the thread pool
+    for big batches): every row sums the trees in the forest's order, so the result is the
+    same to the bit whatever the split, and sklearn's predict_proba up to its normalisation."""
+    router, rows, _labels, _names = trained
+    X = router.transform(rows)
+    est, n = router.estimator_, X.shape[0]
+    assert n > 40
+    serial = np.zeros((n, est.n_classes_))
+    for model in est.estimators_:
+        serial += model.tree_.predict(X)[:, :est.n_classes_]
+    serial /= len(est.estimators_)
+    keep = len(router.explain_models_)
+    pooled, leaves = router._votes(X, keep)
+    assert np.array_equal(pooled, serial)
+    assert np.allclose(pooled, est.predict_proba(X), rtol=0, atol=1e-12)
+    assert leaves is not None and np.array_equal(leaves, np.column_stack([m.apply(X) for m in router.explain_models_]))
+    parts = [router._forest_votes(X[a:b], keep) for a, b in ((0, 7), (7, 40), (40, n))]
+    assert np.array_equal(np.vstack([p for p, _l in parts]), serial)
+    assert np.array_equal(np.vstack([q for _p, q in parts]), leaves)
+    assert router.path_facts(X, leaves).toarray().tolist() == router.path_facts(X).toarray().tolist()
+    pooled_decisions = router.route_batch(rows, threshold=0.7)
+    router.n_jobs = 1  # no pool: the calling thread does all the trees
+    try:
+        assert np.array_equal(router.predict_proba_features(X), serial)
+        serial_decisions = router.route_batch(rows, threshold=0.7)
+    finally:
+        router.n_jobs = -1
+    assert [(d.agency_id, d.confidence, d.top3, d.auto, d.explanation) for d in pooled_decisions] == \
+        [(d.agency_id, d.confidence, d.top3, d.auto, d.explanation) for d in serial_decisions]
