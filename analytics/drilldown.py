@@ -47,7 +47,7 @@ def agency_appeals(agency_id: int, period: Period, show: str, *, public: bool, n
             .filter(condition(show, now))
             .select_related("category", "district")
             .only("id", "number", "received_at", "deadline_at", "answered_at", "status", "redirect_count",
-                  "reopen_count", "category__name", "district__name")
+                  "reopen_count", "category__name", "category__name_en", "district__name")
             .order_by("-received_at", "-id"))
 
 
@@ -57,6 +57,6 @@ def row(appeal: Appeal) -> dict[str, Any]:
         on_time = appeal.answered_at <= appeal.deadline_at
     return {"id": appeal.pk, "number": appeal.number, "received_at": appeal.received_at,
             "answered_at": appeal.answered_at, "deadline_at": appeal.deadline_at,
-            "category": appeal.category.name, "district": appeal.district.name if appeal.district else None,
+            "category": appeal.category.label, "district": appeal.district.name if appeal.district else None,
             "status": appeal.get_status_display(), "on_time": on_time,
             "redirect_count": appeal.redirect_count, "reopen_count": appeal.reopen_count}

@@ -19,12 +19,14 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from issues.models import Status
 
 from . import sql
 from .params import parse_instant
+from .pivot import english_page
 
 Z_THRESHOLD = 2.0
 
@@ -42,8 +44,8 @@ class _Params:
         self.errors: dict[str, str] = {}
         unknown = sorted(set(raw) - allowed)
         if unknown:
-            self.errors["params"] = (f"Неизвестные параметры: {', '.join(unknown)}; "
-                                     f"допустимы: {', '.join(sorted(allowed))}.")
+            self.errors["params"] = _("Неизвестные параметры: %(unknown)s; допустимы: %(valid)s.") % {
+                "unknown": ", ".join(unknown), "valid": ", ".join(sorted(allowed))}
 
     def number(self, name: str, default: float, lo: float, hi: float, *, integer: bool = True) -> Any:
         value = self.raw.get(name)
@@ -52,10 +54,10 @@ class _Params:
         try:
             parsed = int(str(value)) if integer else float(str(value))
         except (TypeError, ValueError):
-            self.errors[name] = f"Число от {lo} до {hi}."
+            self.errors[name] = _("Число от %(lo)s до %(hi)s.") % {"lo": lo, "hi": hi}
             return default
         if not lo <= parsed <= hi:
-            self.errors[name] = f"Число от {lo} до {hi}."
+            self.errors[name] = _("Число от %(lo)s до %(hi)s.") % {"lo": lo, "hi": hi}
             return default
         return parsed
 
@@ -65,7 +67,7 @@ class _Params:
             return default
         parsed = parse_instant(str(value))
         if parsed is None:
-            self.errors[name] = "Дата или дата-время ISO 8601."
+            self.errors[name] = _("Дата или дата-время ISO 8601.")
             return default
         return parsed
 
@@ -74,7 +76,7 @@ class _Params:
         if value in (None, ""):
             return None
         if not str(value).isdigit():
-            self.errors[name] = "Целое число — идентификатор."
+            self.errors[name] = _("Целое число — идентификатор.")
             return None
         return int(str(value))
 
@@ -83,7 +85,7 @@ class _Params:
         if value in (None, ""):
             return None
         if not str(value).replace("-", "").replace("_", "").isalnum():
-            self.errors[name] = "Код: латиница, цифры, дефис."
+            self.errors[name] = _("Код: латиница, цифры, дефис.")
             return None
         return str(value)
 
@@ -116,8 +118,8 @@ def hotspots(raw: Mapping[str, Any], *, public: bool) -> dict[str, Any]:
     since = until - dt.timedelta(days=days)
     params = {**_common(public), "since": since, "until": until, "eps": eps, "minpoints": minpoints,
               "limit": limit, "category": category, "district": district}
-    rows = _fetch(sql.hotspots_sql(public=public, category=category is not None, district=district is not None),
-                  params)
+    rows = _fetch(sql.hotspots_sql(public=public, category=category is not None, district=district is not None,
+                                   english=english_page()), params)
     import json
 
     clusters = []
@@ -155,7 +157,7 @@ def rising_topics(raw: Mapping[str, Any], *, public: bool) -> dict[str, Any]:
     for k in range(1, years + 1):
         params[f"y{k}_start"], params[f"y{k}_end"] = _shift_years(start, k), _shift_years(end, k)
     params["scan_start"] = min(trail_start, params[f"y{years}_start"])
-    rows = _fetch(sql.rising_sql(years, public=public), params)
+    rows = _fetch(sql.rising_sql(years, public=public, english=english_page()), params)
     topics = []
     for row in rows:
         first = row["first_received"]
@@ -194,7 +196,7 @@ def repeat_locations(raw: Mapping[str, Any], *, public: bool) -> dict[str, Any]:
     params = {**_common(public), "since": since, "within": dt.timedelta(days=within), "radius": radius,
               "expand_deg": radius / 30000.0, "limit": limit, "category": category,
               "answered_statuses": [str(Status.ANSWERED), str(Status.CLOSED)]}
-    rows = _fetch(sql.repeats_sql(public=public, category=category is not None), params)
+    rows = _fetch(sql.repeats_sql(public=public, category=category is not None, english=english_page()), params)
     places = [{"appeal_id": r["id"], "number": r["number"], "category_id": r["category_id"], "category": r["category"],
                "district": r["district"], "lon": round(r["lon"], 6), "lat": round(r["lat"], 6),
                "answered_at": r["answered_at"].isoformat(), "result": r["result"], "repeats": r["repeats"],

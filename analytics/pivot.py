@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 from . import catalog, sql
@@ -42,6 +42,11 @@ class PivotResult:
                 "scope": self.scope, "filters": filters or {}, "results": self.records}
 
 
+def english_page() -> bool:
+    """True when the request's language is English (category names then come in English)."""
+    return (get_language() or "").startswith("en")
+
+
 def metric_columns(metrics: list[str]) -> list[str]:
     return [column for name in metrics for column in catalog.METRIC_COLUMNS[name]]
 
@@ -65,7 +70,7 @@ def run_pivot(spec: PivotSpec, *, public: bool, now: dt.datetime | None = None,
 
     now = now or timezone.now()
     built = sql.pivot_sql(spec.rows, spec.cols, spec.metrics, spec.filters, public=public, now=now,
-                          tz=settings.TIME_ZONE, two_phase=two_phase)
+                          tz=settings.TIME_ZONE, two_phase=two_phase, english=english_page())
     with connection.cursor() as cursor:
         cursor.execute(built.sql, built.params)
         names = [c.name for c in cursor.description]

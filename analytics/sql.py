@@ -72,12 +72,19 @@ JOINS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
 JOIN_ORDER = ("d", "ag", "at", "ag1", "ag2", "c", "ct", "c1", "r")
 
 
+def category_name(alias: str, *, english: bool) -> str:
+    """A category's name in the page's language: on English pages its English name where it has
+    one (a fixed fragment, spliced like the others; the register's Russian name otherwise)."""
+    return f"COALESCE(NULLIF({alias}.name_en, ''), {alias}.name)" if english else f"{alias}.name"
+
+
 @dataclass(frozen=True)
 class DimSQL:
     key: str  # grouped expression
     label: str | None  # grouped label expression (None: labelled in Python from choices)
     joins: tuple[str, ...] = ()
     time_format: str | None = None  # to_char() format of a truncated timestamp
+    english_label: str | None = None  # the label expression on English pages, when it differs
 
 
 def _time(unit: str, fmt: str) -> DimSQL:
@@ -89,8 +96,8 @@ DIMENSIONS: dict[str, DimSQL] = {
     "agency": DimSQL("a.responsible_agency_id", "ag.short_name", ("ag",)),
     "agency_l1": DimSQL("ag1.id", "ag1.short_name", ("ag1",)),
     "agency_l2": DimSQL("ag2.id", "ag2.short_name", ("ag2",)),
-    "category": DimSQL("a.category_id", "c.name", ("c",)),
-    "category_l1": DimSQL("c1.id", "c1.name", ("c1",)),
+    "category": DimSQL("a.category_id", "c.name", ("c",), english_label=category_name("c", english=True)),
+    "category_l1": DimSQL("c1.id", "c1.name", ("c1",), english_label=category_name("c1", english=True)),
     "classifier_section": DimSQL("ct.section", None, ("ct",)),
     "channel": DimSQL("a.channel", None),
     "status": DimSQL("a.status", None),
@@ -352,14 +359,15 @@ def _with(ctes: set[str]) -> str:
 
 
 def pivot_sql(rows: list[str], cols: list[str], metrics: list[str], filters: Filters, *, public: bool,
-              now: Any, tz: str, two_phase: bool | None = None) -> Built:
+              now: Any, tz: str, two_phase: bool | None = None, english: bool = False) -> Built:
     """The pivot statement. Output columns: ``g_rows``, ``g_cols`` (1 where that side is rolled
     up), for each dimension ``<dim>`` and ``<dim>__label``, the metric columns, and
     ``missing_filters``.
 
     ``two_phase`` (default: whenever there is a dimension and every metric is additive) sums
     per-cell partials instead of aggregating the appeals once per grouping set; both forms give
-    the same figures (tests compare them)."""
+    the same figures (tests compare them). ``english``: category labels in English (see
+    category_name)."""
     if two_phase is None:
         two_phase = bool(rows or cols) and not NON_ADDITIVE & set(metrics)
     if two_phase and NON_ADDITIVE & set(metrics):
@@ -376,9 +384,10 @@ def pivot_sql(rows: list[str], cols: list[str], metrics: list[str], filters: Fil
             joins.update(dim.joins)
             side.append(dim.key)
             outputs.append((dim.key, name, dim.time_format))
-            if dim.label is not None:
-                side.append(dim.label)
-                outputs.append((dim.label, f"{name}__label", None))
+            label = dim.english_label if english and dim.english_label else dim.label
+            if label is not None:
+                side.append(label)
+                outputs.append((label, f"{name}__label", None))
     keys = [*row_keys, *col_keys]
     ref = {expr: (f"k{i}" if two_phase else expr) for i, expr in enumerate(keys)}
     district_grouped = "district" in rows or "district" in cols
@@ -450,12 +459,13 @@ def _simple_where(alias: str, *, public: bool, category: bool, district: bool) -
     return where
 
 
-def hotspots_sql(*, public: bool, category: bool, district: bool) -> str:
+def hotspots_sql(*, public: bool, category: bool, district: bool, english: bool = False) -> str:
     """Clusters of appeals received in [since, until) by ST_ClusterDBSCAN in %(srid)s (metres),
     with their size, centre, hull, radius, district and the three dominant categories."""
     where = " AND ".join(["a.location IS NOT NULL", "a.received_at >= %(since)s", "a.received_at < %(until)s",
                           *_simple_where("a", public=public, category=category, district=district)])
     ctes = [CTES["category_filter"]] if category else []
+    name = category_name("c", english=english)
     return f"""WITH RECURSIVE {''.join(c + ', ' for c in ctes)}pts AS (
         SELECT a.id, a.category_id, ST_Transform(a.location, %(srid)s) AS geom
           FROM issues_appeal a WHERE {where}
@@ -477,7 +487,7 @@ def hotspots_sql(*, public: bool, category: bool, district: bool) -> str:
            ST_AsGeoJSON(ST_Transform(ST_ConvexHull(cl.pts), 4326), 6) AS hull,
            (SELECT d.name FROM geoportal_district d
              WHERE ST_Intersects(d.boundary, ST_Transform(cl.centre, 4326)) ORDER BY d.id LIMIT 1) AS district,
-           (SELECT json_agg(json_build_object('category_id', t.category_id, 'category', c.name, 'count', t.n)
+           (SELECT json_agg(json_build_object('category_id', t.category_id, 'category', {name}, 'count', t.n)
                             ORDER BY t.rn)
               FROM top t JOIN issues_category c ON c.id = t.category_id WHERE t.cid = cl.cid AND t.rn <= 3)
              AS dominant
@@ -486,7 +496,7 @@ def hotspots_sql(*, public: bool, category: bool, district: bool) -> str:
      LIMIT %(limit)s"""
 
 
-def rising_sql(years: int, *, public: bool) -> str:
+def rising_sql(years: int, *, public: bool, english: bool = False) -> str:
     """Per category: the count in the current window [start, end), in the same window of each of
     the ``years`` previous years (columns y1…), in the trailing span [trail_start, start), and the
     first appeal's time (for what history exists)."""
@@ -502,20 +512,22 @@ def rising_sql(years: int, *, public: bool) -> str:
                count(*) FILTER (WHERE a.received_at >= %(trail_start)s AND a.received_at < %(start)s) AS trailing
           FROM issues_appeal a WHERE {where} GROUP BY a.category_id
     )
-    SELECT counts.*, c.name AS category, p.name AS parent,
+    SELECT counts.*, {category_name('c', english=english)} AS category,
+           {category_name('p', english=english)} AS parent,
            (SELECT min(f.received_at) FROM issues_appeal f {first_where}) AS first_received
       FROM counts JOIN issues_category c ON c.id = counts.category_id
       LEFT JOIN issues_category p ON p.id = c.parent_id"""
 
 
-def repeats_sql(*, public: bool, category: bool) -> str:
+def repeats_sql(*, public: bool, category: bool, english: bool = False) -> str:
     """Answered appeals after which the same category was reported again within %(radius)s metres
     and %(within)s after the answer; later reports received since %(since)s."""
     later_where = " AND ".join(["l.location IS NOT NULL", "l.received_at >= %(since)s", "l.duplicate_of_id IS NULL",
                                 *_simple_where("l", public=public, category=category, district=False)])
     earlier_public = f" AND {_public_clause('e')}" if public else ""
     ctes = f"WITH RECURSIVE {CTES['category_filter']}\n" if category else ""
-    return f"""{ctes}SELECT e.id, e.number, e.category_id, c.name AS category, ST_X(e.location) AS lon,
+    return f"""{ctes}SELECT e.id, e.number, e.category_id, {category_name('c', english=english)} AS category,
+           ST_X(e.location) AS lon,
            ST_Y(e.location) AS lat, e.answered_at, e.result, d.name AS district,
            count(*) AS repeats, min(l.received_at) AS first_repeat, max(l.received_at) AS last_repeat,
            (array_agg(l.number ORDER BY l.received_at))[1:10] AS later_numbers
@@ -529,7 +541,7 @@ def repeats_sql(*, public: bool, category: bool) -> str:
       JOIN issues_category c ON c.id = e.category_id
       LEFT JOIN geoportal_district d ON d.id = e.district_id
      WHERE {later_where}
-     GROUP BY e.id, c.name, d.name
+     GROUP BY e.id, c.id, d.name
      ORDER BY count(*) DESC, max(l.received_at) DESC
      LIMIT %(limit)s"""
 

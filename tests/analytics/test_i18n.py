@@ -45,15 +45,14 @@ class VisibleText(HTMLParser):
 
 
 def data_names() -> list[str]:
-    """Proper names that come from the database and stay Russian, longest first."""
+    """Proper names that come from the database and stay Russian, longest first: districts and
+    agencies (the register has no English names for them) and categories without an English name."""
     from geoportal.models import Agency, District
-    from issues.models import Category, Status
+    from issues.models import Category
 
     names = [*District.objects.values_list("name", flat=True), *Agency.objects.values_list("name", flat=True),
              *Agency.objects.exclude(short_name="").values_list("short_name", flat=True),
-             *Category.objects.values_list("name", flat=True),
-             # appeal statuses are the issues app's labels (it has no English catalogue yet)
-             *[str(label) for label in Status.labels]]
+             *Category.objects.filter(name_en="").values_list("name", flat=True)]
     return sorted(set(names), key=len, reverse=True)
 
 
@@ -86,7 +85,7 @@ PAGES = [
      ["Agency league table: Q3 2026", "How the composite score is calculated", "share answered on time (0…1)",
       "← Q2 2026", "12-month trend"]),
     ("leader", "/stats/agencies/{roads}/?period=2026-Q3&show=overdue",
-     ["Appeals per month", "on time", "overdue", "all appeals"]),
+     ["Appeals per month", "on time", "overdue", "all appeals", "{potholes}"]),
     ("anonymous", "/stats/pivot/", ["Appeals in any slice", "Rows", "Columns", "— none —", "all time", "Build",
                                     'data-total="Total"', "median calendar days from registration to answer"]),
     ("leader", "/stats/leadership/", ["Leadership report", "Generate the report", "From the command line:"]),
@@ -98,7 +97,10 @@ def test_statistics_pages_in_english_show_no_russian_but_data(dataset, personas,
     from geoportal.models import Agency
 
     settings.ANALYTICS_SCORECARD_MIN_VOLUME = 1
+    from issues.models import Category
+
     url = url.format(roads=Agency.objects.get(short_name="Комдорхоз").pk)
+    expected = [text.format(potholes=Category.objects.get(code="roads-potholes").name_en) for text in expected]
     russian = personas.client(who).get(url)
     page = english(personas.client(who)).get(url)
     assert page.status_code == russian.status_code == 200
@@ -125,6 +127,24 @@ def test_the_no_district_row_and_refusals_follow_the_language(dataset, personas)
     sections = client.get("/api/v1/stats/appeals", {"period": "2026-Q3", "rows": "classifier_section"}).json()
     labels = {r["classifier_section_label"] for r in sections["results"] if r["level"] == "row"}
     assert labels and not any(CYRILLIC.search(label) for label in labels), labels
+    # category names in English where the register has them, Russian for Russian pages
+    from issues.models import Category
+
+    potholes = Category.objects.get(code="roads-potholes")
+    assert potholes.name_en and potholes.name_en != potholes.name
+    for who_reads, name in ((client, potholes.name_en), (personas.client("leader"), potholes.name)):
+        rows = who_reads.get("/api/v1/stats/appeals", {"period": "2026-Q3", "rows": "category,category_l1",
+                                                       "metrics": "count"}).json()["results"]
+        assert {r["category_label"] for r in rows if r["category"] == potholes.pk} == {name}
+        assert {r["category_l1_label"] for r in rows if r["category"] == potholes.pk} == {
+            potholes.parent.name_en if name == potholes.name_en else potholes.parent.name}
+    # and in the insights of /stats/ and the report: hotspots and rising topics
+    insight = {"until": dataset.end.isoformat(), "days": "60", "eps": "5000", "minpoints": "2"}
+    for who_reads, name in ((client, potholes.name_en), (personas.client("leader"), potholes.name)):
+        clusters = who_reads.get("/api/v1/stats/hotspots", insight).json()["clusters"]
+        assert name in {d["category"] for c in clusters for d in c["dominant_categories"]}
+        topics = who_reads.get("/api/v1/stats/rising", {"as_of": dataset.end.isoformat()}).json()["topics"]
+        assert {t["category"] for t in topics if t["category_id"] == potholes.pk} == {name}
     districts = client.get("/api/v1/stats/appeals", {"period": "2026-Q3", "rows": "district"}).json()
     assert "not specified" in {r["district_label"] for r in districts["results"]}
     # the spreadsheet of the slice builder names its sheet in English too
