@@ -233,6 +233,9 @@ TILES_MAX_ZOOM = env_int("TILES_MAX_ZOOM", 18)
 TILES_CLUSTER_MAX_ZOOM = env_int("TILES_CLUSTER_MAX_ZOOM", 12)
 TILES_CACHE_TTL = env_int("TILES_CACHE_TTL", 3600)
 TILES_BROWSER_MAX_AGE = env_int("TILES_BROWSER_MAX_AGE", 60)
+# Tile statements are server-side prepared statements (planned once per connection); turn this
+# off behind a pooler in transaction mode that cannot keep named statements across clients.
+TILES_PREPARED_STATEMENTS = env_bool("TILES_PREPARED_STATEMENTS", True)
 CELERY_BEAT_SCHEDULE["tiles-appeal-aggregates"] = {
     "task": "tiles.tasks.refresh_appeal_aggregates", "schedule": float(env_int("TILES_AGGREGATES_EVERY_S", 900))}
 

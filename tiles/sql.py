@@ -2,18 +2,24 @@
 ``ST_AsMVT``, in the manner of django-vectortiles (the feature query is an ORM queryset so it
 carries exactly the API's filters; it is compiled, not run, and wrapped in ``ST_AsMVT``).
 
-Each builder returns ``(sql, params)``; the view runs it, ``bench/tiles.py`` runs the very same
-statement directly to measure the overhead of the endpoint."""
+Each builder returns ``(sql, params)`` with the tile's z, x, y as parameters, never in the
+text, so one statement serves every tile of a layer and filter set. :func:`run_tile_statement`
+runs it as a server-side prepared statement; ``bench/tiles.py`` runs the very same statement
+directly (ad hoc, and prepared the same way) to measure the overhead of the endpoint."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import Transform
+from django.db import connection
 from django.db.models import CharField, F, FloatField, Func, IntegerField, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from psycopg.types.numeric import Int4
 
 from issues.models import PUBLIC_STATUSES
 
@@ -34,15 +40,84 @@ Statement = tuple[str, list[Any]]
 # compilation added 100–200 ms to tiles that take 5–40 ms, and parallel workers doubled the
 # time of mid-size tiles on a small machine.
 STATEMENT_SETTINGS = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0; "
+# The same settings for a prepared tile statement, which must be a statement of its own: sent
+# just before it in one pipeline (one round trip), so both run in the same transaction (the
+# implicit one up to the pipeline's Sync, or the caller's) and the settings end with it —
+# nothing leaks into the session's other queries. set_config(..., true) is SET LOCAL without
+# the server's "only in transaction blocks" warning for an implicit transaction.
+LOCAL_SETTINGS_QUERY = ("SELECT set_config('jit', 'off', true), "
+                        "set_config('max_parallel_workers_per_gather', '0', true)")
+# Filtered tiles are planned for each tile's values. A generic plan of a filtered statement
+# cannot see that one tile is small and one district large: measured on the demo data, the
+# generic plan of district-filtered points scanned the district (z13: 54 ms instead of 7 ms).
+# Unfiltered statements keep plan_cache_mode's default (a generic plan once it is not costlier
+# than the custom ones): on the demo data it has the custom plans' shape (EXPLAIN at z10, z12,
+# z13, z16) and ran as fast or faster at z10–z16 (z12 −1.2 ms, z15/z16 −0.2 ms p50).
+CUSTOM_PLAN_SETTINGS_QUERY = LOCAL_SETTINGS_QUERY + ", set_config('plan_cache_mode', 'force_custom_plan', true)"
+# psycopg prepares only when the connection's prepare_threshold is set (Django leaves it None:
+# no automatic preparing, for poolers). Explicit prepare=True needs a number; this one is never
+# reached, so nothing else on the connection gets prepared automatically.
+EXPLICIT_PREPARE_ONLY = 1 << 30
 
 
 def run_statement(cursor: Any, statement: Statement) -> list[tuple[Any, ...]]:
-    """Run a tile or aggregate statement with :data:`STATEMENT_SETTINGS`; its rows."""
+    """Run a tile or aggregate statement ad hoc with :data:`STATEMENT_SETTINGS`; its rows."""
     sql, params = statement
     cursor.execute(STATEMENT_SETTINGS + sql, params)
     while cursor.description is None and cursor.nextset():
         pass
     return list(cursor.fetchall())
+
+
+class _PreparedCursor(psycopg.Cursor[Any]):
+    """Server-side binding; every statement is prepared once per connection (psycopg keeps the
+    names, an LRU of ``prepared_max``) and its result read in binary (no hex-encoded bytea)."""
+
+    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
+                binary: bool | None = None) -> Any:
+        return super().execute(query, params, prepare=True, binary=True)
+
+
+def prepared_statements_enabled() -> bool:
+    """``TILES_PREPARED_STATEMENTS`` (on by default; off for a pooler in transaction mode that
+    cannot keep named statements) and a libpq with pipeline mode (14+)."""
+    return bool(getattr(settings, "TILES_PREPARED_STATEMENTS", True)) and psycopg.Pipeline.is_supported()
+
+
+def run_tile_statement(statement: Statement, *, reuse_plan: bool = True) -> bytes:
+    """The tile of a tile statement (``b""`` when empty), in one round trip on Django's
+    connection: the statement is a server-side prepared statement, so PostgreSQL parses it
+    once per connection and, with ``reuse_plan`` (unfiltered tiles), plans it once too (after 5
+    custom plans, a generic plan when not costlier: plan_cache_mode auto) instead of for every
+    tile; without it (filters) every tile gets its own plan. :data:`LOCAL_SETTINGS_QUERY`
+    (:data:`CUSTOM_PLAN_SETTINGS_QUERY`) runs ahead of it in the same round trip. Django's
+    cursor wrapper logs it as one query and wraps database errors. Falls back to
+    :func:`run_statement` when prepared statements are off."""
+    if not prepared_statements_enabled():
+        with connection.cursor() as cursor:
+            rows = run_statement(cursor, statement)
+    else:
+        sql, params = statement
+        connection.ensure_connection()
+        connection.validate_thread_sharing()
+        connection.validate_no_broken_transaction()  # before the pipeline, as Django's cursor does
+        raw: psycopg.Connection[Any] = connection.connection  # type: ignore[assignment]
+        if raw.prepare_threshold is None:
+            raw.prepare_threshold = EXPLICIT_PREPARE_ONLY
+        tile_cursor = _PreparedCursor(raw)
+        database_cursor: Any = tile_cursor  # what Django's wrappers wrap (the stubs say a wrapper)
+        # Django's wrapper: no query on a broken transaction, database errors as Django's.
+        wrapped = connection.make_cursor(database_cursor)
+        # DEBUG / tests' query capture: the statement (with its %s placeholders) and the time of
+        # the whole round trip (psycopg keeps no composed text of a prepared statement).
+        logged = (connection.make_debug_cursor(database_cursor).debug_sql(sql, params)
+                  if connection.queries_logged else nullcontext())
+        with wrapped, _PreparedCursor(raw) as settings_cursor:
+            with logged, connection.wrap_database_errors, raw.pipeline():
+                settings_cursor.execute(LOCAL_SETTINGS_QUERY if reuse_plan else CUSTOM_PLAN_SETTINGS_QUERY)
+                wrapped.execute(sql, params)
+            rows = list(tile_cursor.fetchall())
+    return bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
 
 
 class TileEnvelope(Func):
@@ -107,8 +182,14 @@ def compiled(kind: str, filters: TileFilters, build: Callable[[], QuerySet[Any]]
     return statement
 
 
+def tile_params(tile: Tile) -> list[Int4]:
+    """z, x, y as int4 parameters (psycopg would pick int2 or int4 by value: two prepared
+    statements for one layer)."""
+    return [Int4(tile.z), Int4(tile.x), Int4(tile.y)]
+
+
 def bind(statement: Statement, tile: Tile) -> Statement:
-    values = {Z: tile.z, X: tile.x, Y: tile.y}
+    values = dict(zip((Z, X, Y), tile_params(tile), strict=True))
     sql, params = statement
     return sql, [values[p] if isinstance(p, TileSlot) else p for p in params]
 
@@ -141,31 +222,34 @@ def appeal_points(tile: Tile, filters: TileFilters) -> Statement:
     return wrap_mvt(inner, POINTS_LAYER, columns, feature_id="id")
 
 
-def _cluster_select(tile: Tile, count: str, mean_x: str, mean_y: str, status_sum: str) -> str:
-    """The cluster feature: centroid, total and a count per public status (zeros omitted)."""
+def _cluster_select(count: str, mean_x: str, mean_y: str, status_sum: str) -> str:
+    """The cluster feature: centroid, total and a count per public status (zeros omitted). Its
+    3 parameters are the tile's z, x, y (:func:`tile_params`)."""
     statuses = ", ".join(
         f"NULLIF({status_sum.format(status=s)}, 0)::int AS {s}" for s in CLUSTER_STATUS_FIELDS)
     return (f"ST_AsMVTGeom(ST_SetSRID(ST_MakePoint({mean_x}, {mean_y}), 3857), "
-            f"ST_TileEnvelope({tile.z}, {tile.x}, {tile.y}), {EXTENT}, {BUFFER}, true) AS geom, "
+            f"ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER}, true) AS geom, "
             f"({count})::int AS count, {statuses}")
+
+
+def _cell_range_params(tile: Tile) -> list[Int4]:
+    return [Int4(i) for i in tile_cell_range(tile)]
 
 
 def appeal_clusters_live(tile: Tile, filters: TileFilters) -> Statement:
     """Grid-cell clusters computed from the points in the tile (any filters)."""
-    size = cell_size(tile.z)
-    ix_min, ix_max, iy_min, iy_max = tile_cell_range(tile)
     mx = Func(Transform("location", 3857), function="ST_X", output_field=FloatField())
     my = Func(Transform("location", 3857), function="ST_Y", output_field=FloatField())
-    inner_sql, params = bind(compiled("cluster-points", filters, lambda: _in_tile(filters.queryset()).order_by()
-                                      .annotate(mx=mx, my=my).values("mx", "my", "status")), tile)
-    select = _cluster_select(tile, "count(*)", "avg(p.mx)", "avg(p.my)",
-                             "count(*) FILTER (WHERE p.status = '{status}')")
+    inner_sql, inner_params = bind(compiled("cluster-points", filters, lambda: _in_tile(filters.queryset()).order_by()
+                                            .annotate(mx=mx, my=my).values("mx", "my", "status")), tile)
+    select = _cluster_select("count(*)", "avg(p.mx)", "avg(p.my)", "count(*) FILTER (WHERE p.status = '{status}')")
+    size = cell_size(tile.z)
     sql = (f"SELECT ST_AsMVT(t, '{CLUSTERS_LAYER}', {EXTENT}, 'geom') FROM ("
-           f"SELECT {select} FROM (SELECT q.mx, q.my, q.status, floor((q.mx + {ORIGIN!r}) / {size!r})::int AS ix, "
-           f"floor((q.my + {ORIGIN!r}) / {size!r})::int AS iy FROM ({inner_sql}) q) p "
-           f"WHERE p.ix BETWEEN {ix_min} AND {ix_max} AND p.iy BETWEEN {iy_min} AND {iy_max} "
-           f"GROUP BY p.ix, p.iy ORDER BY p.ix, p.iy) t")
-    return sql, params
+           f"SELECT {select} FROM (SELECT q.mx, q.my, q.status, floor((q.mx + {ORIGIN!r}) / %s)::int AS ix, "
+           f"floor((q.my + {ORIGIN!r}) / %s)::int AS iy FROM ({inner_sql}) q) p "
+           "WHERE p.ix BETWEEN %s AND %s AND p.iy BETWEEN %s AND %s "
+           "GROUP BY p.ix, p.iy ORDER BY p.ix, p.iy) t")
+    return sql, [*tile_params(tile), size, size, *inner_params, *_cell_range_params(tile)]
 
 
 def aggregate_conditions(filters: TileFilters, alias: str = "a") -> Statement:
@@ -190,15 +274,14 @@ def aggregate_conditions(filters: TileFilters, alias: str = "a") -> Statement:
 
 def appeal_clusters_precomputed(tile: Tile, filters: TileFilters) -> Statement:
     """Grid-cell clusters read from ``AppealCellAggregate`` (category, status, month filters)."""
-    ix_min, ix_max, iy_min, iy_max = tile_cell_range(tile)
     where, params = aggregate_conditions(filters)
-    select = _cluster_select(tile, "sum(a.count)", "sum(a.sum_x) / sum(a.count)", "sum(a.sum_y) / sum(a.count)",
+    select = _cluster_select("sum(a.count)", "sum(a.sum_x) / sum(a.count)", "sum(a.sum_y) / sum(a.count)",
                              "sum(a.count) FILTER (WHERE a.status = '{status}')")
     table = AppealCellAggregate._meta.db_table
     sql = (f"SELECT ST_AsMVT(t, '{CLUSTERS_LAYER}', {EXTENT}, 'geom') FROM ("
            f"SELECT {select} FROM {table} a WHERE a.zoom = %s AND a.ix BETWEEN %s AND %s "
            f"AND a.iy BETWEEN %s AND %s AND {where} GROUP BY a.ix, a.iy ORDER BY a.ix, a.iy) t")
-    return sql, [tile.z, ix_min, ix_max, iy_min, iy_max, *params]
+    return sql, [*tile_params(tile), Int4(tile.z), *_cell_range_params(tile), *params]
 
 
 # --- other layers ---------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.gis.db.models import Extent
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import ValidationError
@@ -21,7 +20,7 @@ from . import cache, conf
 from .filters import TileFilters, parse_filters
 from .grid import Tile, TileOutOfRange, check_tile
 from .layers import LAYERS, Layer
-from .sql import run_statement
+from .sql import run_tile_statement
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -57,14 +56,12 @@ def tile_headers(etag: str, cached: bool) -> dict[str, str]:
 
 def build_tile(layer: Layer, tile: Tile, filters: TileFilters) -> tuple[str, bytes, bool, Callable[[], None]]:
     """(etag, bytes, from_cache, store) of a checked tile: one Redis round trip, and on a miss
-    one SQL statement; ``store()`` writes a miss to the cache (the fast path calls it after the
-    bytes went out)."""
+    one prepared SQL statement (one database round trip); ``store()`` writes a miss to the
+    cache (the fast path calls it after the bytes went out)."""
     key, aggregates_ready, hit = cache.lookup(layer.name, tile, filters.cache_key)
     if hit is not None:
         return hit[0], hit[1], True, _nothing
-    with connection.cursor() as cursor:
-        rows = run_statement(cursor, layer.build(tile, filters, aggregates_ready))
-    data = bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
+    data = run_tile_statement(layer.build(tile, filters, aggregates_ready), reuse_plan=not filters.params)
     etag = cache.etag_of(data)
     return etag, data, False, lambda: cache.put(key, etag, data)
 
