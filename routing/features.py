@@ -17,8 +17,10 @@ import datetime as dt
 import html
 import math
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -386,10 +388,14 @@ class FeatureBuilder:
         offset = len(COORD_FEATURES) if self.use_location else 0
         width = self.structured_width_ - offset  # coordinates come as a dense block in front
         # the structured columns of a row depend on a handful of codes: computed once per
-        # combination (a bounded cache), then copied
-        cache: dict[tuple[Any, ...], tuple[int, ...]] = self.__dict__.setdefault("_structured_cache", {})
-        if len(cache) > 200_000:
-            cache.clear()
+        # combination (a bounded cache of combination → number), then gathered with numpy
+        with _CACHE_LOCK:
+            cache: dict[tuple[Any, ...], int] = self.__dict__.setdefault("_structured_cache", {})
+            if len(cache) > 200_000:
+                cache = self.__dict__["_structured_cache"] = {}
+            combos: list[tuple[int, ...]] = self.__dict__.setdefault("_structured_combos", [])
+            if not cache:
+                combos = self.__dict__["_structured_combos"] = []
         raw = [row.text for row in rows]
         texts: list[str] = []
         if self.text_mode == "stems" and self.vectorizer_ is not None:
@@ -402,27 +408,31 @@ class FeatureBuilder:
         else:
             texts = clean_texts(raw)
             empty = [not text for text in texts]
-        lat = np.full(n, np.nan)
-        lon = np.full(n, np.nan)
-        indices: list[int] = []
-        indptr = [0]
-        for i, (row, no_text) in enumerate(zip(rows, empty, strict=True)):
-            point = row.has_point
-            if point:
-                lat[i], lon[i] = row.lat, row.lon
+        lats: list[float] = []
+        lons: list[float] = []
+        combo_of: list[int] = []
+        isfinite, nan = math.isfinite, math.nan
+        for row, no_text in zip(rows, empty, strict=True):
+            lat, lon = row.lat, row.lon
+            point = lat is not None and lon is not None and isfinite(lat) and isfinite(lon)  # row.has_point
+            lats.append(lat if point else nan)  # type: ignore[arg-type]
+            lons.append(lon if point else nan)  # type: ignore[arg-type]
             when = row.received_at
             key = (point, no_text, row.category_path, row.category_code, row.district_code,
                    row.jurisdiction_agency_ids, row.channel, when.month if when is not None else 0)
-            cols = cache.get(key)
-            if cols is None:
-                cols = cache[key] = self._structured_columns(*key)
-            indices.extend(cols)
-            indptr.append(len(indices))
-        structured = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int32),
-                                    np.asarray(indptr, dtype=np.int64)), shape=(n, width))
+            combo = cache.get(key)
+            if combo is None:
+                with _CACHE_LOCK:  # route_batch may run in several threads at once
+                    combo = cache.get(key)
+                    if combo is None:
+                        combos.append(self._structured_columns(*key))
+                        combo = cache[key] = len(combos) - 1
+            combo_of.append(combo)
+        structured = self._structured_matrix(combos, np.asarray(combo_of, dtype=np.int64), width)
+        lat_, lon_ = np.asarray(lats, dtype=float), np.asarray(lons, dtype=float)
         blocks = [structured]
         if self.use_location:
-            blocks.insert(0, sp.csr_matrix(coordinate_block(lat, lon).astype(np.float32)))
+            blocks.insert(0, sp.csr_matrix(coordinate_block(lat_, lon_).astype(np.float32)))
         if self.text_mode == "stems" and self.vectorizer_ is not None:
             blocks.append(self._stem_matrix(ids, text_of, n))
         elif self.vectorizer_ is not None:
@@ -432,6 +442,23 @@ class FeatureBuilder:
         matrix = sp.hstack(blocks, format="csr", dtype=np.float32) if len(blocks) > 1 else blocks[0]
         matrix.sort_indices()
         return matrix
+
+    def _structured_matrix(self, combos: list[tuple[int, ...]], combo_of: np.ndarray, width: int) -> sp.csr_matrix:
+        """Rows whose structured columns are those of combination ``combos[combo_of[i]]``."""
+        with _CACHE_LOCK:
+            table = self.__dict__.get("_structured_table")
+            if table is None or table[0] is not combos or len(table[1]) < len(combos):  # combinations added
+                combos_now = list(combos)
+                lengths = np.fromiter(map(len, combos_now), dtype=np.int64, count=len(combos_now))
+                starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+                flat = np.fromiter(chain.from_iterable(combos_now), dtype=np.int32, count=int(lengths.sum()))
+                table = self.__dict__["_structured_table"] = (combos, lengths, starts, flat)
+        _combos, lengths, starts, flat = table
+        counts = lengths[combo_of]
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        # position of each stored column: its combination's start + its place within the row
+        where = np.repeat(starts[combo_of] - indptr[:-1], counts) + np.arange(indptr[-1])
+        return sp.csr_matrix((np.ones(len(where), dtype=np.float32), flat[where], indptr), shape=(len(combo_of), width))
 
     def _structured_columns(self, point: bool, no_text: bool, category_path: tuple[str, ...],
                             category_code: str | None, district_code: str | None,
@@ -517,7 +544,8 @@ class FeatureBuilder:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        for cache in ("_word_columns", "_word_index", "_structured_cache"):  # lookup caches, rebuilt on use
+        for cache in ("_word_columns", "_word_index", "_structured_cache", "_structured_combos",
+                      "_structured_table"):  # lookup caches, rebuilt on use
             state.pop(cache, None)
         return state
 
@@ -528,6 +556,7 @@ class FeatureBuilder:
 
 
 _SEASON_INDEX = {"зима": 0, "весна": 1, "лето": 2, "осень": 3}
+_CACHE_LOCK = threading.Lock()
 
 
 class _WordIndex:
@@ -571,11 +600,11 @@ class _WordIndex:
         return i
 
     def lookup(self, words: list[str]) -> np.ndarray:
-        get = self.ids.get
-        ids = [get(w, -1) for w in words]
-        if -1 in ids:
-            ids = [i if i >= 0 else self._add(w) for i, w in zip(ids, words, strict=True)]
-        return np.asarray(ids, dtype=np.int64)
+        ids = np.fromiter(map(self.ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))
+        if (ids < 0).any():
+            ids = np.asarray([self._add(w) if i < 0 else i for i, w in zip(ids.tolist(), words, strict=True)],
+                             dtype=np.int64)
+        return ids
 
 
 def _single(code: str | None) -> tuple[str, ...]:

@@ -639,10 +639,12 @@ class Router:
         masks = (seen @ (1 << np.arange(_N_CODES))).tolist()  # one bit per group the row's paths used
         # the facts worth naming one by one, most used first (ties: column order), at most 3 terms
         named = ((group == _TEXT) & self.column_telling_[col]) | (group == _CATEGORY) | (group == _JURISDICTION)
-        row, col, count = row[named], col[named], count[named]
-        # one sort of (row, more uses first, column) packed into an int64
+        row, col, count, group = row[named], col[named], count[named], group[named]
+        # one sort of (row, more uses first, column) packed into an int64; categories only by
+        # column (they are named as a set), so rows with the same codes share sentence starts
         width, most = np.int64(len(self.column_group_)), np.int64(count.max(initial=0))
-        packed = np.sort((row.astype(np.int64) * (most + 1) + (most - count.astype(np.int64))) * width + col)
+        rank = np.where(group == _CATEGORY, 0, most - count.astype(np.int64))
+        packed = np.sort((row.astype(np.int64) * (most + 1) + rank) * width + col)
         row, col = packed // ((most + 1) * width), packed % width
         group = self.column_group_[col]
         text = np.flatnonzero(group == _TEXT)
@@ -658,33 +660,22 @@ class Router:
         term_bounds = np.searchsorted(row[is_term], np.arange(n + 1)).tolist()
         code_bounds = np.searchsorted(row[~is_term], np.arange(n + 1)).tolist()
         terms, codes = col[is_term].tolist(), col[~is_term].tolist()
+        zoned = (np.bincount(row[group == _JURISDICTION], minlength=n) > 0).tolist()
         quoted = self._quoted_terms()
         chosen = list(predicted) if predicted is not None else [None] * n
-        heads: dict[tuple[Any, ...], str] = {}
-        sentences = []
-        for r, mask, pick, a, b, c, d in zip(rows, masks, chosen, code_bounds, code_bounds[1:], term_bounds,
-                                             term_bounds[1:], strict=False):
-            district = r.district_code if mask & _DISTRICT_BIT else None
-            key = (tuple(codes[a:b]), r.category_path, r.category_code, district, pick if a < b else None)
-            head = heads.get(key)
-            if head is None:
-                head = heads[key] = self._head(codes[a:b], r.category_path, r.category_code, district, key[4], names)
-            parts = [head] if head else []
-            if mask & _COORDS_BIT and r.has_point:
-                parts.append(f"место на карте ({r.lat:.4f}, {r.lon:.4f})")
-            if c < d:
-                parts.append("в тексте: " + ", ".join([quoted[t] for t in terms[c:d]]))
-            if mask & _TAIL_BITS:
-                if mask & _SEASON_BITS and r.received_at is not None:
-                    parts.append(_SEASON_PART[r.received_at.month])
-                if mask & _CHANNEL_BIT and r.channel:
-                    parts.append("канал = " + r.channel)
-                if mask & _NO_POINT_BIT and not r.has_point:
-                    parts.append("без точки на карте")
-                if mask & _NO_TEXT_BIT and not (r.text or "").strip():
-                    parts.append("без текста")
-            sentences.append("; ".join(parts) if parts else "по совокупности признаков")
-        return sentences
+        heads = _Memo(lambda key: self._head(list(key[0]), key[1], key[2], key[3], key[4], names))
+        code_lists = [tuple(codes[a:b]) for a, b in zip(code_bounds, code_bounds[1:], strict=False)]
+        # the decided agency matters only to rows whose paths tested a zone of competence
+        starts = [heads[(c, r.category_path, r.category_code, r.district_code if m & _DISTRICT_BIT else None,
+                         p if z else None)]
+                  for c, r, m, p, z in zip(code_lists, rows, masks, chosen, zoned, strict=True)]
+        points = [_POINT_PART % (r.lat, r.lon) if m & _COORDS_BIT and r.has_point else ""
+                  for r, m in zip(rows, masks, strict=True)]
+        said = ["в тексте: " + ", ".join([quoted[t] for t in terms[c:d]]) if c < d else ""
+                for c, d in zip(term_bounds, term_bounds[1:], strict=False)]
+        tails = [_tail(r, m) if m & _TAIL_BITS else "" for r, m in zip(rows, masks, strict=True)]
+        return ["; ".join(filter(None, parts)) or "по совокупности признаков"
+                for parts in zip(starts, points, said, tails, strict=True)]
 
     def _head(self, columns: list[int], category_path: tuple[str, ...], category_code: str | None,
               district_code: str | None, predicted: Any, names: Names) -> str:
@@ -693,7 +684,7 @@ class Router:
         the district when the paths used it (``district_code`` is then given)."""
         keys, group_of = self.column_key_, self.column_group_
         categories = {keys[c] for c in columns if group_of[c] == _CATEGORY}
-        agencies = [keys[c] for c in columns if group_of[c] == _JURISDICTION]
+        agencies = [keys[c] for c in columns if group_of[c] == _JURISDICTION]  # most used first
         parts: list[str] = []
         if categories:
             path = category_path or ((category_code,) if category_code else ())
@@ -728,6 +719,33 @@ _N_CODES = 11
 _DISTRICT_BIT, _COORDS_BIT, _CHANNEL_BIT = 1 << _DISTRICT, 1 << _COORDS, 1 << _CHANNEL
 _SEASON_BITS, _NO_POINT_BIT, _NO_TEXT_BIT = 1 << _SEASON | 1 << _MONTH, 1 << _NO_POINT, 1 << _NO_TEXT
 _TAIL_BITS = _SEASON_BITS | _CHANNEL_BIT | _NO_POINT_BIT | _NO_TEXT_BIT
+_POINT_PART = "место на карте (%.4f, %.4f)"
+
+
+class _Memo(dict[Any, Any]):
+    """A dict that makes a missing value with ``make(key)`` and keeps it."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
+
+
+def _tail(row: RoutingRow, mask: int) -> str:
+    """The end of an explanation: season, channel, no point, no text — when the paths used them."""
+    parts = []
+    if mask & _SEASON_BITS and row.received_at is not None:
+        parts.append(_SEASON_PART[row.received_at.month])
+    if mask & _CHANNEL_BIT and row.channel:
+        parts.append("канал = " + row.channel)
+    if mask & _NO_POINT_BIT and not row.has_point:
+        parts.append("без точки на карте")
+    if mask & _NO_TEXT_BIT and not (row.text or "").strip():
+        parts.append("без текста")
+    return "; ".join(parts)
 _SEASON_PART = {month: "сезон = " + season for month, season in SEASONS.items()}
 _GROUP_CODES = {"text": _TEXT, "category": _CATEGORY, "district": _DISTRICT, "jurisdiction": _JURISDICTION,
                 "coords": _COORDS, "channel": _CHANNEL, "month": _MONTH, "season": _SEASON}

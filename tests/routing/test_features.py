@@ -6,6 +6,7 @@ import random
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import shapely
 
 from routing.features import FeatureBuilder, RoutingRow, clean_text, enrich_batch, jurisdiction_for_point
@@ -135,10 +136,38 @@ def test_batch_words_equal_the_words_of_each_cleaned_text() -> None:
     assert text_tokens(["<b>один</b>"]) == ["один"] and text_tokens([]) == []
 
 
+def test_batch_matrix_equals_the_rows_built_one_at_a_time() -> None:
+    """A batch shares caches (word ids, structured columns per combination of codes, gathered
+    with numpy): it must give each row exactly what a fresh builder gives that row alone."""
+    import pickle
+
+    when = dt.datetime(2024, 7, 3, tzinfo=MSK)
+    train = [RoutingRow(1, "Не горит фонарь у дома", "light", ("light", "city"), 56.3, 44.0, "nagorny", (5, 7),
+                        "web", when),
+             RoutingRow(2, "Яма на дороге у дома", "roads", ("roads", "city"), 56.31, 44.01, "sovetsky", (5,),
+                        "phone", when),
+             RoutingRow(3, "фонарь не горит во дворе", "light", ("light", "city"), None, None, "sovetsky", (), None,
+                        None)]
+    builder = FeatureBuilder(min_df=1).fit(train, [1, 2, 1])
+    rows = [*train, RoutingRow(4, "<p>Яма</p> на дороге!", "roads", ("roads", "city"), 56.2, 44.1, None, (7,),
+                               "web", when),
+            RoutingRow(5, "", None, (), float("nan"), 44.0, None, (), None, None),
+            RoutingRow(6, "новые слова у дома", "unknown", ("unknown",), 56.3, 44.0, "nagorny", (5, 7), "mail",
+                       when), *train]
+    fresh = pickle.dumps(builder)  # no caches travel with the builder
+    batch = builder.transform(rows)
+    one_by_one = sp.vstack([pickle.loads(fresh).transform([row]) for row in rows], format="csr")
+    one_by_one.sort_indices()
+    assert batch.shape == one_by_one.shape and batch.has_sorted_indices
+    assert np.array_equal(batch.indptr, one_by_one.indptr) and np.array_equal(batch.indices, one_by_one.indices)
+    assert np.array_equal(batch.data, one_by_one.data)
+    assert np.array_equal(builder.transform(rows[::-1]).toarray(), batch.toarray()[::-1])  # caches now warm
+
+
 def test_texts_without_words_get_the_no_text_flag() -> None:
     train = [RoutingRow(1, "Не горит фонарь"), RoutingRow(2, "Яма на дороге"), RoutingRow(3, "фонарь не горит")]
     builder = FeatureBuilder(min_df=1, use_location=False).fit(train, [1, 2, 1])
-    rows = [RoutingRow(4, "!!! ..."), RoutingRow(5, "<br/>"), RoutingRow(6, "фонарь!"), RoutingRow(7, None)]
+    rows = [RoutingRow(4, "!!! ..."), RoutingRow(5, "<br/>"), RoutingRow(6, "фонарь!"), RoutingRow(7, "")]
     X = builder.transform(rows).toarray()
     flag = next(i for i, m in enumerate(builder.meta_) if (m.group, m.key) == ("flag", "no_text"))
     assert X[:, flag].tolist() == [1, 1, 0, 1]
