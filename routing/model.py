@@ -638,7 +638,9 @@ class Router:
         seen[row, group] = True
         masks = (seen @ (1 << np.arange(_N_CODES))).tolist()  # one bit per group the row's paths used
         # the facts worth naming one by one, most used first (ties: column order), at most 3 terms
-        named = ((group == _TEXT) & self.column_telling_[col]) | (group == _CATEGORY) | (group == _JURISDICTION)
+        groups = self.column_group_
+        nameable = ((groups == _TEXT) & self.column_telling_) | (groups == _CATEGORY) | (groups == _JURISDICTION)
+        named = nameable[col]
         row, col, count, group = row[named], col[named], count[named], group[named]
         # one sort of (row, more uses first, column) packed into an int64; categories only by
         # column (they are named as a set), so rows with the same codes share sentence starts
