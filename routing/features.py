@@ -201,6 +201,7 @@ def clean_texts(texts: Sequence[str | None]) -> list[str]:
 
 
 _WORD_OR_SEP = re.compile(r"[^\W_]+|\x1f", re.UNICODE)
+_WORD_RUNS = re.compile(r"[\w\x1f]+", re.UNICODE)  # the same tokens when no «_» and spaces around separators
 
 
 def text_tokens(texts: Sequence[str | None]) -> list[str]:
@@ -209,7 +210,7 @@ def text_tokens(texts: Sequence[str | None]) -> list[str]:
     words are the runs of word characters other than «_») instead of a substitution, a split
     of the batch and a split per text; one by one when a text contains the separator."""
     parts = [t or "" for t in texts]
-    joined = _SEP.join(parts)
+    joined = f" {_SEP} ".join(parts)
     whole = joined.count(_SEP) == len(parts) - 1
     if whole and "<" in joined:
         joined = _TAG_BATCH.sub(" ", joined)
@@ -217,7 +218,8 @@ def text_tokens(texts: Sequence[str | None]) -> list[str]:
         joined = html.unescape(joined)
         whole = joined.count(_SEP) == len(parts) - 1
     if whole:
-        return _WORD_OR_SEP.findall(joined.lower().replace("ё", "е"))
+        joined = joined.lower().replace("ё", "е")
+        return (_WORD_OR_SEP if "_" in joined else _WORD_RUNS).findall(joined)
     tokens: list[str] = []
     for i, text in enumerate(texts):
         if i:

@@ -132,6 +132,8 @@ def test_batch_words_equal_the_words_of_each_cleaned_text() -> None:
         return out
 
     assert text_tokens(texts[:-1]) == expected(texts[:-1])  # one regex pass over the joined texts
+    plain = [t for t in texts[:-1] if "_" not in (t or "")]
+    assert len(plain) == len(texts) - 2 and text_tokens(plain) == expected(plain)  # runs of \w: no «_» to cut at
     assert text_tokens(texts) == expected(texts)  # a text holds the separator: one by one
     assert text_tokens(["<b>один</b>"]) == ["один"] and text_tokens([]) == []
 
