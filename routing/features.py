@@ -228,6 +228,35 @@ def text_tokens(texts: Sequence[str | None]) -> list[str]:
     return tokens
 
 
+def _cp1251_word_bytes() -> bytes:
+    return bytes(b for b in range(256) if b != 0x98 and bytes([b]).decode("cp1251").isalnum())
+
+
+# the word characters of Windows-1251 (Russian, Latin, digits): a bytes pattern scans ~2x faster
+_BYTE_WORDS = re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in _cp1251_word_bytes()) + b"\x1f]+")
+
+
+def byte_tokens(texts: Sequence[str | None]) -> list[bytes] | None:
+    """:func:`text_tokens` as Windows-1251 bytes, or None when a text has a character that
+    encoding lacks (emoji, most accented Latin letters): the words are the runs of bytes whose
+    character is alphanumeric, which is what ``[^\\W_]`` means for those characters."""
+    parts = [t or "" for t in texts]
+    joined = f" {_SEP} ".join(parts)
+    if joined.count(_SEP) != len(parts) - 1:
+        return None
+    if "<" in joined:
+        joined = _TAG_BATCH.sub(" ", joined)
+    if "&" in joined:
+        joined = html.unescape(joined)
+        if joined.count(_SEP) != len(parts) - 1:
+            return None
+    try:
+        encoded = joined.lower().replace("ё", "е").encode("cp1251")
+    except UnicodeEncodeError:
+        return None
+    return _BYTE_WORDS.findall(encoded)
+
+
 def stem_tokens(text: str, prefix: int = 6) -> list[str]:
     """Words and their first ``prefix`` letters: a cheap stemmer for Russian inflection
     (фонарь / фонари / фонаря → фонар…), readable in explanations unlike char n-grams."""
@@ -403,7 +432,8 @@ class FeatureBuilder:
         if self.text_mode == "stems" and self.vectorizer_ is not None:
             # the words of all texts at once, as ids; a text without words is an empty text
             index = self._word_lookup()
-            ids = index.lookup(text_tokens(raw))
+            encoded = byte_tokens(raw)
+            ids = index.lookup(text_tokens(raw)) if encoded is None else index.lookup_bytes(encoded)
             separator = ids == index.separator
             text_of = np.cumsum(separator)
             empty = (np.bincount(text_of[~separator], minlength=n) == 0).tolist()
@@ -570,6 +600,7 @@ class _WordIndex:
         self.heads = heads
         self.prefix = prefix
         self.ids: dict[str, int] = {}
+        self.byte_ids: dict[bytes, int] = {}  # the same words, Windows-1251 encoded
         self.first = np.full(1024, -1, dtype=np.int64)
         self.second = np.full(1024, -1, dtype=np.int64)
         self.head = np.zeros(1024, dtype=bool)
@@ -601,11 +632,25 @@ class _WordIndex:
         self.head[i] = word in self.heads
         return i
 
+    def lookup_bytes(self, words: list[bytes]) -> np.ndarray:
+        """:meth:`lookup` of Windows-1251 encoded words (:func:`byte_tokens`)."""
+        ids = np.fromiter(map(self.byte_ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))
+        if (ids < 0).any():
+            with _CACHE_LOCK:  # new words get ids: one thread at a time
+                for k in np.flatnonzero(ids < 0).tolist():
+                    word = words[k]
+                    found = self.byte_ids.get(word)
+                    if found is None:
+                        found = self.byte_ids[word] = self._add(word.decode("cp1251"))
+                    ids[k] = found
+        return ids
+
     def lookup(self, words: list[str]) -> np.ndarray:
         ids = np.fromiter(map(self.ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))
         if (ids < 0).any():
-            ids = np.asarray([self._add(w) if i < 0 else i for i, w in zip(ids.tolist(), words, strict=True)],
-                             dtype=np.int64)
+            with _CACHE_LOCK:  # new words get ids: one thread at a time
+                ids = np.asarray([self._add(w) if i < 0 else i for i, w in zip(ids.tolist(), words, strict=True)],
+                                 dtype=np.int64)
         return ids
 
 

@@ -138,6 +138,23 @@ def test_batch_words_equal_the_words_of_each_cleaned_text() -> None:
     assert text_tokens(["<b>один</b>"]) == ["один"] and text_tokens([]) == []
 
 
+def test_byte_words_equal_the_words_when_windows_1251_holds_every_character() -> None:
+    from routing.features import byte_tokens, text_tokens
+
+    texts = ["<p>Не&nbsp;горит <b>ФОНАРЬ</b></p>", None, "", "Ёлка, ёж — «школа № 17»!", "snake_case_x и 2-й дом",
+             "&lt;b&gt;жирный&lt;/b&gt; &amp; снег", "µ-метр, €5, ‰, ™ Ђђ Ўў Ї ї Ґ", "tab\tnew\nline\u00a0nbsp",
+             "Latin Words 42", "<br/>", "   "]
+    encoded = byte_tokens(texts)
+    assert encoded is not None
+    assert [w.decode("cp1251") for w in encoded] == text_tokens(texts)
+    every = "".join(bytes([b]).decode("cp1251") for b in range(32, 256) if b != 0x98)  # each character once
+    encoded = byte_tokens([every, every[::-1], " ".join(every)])
+    assert encoded is not None
+    assert [w.decode("cp1251") for w in encoded] == text_tokens([every, every[::-1], " ".join(every)])
+    assert byte_tokens(["яма 🕳", "фонарь"]) is None and byte_tokens(["Straße"]) is None  # not in Windows-1251
+    assert byte_tokens(["разделитель \x1f внутри"]) is None
+
+
 def test_batch_matrix_equals_the_rows_built_one_at_a_time() -> None:
     """A batch shares caches (word ids, structured columns per combination of codes, gathered
     with numpy): it must give each row exactly what a fresh builder gives that row alone."""
@@ -156,6 +173,7 @@ def test_batch_matrix_equals_the_rows_built_one_at_a_time() -> None:
             RoutingRow(5, "", None, (), float("nan"), 44.0, None, (), None, None),
             RoutingRow(6, "новые слова у дома", "unknown", ("unknown",), 56.3, 44.0, "nagorny", (5, 7), "mail",
                        when), *train]
+    rows_with_emoji = [*rows, RoutingRow(8, "Не горит фонарь 🔦 у дома")]  # the batch reads words as str
     fresh = pickle.dumps(builder)  # no caches travel with the builder
     batch = builder.transform(rows)
     one_by_one = sp.vstack([pickle.loads(fresh).transform([row]) for row in rows], format="csr")
@@ -164,6 +182,9 @@ def test_batch_matrix_equals_the_rows_built_one_at_a_time() -> None:
     assert np.array_equal(batch.indptr, one_by_one.indptr) and np.array_equal(batch.indices, one_by_one.indices)
     assert np.array_equal(batch.data, one_by_one.data)
     assert np.array_equal(builder.transform(rows[::-1]).toarray(), batch.toarray()[::-1])  # caches now warm
+    mixed = builder.transform(rows_with_emoji)
+    alone = sp.vstack([pickle.loads(fresh).transform([row]) for row in rows_with_emoji], format="csr")
+    assert np.array_equal(mixed.toarray(), alone.toarray()) and mixed[-1, builder.structured_width_:].nnz > 0
 
 
 def test_texts_without_words_get_the_no_text_flag() -> None:
