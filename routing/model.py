@@ -52,12 +52,12 @@ a thread pool (``Tree.apply`` runs without the GIL; every row sums the trees in 
 numbers do not depend on the split; the explained trees' leaves are kept), one sparse product for
 the explanation's facts, then a short sentence per row whose start is shared by rows with the same
 codes. ``bench/router.py`` (4000 rows, best of 5, load average 0.6–0.9 on 2 cores) measured the
-full pipeline at 55,589–60,558 rows/s on the synthetic city and 56,876–60,396 on the demo
-database, against 91,083–92,834 rows/s for the bare ``estimator.predict``: 0.61–0.66 in wall time,
-0.69–0.76 in CPU time (the code before this: 40,493 and 40,055 rows/s, 0.44 and 0.44, in the same
+full pipeline at 55,589–61,536 rows/s on the synthetic city and 56,876–62,988 on the demo
+database, against 91,083–92,839 rows/s for the bare ``estimator.predict``: 0.61–0.68 in wall time,
+0.68–0.76 in CPU time (the code before this: 40,493 and 40,055 rows/s, 0.44 and 0.44, in the same
 minutes). The bare ``predict`` goes through joblib, whose result loop polls every 10 ms, so its
 wall time on 4000 rows moves in steps: one bench run measured it at 113,583 rows/s and a separate
-timing at 8.2 µs/row (~122,000 rows/s), against which the same full pipeline is only 0.46–0.53 —
+timing at 8.2 µs/row (~122,000 rows/s), against which the same full pipeline is only 0.46–0.55 —
 the goal of 0.5 is met with a margin only on the slower step. The pipeline's own Python work (features, sentences,
 decision objects) runs on one core and does not overlap the trees: running the trees of one chunk
 while building the next was measured slower, because every tree call must take the GIL back.
