@@ -17,7 +17,6 @@ cat <<TXT
     admin ............ http://127.0.0.1:$PORT/admin/
     API docs ......... http://127.0.0.1:$PORT/api/v1/docs/
     health ........... http://127.0.0.1:$PORT/healthz
-  Demo logins (password for all: $(.venv/bin/python -c 'from fixtures.demo_region import DEMO_PASSWORD; print(DEMO_PASSWORD)')):
 $(.venv/bin/python manage.py demo_logins)
   Celery logs: var/celery-worker.log, var/celery-beat.log.  Ctrl-C stops everything.
 
