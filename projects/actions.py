@@ -119,9 +119,13 @@ def submit_project(*, author: Any, heading: Heading, title: str, description: st
                    cofinancing_residents: Decimal = Decimal(0), cofinancing_business: Decimal = Decimal(0),
                    cofinancing_local_budget: Decimal = Decimal(0), inkind_labour: Decimal = Decimal(0),
                    beneficiaries: int = 0, durability_years: int | None = None,
-                   meeting_minutes: Any = None, photos: Sequence[Any] = (),
+                   meeting_minutes: Any = None, photos: Sequence[Any] = (), submission_key: str = "",
                    now: dt.datetime | None = None) -> Project:
     """A resident submits a project for a district heading during the submission phase.
+
+    ``submission_key``: the form's one-time token; a second call with the same author and key
+    returns the project the first one created (stored on the project, unique per author, so it
+    holds across cache loss and concurrent requests) and writes nothing.
 
     ``cost_items``: name, quantity, unit_price (the estimate is their sum); ``group``: the
     initiative group (full_name, birth_date, address, user), at least the cycle's minimum of
@@ -130,6 +134,13 @@ def submit_project(*, author: Any, heading: Heading, title: str, description: st
     to reviewers, see ``views_official.meeting_minutes``); ``photos``: up to 5 JPEG/PNG photos
     of the place (10 MB each), stored as re-encoded copies without EXIF/GPS, turned upright."""
     _require(author, "submit")
+    submission_key = submission_key[:64]
+    if submission_key:
+        # concurrent twins wait here for the first one's outcome instead of failing on the constraint
+        _lock_submission(author, submission_key)
+        done = Project.objects.filter(author=author, submission_key=submission_key).first()
+        if done is not None:
+            return done
     cycle = heading.cycle
     now = now or timezone.now()
     _require_phase(cycle, PhaseKind.SUBMISSION, now=now)
@@ -180,7 +191,7 @@ def submit_project(*, author: Any, heading: Heading, title: str, description: st
             author=author, heading=heading, title=title, description=description, problem=problem,
             expected_results=expected_results, geometry=geometry, district=district, category=category,
             estimate=estimate, beneficiaries=beneficiaries, durability_years=durability_years, now=now,
-            shares=shares, items=items, adults=adults)
+            shares=shares, items=items, adults=adults, submission_key=submission_key)
         if meeting_minutes is not None and minutes_ext is not None:
             meeting_minutes.seek(0)
             project.meeting_minutes.save(f"minutes-{uuid.uuid4().hex}.{minutes_ext}",
@@ -249,12 +260,22 @@ def _clean_proposal_photos(photos: Sequence[Any], errors: dict[str, list[str]]) 
     return cleaned
 
 
+def _lock_submission(author: Any, key: str) -> None:
+    """A transaction-level advisory lock on (author, key): the second of two simultaneous
+    submissions of one form waits until the first commits, then finds its project."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                       [f"projects:submission:{author.pk}:{key}"])
+
+
 def _create_proposal(*, author: Any, heading: Heading, title: str, description: str, problem: str,
                      expected_results: str, geometry: GEOSGeometry, district: District | None, category: str,
                      estimate: Decimal, beneficiaries: int, durability_years: int | None, now: dt.datetime,
                      shares: dict[str, Decimal], items: list[CostItem],
-                     adults: list[Mapping[str, Any]]) -> Project:
-    project = Project.objects.create(
+                     adults: list[Mapping[str, Any]], submission_key: str = "") -> Project:
+    project = Project.objects.create(submission_key=submission_key,
         cycle=heading.cycle, heading=heading, title=title.strip()[:500], description=description.strip(),
         problem=problem.strip(), expected_results=expected_results.strip(), geometry=geometry, district=district,
         category=category, author=author, cost_estimate=estimate, beneficiaries=beneficiaries,

@@ -299,6 +299,9 @@ class Project(models.Model):
                     "ведут мониторинг; без ведомства — только операторы администрации."),
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # the proposal form's one-time token: a repeated submission (double tap, retry, a second tab)
+    # returns the project the first one created, even when the cache has forgotten the token
+    submission_key = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ProjectQuerySet.as_manager()
@@ -323,6 +326,8 @@ class Project(models.Model):
                                    name="project_geometry_valid"),
             models.UniqueConstraint(fields=["cycle", "external_id"], condition=~Q(external_id=""),
                                     name="unique_project_external_id"),
+            models.UniqueConstraint(fields=["author", "submission_key"], condition=~Q(submission_key=""),
+                                    name="unique_project_submission_key"),
         ]
         indexes = [models.Index(fields=["heading", "status"])]
 

@@ -312,7 +312,8 @@ def project_new(request: HttpRequest) -> HttpResponse:
         token = request.POST.get("form_token", "")
         key = f"projects:proposal:{request.user.pk}:{token}"[:200]
         if token:
-            replay = _replayed(key)
+            replay = _replayed(key) or Project.objects.filter(
+                author=request.user, submission_key=token[:64]).values_list("pk", flat=True).first()
             if replay is not None:
                 return HttpResponseRedirect(reverse("project-page", args=[replay]))
         cost_items, group, row_errors, raw_costs, raw_members = parse_rows(request.POST)
@@ -343,7 +344,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
                         inkind_labour=data["inkind_labour"] or Decimal(0),
                         beneficiaries=data["beneficiaries"] or 0, durability_years=data["durability_years"],
                         meeting_minutes=request.FILES.get("meeting_minutes"),
-                        photos=request.FILES.getlist("photos"))
+                        photos=request.FILES.getlist("photos"), submission_key=token)
                 except ValidationError as exc:
                     cache.delete(key)
                     errors = {name: [str(m) for m in messages_] for name, messages_ in exc.message_dict.items()}
