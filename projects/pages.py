@@ -313,7 +313,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
         key = f"projects:proposal:{request.user.pk}:{token}"[:200]
         if token:
             replay = _replayed(key) or Project.objects.filter(
-                author=request.user, submission_key=token[:64]).values_list("pk", flat=True).first()
+                author_id=request.user.pk, submission_key=token[:64]).values_list("pk", flat=True).first()
             if replay is not None:
                 return HttpResponseRedirect(reverse("project-page", args=[replay]))
         cost_items, group, row_errors, raw_costs, raw_members = parse_rows(request.POST)
