@@ -22,11 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from geoportal.i18n import english_page
 from issues.models import Status
 
 from . import sql
 from .params import parse_instant
-from .pivot import english_page
 
 Z_THRESHOLD = 2.0
 

@@ -12,8 +12,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework.exceptions import ValidationError
+
+from geoportal.i18n import english_page
 
 from . import catalog, sql
 from .params import PivotSpec
@@ -40,11 +42,6 @@ class PivotResult:
     def as_dict(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
         return {"rows": self.rows, "cols": self.cols, "metrics": self.metrics, "columns": self.columns,
                 "scope": self.scope, "filters": filters or {}, "results": self.records}
-
-
-def english_page() -> bool:
-    """True when the request's language is English (category names then come in English)."""
-    return (get_language() or "").startswith("en")
 
 
 def metric_columns(metrics: list[str]) -> list[str]:

@@ -93,14 +93,10 @@ def _require_role(request: HttpRequest, *roles: str) -> None:
 
 
 def _category_tree() -> list[dict[str, Any]]:
-    categories = list(Category.objects.filter(is_active=True).select_related("parent").order_by("parent_id", "name"))
-    parents = {c.pk: c for c in categories if c.parent_id is None}
-    tree = []
-    for parent in sorted(parents.values(), key=lambda c: c.label):
-        tree.append({"id": parent.pk, "name": parent.label, "children": [
-            {"id": c.pk, "name": c.label, "photo_required": c.photo_required}
-            for c in sorted(categories, key=lambda c: c.label) if c.parent_id == parent.pk]})
-    return tree
+    categories = sorted(Category.objects.filter(is_active=True), key=lambda c: c.label)
+    return [{"id": parent.pk, "name": parent.label, "children": [
+        {"id": c.pk, "name": c.label, "photo_required": c.photo_required}
+        for c in categories if c.parent_id == parent.pk]} for parent in categories if parent.parent_id is None]
 
 
 def _status_choices() -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from geoportal.i18n import english_page
 from geoportal.models import Agency, District, Role
 
 
@@ -66,9 +67,7 @@ class Category(models.Model):
     def label(self) -> str:
         """The name in the active language: the English name on English pages when there is
         one, else the Russian name (the register's own)."""
-        from django.utils.translation import get_language
-
-        if self.name_en and (get_language() or "").startswith("en"):
+        if self.name_en and english_page():
             return self.name_en
         return self.name
 

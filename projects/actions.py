@@ -25,7 +25,7 @@ from django.utils import timezone
 from geoportal.models import Agency, District, Role
 
 from . import need, notifications, pabulib
-from .access import can, may_monitor
+from .access import can, may_monitor, monitoring_agency_ids
 from .models import (
     TRANSITIONS,
     BallotChannel,
@@ -78,11 +78,11 @@ def _require(user: Any, act: str) -> None:
         raise PermissionDenied("Недостаточно прав для этого действия")
 
 
-def _require_monitor(user: Any, project: Project, act: str = "implement") -> None:
-    """Monitoring writes: the act's role and, for executors and agency heads, a staff
-    membership in the project's implementing agency (or its parent)."""
-    _require(user, act)
-    if not may_monitor(user, project.implementing_agency_id, act):
+def _require_monitor(user: Any, project: Project) -> None:
+    """Monitoring writes, after the act's role check (``_require``): executors and agency heads
+    need a staff membership in the project's implementing agency (or its parent)."""
+    allowed = monitoring_agency_ids(user)
+    if allowed is not None and project.implementing_agency_id not in allowed:
         raise PermissionDenied("Проект реализует другое ведомство: вносить данные мониторинга могут только его "
                                "сотрудники и операторы администрации")
 
@@ -944,7 +944,7 @@ def answer_control_report(report: ControlReport, *, actor: Any, answer: str) -> 
     the project's followers are told."""
     _require(actor, "answer_report")
     report = ControlReport.objects.select_for_update().select_related("project").get(pk=report.pk)
-    _require_monitor(actor, report.project, "answer_report")
+    _require_monitor(actor, report.project)
     if report.status != ControlReportStatus.NEW:
         raise Conflict("На этот отчёт уже ответили")
     if not answer.strip():
@@ -974,7 +974,7 @@ def file_control_report(report: ControlReport, *, actor: Any, category: Any, not
     report's point as its position)."""
     _require(actor, "answer_report")
     report = ControlReport.objects.select_for_update().select_related("project", "author").get(pk=report.pk)
-    _require_monitor(actor, report.project, "answer_report")
+    _require_monitor(actor, report.project)
     if report.status == ControlReportStatus.ESCALATED:
         raise Conflict("Отчёт уже передан как обращение")
     if category is None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import time
 import uuid
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
@@ -27,7 +26,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
@@ -94,7 +92,6 @@ STAGE_ORDER = [ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE, ProjectStatus.SE
 CONTROL_STATUSES = (ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED)
 LIST_PAGE_SIZE = 24
 MAP_LIMIT = 2000
-IDEMPOTENCY_TTL = 24 * 3600
 
 
 def category_label(code: str) -> str:
@@ -309,13 +306,12 @@ def project_new(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form = ProposalForm(request.POST, headings=headings)
-        token = request.POST.get("form_token", "")
-        key = f"projects:proposal:{request.user.pk}:{token}"[:200]
-        if token:
-            replay = _replayed(key) or Project.objects.filter(
-                author_id=request.user.pk, submission_key=token[:64]).values_list("pk", flat=True).first()
-            if replay is not None:
-                return HttpResponseRedirect(reverse("project-page", args=[replay]))
+        token = request.POST.get("form_token", "")[:64]
+        # a repeated POST of a form that went through (double tap, reload): its project
+        replay = Project.objects.filter(author_id=request.user.pk, submission_key=token).values_list(
+            "pk", flat=True).first() if token else None
+        if replay is not None:
+            return HttpResponseRedirect(reverse("project-page", args=[replay]))
         cost_items, group, row_errors, raw_costs, raw_members = parse_rows(request.POST)
         errors = dict(row_errors)
         geometry = parse_geometry(request.POST.get("geometry", ""))
@@ -327,11 +323,6 @@ def project_new(request: HttpRequest) -> HttpResponse:
             heading = heading or _heading_for(geometry, headings)
             if heading is None:
                 errors["heading"] = [gettext("Место вне районов конкурса: выберите район или поставьте метку в районе")]
-            elif not cache.add(key, "pending", IDEMPOTENCY_TTL):
-                replay = _replayed(key, wait=True)
-                if replay is not None:
-                    return HttpResponseRedirect(reverse("project-page", args=[replay]))
-                errors["__all__"] = [gettext("Проект уже отправляется, подождите")]
             else:
                 try:
                     project = actions.submit_project(
@@ -346,13 +337,10 @@ def project_new(request: HttpRequest) -> HttpResponse:
                         meeting_minutes=request.FILES.get("meeting_minutes"),
                         photos=request.FILES.getlist("photos"), submission_key=token)
                 except ValidationError as exc:
-                    cache.delete(key)
                     errors = {name: [str(m) for m in messages_] for name, messages_ in exc.message_dict.items()}
                 except actions.Conflict as exc:
-                    cache.delete(key)
                     errors = {"__all__": [str(exc)]}
                 else:
-                    cache.set(key, project.pk, IDEMPOTENCY_TTL)
                     messages.success(request, gettext("Проект подан и передан на проверку. Номер проекта: %(n)s")
                                      % {"n": project.pk})
                     return HttpResponseRedirect(reverse("project-page", args=[project.pk]))
@@ -391,19 +379,6 @@ def project_new(request: HttpRequest) -> HttpResponse:
                     "over": gettext("Софинансирование больше стоимости проекта")},
         "heading_bounds": {h.pk: (list(h.district.boundary.extent) if h.district else None) for h in headings},
     }, status=400 if request.method == "POST" else 200)
-
-
-def _replayed(key: str, wait: bool = False) -> int | None:
-    """The project id stored under an idempotency key, waiting briefly while the first request
-    is still writing it."""
-    deadline = time.monotonic() + (5 if wait else 0)
-    while True:
-        value = cache.get(key)
-        if isinstance(value, int):
-            return value
-        if value is None or time.monotonic() >= deadline:
-            return None
-        time.sleep(0.2)
 
 
 # --- project page ------------------------------------------------------------------------------
@@ -485,6 +460,7 @@ def _render_project(request: HttpRequest, project: Project, *, forms: dict[str, 
     voting_open = project.cycle.open_phase(PhaseKind.VOTING, now) is not None and \
         project.status in (ProjectStatus.FEASIBLE,)
     photos = list(project.photos.all())
+    may_withdraw = project.status in actions.WITHDRAWABLE and actions.may_withdraw(project, user)
     return render(request, "projects/detail.html", {
         "project": project, "category": category_label(project.category), "cost": cost,
         "cost_items": list(project.cost_items.all()), "cofinancing": cofinancing,
@@ -503,8 +479,9 @@ def _render_project(request: HttpRequest, project: Project, *, forms: dict[str, 
         "control_open": project.status in CONTROL_STATUSES, "may_report": can(user, "control_report"),
         "control_kinds": ControlReportKind.choices, "control_errors": control.get("errors", {}),
         "control_text": control.get("text", ""),
-        "may_withdraw": actions.may_withdraw(project, user) and project.status in actions.WITHDRAWABLE,
-        "withdraw_refusal": actions.withdraw_refusal(project, now), "withdraw_errors": withdraw.get("errors", {}),
+        "may_withdraw": may_withdraw,
+        "withdraw_refusal": actions.withdraw_refusal(project, now) if may_withdraw else None,
+        "withdraw_errors": withdraw.get("errors", {}),
         "withdraw_reason": withdraw.get("text", ""), "withdraw_max": actions.WITHDRAW_REASON_MAX,
         "reports": project.control_reports.aggregate(
             total=Count("id"), answered=Count("id", filter=~Q(status=ControlReportStatus.NEW))),
