@@ -1,10 +1,13 @@
-"""Template context shared by every page: base-map settings and the portal's name."""
+"""Template context shared by every page: base-map settings, the portal's name and the
+scripts' texts in the page's language (frontend_map.js_text)."""
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+
+from .js_text import catalogue
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -16,4 +19,5 @@ def portal(request: HttpRequest) -> dict[str, Any]:
             "center": [lat, lon],
             "zoom": settings.MAP_DEFAULT_ZOOM,
         },
+        "js_text": catalogue(),
     }

@@ -72,7 +72,9 @@ PUBLIC_FIELDS = [
 
 class AppealPublicSerializer(GeoFeatureModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    category_name = serializers.CharField(source="category.name", read_only=True)
+    # In the request's language like the pages (LocaleMiddleware: the language cookie, else
+    # Accept-Language; Russian by default): the English name when the register has one.
+    category_name = serializers.CharField(source="category.label", read_only=True)
     district = serializers.CharField(source="district.name", read_only=True, default=None)
     agency = serializers.CharField(source="responsible_agency.short_name", read_only=True, default=None)
     result_display = serializers.CharField(source="get_result_display", read_only=True)

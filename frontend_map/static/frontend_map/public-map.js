@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var T = window.gettext || function (s) { return s; };
+  var locale = document.documentElement.lang === "en" ? "en-GB" : "ru-RU";
   var cfg = JSON.parse(document.getElementById("map-config").textContent);
   var query = new URLSearchParams(window.location.search);
   var map = window.geoportal.createMap("map");
@@ -42,14 +43,14 @@
     });
   }
   function renderStats(data) {
-    document.getElementById("stats-total").textContent = (data.total || 0).toLocaleString("ru-RU");
+    document.getElementById("stats-total").textContent = (data.total || 0).toLocaleString(locale);
     var list = document.getElementById("stats-list");
     list.innerHTML = "";
     Object.keys(data.totals || {}).forEach(function (status) {
       if (!data.totals[status]) { return; }
       var li = document.createElement("li");
       li.innerHTML = '<span><span class="dot st-' + esc(status) + '" style="display:inline-block;width:10px;height:10px"></span> ' +
-        esc(cfg.statusLabels[status] || status) + "</span><strong>" + data.totals[status].toLocaleString("ru-RU") + "</strong>";
+        esc(cfg.statusLabels[status] || status) + "</span><strong>" + data.totals[status].toLocaleString(locale) + "</strong>";
       list.appendChild(li);
     });
   }
@@ -72,7 +73,7 @@
     });
   }
   function popupHtml(p, id) {
-    var received = p.received_at ? new Date(p.received_at).toLocaleDateString("ru-RU") : "";
+    var received = p.received_at ? new Date(p.received_at).toLocaleDateString(locale) : "";
     return '<div class="popup"><strong><a href="/appeals/' + id + '/">' + esc(p.number) + "</a></strong><dl>" +
       "<dt>" + T("Категория") + "</dt><dd>" + esc(p.category_name) + "</dd>" +
       "<dt>" + T("Статус") + "</dt><dd>" + esc(p.status_display) + "</dd>" +

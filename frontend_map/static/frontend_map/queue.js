@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var T = window.gettext || function (s) { return s; };
+  var locale = document.documentElement.lang === "en" ? "en-GB" : "ru-RU";
   var cfg = JSON.parse(document.getElementById("map-config").textContent);
   var $ = function (id) { return document.getElementById(id); };
   var map = window.geoportal.createMap("queue-map");
@@ -42,7 +43,7 @@
     li.className = "queue-item q-" + p.sla + (isNew ? " is-new" : "");
     li.dataset.id = f.id;
     li.dataset.number = p.number;
-    var deadline = p.deadline_at ? new Date(p.deadline_at).toLocaleDateString("ru-RU") : "—";
+    var deadline = p.deadline_at ? new Date(p.deadline_at).toLocaleDateString(locale) : "—";
     var canClaim = p.status === "routed" && !p.executor;
     var canAnswer = p.status === "accepted" || p.status === "in_progress";
     li.innerHTML = '<div class="row"><input type="checkbox" class="pick" aria-label="' + T("Выбрать") + " " +
@@ -111,7 +112,7 @@
       $("queue-announce").hidden = false;
       $("queue-announce").textContent = T("Новых обращений") + ": " + fresh.length;
     }
-    $("queue-updated").textContent = T("Обновлено") + " " + new Date().toLocaleTimeString("ru-RU") + " · " +
+    $("queue-updated").textContent = T("Обновлено") + " " + new Date().toLocaleTimeString(locale) + " · " +
       features.length + " " + T("в списке");
     current = features;
   }
