@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from geoportal.models import Agency, District
 
@@ -79,30 +80,31 @@ def next_number(now: dt.datetime) -> str:
 
 def validate_submission(*, channel: str, category: Category, text: str, location: Point | None, address: str,
                         anonymous: bool, photo_count: int = 0) -> None:
-    """The invariants of a new appeal, all of them at once as field errors."""
+    """The invariants of a new appeal, all of them at once as field errors (in the request's
+    language: Russian by default, English on English pages)."""
     errors: dict[str, str] = {}
     if category.photo_required and not photo_count and channel in MAP_CHANNELS:
-        errors["photos"] = "Для этой категории нужна фотография."
+        errors["photos"] = _("Для этой категории нужна фотография.")
     if photo_count > settings.APPEAL_MAX_PHOTOS:
-        errors["photos"] = f"Не более {settings.APPEAL_MAX_PHOTOS} фотографий."
+        errors["photos"] = _("Не более {count} фотографий.").format(count=settings.APPEAL_MAX_PHOTOS)
     if not category.is_active:
-        errors["category"] = "Категория не действует."
+        errors["category"] = _("Категория не действует.")
     stripped = (text or "").strip()
     if len(stripped) < 10:
-        errors["text"] = "Текст обращения должен содержать не менее 10 символов."
+        errors["text"] = _("Текст обращения должен содержать не менее 10 символов.")
     elif len(stripped) > 5000:
-        errors["text"] = "Текст обращения не должен превышать 5000 символов."
+        errors["text"] = _("Текст обращения не должен превышать 5000 символов.")
     if channel in MAP_CHANNELS and location is None:
-        errors["location"] = "Укажите место на карте."
+        errors["location"] = _("Укажите место на карте.")
     if location is None and not address.strip():
-        errors["address"] = "Укажите адрес или место на карте."
+        errors["address"] = _("Укажите адрес или место на карте.")
     if location is not None:
         if not (-180 <= location.x <= 180 and -90 <= location.y <= 90):
-            errors["location"] = "Координаты вне допустимого диапазона."
+            errors["location"] = _("Координаты вне допустимого диапазона.")
         elif District.containing(location) is None:
-            errors["location"] = "Место находится за пределами обслуживаемой территории."
+            errors["location"] = _("Место находится за пределами обслуживаемой территории.")
     if anonymous and not category.anonymous_allowed:
-        errors["category"] = "В этой категории анонимные обращения не принимаются."
+        errors["category"] = _("В этой категории анонимные обращения не принимаются.")
     if errors:
         raise ValidationError(errors)
 

@@ -7,6 +7,7 @@ import warnings
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # A decompression bomb is refused long before it could exhaust memory.
@@ -37,25 +38,28 @@ def read_gps(image: Image.Image) -> tuple[float, float] | None:
 def validate_photo(upload: UploadedFile) -> tuple[float, float] | None:
     """Raise ValidationError unless ``upload`` is a decodable, reasonably sized image;
     return its EXIF GPS position."""
-    name = upload.name or "фото"
+    name = upload.name or _("фото")
     if upload.size is not None and upload.size > settings.APPEAL_MAX_PHOTO_BYTES:
-        raise ValidationError(f"{name}: файл больше {settings.APPEAL_MAX_PHOTO_BYTES // (1024 * 1024)} МБ.")
+        raise ValidationError(_("{name}: файл больше {mb} МБ.").format(
+            name=name, mb=settings.APPEAL_MAX_PHOTO_BYTES // (1024 * 1024)))
     upload.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
                 if image.width * image.height > MAX_PIXELS:
-                    raise ValidationError(f"{name}: изображение слишком большое ({image.width}×{image.height}).")
+                    raise ValidationError(_("{name}: изображение слишком большое ({width}×{height}).").format(
+                        name=name, width=image.width, height=image.height))
                 if image.format not in ("JPEG", "PNG", "WEBP", "HEIF", "GIF", "MPO"):
-                    raise ValidationError(f"{name}: формат {image.format} не поддерживается.")
+                    raise ValidationError(_("{name}: формат {format} не поддерживается.").format(
+                        name=name, format=image.format))
                 gps = read_gps(image)
                 image.load()  # full decode: truncated or corrupt data fails here
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as exc:
-        raise ValidationError(f"{name}: это не изображение или файл повреждён.") from exc
+        raise ValidationError(_("{name}: это не изображение или файл повреждён.").format(name=name)) from exc
     finally:
         upload.seek(0)
     return gps

@@ -65,16 +65,24 @@ def audit(page: Any, language: str, state: str = "") -> list[str]:
 def refused_report(page: Any, language: str) -> list[str]:
     """The report form after an empty submission (the form's own field errors), then after one
     the server refuses (a broken photo: only the server can tell)."""
+    page.wait_for_selector("#report-map .leaflet-marker-icon", timeout=15000)  # geolocation pinned it
     page.click("#submit")
     page.wait_for_selector("#error-text:not(:empty)")
+    # each refused field says so and names its error; the keyboard lands on the first one to fix
+    for field in ("category", "text"):
+        assert page.get_attribute(f"#{field}", "aria-invalid") == "true"
+        assert f"error-{field}" in page.get_attribute(f"#{field}", "aria-describedby").split()
+    assert page.evaluate("document.activeElement.id") == "category"
     found = audit(page, language, "refused-by-form")
-    page.wait_for_selector("#report-map .leaflet-marker-icon", timeout=15000)  # geolocation pinned it
     page.select_option("#category", str(Category.objects.get(code="light-street").pk))
     page.fill("#text", "Не горит фонарь у подъезда, вечером совсем темно.")
     page.set_input_files("#photos", files=[BROKEN_PHOTO])
     page.click("#submit")
     page.wait_for_selector("#error-photos:not(:empty)", timeout=15000)
     assert page.locator("#error-text").inner_text() == ""  # the form's own errors are gone
+    assert page.get_attribute("#text", "aria-invalid") is None
+    assert page.get_attribute("#photos", "aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.id") == "photos"
     return found + audit(page, language, "refused-by-server")
 
 

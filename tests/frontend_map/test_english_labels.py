@@ -11,7 +11,7 @@ from django.conf import settings
 
 from issues import actions
 from issues.models import Category, Status
-from tests.issues.helpers import make_appeal
+from tests.issues.helpers import jpeg_bytes, make_appeal
 
 pytestmark = pytest.mark.django_db
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
@@ -113,6 +113,35 @@ def test_english_pages_carry_the_scripts_texts_and_russian_ones_do_not(personas)
     texts = json.loads(re.search(r'<script id="js-text" type="application/json">(.*?)</script>', page).group(1))
     assert texts["Категория"] == "Category" and texts["Приблизьте карту или уточните фильтры."].startswith("Zoom")
     assert 'id="js-text"' not in personas.client("anonymous").get("/map/").content.decode()
+
+
+def test_a_refused_report_names_its_field_errors_in_the_page_language(personas):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from issues.models import Appeal
+
+    def refuse(client):
+        broken = SimpleUploadedFile("lamp.jpg", b"\xff\xd8\xff\xe0 not really a photo" * 40, "image/jpeg")
+        response = client.post("/api/v1/appeals/", {
+            "category": Category.objects.get(code="light-street").pk, "text": "Яма", "lat": 0, "lon": 0,
+            "photos": [broken]})
+        assert response.status_code == 400, response.content
+        return response.json()
+
+    russian = refuse(personas.client("citizen"))
+    assert russian["photos"] == ["lamp.jpg: это не изображение или файл повреждён."]
+    english_errors = refuse(english(personas.client("citizen")))
+    assert english_errors["photos"] == ["lamp.jpg: not an image, or the file is damaged."]
+    assert Appeal.objects.count() == 0
+    # the invariants checked together (a real photo, so the text and the place are judged)
+    good = SimpleUploadedFile("lamp.jpg", jpeg_bytes(), "image/jpeg")
+    response = english(personas.client("citizen")).post("/api/v1/appeals/", {
+        "category": Category.objects.get(code="light-street").pk, "text": "Яма", "lat": 0, "lon": 0,
+        "photos": [good]})
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["text"] == ["The appeal's text must be at least 10 characters long."]
+    assert body["location"] == ["The place is outside the area the portal serves."]
 
 
 @pytest.mark.browser

@@ -116,8 +116,10 @@
     if (photos.length) { data.photos = photos; }
     return data;
   }
+  var FIELDS = ["category", "text", "photos"];  // the fields that carry their error (aria-describedby)
   function clearErrors() {
     ["location", "category", "text", "photos", "general"].forEach(function (n) { $("error-" + n).textContent = ""; });
+    FIELDS.forEach(function (n) { $(n).removeAttribute("aria-invalid"); });
   }
   function showErrors(body) {
     var shown = false;
@@ -125,9 +127,14 @@
       var target = $("error-" + name) || $("error-general");
       var value = body[name];
       target.textContent = Array.isArray(value) ? value.join(" ") : (typeof value === "string" ? value : JSON.stringify(value));
+      if (FIELDS.indexOf(name) !== -1) { $(name).setAttribute("aria-invalid", "true"); }
       shown = true;
     });
     if (!shown) { $("error-general").textContent = T("Не удалось отправить обращение."); }
+    // keyboard and screen-reader users land on the first field to fix (in the form's order)
+    var first = ["location"].concat(FIELDS).filter(function (n) { return $("error-" + n).textContent; })[0];
+    var field = first && (first === "location" ? $("report-map") : $(first));  // Leaflet's map takes focus
+    if (field) { field.focus({preventScroll: true}); field.scrollIntoView({block: "center"}); }
   }
   function validate(data) {
     var errors = {};
