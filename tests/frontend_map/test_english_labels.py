@@ -73,6 +73,8 @@ def test_public_appeals_api_names_categories_in_the_request_language(personas):
     props, response = shown(personas.client("anonymous"), "/api/v1/appeals/")
     assert props["category_name"] == category.name and props["status_display"] == "направлено исполнителю"
     assert response["Content-Language"] == "ru"
+    # a shared cache may not hand one language's answer to the other's request
+    assert {"Accept-Language", "Cookie"} <= {v.strip() for v in response["Vary"].split(",")}
     # the English pages' cookie (what the map's own requests carry) and Accept-Language: English
     props, response = shown(english(personas.client("anonymous")), "/api/v1/appeals/")
     assert props["category_name"] == category.name_en and props["status_display"] == routed
@@ -201,5 +203,12 @@ def test_english_map_popups_and_queue_on_a_desk(live_server, personas, browser, 
         assert appeal.category.name_en in said and "Take on" in said and "On the map" in said, said
         assert "Взять в работу" not in said and "Срок" not in said, said
         screenshot(page, "map-queue-desk-en")
+
+        login(page, live_server.url, "leader")  # the leadership's heat map summary and legend
+        page.goto(f"{live_server.url}/leadership/")
+        page.wait_for_function("parseInt(document.getElementById('heat-map').dataset.cells || '0') > 0",
+                               timeout=15000)
+        summary = page.locator("#heat-summary").inner_text()
+        assert re.fullmatch(r"In the map view: [\d,]+ appeals, \d+ cells", summary), summary
     finally:
         next(pages, None)

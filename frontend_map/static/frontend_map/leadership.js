@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var T = window.gettext || function (s) { return s; };
+  var locale = document.documentElement.lang === "en" ? "en-GB" : "ru-RU";
   var form = document.getElementById("lead-filters");
   var heatMap = window.geoportal.createMap("heat-map");
   var choroMap = window.geoportal.createMap("choro-map");
@@ -41,7 +42,7 @@
                                   gradient: {0.2: "#2c7bb6", 0.45: "#abd9e9", 0.65: "#fdae61", 0.85: "#d7191c"}})
         .addTo(heatMap);
       document.getElementById("heat-summary").textContent = T("В области карты") + ": " +
-        data.total.toLocaleString("ru-RU") + " " + T("обращений") + ", " + data.cells.length + " " + T("ячеек");
+        data.total.toLocaleString(locale) + " " + T("обращений") + ", " + data.cells.length + " " + T("ячеек");
       document.getElementById("heat-map").dataset.cells = String(data.cells.length);
     });
   }
@@ -63,7 +64,7 @@
           return {fillColor: colour(f.properties.per_1000, breaks), fillOpacity: 0.75, color: "#444", weight: 1};
         },
         onEachFeature: function (f, layer) {
-          layer.bindTooltip("<strong>" + f.properties.name + "</strong><br>" + f.properties.count.toLocaleString("ru-RU") +
+          layer.bindTooltip("<strong>" + f.properties.name + "</strong><br>" + f.properties.count.toLocaleString(locale) +
             " " + T("обращений") + "<br>" + (f.properties.per_1000 === null ? "—" : f.properties.per_1000) + " " +
             T("на 1000 жителей"), {sticky: true});
         }
