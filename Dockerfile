@@ -9,4 +9,5 @@ RUN pip install --no-cache-dir -e . && scripts/vendor_static.sh \
     && DATABASE_URL=postgis://x:x@localhost/x python manage.py collectstatic --noinput -v 0
 ENV PYTHONUNBUFFERED=1
 EXPOSE 8000
-CMD ["gunicorn", "geoportal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+ENV HOST=0.0.0.0 PORT=8000
+CMD ["scripts/web.sh"]

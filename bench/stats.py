@@ -3,7 +3,7 @@
     set -a; source var/services.env; set +a
     .venv/bin/python bench/stats.py [--reps 5]
 
-Starts gunicorn (1 worker, DEBUG=0) on a free loopback port against the configured database,
+Starts the production web server (scripts/web.sh: granian, 1 worker, DEBUG=0) on a free loopback port against the configured database,
 then for three typical slices alternates: GET /api/v1/stats/appeals over HTTP (anonymous, so
 public scope) and the very statement analytics.sql.pivot_sql builds for the same request, run
 through a database cursor. Medians in milliseconds and the HTTP/SQL ratio are printed (goal ≤ 1.3).
@@ -58,9 +58,8 @@ def free_port() -> int:
 def start_server(port: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
                LOG_LEVEL="WARNING")
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "geoportal.wsgi", "-b", f"127.0.0.1:{port}",
-                             "-w", "1", "--threads", "1", "--timeout", "300", "--log-level", "warning"],
-                            cwd=ROOT, env=env)
+    env.update(PORT=str(port), WEB_WORKERS="1")  # the production web server, one worker process
+    proc = subprocess.Popen([str(ROOT / "scripts" / "web.sh"), "--log-level", "warning"], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -69,7 +68,7 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.3)
     proc.terminate()
-    raise SystemExit("gunicorn did not start within 60 s")
+    raise SystemExit("scripts/web.sh did not start within 60 s")
 
 
 def run_sql(params: dict[str, str], two_phase: bool | None = None) -> tuple[float, int]:
@@ -101,7 +100,7 @@ def main() -> None:
         cursor.execute("SELECT count(*), count(*) FILTER (WHERE is_public) FROM issues_appeal")
         total, public = cursor.fetchone()
     print(f"appeals in the database: {total:,} ({public:,} public); reps per side: {args.reps}; "
-          f"server: gunicorn 1 worker, DEBUG=0; scope: public (anonymous)")
+          f"server: scripts/web.sh (granian) 1 worker, DEBUG=0; scope: public (anonymous)")
     port = free_port()
     server = start_server(port)
     base = f"http://127.0.0.1:{port}"

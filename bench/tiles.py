@@ -10,11 +10,16 @@ By default the appeals already in the database are reused (``make seed`` loads t
 appeals). The cell aggregates are reused when the table has rows (else, or with
 ``--rebuild-aggregates``, rebuilt once, timed) so low-zoom clusters read them.
 
-Servers: gunicorn (1 sync worker, DEBUG=0) running ``geoportal.wsgi`` — the production entry
-point, where ``tiles.fastpath`` answers tile requests — with persistent database connections
-(``CONN_MAX_AGE`` 60 s, as in production), and uvicorn (1 worker) for tipg, both on loopback,
-against the same database. The tile cache uses its own key prefix;
-"uncached" requests are forced by bumping the layer generation before each one.
+Servers: ``scripts/web.sh`` — granian, the production web server, with 1 worker process, DEBUG=0
+— running ``geoportal.wsgi``, the production entry point, where ``tiles.fastpath`` answers tile
+requests, with persistent database connections (``CONN_MAX_AGE`` 60 s, as in production); and
+uvicorn (1 worker) for tipg; all on loopback, against the same database. The tile cache uses its
+own key prefix; "uncached" requests are forced by bumping the layer generation before each one.
+
+Client: libcurl (pycurl, the ``bench`` extra), one handle per server, so each server is timed
+over a kept-alive HTTP/1.1 connection — as a browser fetches a map's tiles, and as the raw SQL
+runs on a kept-alive database connection. ``--fresh-connections`` opens a new TCP connection for
+every request instead (both servers support keep-alive).
 
 Tiles: for each zoom 10..16, the tiles holding a seeded random sample of public appeals
 (busy tiles, what users look at). Every statistic is the median (p50) over tiles × rounds;
@@ -30,7 +35,7 @@ miss of each tile take turns being first, so none always profits from pages the 
 from __future__ import annotations
 
 import argparse
-import http.client
+import io
 import math
 import os
 import random
@@ -93,14 +98,13 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], name: str, timeout: f
     raise RuntimeError(f"{name} did not come up within {timeout:.0f} s")
 
 
-def start_gunicorn(port: int, app: str = "geoportal.wsgi:application") -> subprocess.Popen[bytes]:
+def start_web(port: int, app: str = "geoportal.wsgi:application") -> subprocess.Popen[bytes]:
+    """The production web server (scripts/web.sh) with one worker process."""
     env = dict(os.environ, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
-               LOG_LEVEL="WARNING")
-    # The sync worker answers a fresh connection faster than gthread with keep-alive (measured).
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), app, "-b", f"127.0.0.1:{port}",
-                             "-w", "1", "--timeout", "300", "--log-level", "warning"], cwd=ROOT, env=env)
+               LOG_LEVEL="WARNING", PORT=str(port), WEB_WORKERS="1", WSGI_APP=app)
+    proc = subprocess.Popen([str(ROOT / "scripts/web.sh"), "--log-level", "warning"], cwd=ROOT, env=env)
     try:  # /healthz would also want a Celery worker; the TileJSON needs only the app and the database
-        wait_until_up(f"http://127.0.0.1:{port}/tiles/districts.json", proc, "gunicorn")
+        wait_until_up(f"http://127.0.0.1:{port}/tiles/districts.json", proc, "scripts/web.sh")
     except RuntimeError:
         proc.terminate()
         raise
@@ -168,17 +172,30 @@ def sample_tiles(per_zoom: int, seed: int) -> dict[int, list[Tile]]:
     return chosen
 
 
+FRESH_CONNECTIONS = False  # --fresh-connections
+_handles: dict[int, Any] = {}
+
+
 def http_get(port: int, path: str, params: dict[str, Any] | None = None) -> tuple[int, dict[str, str], bytes]:
-    """One GET on a fresh connection with the standard library (less client overhead than
-    requests, so the numbers show the servers)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-    try:
-        connection.request("GET", path + (f"?{urlencode(params)}" if params else ""))
-        response = connection.getresponse()
-        body = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
-    finally:
-        connection.close()
+    """One GET with libcurl (C: the client's own parsing costs next to nothing), on the
+    server's kept-alive connection (or a new one with ``--fresh-connections``)."""
+    import pycurl
+
+    handle = _handles.get(port)
+    if handle is None:
+        handle = _handles[port] = pycurl.Curl()
+        handle.setopt(pycurl.TIMEOUT, 300)
+        handle.setopt(pycurl.NOSIGNAL, 1)
+    body, headers = io.BytesIO(), io.BytesIO()
+    handle.setopt(pycurl.URL, f"http://127.0.0.1:{port}{path}" + (f"?{urlencode(params)}" if params else ""))
+    handle.setopt(pycurl.WRITEDATA, body)
+    handle.setopt(pycurl.HEADERFUNCTION, headers.write)
+    handle.setopt(pycurl.FORBID_REUSE, 1 if FRESH_CONNECTIONS else 0)
+    handle.perform()
+    lines = headers.getvalue().decode("latin-1").split("\r\n")[1:]
+    parsed = dict(line.split(":", 1) for line in lines if ":" in line)
+    return (int(handle.getinfo(pycurl.RESPONSE_CODE)), {k.strip().lower(): v.strip() for k, v in parsed.items()},
+            body.getvalue())
 
 
 class Runner:
@@ -234,6 +251,16 @@ class Runner:
         return body
 
 
+def wait_until_stored(tile: Tile, filters: TileFilters | None = None) -> None:
+    """The server stores a missed tile after its bytes went out; on a kept-alive connection the
+    next request can arrive first (and miss again). Wait for the store so a hit times a hit."""
+    deadline = time.monotonic() + 30
+    while cache.lookup("appeals", tile, (filters or TileFilters()).cache_key)[2] is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{tile} was not stored in the cache within 30 s")
+        time.sleep(0.0005)
+
+
 def bench_tiles(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
     filters = TileFilters()
     print("\n== Tile endpoint vs the same ST_AsMVT SQL run directly (and vs tipg at point zooms) ==")
@@ -271,6 +298,7 @@ def bench_tiles(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
                     else:
                         cache.bump_layer("appeals")
                         elapsed, got[step] = timed(run.tile, tile, expect="MISS")
+                        wait_until_stored(tile)
                         times["hit"].append(timed(run.tile, tile, expect="HIT")[0])
                     times[step].append(elapsed)
                 raw_bytes = got["raw"]
@@ -304,7 +332,7 @@ def bench_tiles(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
 
 
 def worker_cpu_seconds(master: subprocess.Popen[bytes]) -> float:
-    """User + system CPU of a gunicorn master's workers (Linux /proc): what the server itself
+    """User + system CPU of a web server's worker processes (Linux /proc): what the server itself
     spends, whatever the scheduler does to wall-clock times on a busy machine."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
@@ -317,9 +345,9 @@ def worker_cpu_seconds(master: subprocess.Popen[bytes]) -> float:
 
 def bench_server_cpu(run: Runner, tiles: dict[int, list[Tile]], servers: dict[str, tuple[int, Any]],
                      requests_per_case: int) -> None:
-    """CPU time of the gunicorn worker per z16 tile request (the SQL runs in PostgreSQL, not
+    """CPU time of the web server's worker per z16 tile request (the SQL runs in PostgreSQL, not
     here): the endpoint's own cost — HTTP, Python, Redis client, reading the rows."""
-    print(f"\n== Server CPU per z16 tile request (gunicorn worker, {requests_per_case} requests each) ==")
+    print(f"\n== Server CPU per z16 tile request (web server worker, {requests_per_case} requests each) ==")
     print(f"{'server':<28} {'miss CPU ms':>12} {'hit CPU ms':>11}")
     sample = tiles[16]
     for name, (port, proc) in servers.items():
@@ -328,6 +356,7 @@ def bench_server_cpu(run: Runner, tiles: dict[int, list[Tile]], servers: dict[st
             cache.bump_layer("appeals")
             for tile in sample:  # warm: the worker compiled the statement, Redis has the script and tiles
                 run.tile(tile, port=port)
+                wait_until_stored(tile)
             before = worker_cpu_seconds(proc)
             for i in range(requests_per_case):
                 if expect == "MISS":
@@ -466,6 +495,8 @@ def main() -> None:
     parser.add_argument("--cpu-requests", type=int, default=300, help="requests per case for the server CPU")
     parser.add_argument("--no-django", action="store_true",
                         help="skip the comparison with the same server without the tile fast path")
+    parser.add_argument("--fresh-connections", action="store_true",
+                        help="a new TCP connection for every HTTP request (default: one kept-alive connection per server)")
     parser.add_argument("--rebuild-aggregates", action="store_true",
                         help="rebuild the cell aggregate table even when it has rows (writes to the database)")
     args = parser.parse_args()
@@ -496,8 +527,10 @@ def main() -> None:
     cache.mark_aggregates_ready()
 
     port, tipg_port, django_port = free_port(), free_port(), free_port()
-    gunicorn = start_gunicorn(port)
-    plain = None if args.no_django else start_gunicorn(django_port, "geoportal.wsgi:django_application")
+    global FRESH_CONNECTIONS
+    FRESH_CONNECTIONS = args.fresh_connections
+    web = start_web(port)
+    plain = None if args.no_django else start_web(django_port, "geoportal.wsgi:django_application")
     tipg_proc, why_not = (None, "skipped (--no-tipg)") if args.no_tipg else start_tipg(tipg_port)
     try:
         if not tipg_proc:
@@ -505,10 +538,12 @@ def main() -> None:
         else:
             print("tipg 1.2.1 (uvicorn, 1 worker) serves the same table: a CQL2 filter for public appeals, 6 "
                   "properties, no joins; its sessions keep the server's defaults (JIT, parallel workers)")
+        print("HTTP client: libcurl, " + ("a new connection per request (--fresh-connections)" if FRESH_CONNECTIONS
+                                          else "one kept-alive connection per server"))
         run = Runner(port, tipg_port if tipg_proc else None, django_port if plain else None)
         tiles = sample_tiles(args.tiles, args.seed)
         bench_tiles(run, tiles, args.rounds)
-        servers = {"fast path (geoportal.wsgi)": (port, gunicorn)}
+        servers = {"fast path (geoportal.wsgi)": (port, web)}
         if plain:
             servers["Django view (no fast path)"] = (django_port, plain)
         bench_server_cpu(run, tiles, servers, args.cpu_requests)
@@ -517,7 +552,7 @@ def main() -> None:
         bench_bytes(run)
         print_summary()
     finally:
-        for proc in (gunicorn, plain, tipg_proc):
+        for proc in (web, plain, tipg_proc):
             if proc is not None:
                 proc.terminate()
                 try:

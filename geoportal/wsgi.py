@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: the Django app, with vector tiles answered by the lean
+"""WSGI entry point for the web server (scripts/web.sh): the Django app, with vector tiles answered by the lean
 ``tiles.fastpath`` (same answers, without the request cycle a public tile does not need)."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Serve the portal (gunicorn) with a Celery worker and beat; Ctrl-C stops all three.
+# Serve the portal (granian, scripts/web.sh) with a Celery worker and beat; Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-8000}
@@ -9,7 +9,7 @@ cleanup() { trap - INT TERM EXIT; echo; echo "[serve] stopping"; kill "${pids[@]
 trap cleanup INT TERM EXIT
 .venv/bin/celery -A geoportal worker --loglevel=INFO --concurrency=2 >var/celery-worker.log 2>&1 & pids+=($!)
 .venv/bin/celery -A geoportal beat --loglevel=INFO --schedule var/celerybeat-schedule >var/celery-beat.log 2>&1 & pids+=($!)
-.venv/bin/gunicorn geoportal.wsgi --bind "127.0.0.1:$PORT" --workers 3 --timeout 120 --access-logfile - & pids+=($!)
+PORT=$PORT scripts/web.sh --access-log & pids+=($!)
 cat <<TXT
 
   Geoportal is served on http://127.0.0.1:$PORT

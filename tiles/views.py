@@ -79,7 +79,7 @@ def render_tile(layer: Layer, z: int, x: int, y: int, filters: TileFilters) -> t
 
 @require_safe
 def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
-    """Anyone: one vector tile of a public layer. (Behind gunicorn, ``tiles.fastpath`` answers
+    """Anyone: one vector tile of a public layer. (Behind the web server, ``tiles.fastpath`` answers
     well-formed tile requests the same way without the rest of the request cycle.)"""
     found = _layer_or_error(layer)
     if isinstance(found, JsonResponse):

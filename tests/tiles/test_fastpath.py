@@ -1,4 +1,4 @@
-"""The lean WSGI path for tiles (what gunicorn serves, ``geoportal.wsgi.application``) answers a
+"""The lean WSGI path for tiles (what the web server, scripts/web.sh, serves: ``geoportal.wsgi.application``) answers a
 tile exactly as the Django view does — same bytes, ETag, cache, 304 — with one SQL statement
 on a miss and none on a hit, stores the tile only after its bytes went out, and hands every
 error case to Django (whose answers are tested in test_tiles.py)."""
@@ -36,7 +36,7 @@ class Answer:
 
 
 def call(path: str, query: str = "", method: str = "GET", close: bool = True, **headers: str) -> Answer:
-    """One request through the WSGI application, as gunicorn makes it."""
+    """One request through the WSGI application, as a WSGI server makes it."""
     environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "testserver",
                "SERVER_PORT": "80", "HTTP_HOST": "testserver", "wsgi.input": io.BytesIO(b""),
                "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "SCRIPT_NAME": "",
@@ -67,7 +67,7 @@ def appeal(personas: Any) -> Any:
     return appeal
 
 
-def test_gunicorn_serves_the_wrapped_application():
+def test_the_web_server_serves_the_wrapped_application():
     assert isinstance(application, TileFastPath)
 
 

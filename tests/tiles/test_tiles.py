@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from geoportal.models import Agency, CitizenProfile
@@ -16,6 +17,7 @@ from tests.issues.helpers import make_appeal, point_in
 from tiles import aggregates, cache
 from tiles.grid import tiles_for_point
 from tiles.layers import project_model
+from tiles.models import AppealCellAggregate
 
 from .conftest import decode, features, fetch, tile_of
 
@@ -164,7 +166,12 @@ def test_precomputed_clusters_equal_live_ones(client, city):
                                    {"period": f"{timezone.localtime():%Y-%m}"}, {"district": "sormovsky"}]
     live = {(z, i): cluster_features(client, city, z, **params) for z in (4, 10, 12) for i, params in
             enumerate(cases)}
-    assert aggregates.rebuild_all() > 0
+    rows = aggregates.rebuild_all()
+    assert rows > 0
+    with connection.cursor() as cursor:  # analysed by the rebuild: the planner knows the new table at once
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                       [AppealCellAggregate._meta.db_table])
+        assert cursor.fetchone()[0] == rows
     cache.mark_aggregates_ready()  # on_commit does it in production; this test runs in a transaction
     for (z, i), expected in live.items():
         got = cluster_features(client, city, z, **cases[i])
