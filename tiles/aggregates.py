@@ -18,7 +18,7 @@ from django.db.models.functions import TruncMonth
 
 from issues.models import Appeal
 
-from . import cache, conf
+from . import cache, conf, points
 from .grid import ORIGIN, cell_size, mercator_to_lonlat
 from .models import AppealCellAggregate
 
@@ -59,13 +59,15 @@ def _rollup_insert(zoom: int, where: str = "TRUE") -> str:
 
 @transaction.atomic
 def rebuild_all() -> int:
-    """Recompute every level from the points; returns the number of rows."""
+    """Recompute every level from the points, and the point table of the point tiles
+    (:mod:`tiles.points`), in one transaction; returns the number of aggregate rows."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         cursor.execute(f"DELETE FROM {TABLE}")
         cursor.execute(*_finest_insert())
         for zoom in range(conf.cluster_max_zoom() - 1, -1, -1):
             cursor.execute(_rollup_insert(zoom))
+        points.rebuild(cursor)
         cursor.execute(f"SELECT count(*) FROM {TABLE}")
         rows = int(cursor.fetchone()[0])
         # Fresh statistics now rather than whenever autovacuum gets to the rewritten table: the

@@ -2,7 +2,8 @@
 
 - ``appeals``: public appeals; points (layer ``appeals``) above ``TILES_CLUSTER_MAX_ZOOM``,
   grid-cell clusters with counts per status (layer ``appeal_clusters``) at or below it, read
-  from the precomputed table when it is ready and the filters allow, otherwise grouped live.
+  from the precomputed table when it is ready and the filters allow, otherwise grouped live;
+  unfiltered points from the point table (``tiles.points``) when it is ready.
 - ``districts``: district boundaries with name, code and population.
 - ``projects``: initiative projects, when ``projects.Project`` has a ``geometry`` field."""
 from __future__ import annotations
@@ -45,7 +46,7 @@ class Layer:
 
 def _appeals(tile: Tile, filters: TileFilters, aggregates_ready: bool) -> Statement:
     if tile.z > conf.cluster_max_zoom():
-        return appeal_points(tile, filters)
+        return appeal_points(tile, filters, aggregates_ready)
     if aggregates_ready and filters.precomputable:
         return appeal_clusters_precomputed(tile, filters)
     return appeal_clusters_live(tile, filters)

@@ -7,8 +7,8 @@ from the level below. ``sum_x``/``sum_y`` (EPSG:3857) let a cluster sit at the c
 appeals rather than at the cell's centre. Written only by ``tiles.aggregates``."""
 from __future__ import annotations
 
+from django.contrib.gis.db import models
 from django.contrib.gis.geos import Polygon
-from django.db import models
 
 from issues.models import Category
 
@@ -44,3 +44,32 @@ class AppealCellAggregate(models.Model):
         polygon = Polygon.from_bbox((west, south, west + size, south + size))
         polygon.srid = 3857
         return polygon
+
+
+class AppealPoint(models.Model):
+    """A public appeal's point as the point tiles read it: already in EPSG:3857, with the
+    public attributes of the tile (never author, contacts or text) and a quadtree key.
+
+    ``tile_key`` interleaves the bits of the point's column and row on the zoom-24 tile grid
+    (Morton order), so every tile up to z24 is one contiguous key range: a point tile is one
+    B-tree range scan, and a table written in key order (the rebuild) keeps a tile's rows on
+    neighbouring pages. Measured on 1M appeals, an unfiltered point tile takes a third of the
+    time of the same tile built from ``issues_appeal`` (transform, date formatting, rows spread
+    over the whole heap). Filtered tiles still read ``issues_appeal`` (the API's filters).
+    Written only by ``tiles.points``; rebuilt with the cell aggregates, refreshed per appeal."""
+
+    appeal = models.OneToOneField("issues.Appeal", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    tile_key = models.BigIntegerField(help_text="Morton code of the point's zoom-24 tile (tiles.points.key_of)")
+    number = models.CharField(max_length=20)
+    status = models.CharField(max_length=20)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", db_index=False)
+    agency = models.ForeignKey("geoportal.Agency", null=True, on_delete=models.SET_NULL, related_name="+",
+                               db_index=False)
+    received = models.CharField(max_length=10, help_text="local date received, YYYY-MM-DD")
+    geom = models.PointField(srid=3857, spatial_index=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["tile_key", "appeal"], name="tiles_appealpoint_key")]
+
+    def __str__(self) -> str:
+        return f"{self.number} @ {self.tile_key}"

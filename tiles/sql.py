@@ -19,10 +19,12 @@ from django.contrib.gis.db.models.functions import Transform
 from django.db import connection
 from django.db.models import CharField, F, FloatField, Func, IntegerField, QuerySet, Value
 from django.db.models.expressions import RawSQL
-from psycopg.types.numeric import Int4
+from psycopg.types.numeric import Int4, Int8
 
-from issues.models import PUBLIC_STATUSES
+from geoportal.models import Agency
+from issues.models import PUBLIC_STATUSES, Category
 
+from . import points
 from .filters import TileFilters, category_subtree
 from .grid import ORIGIN, Tile, cell_size, tile_cell_range
 from .models import AppealCellAggregate
@@ -214,12 +216,30 @@ def _points_queryset(filters: TileFilters) -> QuerySet[Any]:
             .values("id", "number", "status", "category_id", "category_name", "agency_name", "received", "geom"))
 
 
-def appeal_points(tile: Tile, filters: TileFilters) -> Statement:
-    """Public appeals in the tile with public attributes only (never author, contacts, text)."""
+def appeal_points(tile: Tile, filters: TileFilters, table_ready: bool = False) -> Statement:
+    """Public appeals in the tile with public attributes only (never author, contacts, text):
+    unfiltered, from the point table when it is built (:func:`appeal_points_from_table`), else
+    from the appeals with the API's filters."""
+    if table_ready and not filters.params and tile.z <= points.KEY_ZOOM:
+        return appeal_points_from_table(tile)
     columns = ("q.id, q.number, q.status, q.category_id, q.category_name AS category, q.agency_name AS agency, "
                "q.received, q.geom")
     inner = bind(compiled("points", filters, lambda: _points_queryset(filters)), tile)
     return wrap_mvt(inner, POINTS_LAYER, columns, feature_id="id")
+
+
+def appeal_points_from_table(tile: Tile) -> Statement:
+    """The unfiltered point tile from :class:`~tiles.models.AppealPoint`: one key range of
+    its index (the points of the tile, each in exactly one tile per zoom), in key order. The
+    same layer, feature ids and attributes as the statement over the appeals."""
+    low, high = points.tile_key_range(tile)
+    sql = (f"SELECT ST_AsMVT(t, '{POINTS_LAYER}', {EXTENT}, 'geom', 'id') FROM ("
+           "SELECT p.appeal_id AS id, p.number, p.status, p.category_id, c.name AS category, g.short_name AS agency, "
+           f"p.received, ST_AsMVTGeom(p.geom, ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER}, true) AS geom "
+           f"FROM {points.TABLE} p JOIN {Category._meta.db_table} c ON c.id = p.category_id "
+           f"LEFT JOIN {Agency._meta.db_table} g ON g.id = p.agency_id "
+           "WHERE p.tile_key BETWEEN %s AND %s ORDER BY p.tile_key, p.appeal_id) t")
+    return sql, [*tile_params(tile), Int8(low), Int8(high)]
 
 
 def _cluster_select(count: str, mean_x: str, mean_y: str, status_sum: str) -> str:

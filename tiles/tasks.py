@@ -1,11 +1,12 @@
-"""Celery tasks of the tiles app: the aggregate table behind low-zoom clusters and heatmaps."""
+"""Celery tasks of the tiles app: the aggregate table behind low-zoom clusters and heatmaps, and
+the point table behind unfiltered point tiles."""
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
 
-from . import aggregates, cache, conf
+from . import aggregates, cache, conf, points
 from .grid import tiles_for_point
 
 log = logging.getLogger(__name__)
@@ -13,7 +14,8 @@ log = logging.getLogger(__name__)
 
 @shared_task
 def refresh_appeal_aggregates() -> int:
-    """Periodic (beat): rebuild the whole table from the points; returns its row count."""
+    """Periodic (beat): rebuild the aggregate and point tables from the appeals; returns the
+    aggregate row count."""
     rows = aggregates.rebuild_all()
     log.info("appeal cell aggregates rebuilt: %s rows", rows)
     return rows
@@ -21,13 +23,15 @@ def refresh_appeal_aggregates() -> int:
 
 @shared_task
 def refresh_appeal_cells(appeal_ids: list[int]) -> int:
-    """After appeals change: rewrite their cells at every level, then drop the cluster tiles
-    that were cached from the old counts (a request may have cached one in between)."""
+    """After appeals change: rewrite their cells at every level and their rows of the point
+    table, then drop the tiles that were cached from the old rows (a request may have cached
+    one in between)."""
     from issues.models import Appeal
 
     cells = aggregates.cells_of(appeal_ids)
     rewritten = aggregates.refresh_cells(cells)
-    zooms = range(0, conf.cluster_max_zoom() + 1)
+    points.refresh(appeal_ids, aggregates.LOCK_KEY)
+    zooms = range(0, conf.max_zoom() + 1)
     for location in Appeal.objects.filter(pk__in=appeal_ids, location__isnull=False).values_list("location",
                                                                                                  flat=True):
         if location is not None:

@@ -1,5 +1,6 @@
 """A committed change to an appeal drops exactly the cached tiles holding its point — at every
-zoom and for every filter — and, with a real Celery worker, patches the cell aggregates.
+zoom and for every filter — and, with a real Celery worker, patches the cell aggregates and the
+point table.
 Transactional: the invalidation runs from ``transaction.on_commit``."""
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from issues import actions
 from tests.issues.helpers import make_appeal
 from tiles import aggregates, cache
 from tiles.grid import tiles_for_point
-from tiles.models import AppealCellAggregate
+from tiles.models import AppealCellAggregate, AppealPoint
 
 from .conftest import features, fetch, tile_of
 
@@ -92,3 +93,9 @@ def test_cell_aggregates_follow_a_change_through_the_worker(client, personas, ce
     after = features(fetch(client, "appeals", tile), "appeal_clusters")
     assert sum(f["properties"]["count"] for f in after) == 2
     assert sum(f["properties"].get("accepted", 0) for f in after) == 1
+    # The same task rewrites the appeal's row of the point table (after its cells).
+    while AppealPoint.objects.get(appeal=appeal).status != "accepted":
+        assert time.monotonic() < deadline, "the worker did not refresh the point table"
+        time.sleep(0.2)
+    points = statuses_in(fetch(client, "appeals", tile_of(appeal.location, 16)))
+    assert points[appeal.number] == "accepted"
