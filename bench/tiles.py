@@ -31,7 +31,11 @@ what the goal "the same ST_AsMVT SQL run directly" is judged against) and prepar
 the endpoint runs it (``tiles.sql.run_tile_statement``: server-side prepared, plan reused,
 settings in the same round trip, bytea in binary), so the endpoint's own overhead (HTTP,
 Python, the cache lookup) shows beside the goal. The ad-hoc run, the prepared run and the HTTP
-miss of each tile take turns being first, so none always profits from pages the others warmed."""
+miss of each tile take turns being first, so none always profits from pages the others warmed.
+
+Unfiltered point tiles (z13+) read the point table (``tiles.points``, rebuilt with the cell
+aggregates); for them the same tile built ad hoc from ``issues_appeal`` (the statement filtered
+tiles run, and the table tipg serves) takes its turn too, for comparison ("appeals SQL")."""
 from __future__ import annotations
 
 import argparse
@@ -69,7 +73,7 @@ from tiles import aggregates, cache  # noqa: E402
 from tiles.filters import TileFilters, parse_filters  # noqa: E402
 from tiles.grid import Tile, lonlat_to_mercator, mercator_to_lonlat, tile_width, tiles_for_point  # noqa: E402
 from tiles.layers import LAYERS  # noqa: E402
-from tiles.sql import run_statement, run_tile_statement  # noqa: E402
+from tiles.sql import appeal_points, run_statement, run_tile_statement  # noqa: E402
 from tiles.stats import heatmap_statement  # noqa: E402
 
 settings.DEBUG = False  # no query log in this process: "raw" means a bare cursor
@@ -266,12 +270,15 @@ def bench_tiles(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
     print("\n== Tile endpoint vs the same ST_AsMVT SQL run directly (and vs tipg at point zooms) ==")
     print("(SQL ms: the statement run directly ad hoc, planned each time; prep ms: run directly prepared as the "
           "endpoint runs it; ratio = HTTP / SQL ad hoc (the goal), /prep = HTTP / prep;")
-    print(" miss via Django: the same server without tiles.fastpath, i.e. the view behind every middleware)")
+    print(" miss via Django: the same server without tiles.fastpath, i.e. the view behind every middleware;")
+    print(" appeals SQL: for the unfiltered point tiles, which read the point table, the same tile built ad hoc from")
+    print(" issues_appeal as filtered tiles are (what tipg reads), and the endpoint's miss against it)")
     print(f"{'z':>3} {'kind':<18} {'KB p50':>8} {'SQL ms':>8} {'prep ms':>8} {'HTTP miss':>10} {'ratio':>7} "
           f"{'/prep':>6} {'via Django':>10} {'ratio':>7} {'HTTP hit':>9} {'ratio':>7} {'tipg ms':>8} {'tipg/miss':>10} "
-          f"{'tipg/hit':>9}")
+          f"{'tipg/hit':>9} {'appeals SQL':>11} {'miss/it':>8}")
     for z, zoom_tiles in tiles.items():
-        times: dict[str, list[float]] = {"raw": [], "prepared": [], "miss": [], "django": [], "hit": [], "tipg": []}
+        times: dict[str, list[float]] = {"raw": [], "prepared": [], "miss": [], "django": [], "hit": [], "tipg": [],
+                                         "appeals": []}
         sizes: list[int] = []
         kind = "clusters (table)" if z <= 12 else "points"
         for tile in zoom_tiles:  # warm-up: the same pages in the database's cache for everyone
@@ -282,11 +289,12 @@ def bench_tiles(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
             run.tile(tile)
             if run.tipg_port and z > 12:
                 run.tipg_tile(tile)
-        steps = ["raw", "prepared", "miss"]
+        points_from_table = z > settings.TILES_CLUSTER_MAX_ZOOM and cache.aggregates_ready()
+        steps = ["raw", "prepared", "miss"] + (["appeals"] if points_from_table else [])
         for round_index in range(rounds):
             for tile_index, tile in enumerate(zoom_tiles):
                 sql, params = LAYERS["appeals"].build(tile, filters, True)
-                # The three uncached runs of the tile in a rotating order: none always comes
+                # The uncached runs of the tile in a rotating order: none always comes
                 # right after the others have warmed the same pages (the hit follows its miss).
                 shift = (round_index + tile_index) % len(steps)
                 got: dict[str, bytes] = {}
@@ -295,6 +303,8 @@ def bench_tiles(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
                         elapsed, got[step] = timed(run.raw, sql, params)
                     elif step == "prepared":
                         elapsed, got[step] = timed(run.raw_prepared, sql, params)
+                    elif step == "appeals":
+                        elapsed, _ = timed(run.raw, *appeal_points(tile, filters, table_ready=False))
                     else:
                         cache.bump_layer("appeals")
                         elapsed, got[step] = timed(run.tile, tile, expect="MISS")
@@ -315,8 +325,8 @@ def bench_tiles(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
                         raise RuntimeError(f"Django view bytes differ from the raw SQL for {tile}")
                 if run.tipg_port and z > 12:
                     times["tipg"].append(timed(run.tipg_tile, tile)[0])
-        raw_p50, prepared_p50, miss_p50, hit_p50, tipg_p50, django_p50 = (
-            p50(times[k]) for k in ("raw", "prepared", "miss", "hit", "tipg", "django"))
+        raw_p50, prepared_p50, miss_p50, hit_p50, tipg_p50, django_p50, appeals_p50 = (
+            p50(times[k]) for k in ("raw", "prepared", "miss", "hit", "tipg", "django", "appeals"))
         django_cell = f"{django_p50:.1f}" if times["django"] else "–"
         tipg_cell = (f"{tipg_p50:8.1f} {ratio(tipg_p50, miss_p50):>10} {ratio(tipg_p50, hit_p50):>9}" if times["tipg"]
                      else f"{'–':>8} {'–':>10} {'–':>9}")
@@ -326,9 +336,13 @@ def bench_tiles(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
             SUMMARY["django"].append((z, django_p50 / raw_p50, django_p50 - miss_p50))
         if times["tipg"]:
             SUMMARY["tipg"].append((z, tipg_p50 / miss_p50, tipg_p50 / hit_p50))
+        if times["appeals"]:
+            SUMMARY["appeals"].append((z, miss_p50 / appeals_p50, appeals_p50 / raw_p50))
+        appeals_cell = (f"{appeals_p50:11.1f} {ratio(miss_p50, appeals_p50):>8}" if times["appeals"]
+                        else f"{'–':>11} {'–':>8}")
         print(f"{z:>3} {kind:<18} {p50([float(s) for s in sizes]) / 1024:8.1f} {raw_p50:8.1f} {prepared_p50:8.1f} "
               f"{miss_p50:10.1f} {ratio(miss_p50, raw_p50):>7} {ratio(miss_p50, prepared_p50):>6} {django_cell:>10} "
-              f"{ratio(django_p50, raw_p50):>7} {hit_p50:9.1f} {ratio(hit_p50, raw_p50):>7} {tipg_cell}")
+              f"{ratio(django_p50, raw_p50):>7} {hit_p50:9.1f} {ratio(hit_p50, raw_p50):>7} {tipg_cell} {appeals_cell}")
 
 
 def worker_cpu_seconds(master: subprocess.Popen[bytes]) -> float:
@@ -471,6 +485,10 @@ def print_summary() -> None:
         saved = [row[2] for row in SUMMARY["django"]]
         print(f"the same tiles through Django's whole request cycle instead (no fast path): "
               f"{span(SUMMARY['django'])}; the fast path saved {min(saved):.1f}–{max(saved):.1f} ms p50 per miss")
+    if SUMMARY["appeals"]:
+        print(f"unfiltered point tiles read the point table: the same tile built from issues_appeal takes "
+              f"{span(SUMMARY['appeals'], 2)} the time of the point table's statement; the endpoint's miss against "
+              f"it: {span(SUMMARY['appeals'])}")
     print(f"tipg / our endpoint on the same point tiles (goal ≥ 3×): uncached {span(SUMMARY['tipg'])}, "
           f"cached {span(SUMMARY['tipg'], 2)}")
     print(f"cluster endpoint / SQL (goal ≤ 1.2×): from the table {span(SUMMARY['tile'][:3])}, "
@@ -480,8 +498,8 @@ def print_summary() -> None:
         print(f"first citywide view / GeoJSON of all points (goal ≤ 1/50): 1/{1 / SUMMARY['bytes'][0][1]:.0f}")
 
 
-SUMMARY: dict[str, list[tuple[int, float, float]]] = {"tile": [], "prepared": [], "django": [], "tipg": [], "cluster": [],
-                                                      "heatmap": [], "bytes": [], "cpu": []}
+SUMMARY: dict[str, list[tuple[int, float, float]]] = {"tile": [], "prepared": [], "django": [], "tipg": [], "appeals": [],
+                                                      "cluster": [], "heatmap": [], "bytes": [], "cpu": []}
 
 
 def main() -> None:
