@@ -59,7 +59,9 @@ def subscription_labels(subscriptions: list[Subscription]) -> dict[int, tuple[st
     appeals = {a.pk: a for a in Appeal.objects.public().select_related("category")
                .filter(pk__in=by_kind.get("appeal", set()))}
     districts = dict(District.objects.filter(pk__in=by_kind.get("district", set())).values_list("pk", "name"))
-    categories = dict(Category.objects.filter(pk__in=by_kind.get("category", set())).values_list("pk", "name"))
+    # the category's name in the request's language (Category.label); stored notices keep the Russian one
+    categories = {c.pk: c.label for c in Category.objects.filter(pk__in=by_kind.get("category", set()))
+                  .only("pk", "name", "name_en")}
     project = _project_model()
     projects = (dict(project.objects.filter(pk__in=by_kind.get("project", set())).values_list("pk", "title"))
                 if project is not None else {})
@@ -67,7 +69,7 @@ def subscription_labels(subscriptions: list[Subscription]) -> dict[int, tuple[st
     for s in subscriptions:
         if s.kind == "appeal":
             appeal = appeals.get(s.target_id)
-            labels[s.pk] = ((f"{appeal.number}: {appeal.category.name}", f"/appeals/{s.target_id}/") if appeal
+            labels[s.pk] = ((f"{appeal.number}: {appeal.category.label}", f"/appeals/{s.target_id}/") if appeal
                             else (f"№{s.target_id}", ""))
         elif s.kind == "project":
             labels[s.pk] = (projects.get(s.target_id, f"№{s.target_id}"), f"/projects/{s.target_id}/")

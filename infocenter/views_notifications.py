@@ -71,8 +71,9 @@ def notification_centre(request: HttpRequest) -> HttpResponse:
                           for s in subscriptions],
         "digest": notifications.wants_digest(user), "has_email": bool(user.email),
         "districts": District.objects.order_by("name").values("pk", "name"),
-        "categories": Category.objects.filter(parent__isnull=True, is_active=True).order_by("name")
-        .values("pk", "name"),
+        # objects, not values(): the template shows ``label``, the name in the request's language
+        "categories": sorted(Category.objects.filter(parent__isnull=True, is_active=True).only("pk", "name", "name_en"),
+                             key=lambda category: category.label),
         "errors": errors,
     }, status=400 if errors else 200)
 

@@ -61,7 +61,8 @@ def _on_commit_changed(appeal: Appeal) -> None:
 
 def _require(user: Any, appeal: Appeal, transition: str) -> None:
     if user is not None and not can_transition(user, appeal, transition):
-        raise PermissionDenied(f"Нет прав на действие «{transition}» с этим обращением.")
+        message = _("Нет прав на действие «{transition}» с этим обращением.")
+        raise PermissionDenied(message.format(transition=transition))
 
 
 def _locked(appeal: Appeal | int) -> Appeal:
@@ -308,7 +309,7 @@ def claim_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
         raise IllegalTransition("claim", appeal_obj.status)
     taken = Appeal.objects.filter(pk=appeal_obj.pk, executor__isnull=True).update(executor=actor)
     if not taken and appeal_obj.executor_id != actor.pk:
-        raise ValidationError({"executor": "Обращение уже взято другим исполнителем."})
+        raise ValidationError({"executor": _("Обращение уже взято другим исполнителем.")})
     appeal_obj.refresh_from_db()
     AppealEvent.objects.create(appeal=appeal_obj, actor=actor, kind="claim", is_public=False)
     if appeal_obj.status == Status.ROUTED:
@@ -325,7 +326,7 @@ def assign_executor(appeal: Appeal | int, *, actor: Any, executor: Any) -> Appea
     if appeal.status not in WORK_STATUSES:
         raise IllegalTransition("assign", appeal.status)
     if appeal.responsible_agency_id not in executor.agency_ids():
-        raise ValidationError({"executor": "Исполнитель не работает в ответственном ведомстве."})
+        raise ValidationError({"executor": _("Исполнитель не работает в ответственном ведомстве.")})
     appeal.executor = executor
     appeal.save(update_fields=["executor"])
     AppealEvent.objects.create(appeal=appeal, actor=actor, kind="assign", data={"executor_id": executor.pk},
@@ -340,11 +341,11 @@ def answer_appeal(appeal: Appeal | int, *, actor: Any, text: str, result: str,
     _require(actor, appeal, "answer")
     errors = {}
     if len((text or "").strip()) < 10:
-        errors["text"] = "Ответ по существу должен содержать не менее 10 символов."
+        errors["text"] = _("Ответ по существу должен содержать не менее 10 символов.")
     if result not in Result.values or result == Result.NO_ANSWER and not appeal.no_answer_required:
-        errors["result"] = "Укажите результат рассмотрения."
+        errors["result"] = _("Укажите результат рассмотрения.")
     if len(photos) > settings.APPEAL_MAX_PHOTOS:
-        errors["photos"] = f"Не более {settings.APPEAL_MAX_PHOTOS} фотографий."
+        errors["photos"] = _("Не более {count} фотографий.").format(count=settings.APPEAL_MAX_PHOTOS)
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -374,11 +375,11 @@ def redirect_appeal(appeal: Appeal | int, *, actor: Any, agency: Agency, reason:
     appeal = _locked(appeal)
     _require(actor, appeal, "redirect")
     if not reason.strip():
-        raise ValidationError({"reason": "Укажите причину переадресации."})
+        raise ValidationError({"reason": _("Укажите причину переадресации.")})
     if agency.pk == appeal.responsible_agency_id:
-        raise ValidationError({"agency": "Обращение уже находится в этом ведомстве."})
+        raise ValidationError({"agency": _("Обращение уже находится в этом ведомстве.")})
     if not agency.is_active:
-        raise ValidationError({"agency": "Ведомство не действует."})
+        raise ValidationError({"agency": _("Ведомство не действует.")})
     previous = appeal.responsible_agency_id
     now = timezone.now()
     late = bool(appeal.registered_at and now - appeal.registered_at > dt.timedelta(days=settings.APPEAL_REDIRECT_DAYS))
@@ -408,11 +409,11 @@ def extend_deadline(appeal: Appeal | int, *, actor: Any, days: int, reason: str)
         raise IllegalTransition("extend", appeal.status)
     errors = {}
     if appeal.extended:
-        errors["days"] = "Срок рассмотрения уже продлевался; продление допускается один раз."
+        errors["days"] = _("Срок рассмотрения уже продлевался; продление допускается один раз.")
     if not 1 <= days <= settings.APPEAL_MAX_EXTENSION_DAYS:
-        errors["days"] = f"Продление — от 1 до {settings.APPEAL_MAX_EXTENSION_DAYS} дней."
+        errors["days"] = _("Продление — от 1 до {days} дней.").format(days=settings.APPEAL_MAX_EXTENSION_DAYS)
     if not reason.strip():
-        errors["reason"] = "Укажите причину продления."
+        errors["reason"] = _("Укажите причину продления.")
     if errors:
         raise ValidationError(errors)
     assert appeal.deadline_at is not None
@@ -435,7 +436,8 @@ def reject_appeal(appeal: Appeal | int, *, actor: Any, reason: str, note: str = 
     appeal = _locked(appeal)
     _require(actor, appeal, "reject")
     if reason not in RejectReason.values:
-        raise ValidationError({"reason": f"Причина должна быть одной из: {', '.join(RejectReason.values)}."})
+        raise ValidationError({"reason": _("Причина должна быть одной из: {choices}.").format(
+            choices=", ".join(RejectReason.values))})
     appeal.reject_reason = reason
     appeal.moderation_note = note.strip()
     appeal.is_public = False  # the text is never published (59-FZ art. 11 p. 3)
@@ -452,7 +454,7 @@ def merge_appeal(appeal: Appeal | int, *, actor: Any, into: Appeal) -> Appeal:
     appeal = _locked(appeal)
     _require(actor, appeal, "merge")
     if into.pk == appeal.pk or into.duplicate_of_id == appeal.pk:
-        raise ValidationError({"into": "Нельзя объединить обращение само с собой."})
+        raise ValidationError({"into": _("Нельзя объединить обращение само с собой.")})
     appeal.duplicate_of = into
     appeal.apply_transition("merge", actor=actor, data={"into": into.number}, update_fields=("duplicate_of",))
     if appeal.author_id:
@@ -470,16 +472,16 @@ def rate_appeal(appeal: Appeal | int, *, actor: Any, solved: bool, score: int, p
     rating closes it."""
     appeal = _locked(appeal)
     if actor is None or appeal.author_id != actor.pk:
-        raise PermissionDenied("Оценить ответ может только автор обращения.")
+        raise PermissionDenied(_("Оценить ответ может только автор обращения."))
     if appeal.status != Status.ANSWERED:
         raise IllegalTransition("rate", appeal.status)  # only a received answer is rated
     errors = {}
     for name, value in (("score", score), ("politeness", politeness), ("timeliness", timeliness)):
         if value is not None and not 1 <= int(value) <= 5:
-            errors[name] = "Оценка от 1 до 5."
+            errors[name] = _("Оценка от 1 до 5.")
     reopen = not solved and score <= settings.APPEAL_REOPEN_SCORE
     if reopen and not comment.strip():
-        errors["comment"] = "Опишите, что не решено."
+        errors["comment"] = _("Опишите, что не решено.")
     if errors:
         raise ValidationError(errors)
     Rating.objects.update_or_create(appeal=appeal, defaults={
@@ -521,15 +523,15 @@ def post_message(appeal: Appeal | int, *, actor: Any, text: str, visibility: str
     also leave internal notes that the citizen never sees."""
     appeal = Appeal.objects.get(pk=appeal.pk if isinstance(appeal, Appeal) else appeal)
     if visibility not in Visibility.values:
-        raise ValidationError({"visibility": "Неизвестная видимость."})
+        raise ValidationError({"visibility": _("Неизвестная видимость.")})
     is_author = actor is not None and appeal.author_id == actor.pk
     is_staff = can_transition(actor, appeal, "note")
     if not (is_author or is_staff):
-        raise PermissionDenied("Писать здесь могут автор и сотрудники ответственного ведомства.")
+        raise PermissionDenied(_("Писать здесь могут автор и сотрудники ответственного ведомства."))
     if visibility == Visibility.INTERNAL and not is_staff:
-        raise PermissionDenied("Служебные заметки — только для сотрудников.")
+        raise PermissionDenied(_("Служебные заметки — только для сотрудников."))
     if not 1 <= len(text.strip()) <= 5000:
-        raise ValidationError({"text": "Сообщение от 1 до 5000 символов."})
+        raise ValidationError({"text": _("Сообщение от 1 до 5000 символов.")})
     message = Message.objects.create(appeal=appeal, author=actor, text=text.strip(), visibility=visibility)
     AppealEvent.objects.create(appeal=appeal, actor=actor, kind="message", data={"message_id": message.pk},
                                is_public=visibility == Visibility.PUBLIC)
@@ -543,7 +545,7 @@ def support_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
     """A citizen joins an open appeal instead of filing a duplicate."""
     appeal = _locked(appeal)
     if not can_support(actor, appeal):
-        raise PermissionDenied("Поддержать обращение может житель, кроме его автора.")
+        raise PermissionDenied(_("Поддержать обращение может житель, кроме его автора."))
     if appeal.status not in (Status.REGISTERED, Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS):
         raise IllegalTransition("support", appeal.status)  # only an open appeal
     _support, created = Support.objects.get_or_create(appeal=appeal, user=actor)
@@ -562,7 +564,7 @@ def moderate_appeal(appeal: Appeal | int, *, actor: Any, is_public: bool | None 
     appeal = _locked(appeal)
     _require(actor, appeal, "moderate")
     if not reason.strip():
-        raise ValidationError({"reason": "Укажите причину."})
+        raise ValidationError({"reason": _("Укажите причину.")})
     fields = []
     data: dict[str, Any] = {}
     if is_public is not None:
@@ -571,7 +573,7 @@ def moderate_appeal(appeal: Appeal | int, *, actor: Any, is_public: bool | None 
         data["is_public"] = is_public
     if redacted_text is not None:
         if len(redacted_text.strip()) < 10:
-            raise ValidationError({"text": "Текст после редактирования слишком короткий."})
+            raise ValidationError({"text": _("Текст после редактирования слишком короткий.")})
         data["original_length"] = len(appeal.text)
         appeal.text = redacted_text.strip()
         fields.append("text")

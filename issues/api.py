@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status, viewsets
@@ -133,11 +134,11 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
         user = self.request.user
         if scope == "mine":
             if not user.is_authenticated:
-                raise PermissionDenied("Войдите, чтобы увидеть свои обращения.")
+                raise PermissionDenied(_("Войдите, чтобы увидеть свои обращения."))
             return base.filter(author=user).select_related("executor")
         if scope == "work":
             if not is_staff_user(user):
-                raise PermissionDenied("Очередь доступна только сотрудникам.")
+                raise PermissionDenied(_("Очередь доступна только сотрудникам."))
             return base.filter(pk__in=Appeal.objects.visible_to(user).values("pk")).select_related("executor")
         return base.public()
 
@@ -167,10 +168,10 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
         operators register phone, e-mail, paper and social-network appeals for citizens.
         An ``Idempotency-Key`` header makes retries return the first result."""
         if not request.user.is_authenticated:
-            return Response({"detail": "Войдите, чтобы подать обращение."}, status=status.HTTP_401_UNAUTHORIZED)
+            return Response({"detail": _("Войдите, чтобы подать обращение.")}, status=status.HTTP_401_UNAUTHORIZED)
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 100:
-            return Response({"Idempotency-Key": ["Не длиннее 100 символов."]}, status=400)
+            return Response({"Idempotency-Key": [_("Не длиннее 100 символов.")]}, status=400)
         if not key:
             return self._create(request)
         with transaction.atomic():
@@ -196,7 +197,7 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
         user: Any = request.user
         staff_channel = data["channel"] not in CITIZEN_CHANNELS
         if staff_channel and user.role not in (Role.OPERATOR, Role.ADMIN) and not user.is_superuser:
-            raise PermissionDenied("Только оператор регистрирует обращения по телефону, почте и на бумаге.")
+            raise PermissionDenied(_("Только оператор регистрирует обращения по телефону, почте и на бумаге."))
         photos = request.FILES.getlist("photos") if hasattr(request, "FILES") else []
         author_name = data["author_name"] if staff_channel else ""
         author_contact = data["author_contact"] if staff_channel else ""
@@ -204,7 +205,7 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
         errors: dict[str, list[str]] = {}
         checked = []
         if len(photos) > settings.APPEAL_MAX_PHOTOS:
-            errors["photos"] = [f"Не более {settings.APPEAL_MAX_PHOTOS} фотографий."]
+            errors["photos"] = [_("Не более {count} фотографий.").format(count=settings.APPEAL_MAX_PHOTOS)]
         else:
             for upload in photos:
                 try:
@@ -248,7 +249,7 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
     def _transition(self, request: Request, pk: str, serializer_class: Any, run: Any) -> Response:
         appeal, _full = access_appeal(request.user, int(pk))
         if not request.user.is_authenticated:
-            return Response({"detail": "Требуется вход."}, status=status.HTTP_401_UNAUTHORIZED)
+            return Response({"detail": _("Требуется вход.")}, status=status.HTTP_401_UNAUTHORIZED)
         data: dict[str, Any] = {}
         if serializer_class is not None:
             serializer = serializer_class(data=request.data)
@@ -360,7 +361,7 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
         appeal, full = access_appeal(request.user, int(pk))
         if request.method == "POST":
             if not request.user.is_authenticated:
-                return Response({"detail": "Требуется вход."}, status=status.HTTP_401_UNAUTHORIZED)
+                return Response({"detail": _("Требуется вход.")}, status=status.HTTP_401_UNAUTHORIZED)
             serializer = MessageSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             message = actions.post_message(appeal, actor=request.user, text=serializer.validated_data["text"],
@@ -388,11 +389,11 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
             lon = float(request.query_params["lon"])
             category = Category.objects.get(pk=int(request.query_params["category"]))
         except (KeyError, ValueError):
-            return Response({"detail": "Нужны lat, lon и category."}, status=400)
+            return Response({"detail": _("Нужны lat, lon и category.")}, status=400)
         except Category.DoesNotExist:
-            return Response({"category": ["Неизвестная категория."]}, status=400)
+            return Response({"category": [_("Неизвестная категория.")]}, status=400)
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            return Response({"lat": ["Координаты вне диапазона."]}, status=400)
+            return Response({"lat": [_("Координаты вне диапазона.")]}, status=400)
         point = Point(lon, lat, srid=4326)
         since = timezone.now() - dt.timedelta(days=settings.APPEAL_DUPLICATE_WINDOW_DAYS)
         radius = category.duplicate_radius_m

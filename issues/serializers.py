@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -160,7 +161,7 @@ class AppealCreateSerializer(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if (attrs.get("lat") is None) != (attrs.get("lon") is None):
-            raise serializers.ValidationError({"location": "Укажите и широту, и долготу."})
+            raise serializers.ValidationError({"location": _("Укажите и широту, и долготу.")})
         return attrs
 
 
@@ -233,7 +234,7 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
 
     def validate_visibility(self, value: str) -> str:
         if value not in Visibility.values:
-            raise serializers.ValidationError("Неизвестная видимость.")
+            raise serializers.ValidationError(_("Неизвестная видимость."))
         return value
 
 
