@@ -110,3 +110,69 @@ def test_error_pages_keep_the_shell(personas):
     assert 'class="skip-link"' in missing.content.decode()
     refused = personas.client("citizen").get("/pages/rules/edit/")
     assert refused.status_code == 403 and "Доступ запрещён" in refused.content.decode()
+
+
+NAV_ROWS = """() => {
+    const nav = document.getElementById("main-nav");
+    const box = e => e.getBoundingClientRect();
+    const row = e => Math.round(box(e).top + box(e).height / 2);
+    const items = [...nav.querySelectorAll(":scope > a, .nav-account > a, .nav-account > form")]
+        .filter(e => e.getClientRects().length);
+    const account = [...nav.querySelectorAll(".nav-account > *")].filter(e => e.getClientRects().length);
+    const rows = [...new Set(items.map(row))].sort((a, b) => a - b);
+    return {rows: rows.length, items: items.length, brand: row(document.querySelector(".brand")),
+            first_row: rows[0], account_rows: [...new Set(account.map(row))].length,
+            second_row_is_account: items.filter(e => row(e) !== rows[0]).every(e => account.includes(e)),
+            heights: [...new Set(items.map(e => Math.round(box(e).height)))],
+            header: Math.round(box(document.querySelector(".topbar")).height),
+            overflow: document.documentElement.scrollWidth - window.innerWidth};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_navigation_fits_a_desk_in_both_languages(live_server, personas, browser, settings):
+    """At 1280 px a signed-in staff member's navigation (queue or leadership, the projects office,
+    the notices badge, sign out, the language switch): in English one row beside the brand; in
+    Russian (longer labels) at most two, the user's own links moving together onto the second;
+    no label breaks inside, nothing scrolls sideways. On a phone it stays the menu that opens as a
+    column."""
+    from issues.models import Notification, NotificationKind
+    from tests.browser import _page, login
+
+    for user in (personas.agency_head, personas.leader):  # the widest header: with a notices badge
+        Notification.objects.create(user=user, kind=NotificationKind.SUBSCRIPTION, title="Новость по подписке")
+    problems: list[tuple[str, dict[str, object]]] = []
+    for size in ({"width": 1280, "height": 800}, {"width": 390, "height": 844}):
+        pages = _page(browser, viewport=size)
+        page = next(pages)
+        try:
+            for username in ("head_roads", "leader"):
+                page.context.clear_cookies()
+                login(page, live_server.url, username)
+                for language in ("ru", "en"):
+                    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language,
+                                               "url": live_server.url}])
+                    page.goto(f"{live_server.url}/stats/")
+                    assert page.get_attribute("html", "lang") == language
+                    assert page.locator("#nav-notifications .nav-badge").count() == 1
+                    name = f"nav-{username}-{language}-{size['width']}"
+                    if size["width"] == 390:
+                        assert page.locator("#main-nav").is_hidden()
+                        page.click(".menu-toggle")
+                        shown = page.evaluate(NAV_ROWS)
+                        screenshot(page, name)
+                        if not (shown["items"] == 12 and shown["rows"] == 12 and shown["overflow"] <= 0):
+                            problems.append((name, shown))  # one item a row: the menu's column
+                        continue
+                    shown = page.evaluate(NAV_ROWS)
+                    screenshot(page, name)
+                    fits = shown["rows"] == 1 and abs(shown["brand"] - shown["first_row"]) <= 2
+                    graceful = (shown["rows"] == 2 and shown["account_rows"] == 1 and shown["second_row_is_account"]
+                                and shown["header"] <= 100)
+                    if not (shown["items"] == 12 and len(shown["heights"]) == 1 and shown["overflow"] <= 0
+                            and (fits if language == "en" else fits or graceful)):
+                        problems.append((name, shown))
+        finally:
+            next(pages, None)
+    assert not problems, problems
