@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.dispatch import Signal
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from geoportal.models import Agency, District
@@ -441,7 +441,9 @@ def reject_appeal(appeal: Appeal | int, *, actor: Any, reason: str, note: str = 
     appeal.reject_reason = reason
     appeal.moderation_note = note.strip()
     appeal.is_public = False  # the text is never published (59-FZ art. 11 p. 3)
-    appeal.apply_transition("reject", actor=actor, reason=str(RejectReason(reason).label),
+    with translation.override(settings.LANGUAGE_CODE):  # stored: in the register's language, whoever rejects
+        label = str(RejectReason(reason).label)
+    appeal.apply_transition("reject", actor=actor, reason=label,
                             data={"code": reason, "note": note.strip()},
                             update_fields=("reject_reason", "moderation_note", "is_public"))
     notifications.status_changed(appeal, "reject")

@@ -17,6 +17,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from geoportal.i18n import english_page
@@ -182,7 +183,10 @@ class IllegalTransition(Exception):
     http_status = 409
 
     def __init__(self, name: str, status: str) -> None:
-        super().__init__(f"transition {name!r} is not allowed from status {status!r}")
+        # the API answers with this text (409, geoportal.api): in the request's language
+        label = Status(status).label if status in Status.values else status
+        super().__init__(gettext("Действие «{action}» недоступно: обращение в статусе «{status}».").format(
+            action=name, status=label))
         self.name = name
         self.status = status
 

@@ -2,7 +2,9 @@
 happens in a Celery task after the transaction commits."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from geoportal.models import StaffMembership
 
@@ -32,10 +34,11 @@ def _format(template: str, appeal: Appeal) -> str:
     from django.utils import timezone
 
     deadline = timezone.localtime(appeal.deadline_at).strftime("%d.%m.%Y") if appeal.deadline_at else "—"
+    with translation.override(settings.LANGUAGE_CODE):  # stored Russian, whatever page the staff acted on
+        reason = appeal.get_reject_reason_display() if appeal.reject_reason else ""
     return template.format(
         number=appeal.number, deadline=deadline,
-        agency=appeal.responsible_agency.name if appeal.responsible_agency else "—",
-        reason=appeal.get_reject_reason_display() if appeal.reject_reason else "",
+        agency=appeal.responsible_agency.name if appeal.responsible_agency else "—", reason=reason,
     )
 
 

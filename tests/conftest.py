@@ -25,6 +25,17 @@ def _fast_passwords(settings: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test() -> Iterator[None]:
+    """The test client runs requests in the test's own thread, and LocaleMiddleware leaves the
+    last request's language active there: without this, a test that asked for English would
+    leave the next test's direct action calls (and their Russian messages) in English."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _generous_anonymous_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
     """The suite makes many anonymous calls a minute from one address; the per-IP limit is
     tested on its own with its own figures."""

@@ -82,6 +82,19 @@ def test_extend_and_rate_refusals_follow_the_language(personas):
     assert rate.status_code == 403 and rate.json() == {"detail": "Only the appeal's author may rate the answer."}
 
 
+def test_an_action_the_status_no_longer_allows_is_a_409_in_the_request_language(personas):
+    appeal = make_appeal(personas.citizen, "roads-potholes", text="Глубокая яма у остановки на Минина")
+    actions.accept_appeal(appeal, actor=personas.executor_a)
+    actions.answer_appeal(appeal, actor=personas.executor_a, result="measures_taken", text="Яма заделана.")
+    url = f"/api/v1/appeals/{appeal.pk}/claim/"
+    russian = personas.client("executor_a").post(url)
+    assert russian.status_code == 409
+    assert russian.json() == {"detail": "Действие «claim» недоступно: обращение в статусе «дан ответ»."}
+    english = personas.client("executor_a").post(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 409
+    assert english.json() == {"detail": "“claim” is not possible: the appeal's status is “answered”."}
+
+
 def test_queue_and_new_appeal_refusals_follow_the_language(personas):
     citizen = personas.client("citizen")
     assert citizen.get("/api/v1/appeals/", {"scope": "work"}).json() == {
@@ -121,14 +134,32 @@ def _untranslated_cyrillic(path: Path) -> list[str]:
 def test_every_russian_text_of_the_appeals_api_goes_through_gettext_and_has_an_english_translation():
     from django.utils import translation
 
+    modules = ("actions.py", "api.py", "serializers.py", "models.py", "photos.py")
     # the appeal number's prefix («А-2026-000123») is a register value, not a message
-    assert [t for f in ("actions.py", "api.py", "serializers.py")
-            for t in _untranslated_cyrillic(ISSUES / f)] == ["А-"]
-    msgids = [node.args[0].value for f in ("actions.py", "api.py", "serializers.py")
+    assert [t for f in modules for t in _untranslated_cyrillic(ISSUES / f)] == ["А-"]
+    msgids = [node.args[0].value for f in modules
               for node in ast.walk(ast.parse((ISSUES / f).read_text(encoding="utf-8")))
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_"
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "gettext")
               and node.args and isinstance(node.args[0], ast.Constant)]
-    assert len(msgids) >= 40
+    assert len(msgids) >= 100
     with translation.override("en"):
         untranslated = [m for m in msgids if CYRILLIC.search(translation.gettext(m))]
     assert untranslated == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rejection_made_on_an_english_page_is_stored_and_told_to_the_author_in_russian(personas,
+                                                                                          celery_worker_process):
+    from issues.models import Notification
+    from tests.infocenter.test_discussion import wait_for
+
+    appeal = make_appeal(personas.citizen, "transport-schedule", text="Автобус 3 не ходит по выходным, ждём час.")
+    moderator = english_cookie(personas.client("moderator"))
+    response = moderator.post(f"/api/v1/appeals/{appeal.pk}/reject/", {"reason": "spam"},
+                              content_type="application/json")
+    assert response.status_code == 200 and response["Content-Language"] == "en"
+    assert response.json()["properties"]["status_display"] == "rejected by a moderator"  # the moderator reads English
+    assert appeal.events.get(kind="reject").reason == "спам, бессмысленный текст"  # the record: Russian
+    told = wait_for(lambda: Notification.objects.filter(user=personas.citizen, appeal=appeal,
+                                                        title__contains="отклонено").first())
+    assert told.title == f"Обращение {appeal.number} отклонено: спам, бессмысленный текст."
