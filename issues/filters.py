@@ -7,6 +7,7 @@ import django_filters
 from django.contrib.gis.geos import Polygon
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from .models import OPEN_STATUSES, Appeal, Category, Status
@@ -16,9 +17,9 @@ def parse_bbox(value: str) -> Polygon:
     try:
         west, south, east, north = (float(part) for part in value.split(","))
     except ValueError as exc:
-        raise ValidationError({"bbox": "bbox = west,south,east,north в градусах."}) from exc
+        raise ValidationError({"bbox": _("bbox = west,south,east,north в градусах.")}) from exc
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise ValidationError({"bbox": "Неверные границы bbox."})
+        raise ValidationError({"bbox": _("Неверные границы bbox.")})
     return Polygon.from_bbox((west, south, east, north))
 
 
@@ -55,8 +56,8 @@ class AppealFilter(django_filters.FilterSet):
         statuses = [s.strip() for s in value.split(",") if s.strip()]
         unknown = [s for s in statuses if s not in Status.values]
         if unknown:
-            raise ValidationError({"status": f"Неизвестный статус: {', '.join(unknown)}; допустимы: "
-                                             f"{', '.join(Status.values)}"})
+            raise ValidationError({"status": _("Неизвестный статус: {unknown}; допустимы: {allowed}").format(
+                unknown=", ".join(unknown), allowed=", ".join(Status.values))})
         return queryset.filter(status__in=statuses)
 
     def filter_overdue(self, queryset: QuerySet[Appeal], name: str, value: bool) -> QuerySet[Appeal]:

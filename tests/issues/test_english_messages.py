@@ -12,7 +12,7 @@ from django.conf import settings
 
 from geoportal.models import Agency
 from issues import actions
-from issues.models import Category
+from issues.models import Category, Status
 from tests.issues.helpers import make_appeal
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +108,15 @@ def test_queue_and_new_appeal_refusals_follow_the_language(personas):
     english = english_cookie(personas.client("citizen")).post("/api/v1/appeals/", half_a_point,
                                                               content_type="application/json")
     assert english.status_code == 400 and english.json() == {"location": ["Give both the latitude and the longitude."]}
+    # the public list's filters
+    allowed = ", ".join(Status.values)
+    assert citizen.get("/api/v1/appeals/", {"status": "lost"}).json() == {
+        "status": f"Неизвестный статус: lost; допустимы: {allowed}"}
+    assert citizen.get("/api/v1/appeals/", {"status": "lost"}, HTTP_ACCEPT_LANGUAGE="en").json() == {
+        "status": f"Unknown status: lost; allowed: {allowed}"}
+    assert citizen.get("/api/v1/appeals/", {"bbox": "44,56,43,57"}).json() == {"bbox": "Неверные границы bbox."}
+    assert citizen.get("/api/v1/appeals/", {"bbox": "44,56,43,57"}, HTTP_ACCEPT_LANGUAGE="en").json() == {
+        "bbox": "The bbox's bounds are wrong."}
     nearby = Category.objects.order_by("-pk").first().pk + 1
     assert citizen.get("/api/v1/appeals/nearby/", {"lat": 56.3, "lon": 44, "category": nearby},
                        HTTP_ACCEPT_LANGUAGE="en").json() == {"category": ["Unknown category."]}
@@ -134,7 +143,7 @@ def _untranslated_cyrillic(path: Path) -> list[str]:
 def test_every_russian_text_of_the_appeals_api_goes_through_gettext_and_has_an_english_translation():
     from django.utils import translation
 
-    modules = ("actions.py", "api.py", "serializers.py", "models.py", "photos.py")
+    modules = ("actions.py", "api.py", "serializers.py", "models.py", "photos.py", "filters.py")
     # the appeal number's prefix («А-2026-000123») is a register value, not a message
     assert [t for f in modules for t in _untranslated_cyrillic(ISSUES / f)] == ["А-"]
     msgids = [node.args[0].value for f in modules
