@@ -10,6 +10,7 @@ only and return no appeal's details.
 from __future__ import annotations
 
 from django.contrib.gis.geos import Polygon
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
@@ -32,14 +33,14 @@ def _viewport(request: Request) -> tuple[Polygon, int]:
     errors: dict[str, list[str]] = {}
     bbox_raw = request.query_params.get("bbox", "")
     if not bbox_raw:
-        errors["bbox"] = ["Укажите bbox = west,south,east,north."]
+        errors["bbox"] = [_("Укажите bbox = west,south,east,north.")]
     z = -1
     try:
         z = int(request.query_params.get("z", ""))
         if not 0 <= z <= conf.max_zoom():
             raise ValueError(z)
     except ValueError:
-        errors["z"] = [f"Укажите масштаб z от 0 до {conf.max_zoom()}."]
+        errors["z"] = [_("Укажите масштаб z от 0 до {max_zoom}.").format(max_zoom=conf.max_zoom())]
     if errors:
         raise ValidationError(errors)
     return parse_bbox(bbox_raw), z
@@ -82,5 +83,6 @@ class ChoroplethView(APIView):
     def get(self, request: Request) -> Response:
         metric = request.query_params.get("metric", "per_1000")
         if metric not in METRICS:
-            raise ValidationError({"metric": [f"Неизвестная метрика; допустимы: {', '.join(METRICS)}."]})
+            raise ValidationError({"metric": [_("Неизвестная метрика; допустимы: {allowed}.").format(
+                allowed=", ".join(METRICS))]})
         return Response(stats.choropleth(parse_filters(request.query_params), metric))

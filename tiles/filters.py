@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 from issues.filters import AppealFilter
@@ -31,7 +33,9 @@ _CATEGORY_TREE_SQL = (
     f"WITH RECURSIVE tree(id) AS (SELECT id FROM {Category._meta.db_table} WHERE id = %s "  # noqa: S608
     f"UNION SELECT c.id FROM {Category._meta.db_table} c JOIN tree ON c.parent_id = tree.id) SELECT id FROM tree"
 )
-PERIOD_HELP = "Период: 30d (последние N дней), 2025, 2025-03, 2025-01..2025-06 или 2025-01-15..2025-02-01."
+# lazy: the message is rendered in the language of the request that gets it
+PERIOD_HELP = gettext_lazy(
+    "Период: 30d (последние N дней), 2025, 2025-03, 2025-01..2025-06 или 2025-01-15..2025-02-01.")
 
 
 def category_subtree(category_id: int) -> RawSQL:
@@ -70,14 +74,14 @@ def parse_period(value: str, now: dt.datetime | None = None) -> tuple[dt.datetim
             return dt.datetime(start_day.year, start_day.month, start_day.day, tzinfo=tz), None
         if ".." in value:
             first, last = value.split("..", 1)
-            start, _ = _start_of(first, tz)
-            _, end = _start_of(last, tz)
+            start, _first_end = _start_of(first, tz)
+            _last_start, end = _start_of(last, tz)
         else:
             start, end = _start_of(value, tz)
     except ValueError as exc:
         raise ValidationError({"period": [PERIOD_HELP]}) from exc
     if end <= start:
-        raise ValidationError({"period": ["Конец периода раньше начала."]})
+        raise ValidationError({"period": [_("Конец периода раньше начала.")]})
     return start, end
 
 
@@ -159,8 +163,8 @@ def parse_filters(query: QueryDict, *, now: dt.datetime | None = None) -> TileFi
         statuses = tuple(sorted({s.strip() for s in raw["status"].split(",") if s.strip()}))
         unknown = [s for s in statuses if s not in Status.values]
         if unknown:
-            raise ValidationError({"status": [f"Неизвестный статус: {', '.join(unknown)}; допустимы: "
-                                              f"{', '.join(Status.values)}"]})
+            raise ValidationError({"status": [_("Неизвестный статус: {unknown}; допустимы: {allowed}").format(
+                unknown=", ".join(unknown), allowed=", ".join(Status.values))]})
         params["status"] = ",".join(statuses)
     for key in ("agency", "district"):
         if cleaned.get(key) not in (None, ""):

@@ -1,5 +1,5 @@
 """Web Mercator tile arithmetic shared by the tile views, the cache invalidation and the
-aggregate grid. Pure functions, no Django.
+aggregate grid. Pure functions (Django only for the refusals' language).
 
 The aggregate grid nests inside tiles: at zoom ``z`` each tile is split into
 ``CELLS_PER_TILE`` × ``CELLS_PER_TILE`` square cells, so a cell of zoom ``z`` is exactly four
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
 
 ORIGIN = 20037508.342789244  # half the width of the EPSG:3857 square, metres
 WORLD = 2 * ORIGIN
@@ -27,7 +29,9 @@ class Tile:
 
 
 class TileOutOfRange(ValueError):
-    """z, x or y outside the tile matrix; the message names the field."""
+    """z, x or y outside the tile matrix; the message names the field, in the active language
+    (the fast path never answers with it: it hands such a request to Django, whose answer
+    renders the message again in the request's language)."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
@@ -36,12 +40,12 @@ class TileOutOfRange(ValueError):
 
 def check_tile(z: int, x: int, y: int, max_zoom: int) -> Tile:
     if not 0 <= z <= max_zoom:
-        raise TileOutOfRange("z", f"Масштаб z должен быть от 0 до {max_zoom}.")
+        raise TileOutOfRange("z", _("Масштаб z должен быть от 0 до {max_zoom}.").format(max_zoom=max_zoom))
     limit = 1 << z
     if not 0 <= x < limit:
-        raise TileOutOfRange("x", f"x должен быть от 0 до {limit - 1} на масштабе {z}.")
+        raise TileOutOfRange("x", _("x должен быть от 0 до {last} на масштабе {z}.").format(last=limit - 1, z=z))
     if not 0 <= y < limit:
-        raise TileOutOfRange("y", f"y должен быть от 0 до {limit - 1} на масштабе {z}.")
+        raise TileOutOfRange("y", _("y должен быть от 0 до {last} на масштабе {z}.").format(last=limit - 1, z=z))
     return Tile(z, x, y)
 
 

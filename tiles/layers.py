@@ -16,6 +16,7 @@ from django.apps import apps
 from django.contrib.gis.db.models import GeometryField
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.translation import gettext as _
 
 from geoportal.models import District
 
@@ -109,8 +110,8 @@ def project_attributes(model: type[models.Model]) -> list[str]:
 
 def _projects_unavailable() -> str | None:
     if project_model() is None:
-        return ("Слой проектов недоступен: в приложении projects пока нет модели Project с полем geometry "
-                "(появится вместе с инициативными проектами).")
+        return _("Слой проектов недоступен: в приложении projects пока нет модели Project с полем geometry "
+                 "(появится вместе с инициативными проектами).")
     return None
 
 

@@ -23,6 +23,7 @@ from django.core.files.storage import default_storage
 from django.db.models import F, FloatField, Func, Prefetch, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from PIL import Image
@@ -93,7 +94,8 @@ def _statuses(raw: str) -> list[str]:
     statuses = [s.strip() for s in raw.split(",") if s.strip()]
     unknown = [s for s in statuses if s not in STAGES]
     if unknown:
-        raise ValidationError({"status": [f"Неизвестная стадия: {', '.join(unknown)}; допустимы: {', '.join(STAGES)}"]})
+        raise ValidationError({"status": [_("Неизвестная стадия: {unknown}; допустимы: {allowed}").format(
+            unknown=", ".join(unknown), allowed=", ".join(STAGES))]})
     return statuses
 
 
@@ -131,7 +133,7 @@ def _coordinate(params: Any, name: str, low: float, high: float, errors: dict[st
             raise ValueError(raw)
         return value
     except ValueError:
-        errors[name] = [f"Укажите {name} числом от {low:g} до {high:g}."]
+        errors[name] = [_("Укажите {name} числом от {low:g} до {high:g}.").format(name=name, low=low, high=high)]
         return 0.0
 
 
@@ -156,7 +158,7 @@ class ProjectsNearView(APIView):
                 if not 1 <= limit <= NEAR_MAX:
                     raise ValueError(limit)
             except ValueError:
-                errors["limit"] = [f"Укажите limit от 1 до {NEAR_MAX}."]
+                errors["limit"] = [_("Укажите limit от 1 до {most}.").format(most=NEAR_MAX)]
         if errors:
             raise ValidationError(errors)
         origin = Point(lon, lat, srid=4326)
@@ -177,7 +179,7 @@ def project_photo_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     """Anyone, for a photo of a public project: a small JPEG without metadata."""
     photo = (ProjectPhoto.objects.filter(pk=pk, project__status__in=STAGES).only("id", "image").first())
     if photo is None or not photo.image:
-        raise Http404("Нет такой фотографии")
+        raise Http404(_("Нет такой фотографии"))
     name = f"{THUMB_DIR}/{photo.pk}.jpg"
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as handle:
@@ -185,10 +187,10 @@ def project_photo_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         try:
             with photo.image.open("rb") as handle:
-                _, data = public_copies(handle.read())
+                _original, data = public_copies(handle.read())
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
             log.warning("project photo %s cannot be read", pk, exc_info=True)
-            raise Http404("Фотография недоступна") from exc
+            raise Http404(_("Фотография недоступна")) from exc
         saved = default_storage.save(name, ContentFile(data))
         if saved != name:  # a parallel request wrote it first: keep one copy
             default_storage.delete(saved)

@@ -12,6 +12,7 @@ from django.contrib.gis.geos import Polygon
 from django.db import connection
 from django.db.models import Count, F, FloatField, Func, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from geoportal.models import District
@@ -47,7 +48,7 @@ def _cell_ranges(bbox: Polygon, level: int) -> tuple[int, int, int, int]:
     ranges = (math.floor((x0 + ORIGIN) / size), math.floor((x1 + ORIGIN) / size),
               math.floor((y0 + ORIGIN) / size), math.floor((y1 + ORIGIN) / size))
     if max(ranges[1] - ranges[0], ranges[3] - ranges[2]) >= MAX_HEATMAP_CELLS_PER_AXIS:
-        raise ValidationError({"bbox": ["Слишком большая область для этого масштаба: уменьшите bbox или z."]})
+        raise ValidationError({"bbox": [_("Слишком большая область для этого масштаба: уменьшите bbox или z.")]})
     return ranges
 
 

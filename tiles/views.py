@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.gis.db.models import Extent
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import ValidationError
 
@@ -28,7 +29,8 @@ MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 def _layer_or_error(name: str) -> Layer | JsonResponse:
     layer = LAYERS.get(name)
     if layer is None:
-        return JsonResponse({"detail": f"Нет слоя «{name}»; есть: {', '.join(LAYERS)}."}, status=404)
+        return JsonResponse({"detail": _("Нет слоя «{name}»; есть: {layers}.").format(
+            name=name, layers=", ".join(LAYERS))}, status=404)
     reason = layer.unavailable()
     if reason:
         return JsonResponse({"detail": reason}, status=404)
