@@ -73,3 +73,18 @@ def login(page: Any, base_url: str, username: str, password: str = "demo12345") 
     page.fill("#id_password", password)
     page.click("main form button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def open_appeal_popup(page: Any, base_url: str, appeal: Any, *, tap: bool = False) -> Any:
+    """The public map at the appeal's point with its marker tapped (phone) or clicked: the
+    popup's content, shown."""
+    page.goto(f"{base_url}/map/?lat={appeal.location.y}&lon={appeal.location.x}&z=17")
+    marker = page.locator(f'.dot[data-number="{appeal.number}"]')
+    marker.wait_for(timeout=15000)
+    if tap:
+        marker.tap()
+    else:
+        marker.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    return popup

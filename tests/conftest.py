@@ -36,6 +36,23 @@ def _default_language_after_each_test() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _clean_tile_cache() -> Iterator[None]:
+    """No tile, tile version or "aggregates ready" flag outlives a test (only the tiles' keys:
+    the Redis DB may be shared) — a flag left by one test would make the next read an empty
+    aggregate table."""
+    from tiles import cache
+
+    def clear() -> None:
+        keys = list(cache.client().scan_iter(match=f"{cache._prefix()}*", count=1000))
+        if keys:
+            cache.client().delete(*keys)
+
+    clear()
+    yield
+    clear()
+
+
+@pytest.fixture(autouse=True)
 def _generous_anonymous_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
     """The suite makes many anonymous calls a minute from one address; the per-IP limit is
     tested on its own with its own figures."""

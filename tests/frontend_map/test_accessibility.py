@@ -17,7 +17,7 @@ from django.conf import settings
 
 from issues import actions
 from issues.models import Category
-from tests.browser import _page, login, screenshot
+from tests.browser import _page, login, open_appeal_popup, screenshot
 from tests.frontend_map.test_projects_map import build_projects
 from tests.issues.helpers import make_appeal
 
@@ -112,11 +112,7 @@ def test_key_pages_have_no_serious_accessibility_violations(live_server, persona
                 page.click(".menu-toggle")
                 found += audit(page, language, "menu")
         # an open appeal's popup on the public map (which shows open appeals by default)
-        page.goto(f"{base}/map/?lat={waiting.location.y}&lon={waiting.location.x}&z=17")
-        marker = page.locator(f'.dot[data-number="{waiting.number}"]')
-        marker.wait_for(timeout=15000)
-        marker.click()
-        page.locator(".leaflet-popup-content .popup").wait_for()
+        open_appeal_popup(page, base, waiting).locator(".popup").wait_for()
         page.wait_for_timeout(300)  # the popup finished panning into view
         found += audit(page, language, "popup")
         login(page, base, "citizen")

@@ -154,7 +154,7 @@ def test_english_map_popups_and_queue_on_a_desk(live_server, personas, browser, 
     from django.utils import translation
 
     from projects.models import ProjectStatus
-    from tests.browser import _page, login, screenshot
+    from tests.browser import _page, login, open_appeal_popup, screenshot
     from tests.frontend_map.test_projects_map import build_projects
 
     settings.MEDIA_ROOT = tmp_path
@@ -167,11 +167,7 @@ def test_english_map_popups_and_queue_on_a_desk(live_server, personas, browser, 
     page = next(pages)
     try:
         page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
-        page.goto(f"{live_server.url}/map/?lat={appeal.location.y}&lon={appeal.location.x}&z=17")
-        marker = page.locator(f'.dot[data-number="{appeal.number}"]')
-        marker.wait_for(timeout=15000)
-        marker.click()
-        popup = page.locator(".leaflet-popup-content .popup")
+        popup = open_appeal_popup(page, live_server.url, appeal).locator(".popup")
         popup.wait_for()
         said = popup.inner_text()
         for label in ("Category", "Status", "Executor", "Received", appeal.category.name_en,

@@ -14,6 +14,7 @@ import pytest
 from geoportal.models import CitizenProfile, District
 from issues import actions
 from issues.models import Appeal, AppealPhoto, Status
+from tests.browser import open_appeal_popup
 from tests.browser import screenshot as save_screenshot
 from tests.issues.helpers import jpeg_bytes, make_appeal
 
@@ -147,12 +148,7 @@ def test_citizen_reports_with_a_photo_and_finds_it_on_the_public_map(live_server
     assert appeal.number in page.locator("h1").inner_text()
     screenshot(page, "map-appeal-page-phone")
 
-    page.goto(f"{live_server.url}/map/?lat={appeal.location.y}&lon={appeal.location.x}&z=17")
-    marker = page.locator(f'.dot[data-number="{appeal.number}"]')
-    marker.wait_for(timeout=15000)
-    marker.tap()
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = open_appeal_popup(page, live_server.url, appeal, tap=True)
     assert appeal.number in popup.inner_text() and "Горсвет" in popup.inner_text()
     assert page.locator("#stats-total").inner_text() == "1"
     screenshot(page, "map-public-phone")

@@ -1,29 +1,12 @@
-"""Tile tests: a clean tile cache per test (only the tiles' keys, the Redis DB may be shared)."""
+"""Tile tests: helpers (the clean tile cache per test is in tests/conftest.py)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import mapbox_vector_tile
-import pytest
 from django.test import Client
 
-from tiles import cache
 from tiles.grid import Tile, tiles_for_point
-
-
-def clear_tile_cache() -> None:
-    client = cache.client()
-    keys = list(client.scan_iter(match=f"{cache._prefix()}*", count=1000))
-    if keys:
-        client.delete(*keys)
-
-
-@pytest.fixture(autouse=True)
-def _clean_tile_cache() -> Iterator[None]:
-    clear_tile_cache()
-    yield
-    clear_tile_cache()
 
 
 def tile_of(point: Any, z: int) -> Tile:
