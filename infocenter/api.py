@@ -8,12 +8,13 @@
 - /api/v1/subscriptions/ — signed-in users, their own subscriptions only."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, UserRateThrottle
@@ -71,6 +72,17 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
             throttles.append(CommentRateThrottle())
         return throttles
 
+    def throttled(self, request: Request, wait: float) -> NoReturn:
+        """Too many comments or reports: said in the request's language (DRF's own Russian
+        message is half English), with the wait in seconds and the Retry-After header."""
+        if self.action not in ("create", "report"):
+            super().throttled(request, wait)
+        seconds = max(1, round(wait or 60))
+        refused = Throttled(detail=gettext("Слишком много комментариев и жалоб подряд: попробуйте снова через "
+                                           "{seconds} с.").format(seconds=seconds))
+        setattr(refused, "wait", wait)  # noqa: B010 (the stubs do not declare it; the handler sets Retry-After from it)
+        raise refused
+
     def get_queryset(self) -> QuerySet[Comment]:
         return (Comment.objects.filter(is_hidden=False).select_related("author__profile")
                 .prefetch_related("author__memberships__agency"))
@@ -78,9 +90,9 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
     def list(self, request: Request) -> Response:
         kind, target = request.query_params.get("kind"), request.query_params.get("target", "")
         if kind not in ("appeal", "project") or not target.isdigit():
-            raise ValidationError({"kind": "kind=appeal|project и target=<id> обязательны."})
+            raise ValidationError({"kind": gettext("kind=appeal|project и target=<id> обязательны.")})
         if not discussion.target_exists(kind, int(target)):
-            return Response({"detail": "Не найдено."}, status=404)
+            return Response({"detail": gettext("Не найдено.")}, status=404)
         comments = self.get_queryset().filter(kind=kind, target_id=int(target))
         clean = discussion.public_comment_text(kind, int(target))
         return Response(CommentSerializer(comments, many=True, context={"clean_text": clean}).data)
@@ -96,7 +108,7 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
     def destroy(self, request: Request, pk: str) -> Response:
         comment = self.get_queryset().filter(pk=pk).first()
         if comment is None:
-            return Response({"detail": "Не найдено."}, status=404)
+            return Response({"detail": gettext("Не найдено.")}, status=404)
         discussion.delete_own_comment(actor=request.user, comment=comment)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -104,7 +116,7 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
     def report(self, request: Request, pk: str) -> Response:
         comment = self.get_queryset().filter(pk=pk).first()
         if comment is None:
-            return Response({"detail": "Не найдено."}, status=404)
+            return Response({"detail": gettext("Не найдено.")}, status=404)
         discussion.report_comment(actor=request.user, comment=comment, reason=str(request.data.get("reason", "")))
         return Response({"reported": True})
 
@@ -112,7 +124,7 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
     def moderate(self, request: Request, pk: str) -> Response:
         comment = Comment.objects.filter(pk=pk).first()
         if comment is None:
-            return Response({"detail": "Не найдено."}, status=404)
+            return Response({"detail": gettext("Не найдено.")}, status=404)
         hidden = serializers.BooleanField().to_internal_value(request.data.get("hidden", True))
         discussion.moderate_comment(actor=request.user, comment=comment, hidden=hidden,
                                     note=str(request.data.get("note", "")))
@@ -145,5 +157,5 @@ class SubscriptionViewSet(viewsets.GenericViewSet[Subscription]):
         return Response(SubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, pk: str) -> Response:
-        deleted, _ = self.get_queryset().filter(pk=pk).delete()
+        deleted, _by_model = self.get_queryset().filter(pk=pk).delete()
         return Response(status=204 if deleted else 404)

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from geoportal.models import Role
@@ -30,7 +31,9 @@ SCRIPT_TEXTS = {
     "followed": _("Вы подписаны: новости придут в «Уведомления»."), "unfollowed": _("Подписка отменена."),
     "deleteConfirm": _("Удалить ваш комментарий? Ответы на него тоже перестанут быть видны."),
 }
+# moderation notes are stored (moderators read them later, whatever their language): Russian
 DELETED_BY_AUTHOR = "удалён автором"
+HIDDEN_BY_REPORTS = "скрыт по жалобам"
 STAFF_ROLES = (Role.OPERATOR, Role.EXECUTOR, Role.AGENCY_HEAD, Role.MODERATOR, Role.ADMIN)
 MODERATORS = (Role.MODERATOR, Role.ADMIN)
 HIDE_AFTER_REPORTS = 3
@@ -55,26 +58,27 @@ def target_exists(kind: str, target_id: int) -> bool:
 def display_name(comment: Comment) -> str:
     author = comment.author
     if author is None:
-        return "Житель"
+        return gettext("Житель")
     if comment.is_official:
         agency = next(iter(author.memberships.all()), None)  # prefetched by the thread
-        return f"Официальный ответ: {agency.agency.short_name}" if agency else "Официальный ответ"
+        return (gettext("Официальный ответ: {agency}").format(agency=agency.agency.short_name) if agency
+                else gettext("Официальный ответ"))
     profile = getattr(author, "profile", None)
-    return (profile.public_name if profile and profile.public_name else "") or "Житель"
+    return (profile.public_name if profile and profile.public_name else "") or gettext("Житель")
 
 
 @transaction.atomic
 def post_comment(*, actor: Any, kind: str, target_id: int, text: str, parent: Comment | None = None,
                  is_question: bool = False) -> Comment:
     if actor is None or not actor.is_authenticated:
-        raise PermissionDenied("sign in to comment")
+        raise PermissionDenied(gettext("Войдите, чтобы комментировать."))
     if kind not in ("appeal", "project") or not target_exists(kind, target_id):
-        raise ValidationError({"target": "Нет такого обращения или проекта."})
+        raise ValidationError({"target": gettext("Нет такого обращения или проекта.")})
     text = (text or "").strip()
     if not 2 <= len(text) <= 3000:
-        raise ValidationError({"text": "Комментарий от 2 до 3000 символов."})
+        raise ValidationError({"text": gettext("Комментарий от 2 до 3000 символов.")})
     if parent is not None and (parent.kind != kind or parent.target_id != target_id or parent.parent_id):
-        raise ValidationError({"parent": "Ответить можно на комментарий этого же обсуждения (два уровня)."})
+        raise ValidationError({"parent": gettext("Ответить можно на комментарий этого же обсуждения (два уровня).")})
     official = bool(parent and parent.is_question and (actor.is_superuser or actor.role in STAFF_ROLES))
     comment = Comment.objects.create(kind=kind, target_id=target_id, author=actor, text=text, parent=parent,
                                      is_question=is_question and parent is None, is_official=official)
@@ -90,20 +94,20 @@ def post_comment(*, actor: Any, kind: str, target_id: int, text: str, parent: Co
 @transaction.atomic
 def report_comment(*, actor: Any, comment: Comment, reason: str) -> CommentReport:
     if actor is None or not actor.is_authenticated:
-        raise PermissionDenied("sign in to report")
+        raise PermissionDenied(gettext("Войдите, чтобы пожаловаться."))
     if not reason.strip():
-        raise ValidationError({"reason": "Укажите причину."})
+        raise ValidationError({"reason": gettext("Укажите причину.")})
     report, _created = CommentReport.objects.get_or_create(comment=comment, reporter=actor,
                                                     defaults={"reason": reason.strip()[:300]})
     if comment.reports.count() >= HIDE_AFTER_REPORTS and not comment.is_hidden:
-        Comment.objects.filter(pk=comment.pk).update(is_hidden=True, moderation_note="скрыт по жалобам")
+        Comment.objects.filter(pk=comment.pk).update(is_hidden=True, moderation_note=HIDDEN_BY_REPORTS)
     return report
 
 
 @transaction.atomic
 def moderate_comment(*, actor: Any, comment: Comment, hidden: bool, note: str) -> Comment:
     if not (actor and actor.is_authenticated and (actor.is_superuser or actor.role in MODERATORS)):
-        raise PermissionDenied("moderators only")
+        raise PermissionDenied(gettext("Скрывать и возвращать комментарии могут только модераторы."))
     comment.is_hidden = hidden
     comment.moderation_note = note.strip()
     comment.save(update_fields=["is_hidden", "moderation_note"])
@@ -116,7 +120,7 @@ def delete_own_comment(*, actor: Any, comment: Comment) -> Comment:
     marked «удалён автором», and complaints about it stay on record). A question counts as
     answered only while an official answer to it is visible."""
     if not (actor and actor.is_authenticated and comment.author_id == actor.pk):
-        raise PermissionDenied("only the author deletes a comment")
+        raise PermissionDenied(gettext("Удалить комментарий может только его автор."))
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.is_hidden:
         return comment
@@ -143,11 +147,12 @@ def _followable(kind: str, target_id: int) -> bool:
 @transaction.atomic
 def subscribe(*, actor: Any, kind: str, target_id: int, on: bool = True) -> bool:
     if actor is None or not actor.is_authenticated:
-        raise PermissionDenied("sign in to subscribe")
+        raise PermissionDenied(gettext("Войдите, чтобы подписаться."))
     if kind not in dict(Subscription.Kind.choices):
-        raise ValidationError({"kind": f"Подписка на: {', '.join(Subscription.Kind.values)}."})
+        kinds = ", ".join(Subscription.Kind.values)
+        raise ValidationError({"kind": gettext("Подписка на: {kinds}.").format(kinds=kinds)})
     if on and not _followable(kind, target_id):
-        raise ValidationError({"target_id": "Нет такого объекта."})
+        raise ValidationError({"target_id": gettext("Нет такого объекта.")})
     if on:
         Subscription.objects.get_or_create(user=actor, kind=kind, target_id=target_id)
     else:
@@ -196,7 +201,7 @@ def comment_thread_context(request: Any, kind: str, target_id: int) -> dict[str,
     for comment in queryset:
         author = display_name(comment)
         if comment.is_official:  # the badge says «Официальный ответ»; the name line keeps the agency
-            author = author.removeprefix("Официальный ответ").lstrip(": ") or author
+            author = author.removeprefix(gettext("Официальный ответ")).lstrip(": ") or author
         item = {"id": comment.pk, "author": author, "text": clean(comment.text),
                 "created_at": comment.created_at, "is_question": comment.is_question,
                 "is_official": comment.is_official, "answered": comment.answered_at is not None,

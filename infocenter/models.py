@@ -120,7 +120,7 @@ class Comment(models.Model):
     """A comment on a public appeal or a project; two levels deep. A question answered by an
     official gets an official answer (``is_official``)."""
 
-    kind = models.CharField(max_length=10, choices=[("appeal", "обращение"), ("project", "проект")])
+    kind = models.CharField(max_length=10, choices=[("appeal", _("обращение")), ("project", _("проект"))])
     target_id = models.BigIntegerField()
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

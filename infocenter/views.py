@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from rest_framework import permissions, serializers, viewsets
 
 from .actions import can_edit, save_page
@@ -43,7 +44,7 @@ def page_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         title, body = request.POST.get("title", "").strip(), request.POST.get("body", "")
         if not title:
-            errors["title"] = "Укажите заголовок."
+            errors["title"] = gettext("Укажите заголовок.")
         else:
             save_page(actor=request.user, slug=slug, title=title, body=body)
             return redirect("infocenter-page", slug=slug)

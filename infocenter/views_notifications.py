@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from geoportal.models import District
@@ -25,9 +25,9 @@ from . import discussion, notifications
 from .models import Subscription
 
 PAGE_SIZE = 50
-KIND_LABELS = {"status": _lazy("моё обращение"), "message": _lazy("сообщение по обращению"),
-               "new_appeal": _lazy("новое обращение в ведомство"), "deadline": _lazy("сроки"),
-               "subscription": _lazy("по подписке")}
+KIND_LABELS = {"status": gettext_lazy("моё обращение"), "message": gettext_lazy("сообщение по обращению"),
+               "new_appeal": gettext_lazy("новое обращение в ведомство"), "deadline": gettext_lazy("сроки"),
+               "subscription": gettext_lazy("по подписке")}
 
 
 def _int(value: str | None) -> int | None:
