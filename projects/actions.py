@@ -3,8 +3,9 @@
 Each action is atomic, checks who may act (``access.can``) and whether the cycle's phase is
 open (dates enforced), changes state through ``Project.transition`` (which leaves a
 ``ProjectEvent``) and refuses bad input with a ``ValidationError`` (→ 400) or a conflict with
-the current state (→ 409) in Russian. Views, the API, management commands and demo
-generators all call these."""
+the current state (→ 409) in the request's language (Russian by default; texts that are stored —
+notices, an appeal's text — are Russian whoever acts). Views, the API, management commands and
+demo generators all call these."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,13 +15,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from geoportal.models import Agency, District, Role
 
@@ -69,13 +72,14 @@ class Conflict(Exception):
 
 class PhaseClosed(Conflict):
     def __init__(self, cycle: BudgetCycle, kind: str) -> None:
-        super().__init__(f"Этап «{PhaseKind(kind).label}» конкурса «{cycle.name}» сейчас не идёт")
+        super().__init__(_("Этап «{phase}» конкурса «{cycle}» сейчас не идёт").format(
+            phase=PhaseKind(kind).label, cycle=cycle.name))
         self.kind = kind
 
 
 def _require(user: Any, act: str) -> None:
     if not can(user, act):
-        raise PermissionDenied("Недостаточно прав для этого действия")
+        raise PermissionDenied(_("Недостаточно прав для этого действия"))
 
 
 def _require_monitor(user: Any, project: Project) -> None:
@@ -83,8 +87,8 @@ def _require_monitor(user: Any, project: Project) -> None:
     need a staff membership in the project's implementing agency (or its parent)."""
     allowed = monitoring_agency_ids(user)
     if allowed is not None and project.implementing_agency_id not in allowed:
-        raise PermissionDenied("Проект реализует другое ведомство: вносить данные мониторинга могут только его "
-                               "сотрудники и операторы администрации")
+        raise PermissionDenied(_("Проект реализует другое ведомство: вносить данные мониторинга могут только его "
+                                 "сотрудники и операторы администрации"))
 
 
 def _require_phase(cycle: BudgetCycle, *kinds: str, now: dt.datetime | None = None) -> None:
@@ -146,24 +150,24 @@ def submit_project(*, author: Any, heading: Heading, title: str, description: st
     _require_phase(cycle, PhaseKind.SUBMISSION, now=now)
     errors: dict[str, list[str]] = defaultdict(list)
     if not title.strip():
-        errors["title"].append("Укажите название проекта")
+        errors["title"].append(_("Укажите название проекта"))
     if not description.strip():
-        errors["description"].append("Опишите проект")
+        errors["description"].append(_("Опишите проект"))
     if geometry is None or geometry.srid != 4326 or not geometry.valid or geometry.empty:
-        errors["geometry"].append("Укажите место проекта на карте (точка, линия или полигон)")
+        errors["geometry"].append(_("Укажите место проекта на карте (точка, линия или полигон)"))
     elif heading.district is not None and not heading.district.boundary.intersects(geometry):
-        errors["geometry"].append(f"Место проекта вне района «{heading.district.name}»")
+        errors["geometry"].append(_("Место проекта вне района «{district}»").format(district=heading.district.name))
     if not cost_items:
-        errors["cost_items"].append("Смета должна содержать хотя бы одну статью")
+        errors["cost_items"].append(_("Смета должна содержать хотя бы одну статью"))
     items = []
     for index, row in enumerate(cost_items):
         try:
             quantity, price = Decimal(str(row.get("quantity", 1))), Decimal(str(row["unit_price"]))
         except (KeyError, ArithmeticError, ValueError):
-            errors["cost_items"].append(f"Статья {index + 1}: укажите количество и цену числами")
+            errors["cost_items"].append(_("Статья {n}: укажите количество и цену числами").format(n=index + 1))
             continue
         if not str(row.get("name", "")).strip() or quantity <= 0 or price < 0:
-            errors["cost_items"].append(f"Статья {index + 1}: нужны название, количество > 0 и цена ≥ 0")
+            errors["cost_items"].append(_("Статья {n}: нужны название, количество > 0 и цена ≥ 0").format(n=index + 1))
             continue
         items.append(CostItem(name=str(row["name"]).strip()[:300], quantity=quantity,
                               unit=str(row.get("unit", ""))[:30], unit_price=price))
@@ -171,15 +175,15 @@ def submit_project(*, author: Any, heading: Heading, title: str, description: st
     today = timezone.localdate(now)
     adults = [m for m in group if m.get("birth_date") and _age(m["birth_date"], today) >= MIN_MEMBER_AGE]
     if len(adults) < cycle.min_group_size:
-        errors["group"].append(f"В инициативной группе должно быть не менее {cycle.min_group_size} жителей "
-                               f"старше 16 лет, указано {len(adults)}")
+        errors["group"].append(_("В инициативной группе должно быть не менее {min} жителей старше 16 лет, "
+                                 "указано {count}").format(min=cycle.min_group_size, count=len(adults)))
     shares = {"cofinancing_residents": cofinancing_residents, "cofinancing_business": cofinancing_business,
               "cofinancing_local_budget": cofinancing_local_budget, "inkind_labour": inkind_labour}
     for field, value in shares.items():
         if value < 0:
-            errors[field].append("Не может быть отрицательным")
+            errors[field].append(_("Не может быть отрицательным"))
     if estimate and sum(shares.values(), Decimal(0)) > estimate:
-        errors["cofinancing_residents"].append("Софинансирование больше стоимости проекта")
+        errors["cofinancing_residents"].append(_("Софинансирование больше стоимости проекта"))
     minutes_ext = _check_minutes(meeting_minutes, errors) if meeting_minutes is not None else None
     clean_photos = _clean_proposal_photos(photos, errors)
     if errors:
@@ -220,7 +224,7 @@ def _check_minutes(upload: Any, errors: dict[str, list[str]]) -> str | None:
     """The minutes' extension told by the file's first bytes (never its name or the browser's
     content type), or None with an error."""
     if upload.size is not None and upload.size > MINUTES_MAX_BYTES:
-        errors["meeting_minutes"].append("Протокол больше 20 МБ")
+        errors["meeting_minutes"].append(_("Протокол больше 20 МБ"))
         return None
     upload.seek(0)
     head = upload.read(16)
@@ -228,7 +232,7 @@ def _check_minutes(upload: Any, errors: dict[str, list[str]]) -> str | None:
     for signature, ext in MINUTES_SIGNATURES:
         if head.startswith(signature):
             return ext
-    errors["meeting_minutes"].append("Протокол принимается в PDF, JPEG или PNG")
+    errors["meeting_minutes"].append(_("Протокол принимается в PDF, JPEG или PNG"))
     return None
 
 
@@ -240,11 +244,12 @@ def _clean_proposal_photos(photos: Sequence[Any], errors: dict[str, list[str]]) 
     from issues.photos import public_copies, validate_photo
 
     if len(photos) > PROPOSAL_MAX_PHOTOS:
-        errors["photos"].append(f"Не больше {PROPOSAL_MAX_PHOTOS} фотографий, выбрано {len(photos)}")
+        errors["photos"].append(_("Не больше {max} фотографий, выбрано {count}").format(
+            max=PROPOSAL_MAX_PHOTOS, count=len(photos)))
         return []
     cleaned = []
     for upload in photos:
-        name = upload.name or "фото"
+        name = upload.name or _("фото")
         try:
             validate_photo(upload)
         except ValidationError as exc:
@@ -254,7 +259,7 @@ def _clean_proposal_photos(photos: Sequence[Any], errors: dict[str, list[str]]) 
             kind = image.format
         upload.seek(0)
         if kind not in PROPOSAL_PHOTO_FORMATS:
-            errors["photos"].append(f"{name}: фотографии принимаются в JPEG или PNG")
+            errors["photos"].append(_("{name}: фотографии принимаются в JPEG или PNG").format(name=name))
             continue
         cleaned.append(public_copies(upload.read())[0])
     return cleaned
@@ -304,9 +309,9 @@ def review_project(project: Project | int, *, actor: Any, feasible: bool, explan
     _require_phase(project.cycle, PhaseKind.REVIEW, now=now)
     errors: dict[str, list[str]] = {}
     if not feasible and not explanation.strip():
-        errors["explanation"] = ["Объясните, почему проект нельзя реализовать"]
+        errors["explanation"] = [_("Объясните, почему проект нельзя реализовать")]
     if reviewed_price is not None and reviewed_price < 0:
-        errors["reviewed_price"] = ["Стоимость не может быть отрицательной"]
+        errors["reviewed_price"] = [_("Стоимость не может быть отрицательной")]
     if errors:
         raise ValidationError(errors)
     target = ProjectStatus.FEASIBLE if feasible else ProjectStatus.UNFEASIBLE
@@ -329,10 +334,10 @@ def support_project(project: Project | int, *, actor: Any, now: dt.datetime | No
     project = _locked(project)
     _require_phase(project.cycle, PhaseKind.SUPPORT, now=now)
     if project.status not in (ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE):
-        raise Conflict("Этот проект нельзя поддержать")
-    _, created = Support.objects.get_or_create(project=project, user=actor)
+        raise Conflict(_("Этот проект нельзя поддержать"))
+    _support, created = Support.objects.get_or_create(project=project, user=actor)
     if not created:
-        raise Conflict("Вы уже поддержали этот проект")
+        raise Conflict(_("Вы уже поддержали этот проект"))
     Project.objects.filter(pk=project.pk).update(supports_count=F("supports_count") + 1)
     project.refresh_from_db(fields=["supports_count"])
     notifications.follow(actor, project.pk)
@@ -355,11 +360,11 @@ def withdraw_refusal(project: Project, now: dt.datetime | None = None) -> str | 
     """Why ``project`` cannot be withdrawn now, or ``None``: only before it is on a ballot
     someone has filled in, before the district's voting opens for it and before selection."""
     if project.status not in WITHDRAWABLE:
-        return "Проект уже прошёл отбор или закрыт: отозвать его нельзя"
+        return _("Проект уже прошёл отбор или закрыт: отозвать его нельзя")
     if ChoiceModel.objects.filter(project=project).exists():
-        return "За проект уже голосовали: отозвать его нельзя, обратитесь в администрацию"
+        return _("За проект уже голосовали: отозвать его нельзя, обратитесь в администрацию")
     if project.status == ProjectStatus.FEASIBLE and project.cycle.open_phase(PhaseKind.VOTING, now) is not None:
-        return "Голосование по району уже идёт: отозвать проект нельзя, обратитесь в администрацию"
+        return _("Голосование по району уже идёт: отозвать проект нельзя, обратитесь в администрацию")
     return None
 
 
@@ -370,15 +375,15 @@ def withdraw_project(project: Project | int, *, actor: Any, reason: str = "",
     required and public (it is the project's last timeline entry); followers are told."""
     project = _locked(project)
     if not may_withdraw(project, actor):
-        raise PermissionDenied("Отозвать проект может только его автор")
+        raise PermissionDenied(_("Отозвать проект может только его автор"))
     refusal = withdraw_refusal(project, now)
     if refusal is not None:
         raise Conflict(refusal)
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": ["Напишите, почему вы отзываете проект: причина будет видна всем"]})
+        raise ValidationError({"reason": [_("Напишите, почему вы отзываете проект: причина будет видна всем")]})
     if len(reason) > WITHDRAW_REASON_MAX:
-        raise ValidationError({"reason": [f"Не больше {WITHDRAW_REASON_MAX} символов"]})
+        raise ValidationError({"reason": [_("Не больше {max} символов").format(max=WITHDRAW_REASON_MAX)]})
     _transition(project, ProjectStatus.WITHDRAWN, actor=actor, kind="withdraw", note=reason)
     return project
 
@@ -394,38 +399,40 @@ def validate_ballot(heading: Heading, choices: Sequence[Mapping[str, Any]]) -> l
     rule = cycle.ballot_rule
     ids = [c.get("project") for c in choices]
     if not ids:
-        raise ValidationError({"choices": ["Бюллетень пуст: выберите хотя бы один проект"]})
+        raise ValidationError({"choices": [_("Бюллетень пуст: выберите хотя бы один проект")]})
     if len(set(ids)) != len(ids):
-        raise ValidationError({"choices": ["Проект указан в бюллетене дважды"]})
+        raise ValidationError({"choices": [_("Проект указан в бюллетене дважды")]})
     projects = Project.objects.on_ballot().filter(heading=heading).in_bulk([i for i in ids if isinstance(i, int)])
     unknown = [i for i in ids if i not in projects]
     if unknown:
-        raise ValidationError({"choices": [f"Проекты {', '.join(map(str, unknown))} не участвуют в голосовании "
-                                           f"по «{heading.name}»"]})
+        raise ValidationError({"choices": [_("Проекты {projects} не участвуют в голосовании по «{heading}»").format(
+            projects=", ".join(map(str, unknown)), heading=heading.name)]})
     rows = []
     for position, choice in enumerate(choices):
         points = choice.get("points", 1)
         if not isinstance(points, int) or points < (1 if rule == BallotRule.CUMULATIVE else 0):
-            raise ValidationError({"choices": ["Баллы — целые положительные числа"]})
+            raise ValidationError({"choices": [_("Баллы — целые положительные числа")]})
         rows.append((projects[choice["project"]], position, points if rule == BallotRule.CUMULATIVE else 1))
     count = len(rows)
     if rule == BallotRule.CHOOSE_ONE and count != 1:
-        raise ValidationError({"choices": ["Выберите ровно один проект"]})
+        raise ValidationError({"choices": [_("Выберите ровно один проект")]})
     if rule in (BallotRule.APPROVAL, BallotRule.KNAPSACK) and cycle.max_approvals and count > cycle.max_approvals:
-        raise ValidationError({"choices": [f"Можно выбрать не более {cycle.max_approvals} проектов, выбрано {count}"]})
+        raise ValidationError({"choices": [_("Можно выбрать не более {max} проектов, выбрано {count}").format(
+            max=cycle.max_approvals, count=count)]})
     if rule == BallotRule.APPROVAL and cycle.min_approvals and count < cycle.min_approvals:
-        raise ValidationError({"choices": [f"Нужно выбрать не менее {cycle.min_approvals} проектов"]})
+        raise ValidationError({"choices": [_("Нужно выбрать не менее {min} проектов").format(min=cycle.min_approvals)]})
     if rule == BallotRule.KNAPSACK:
         total = sum((p.cost for p, _pos, _pts in rows), Decimal(0))
         if total > heading.money:
-            raise ValidationError({"choices": [
-                f"Выбрано проектов на {money(total)}, а у района {money(heading.money)}"]})
+            raise ValidationError({"choices": [_("Выбрано проектов на {total}, а у района {money}").format(
+                total=money(total), money=money(heading.money))]})
     if rule == BallotRule.CUMULATIVE and cycle.points_total:
         spent = sum(points for _p, _pos, points in rows)
         if spent > cycle.points_total:
-            raise ValidationError({"choices": [f"Распределено {spent} баллов из {cycle.points_total}"]})
+            raise ValidationError({"choices": [_("Распределено {spent} баллов из {total}").format(
+                spent=spent, total=cycle.points_total)]})
     if rule == BallotRule.RANKED and cycle.max_ranks and count > cycle.max_ranks:
-        raise ValidationError({"choices": [f"Можно ранжировать не более {cycle.max_ranks} проектов"]})
+        raise ValidationError({"choices": [_("Можно ранжировать не более {max} проектов").format(max=cycle.max_ranks)]})
     return rows
 
 
@@ -446,7 +453,7 @@ def enter_paper_ballot(heading: Heading, *, actor: Any, voter_key: str, choices:
     _require(actor, "paper_ballot")
     _require_phase(heading.cycle, PhaseKind.VOTING, PhaseKind.SELECTION, now=now)
     if not voter_key.strip():
-        raise ValidationError({"voter_key": ["Укажите номер избирателя по бумажному реестру"]})
+        raise ValidationError({"voter_key": [_("Укажите номер избирателя по бумажному реестру")]})
     rows = validate_ballot(heading, choices)
     return _store_ballot(heading, f"paper:{voter_key.strip()}", rows, voter=None, channel=BallotChannel.PAPER,
                          entered_by=actor)
@@ -459,7 +466,7 @@ def _store_ballot(heading: Heading, voter_key: str, rows: Iterable[tuple[Project
             ballot = BallotModel.objects.create(heading=heading, voter=voter, voter_key=voter_key, channel=channel,
                                                 entered_by=entered_by)
     except IntegrityError as exc:
-        raise Conflict("Бюллетень по этому району уже подан") from exc
+        raise Conflict(_("Бюллетень по этому району уже подан")) from exc
     ChoiceModel.objects.bulk_create([ChoiceModel(ballot=ballot, project=p, position=pos, points=pts)
                                      for p, pos, pts in rows])
     return ballot
@@ -496,13 +503,13 @@ def compute_selection(heading: Heading, rule: str | None = None) -> tuple[list[D
     tallies = tally(heading)
     if rule == SelectionRule.EQUAL_SHARES:
         if cycle.ballot_rule not in (BallotRule.APPROVAL, BallotRule.KNAPSACK, BallotRule.CHOOSE_ONE):
-            raise ValidationError({"rule": ["Метод равных долей считается по бюллетеням-одобрениям"]})
+            raise ValidationError({"rule": [_("Метод равных долей считается по бюллетеням-одобрениям")]})
         key_of = {p.pk: key for key, p in projects.items()}
         ballots: dict[int, list[str]] = defaultdict(list)
         for ballot_id, project_id in ChoiceModel.objects.filter(
                 ballot__heading=heading, project_id__in=key_of).values_list("ballot_id", "project_id"):
             ballots[ballot_id].append(key_of[project_id])
-        voters = list(ballots.values()) + [[] for _ in range(heading.ballots.count() - len(ballots))]
+        voters = list(ballots.values()) + [[] for _empty in range(heading.ballots.count() - len(ballots))]
         increment = Decimal(str(cycle.meta.get("mes_increment", 1)))
         decisions = equal_shares({k: p.cost for k, p in projects.items()}, voters, heading.money, increment=increment)
     else:
@@ -615,10 +622,10 @@ def score_project(project: Project | int, *, member: Any, scores: Mapping[str, D
     project = _locked(project)
     _require_phase(project.cycle, PhaseKind.SCORING, now=now)
     if project.status not in (ProjectStatus.FEASIBLE, ProjectStatus.SUBMITTED):
-        raise Conflict("Оценивать можно только допущенные к конкурсу проекты")
+        raise Conflict(_("Оценивать можно только допущенные к конкурсу проекты"))
     rubric = project.cycle.rubric
     if rubric is None:
-        raise Conflict("У конкурса нет методики оценки")
+        raise Conflict(_("У конкурса нет методики оценки"))
     manual = {c.code: c for c in rubric.criteria.filter(kind=CriterionKind.MANUAL)}
     errors: dict[str, list[str]] = defaultdict(list)
     for code, raw in scores.items():
@@ -626,12 +633,12 @@ def score_project(project: Project | int, *, member: Any, scores: Mapping[str, D
         try:
             points = Decimal(str(raw))
         except ArithmeticError:
-            errors[code].append("Баллы — число")
+            errors[code].append(_("Баллы — число"))
             continue
         if criterion is None:
-            errors[code].append("Такого критерия, оцениваемого комиссией, нет")
+            errors[code].append(_("Такого критерия, оцениваемого комиссией, нет"))
         elif not 0 <= points <= criterion.max_points:
-            errors[code].append(f"От 0 до {criterion.max_points.normalize():f} баллов")
+            errors[code].append(_("От 0 до {max} баллов").format(max=f"{criterion.max_points.normalize():f}"))
     if errors:
         raise ValidationError(dict(errors))
     for code, raw in scores.items():
@@ -709,11 +716,11 @@ def start_implementation(project: Project | int, *, actor: Any, contractor: str 
     project = _locked(project)
     _require_phase(project.cycle, PhaseKind.IMPLEMENTATION, now=now)
     if contract_amount is not None and contract_amount < 0:
-        raise ValidationError({"contract_amount": ["Сумма контракта не может быть отрицательной"]})
+        raise ValidationError({"contract_amount": [_("Сумма контракта не может быть отрицательной")]})
     if agency is not None and not agency.is_active:
-        raise ValidationError({"agency": ["Ведомство упразднено"]})
+        raise ValidationError({"agency": [_("Ведомство упразднено")]})
     if agency is None and not may_monitor(actor, None):
-        raise ValidationError({"agency": ["Укажите ведомство, отвечающее за работы"]})
+        raise ValidationError({"agency": [_("Укажите ведомство, отвечающее за работы")]})
     project.implementing_agency = agency
     _require_monitor(actor, project)
     project.contractor, project.contract_number, project.contract_amount = contractor, contract_number, contract_amount
@@ -726,7 +733,7 @@ def start_implementation(project: Project | int, *, actor: Any, contractor: str 
 
 def _require_implementing(project: Project) -> None:
     if project.status not in (ProjectStatus.IN_PROGRESS, ProjectStatus.SELECTED):
-        raise Conflict("Проект не реализуется")
+        raise Conflict(_("Проект не реализуется"))
 
 
 @transaction.atomic
@@ -738,11 +745,11 @@ def add_milestone(project: Project | int, *, actor: Any, title: str, weight: Dec
     _require_monitor(actor, project)
     _require_implementing(project)
     if weight < 0:
-        raise ValidationError({"weight": ["Вес не может быть отрицательным"]})
+        raise ValidationError({"weight": [_("Вес не может быть отрицательным")]})
     if parent is not None and parent.project_id != project.pk:
-        raise ValidationError({"parent": ["Этап другого проекта"]})
+        raise ValidationError({"parent": [_("Этап другого проекта")]})
     if starts_on and due_on and due_on < starts_on:
-        raise ValidationError({"due_on": ["Срок раньше начала"]})
+        raise ValidationError({"due_on": [_("Срок раньше начала")]})
     milestone = Milestone.objects.create(project=project, parent=parent, title=title.strip(), weight=weight,
                                          starts_on=starts_on, due_on=due_on,
                                          order=project.milestones.filter(parent=parent).count())
@@ -760,11 +767,11 @@ def update_milestone(milestone: Milestone, *, actor: Any, status: str, progress:
     _require_monitor(actor, project)
     _require_implementing(project)
     if status not in MilestoneStatus.values:
-        raise ValidationError({"status": ["Неизвестный статус этапа"]})
+        raise ValidationError({"status": [_("Неизвестный статус этапа")]})
     if progress is not None and not 0 <= progress <= 100:
-        raise ValidationError({"progress": ["От 0 до 100 %"]})
+        raise ValidationError({"progress": [_("От 0 до 100 %")]})
     if milestone.children.exists():
-        raise ValidationError({"status": ["Ход составного этапа считается по его подэтапам"]})
+        raise ValidationError({"status": [_("Ход составного этапа считается по его подэтапам")]})
     milestone.status = status
     if status == MilestoneStatus.DONE:
         milestone.progress = Decimal(100)
@@ -830,7 +837,7 @@ def complete_project(project: Project | int, *, actor: Any) -> Project:
     project = _locked(project)
     _require_monitor(actor, project)
     if project.milestones.exclude(status__in=[MilestoneStatus.DONE, MilestoneStatus.CANCELLED]).exists():
-        raise Conflict("Не все этапы выполнены")
+        raise Conflict(_("Не все этапы выполнены"))
     _transition(project, ProjectStatus.COMPLETED, actor=actor, kind="complete")
     return project
 
@@ -844,13 +851,13 @@ def record_expense(project: Project | int, *, actor: Any, amount: Decimal, paid_
     _require_monitor(actor, project)
     _require_implementing(project)
     if amount <= 0:
-        raise ValidationError({"amount": ["Сумма должна быть положительной"]})
+        raise ValidationError({"amount": [_("Сумма должна быть положительной")]})
     if not description.strip():
-        raise ValidationError({"description": ["Укажите назначение платежа"]})
+        raise ValidationError({"description": [_("Укажите назначение платежа")]})
     spent = project.expenses.aggregate(total=Sum("amount"))["total"] or Decimal(0)
     if project.contract_amount is not None and spent + amount > project.contract_amount:
-        raise ValidationError({"amount": [f"Расходы превысят сумму контракта: уже {money(spent)}, "
-                                          f"контракт {money(project.contract_amount)}"]})
+        over = _("Расходы превысят сумму контракта: уже {spent}, контракт {contract}")
+        raise ValidationError({"amount": [over.format(spent=money(spent), contract=money(project.contract_amount))]})
     expense = Expense.objects.create(project=project, amount=amount, paid_on=paid_on, description=description.strip(),
                                      document=document, recorded_by=actor)
     ProjectEvent.objects.create(project=project, actor=actor, kind="expense",
@@ -869,7 +876,7 @@ def add_project_photo(project: Project | int, *, actor: Any, upload: Any, captio
     project = _locked(project)
     _require_monitor(actor, project)
     if project.status not in (ProjectStatus.SELECTED, ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED):
-        raise Conflict("Фотографии работ добавляют к отобранному или реализуемому проекту")
+        raise Conflict(_("Фотографии работ добавляют к отобранному или реализуемому проекту"))
     from django.core.files.base import ContentFile
 
     from issues.photos import public_copies, validate_photo
@@ -881,11 +888,11 @@ def add_project_photo(project: Project | int, *, actor: Any, upload: Any, captio
     if location is None and gps is not None:
         location = Point(gps[1], gps[0], srid=4326)
     if location is None:
-        raise ValidationError({"location": ["В фотографии нет геометки: укажите место съёмки"]})
+        raise ValidationError({"location": [_("В фотографии нет геометки: укажите место съёмки")]})
     if not (-180 <= location.x <= 180 and -90 <= location.y <= 90):
-        raise ValidationError({"location": ["Координаты вне допустимого диапазона"]})
+        raise ValidationError({"location": [_("Координаты вне допустимого диапазона")]})
     if milestone is not None and milestone.project_id != project.pk:
-        raise ValidationError({"milestone": ["Этап другого проекта"]})
+        raise ValidationError({"milestone": [_("Этап другого проекта")]})
     upload.seek(0)
     clean, _thumb = public_copies(upload.read())
     photo = ProjectPhoto(project=project, milestone=milestone, caption=caption.strip()[:300],
@@ -911,11 +918,11 @@ def submit_control_report(project: Project | int, *, author: Any, text: str, kin
     _require(author, "control_report")
     project = _locked(project)
     if project.status not in (ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED):
-        raise Conflict("Отчёт о контроле можно оставить по реализуемому или реализованному проекту")
+        raise Conflict(_("Отчёт о контроле можно оставить по реализуемому или реализованному проекту"))
     if not text.strip():
-        raise ValidationError({"text": ["Опишите, что не так"]})
+        raise ValidationError({"text": [_("Опишите, что не так")]})
     if kind not in ControlReportKind.values:
-        raise ValidationError({"kind": ["Неизвестный вид отчёта"]})
+        raise ValidationError({"kind": [_("Неизвестный вид отчёта")]})
     clean = None
     if photo is not None:
         from issues.photos import public_copies, validate_photo
@@ -946,20 +953,26 @@ def answer_control_report(report: ControlReport, *, actor: Any, answer: str) -> 
     report = ControlReport.objects.select_for_update().select_related("project").get(pk=report.pk)
     _require_monitor(actor, report.project)
     if report.status != ControlReportStatus.NEW:
-        raise Conflict("На этот отчёт уже ответили")
+        raise Conflict(_("На этот отчёт уже ответили"))
     if not answer.strip():
-        raise ValidationError({"answer": ["Ответ не может быть пустым"]})
+        raise ValidationError({"answer": [_("Ответ не может быть пустым")]})
     report.answer, report.answered_by, report.answered_at = answer.strip(), actor, timezone.now()
     report.status = ControlReportStatus.ANSWERED
     report.save(update_fields=["answer", "answered_by", "answered_at", "status"])
     notifications.event_recorded(ProjectEvent.objects.create(
         project=report.project, actor=actor, kind="control_answer", note=report.answer, data={"report": report.pk}))
-    notifications.tell(report.author_id, f"Ответ на ваш отчёт о контроле по проекту «{report.project.title[:150]}»",
-                       report.answer)
+    notifications.tell(report.author_id, CONTROL_ANSWERED.format(title=report.project.title[:150]), report.answer)
     return report
 
 
 APPEAL_TEXT_LIMIT = 5000  # the appeals app's limit on an appeal's text
+# Stored texts (a resident's notices, the appeal a control report becomes): Russian, the register's
+# language, whatever page the official acted on
+CONTROL_ANSWERED = "Ответ на ваш отчёт о контроле по проекту «{title}»"
+CONTROL_APPEAL_TEXT = "Контроль реализации инициативного проекта «{title}» (/projects/{pk}/), {kind}: "
+CONTROL_FILED = "Ваш отчёт о контроле по проекту «{title}» передан как обращение {number}"
+CONTROL_FILED_BODY = "Обращение направлено: {agency}. {note}"
+CONTROL_FILED_NO_AGENCY = "оператору для направления"
 
 
 @transaction.atomic
@@ -976,9 +989,9 @@ def file_control_report(report: ControlReport, *, actor: Any, category: Any, not
     report = ControlReport.objects.select_for_update().select_related("project", "author").get(pk=report.pk)
     _require_monitor(actor, report.project)
     if report.status == ControlReportStatus.ESCALATED:
-        raise Conflict("Отчёт уже передан как обращение")
+        raise Conflict(_("Отчёт уже передан как обращение"))
     if category is None:
-        raise ValidationError({"category": ["Выберите категорию обращения"]})
+        raise ValidationError({"category": [_("Выберите категорию обращения")]})
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from issues.actions import submit_appeal  # lazy: projects/ calls the appeals app, never the reverse
@@ -993,8 +1006,8 @@ def file_control_report(report: ControlReport, *, actor: Any, category: Any, not
             content = handle.read()
         gps = (report.location.y, report.location.x) if report.location is not None else None
         photos.append((SimpleUploadedFile(report.photo.name.rsplit("/", 1)[-1], content, "image/jpeg"), gps))
-    head = f"Контроль реализации инициативного проекта «{project.title}» (/projects/{project.pk}/), " \
-           f"{report.get_kind_display()}: "
+    with translation.override(settings.LANGUAGE_CODE):  # the appeal's text is Russian, whoever files it
+        head = CONTROL_APPEAL_TEXT.format(title=project.title, pk=project.pk, kind=report.get_kind_display())
     appeal = submit_appeal(author=report.author, channel="web", category=category, location=location,
                            text=(head + report.text)[:APPEAL_TEXT_LIMIT], photos=photos, actor=actor)
     report.appeal_id = appeal.pk
@@ -1005,10 +1018,10 @@ def file_control_report(report: ControlReport, *, actor: Any, category: Any, not
     notifications.event_recorded(ProjectEvent.objects.create(
         project=project, actor=actor, kind="control_appeal", note=note.strip(),
         data={"report": report.pk, "appeal": appeal.pk, "number": appeal.number}))
-    agency = appeal.responsible_agency.name if appeal.responsible_agency else "оператору для направления"
-    notifications.tell(report.author_id, f"Ваш отчёт о контроле по проекту «{project.title[:120]}» передан как "
-                                         f"обращение {appeal.number}",
-                       f"Обращение направлено: {agency}. {note.strip()}".strip(), kind="status", appeal_id=appeal.pk)
+    agency = appeal.responsible_agency.name if appeal.responsible_agency else CONTROL_FILED_NO_AGENCY
+    notifications.tell(report.author_id, CONTROL_FILED.format(title=project.title[:120], number=appeal.number),
+                       CONTROL_FILED_BODY.format(agency=agency, note=note.strip()).strip(), kind="status",
+                       appeal_id=appeal.pk)
     return report
 
 

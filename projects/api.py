@@ -14,6 +14,7 @@ from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
@@ -37,9 +38,9 @@ def parse_bbox(value: str) -> Polygon:
     try:
         west, south, east, north = (float(part) for part in value.split(","))
     except ValueError:
-        raise ValidationError({"bbox": ["bbox = запад,юг,восток,север в градусах"]}) from None
+        raise ValidationError({"bbox": [_("bbox = запад,юг,восток,север в градусах")]}) from None
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise ValidationError({"bbox": ["Неверные границы bbox"]})
+        raise ValidationError({"bbox": [_("Неверные границы bbox")]})
     return Polygon.from_bbox((west, south, east, north))
 
 

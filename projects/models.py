@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from geoportal.models import District
@@ -235,8 +236,9 @@ PUBLIC_STATUSES = frozenset(set(ProjectStatus.values) - {ProjectStatus.DRAFT})
 
 class IllegalTransition(Exception):
     def __init__(self, from_status: str, to_status: str) -> None:
-        super().__init__(f"Нельзя перевести проект из «{ProjectStatus(from_status).label}» "
-                         f"в «{ProjectStatus(to_status).label}»")
+        # the API and the pages answer with this text (409): in the request's language
+        super().__init__(gettext("Нельзя перевести проект из «{source}» в «{target}»").format(
+            source=ProjectStatus(from_status).label, target=ProjectStatus(to_status).label))
         self.from_status = from_status
         self.to_status = to_status
 
