@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -52,5 +53,5 @@ class InitiativeStatsView(APIView):
         unknown = set(request.query_params) - {"cycle"}
         raw = request.query_params.get("cycle", "")
         if unknown or (raw and not raw.isdigit()):
-            raise ValidationError({"cycle": "id цикла (целое число); других параметров нет."})
+            raise ValidationError({"cycle": gettext("id цикла (целое число); других параметров нет.")})
         return Response({"results": initiative_stats(int(raw) if raw else None)})

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext
 from rest_framework import permissions
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -107,8 +108,8 @@ def parse_query(query: Any) -> dict[str, Any]:
     errors: dict[str, str] = {}
     unknown = sorted(set(query) - {"period_start", "period_end", "category"})
     if unknown:
-        errors["params"] = (f"Неизвестные параметры: {', '.join(unknown)}; "
-                            "допустимы: period_start, period_end, category.")
+        errors["params"] = gettext("Неизвестные параметры: {names}; допустимы: period_start, period_end, "
+                                   "category.").format(names=", ".join(unknown))
     tz = ZoneInfo(settings.TIME_ZONE)
     today = timezone.localtime(timezone.now(), tz).date()
     days: dict[str, dt.date] = {}
@@ -116,14 +117,14 @@ def parse_query(query: Any) -> dict[str, Any]:
         raw = (query.get(name) or "").strip()
         parsed = parse_date(raw) if raw else default
         if parsed is None:
-            errors[name] = "Дата ГГГГ-ММ-ДД."
+            errors[name] = gettext("Дата ГГГГ-ММ-ДД.")
         else:
             days[name] = parsed
     if len(days) == 2 and days["period_start"] > days["period_end"]:
-        errors["period_end"] = "Конец периода раньше начала."
+        errors["period_end"] = gettext("Конец периода раньше начала.")
     category = (query.get("category") or "").strip()
     if category and not category.isdigit():
-        errors["category"] = "Целое число — идентификатор категории."
+        errors["category"] = gettext("Целое число — идентификатор категории.")
     if errors:
         raise ValidationError(errors)
     return {
@@ -229,7 +230,7 @@ class OpenDataAppealsView(APIView):
 
     def get(self, request: Request, fmt: str) -> HttpResponse | StreamingHttpResponse | FileResponse:
         if fmt not in FORMATS:
-            raise NotFound(f"Форматы: {', '.join(FORMATS)}.")
+            raise NotFound(gettext("Форматы: {formats}.").format(formats=", ".join(FORMATS)))
         params = parse_query(request.query_params)
         stamp = f"{params['start']:%Y%m%d}-{(params['end'] - dt.timedelta(days=1)):%Y%m%d}"
         filename = f"appeals-{stamp}.{fmt}"

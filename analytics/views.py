@@ -132,7 +132,7 @@ def leadership_page(request: HttpRequest) -> HttpResponse:
         return denied
     now = current_period(timezone.now())
     periods = [now]
-    for _ in range(5):
+    for _month in range(5):
         periods.append(periods[-1].previous())
     return render(request, "analytics/leadership.html", {"periods": periods})
 
@@ -171,7 +171,7 @@ def initiatives_page(request: HttpRequest) -> HttpResponse:
     cycle_id = int(raw) if raw else (max(r["cycle_id"] for r in cycles) if cycles else None)
     total = next((r for r in cycles if r["cycle_id"] == cycle_id), None)
     if raw and total is None:
-        raise Http404("Нет такого цикла.")
+        raise Http404(_("Нет такого цикла."))
     headings = [r for r in rows if r["level"] == "heading" and r["cycle_id"] == cycle_id]
     for row in [*headings, *([total] if total else [])]:
         row["money_bars"] = _bars([(_("Запрошено"), row["requested"]), (_("Доступно"), row["available"]),
@@ -212,7 +212,7 @@ def agency_drilldown(request: HttpRequest, agency_id: int) -> HttpResponse:
         return HttpResponseBadRequest(gettext("page: номер страницы, целое число от 1."))
     agency = Agency.objects.filter(pk=agency_id).only("id", "name", "short_name").first()
     if agency is None:
-        raise Http404("Нет такого ведомства.")
+        raise Http404(gettext("Нет такого ведомства."))
     public = _scope(request)
     now = timezone.now()
     data = scorecards.scorecards(period, public=public, now=now)
