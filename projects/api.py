@@ -24,6 +24,7 @@ from rest_framework_gis.pagination import GeoJsonPagination
 
 from . import actions
 from .models import BudgetCycle, Heading, Project, SelectionRun
+from .selection import localize_reason
 from .serializers import (
     BallotSerializer,
     CycleSerializer,
@@ -132,7 +133,8 @@ def cast_ballot(request: Request, heading_id: int) -> Response:
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 def results(request: Request, heading_id: int) -> Response:
-    """Anyone: the latest selection run of a heading, every project with its reason."""
+    """Anyone: the latest selection run of a heading, every project with its reason (stored in
+    Russian, given in the request's language)."""
     heading = get_object_or_404(Heading.objects.select_related("cycle"), pk=heading_id)
     run = SelectionRun.objects.filter(heading=heading).first()
     body: dict[str, Any] = {"heading": heading.pk, "name": heading.name, "money": heading.money,
@@ -141,7 +143,8 @@ def results(request: Request, heading_id: int) -> Response:
         body["run"] = {
             "rule": run.rule, "created_at": run.created_at, "spent": run.spent, "left": run.money - run.spent,
             "decisions": [{"project": d.project_id, "title": d.project.title, "cost": d.project.cost,
-                           "tally": d.tally, "selected": d.selected, "reason": d.reason}
+                           "tally": d.tally, "selected": d.selected,
+                           "reason": localize_reason(d.reason)}
                           for d in run.decisions.select_related("project")],
         }
     return Response(body)

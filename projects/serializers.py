@@ -10,6 +10,14 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from .actions import spent
 from .models import BudgetCycle, CostItem, Heading, Milestone, Phase, Project, ProjectEvent, ProjectPhoto
+from .selection import localize_reason
+
+
+class ReasonField(serializers.CharField):
+    """A selection reason: stored in Russian, given in the request's language."""
+
+    def to_representation(self, value: Any) -> str:
+        return localize_reason(str(value or ""))
 
 
 class ProjectFeatureSerializer(GeoFeatureModelSerializer):
@@ -51,6 +59,12 @@ class EventSerializer(serializers.ModelSerializer):
         model = ProjectEvent
         fields = ["kind", "from_status", "to_status", "note", "created_at"]
 
+    def to_representation(self, event: ProjectEvent) -> dict[str, Any]:
+        data = super().to_representation(event)
+        if event.kind == "selection":  # the note is the selection's reason
+            data["note"] = localize_reason(data["note"] or "")
+        return data
+
 
 class PhotoSerializer(serializers.ModelSerializer):
     class Meta:
@@ -63,6 +77,7 @@ class ProjectDetailSerializer(GeoFeatureModelSerializer):
     cost = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
     district = serializers.CharField(source="district.name", default=None, read_only=True)
     heading_name = serializers.CharField(source="heading.name", read_only=True)
+    selection_reason = ReasonField(read_only=True)
     cost_items = CostItemSerializer(many=True, read_only=True)
     milestones = serializers.SerializerMethodField()
     events = EventSerializer(many=True, read_only=True)

@@ -102,6 +102,34 @@ def test_api_review_conflict_and_bbox_follow_the_language(contest, personas):
         "bbox": ["The bbox's bounds are wrong"]}
 
 
+def test_api_selection_reasons_are_stored_in_russian_and_given_in_the_request_language(contest, personas):
+    cycle, heading, projects = contest
+    for key, picks in enumerate([[0, 1], [0, 1], [0, 2], [2]]):
+        actions.enter_paper_ballot(heading, actor=personas.operator, voter_key=str(key),
+                                   choices=[{"project": projects[i].pk} for i in picks])
+    open_all(cycle, "selection")
+    heading.money = Decimal(200_000)  # two of the three fit
+    heading.save(update_fields=["money"])
+    actions.run_selection(heading, actor=personas.leader)
+    projects[2].refresh_from_db()
+    stored = "не хватило средств: осталось 40 000, стоимость 80 000"
+    assert projects[2].selection_reason == stored and projects[2].events.get(kind="selection").note == stored
+    client = personas.client("anonymous")
+    results = f"/api/v1/headings/{heading.pk}/results/"
+    russian = {d["project"]: d["reason"] for d in client.get(results).json()["run"]["decisions"]}
+    english = {d["project"]: d["reason"] for d in client.get(results, **ENGLISH).json()["run"]["decisions"]}
+    assert russian[projects[2].pk] == stored
+    assert english[projects[2].pk] == "not enough money: 40 000 left, it costs 80 000"
+    assert english[projects[0].pk].startswith("fits: ") and russian[projects[0].pk].startswith("поместился: ")
+    detail = client.get(f"/api/v1/projects/{projects[2].pk}/", **ENGLISH).json()["properties"]
+    assert detail["selection_reason"] == "not enough money: 40 000 left, it costs 80 000"
+    assert [e["note"] for e in detail["events"] if e["kind"] == "selection"] == [
+        "not enough money: 40 000 left, it costs 80 000"]
+    detail = client.get(f"/api/v1/projects/{projects[2].pk}/").json()["properties"]
+    assert detail["selection_reason"] == stored
+    assert [e["note"] for e in detail["events"] if e["kind"] == "selection"] == [stored]
+
+
 def test_project_page_withdraw_form_refuses_in_the_page_language(make_cycle, make_project, personas):
     cycle = make_cycle({"support"})
     project = make_project(cycle.headings.get())
