@@ -421,14 +421,16 @@ def _monitoring_post(request: HttpRequest, project: Project, form: str) -> str:
         actions.add_project_photo(project, actor=user, upload=upload, caption=data.get("caption", ""),
                                   location=location, milestone=milestone)
         return _("Фотография добавлена")
-    report = _report(project, data.get("report", ""))
     if form == "answer":
+        report = _report(project, data.get("report", ""))
         actions.answer_control_report(report, actor=user, answer=data.get("answer", ""))
         return _("Ответ жителю отправлен")
     if form == "file":
+        report = _report(project, data.get("report", ""))
         category = _category(data.get("category", ""))
         report = actions.file_control_report(report, actor=user, category=category, note=data.get("note", ""))
         return _("Отчёт передан как обращение")
+    # "complete" (the button carries no report: looking one up refused it with "no such report")
     actions.complete_project(project, actor=user)
     return _("Проект отмечен как реализованный")
 

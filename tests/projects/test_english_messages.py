@@ -158,6 +158,47 @@ def test_project_page_withdraw_form_refuses_in_the_page_language(make_cycle, mak
     assert project.status == ProjectStatus.WITHDRAWN and project.events.filter(kind="withdraw").count() == 1
 
 
+def test_project_page_support_refusal_is_shown_in_the_page_language(contest, personas):
+    _cycle, _heading, projects = contest
+    url = f"/projects/{projects[0].pk}/support/"
+    english = english_cookie(personas.client("other_citizen"))
+    first = english.post(url, follow=True)
+    assert first.status_code == 200 and "Thank you! You support the project. Supporters: 1" in first.content.decode()
+    again = english.post(url, follow=True).content.decode()
+    assert "You have already supported this project" in again and "Вы уже поддержали" not in again
+    russian = personas.client("other_citizen").post(url, follow=True).content.decode()
+    assert "Вы уже поддержали этот проект" in russian
+    projects[0].refresh_from_db()
+    assert projects[0].supports_count == 1
+
+
+def test_official_monitoring_page_refuses_in_the_page_language(make_cycle, make_project, personas):
+    project = implementing_project(make_cycle, make_project, personas)  # contract 90 000
+    path = f"/projects/{project.pk}/monitoring/"
+    english = english_cookie(personas.client("executor_a"))
+    expense = {"form": "expense", "amount": "100000", "paid_on": "2026-06-01", "description": "Аванс"}
+    over = english.post(path, expense)
+    assert over.status_code == 400 and over["Content-Language"] == "en"
+    assert "The expenses would exceed the contract amount: already 0, contract 90 000" in over.content.decode()
+    russian = personas.client("executor_a").post(path, expense)
+    assert russian.status_code == 400
+    assert "Расходы превысят сумму контракта: уже 0, контракт 90 000" in russian.content.decode()
+    assert english.post(path, {"form": "milestone_add", "title": "Укладка плитки", "weight": "1"}).status_code == 302
+    unfinished = english.post(path, {"form": "complete"})
+    assert unfinished.status_code == 409 and "Not every stage is done" in unfinished.content.decode()
+    assert "Не все этапы выполнены" in personas.client("executor_a").post(path, {"form": "complete"}).content.decode()
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.IN_PROGRESS and not project.expenses.exists()
+    # the same button once every stage is done: the project is completed (it used to be refused
+    # with "no such report": the page looked up a control report for every form but the first five)
+    stage = project.milestones.get()
+    assert english.post(path, {"form": "milestone_update", "milestone": stage.pk, "status": "done"}).status_code == 302
+    done = english.post(path, {"form": "complete"}, follow=True)
+    assert done.status_code == 200 and "No such report" not in done.content.decode()
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.COMPLETED
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_control_report_filed_on_an_english_page_is_stored_and_told_in_russian(make_cycle, make_project,
                                                                                  personas, celery_worker_process):
