@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from celery import shared_task
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from .models import ProjectEvent, ProjectStatus
 from .notifications import FOLLOWER_MESSAGES
@@ -29,7 +31,8 @@ def notify_project_followers(event_id: int) -> int:
                     .values_list("user_id", flat=True))
     followers.discard(event.actor_id or 0)
     project = event.project
-    status = ProjectStatus(event.to_status).label if event.to_status else ""
+    with translation.override(settings.LANGUAGE_CODE):  # stored: Russian whatever language is active
+        status = str(ProjectStatus(event.to_status).label) if event.to_status else ""
     title = FOLLOWER_MESSAGES[event.kind].format(
         title=project.title[:150], status=status, note=event.note[:100],
         percent=f"{Decimal(str(event.data.get('project_progress', project.progress_percent))).normalize():f}")
