@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_lazy
 
 from .actions import revoke_api_key
 from .models import ApiKey, CategoryAttribute
@@ -25,14 +26,15 @@ class ApiKeyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
         if not change:
             raw = obj.set_new_secret()
-            messages.warning(request, f"Ключ «{obj.name}»: {raw} — сохраните его сейчас, он больше не будет показан.")
+            shown_once = gettext("Ключ «{name}»: {secret} — сохраните его сейчас, он больше не будет показан.")
+            messages.warning(request, shown_once.format(name=obj.name, secret=raw))
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Отозвать выбранные ключи")
+    @admin.action(description=gettext_lazy("Отозвать выбранные ключи"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for key in queryset.filter(revoked_at__isnull=True):
             revoke_api_key(key, actor=request.user)
-        messages.success(request, "Ключи отозваны.")
+        messages.success(request, gettext("Ключи отозваны."))
 
 
 @admin.register(CategoryAttribute)

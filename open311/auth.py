@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.request import Request
@@ -21,7 +22,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             return None
         key = ApiKey.objects.find(raw)
         if key is None or not key.owner.is_active:
-            raise AuthenticationFailed("Неверный или отозванный API-ключ.")
+            raise AuthenticationFailed(gettext("Неверный или отозванный API-ключ."))
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
         return key.owner, key
 

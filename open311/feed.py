@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from issues.access import REDACTED, public_answer, public_text
 from issues.models import OPEN_STATUSES, Appeal, AppealEvent, AppealPhoto, DeadlineRule, PhotoKind, Status
@@ -43,14 +44,16 @@ def status_of(appeal: Appeal) -> tuple[str, str]:
     if appeal.status in OPEN_STATUSES:
         notes = [str(appeal.get_status_display()).capitalize()]
         if appeal.extended:
-            notes.append("срок продлён")
+            notes.append(gettext("срок продлён"))
         if appeal.deadline_at:
-            notes.append(f"срок ответа {timezone.localtime(appeal.deadline_at):%d.%m.%Y}")
+            due = f"{timezone.localtime(appeal.deadline_at):%d.%m.%Y}"
+            notes.append(gettext("срок ответа {date}").format(date=due))
         return "open", ", ".join(notes) + "."
     if appeal.status == Status.REJECTED:
-        return "closed", f"Отклонено: {appeal.get_reject_reason_display()}."
+        return "closed", gettext("Отклонено: {reason}.").format(reason=appeal.get_reject_reason_display())
     if appeal.status == Status.MERGED:
-        return "closed", f"Объединено с обращением о той же проблеме (service_request_id {appeal.duplicate_of_id})."
+        return "closed", gettext("Объединено с обращением о той же проблеме (service_request_id {id}).").format(
+            id=appeal.duplicate_of_id)
     answer = public_answer(appeal)
     result = str(appeal.get_result_display())
     return "closed", f"{result.capitalize()}. {answer}".strip()
@@ -78,8 +81,11 @@ def public_description(appeal: Appeal) -> str | None:
 
 def service_notice(appeal: Appeal) -> str:
     category = appeal.category
-    unit = "рабочих" if category.deadline_rule == DeadlineRule.WORKING_DAYS else "календарных"
-    return f"Обращение № {appeal.number}. Срок рассмотрения — {category.deadline_days} {unit} дн."
+    if category.deadline_rule == DeadlineRule.WORKING_DAYS:
+        text = gettext("Обращение № {number}. Срок рассмотрения — {days} рабочих дн.")
+    else:
+        text = gettext("Обращение № {number}. Срок рассмотрения — {days} календарных дн.")
+    return text.format(number=appeal.number, days=category.deadline_days)
 
 
 def _media_url(request: HttpRequest, appeal: Appeal) -> str:

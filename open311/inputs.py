@@ -16,6 +16,7 @@ from django.core.validators import URLValidator, validate_email
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
 
 from issues.models import Appeal, Category
 from issues.photos import validate_photo
@@ -78,10 +79,10 @@ def _location(data: QueryDict, photos: list[tuple[UploadedFile, tuple[float, flo
     if lat_raw or long_raw:
         lat, lon = _number(lat_raw), _number(long_raw)
         if lat is None or lon is None:
-            problems.append("lat и long — числа в градусах WGS84, передаются вместе.")
+            problems.append(gettext("lat и long — числа в градусах WGS84, передаются вместе."))
             return None, ""
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            problems.append("lat/long вне допустимого диапазона (-90..90, -180..180).")
+            problems.append(gettext("lat/long вне допустимого диапазона (-90..90, -180..180)."))
             return None, ""
         return Point(lon, lat, srid=4326), "lat_long"
     if any(gps for _upload, gps in photos):
@@ -90,25 +91,26 @@ def _location(data: QueryDict, photos: list[tuple[UploadedFile, tuple[float, flo
     if address:
         point = known_address_point(address)
         if point is None:
-            problems.append("address_string: адрес не найден среди известных порталу; передайте lat и long.")
+            problems.append(gettext("address_string: адрес не найден среди известных порталу; передайте lat и long."))
         return point, "address_book"
     if data.get("address_id", "").strip():
-        problems.append("address_id: у портала нет адресного реестра; передайте lat и long или address_string.")
+        problems.append(gettext("address_id: у портала нет адресного реестра; передайте lat и long или "
+                                 "address_string."))
         return None, ""
-    problems.append("Нужно место: lat и long, address_string или address_id.")
+    problems.append(gettext("Нужно место: lat и long, address_string или address_id."))
     return None, ""
 
 
 def _attribute(attribute: CategoryAttribute, values: list[str], problems: list[str]) -> Any:
     name = f"attribute[{attribute.code}]"
     if attribute.datatype != Datatype.MULTI and len(values) > 1:
-        problems.append(f"{name}: ожидается одно значение.")
+        problems.append(gettext("{name}: ожидается одно значение.").format(name=name))
         return None
     first = values[0].strip()
     if attribute.datatype == Datatype.NUMBER:
         number = _number(first)
         if number is None:
-            problems.append(f"{name}: должно быть числом.")
+            problems.append(gettext("{name}: должно быть числом.").format(name=name))
         return number
     if attribute.datatype == Datatype.DATETIME:
         try:
@@ -116,18 +118,19 @@ def _attribute(attribute: CategoryAttribute, values: list[str], problems: list[s
         except ValueError:
             moment = None
         if moment is None:
-            problems.append(f"{name}: дата и время в формате ISO 8601 (w3c).")
+            problems.append(gettext("{name}: дата и время в формате ISO 8601 (w3c).").format(name=name))
             return None
         return (moment if timezone.is_aware(moment) else timezone.make_aware(moment)).isoformat()
     if attribute.is_list:
         allowed = attribute.allowed_keys()
         chosen = [v.strip() for v in values]
         if not set(chosen) <= allowed:
-            problems.append(f"{name}: допустимы значения {', '.join(sorted(allowed))}.")
+            options = ", ".join(sorted(allowed))
+            problems.append(gettext("{name}: допустимы значения {values}.").format(name=name, values=options))
         return chosen if attribute.datatype == Datatype.MULTI else chosen[0]
     limit = 4000 if attribute.datatype == Datatype.TEXT else 1000
     if len(first) > limit:
-        problems.append(f"{name}: не длиннее {limit} символов.")
+        problems.append(gettext("{name}: не длиннее {limit} символов.").format(name=name, limit=limit))
     return first
 
 
@@ -140,12 +143,14 @@ def _attributes(data: QueryDict, category: Category, problems: list[str]) -> dic
             sent.setdefault(match.group(1), []).extend(v for v in data.getlist(name) if v.strip())
     answers: dict[str, Any] = {}
     for code in sorted(set(sent) - set(attributes)):
-        problems.append(f"attribute[{code}]: у услуги {category.code} нет такого вопроса.")
+        problems.append(gettext("attribute[{code}]: у услуги {service} нет такого вопроса.").format(
+            code=code, service=category.code))
     for code, attribute in attributes.items():
         values = sent.get(code, [])
         if not values:
             if attribute.required:
-                problems.append(f"attribute[{code}]: обязательный вопрос «{attribute.description}».")
+                problems.append(gettext("attribute[{code}]: обязательный вопрос «{question}».").format(
+                    code=code, question=attribute.description))
             continue
         answers[code] = _attribute(attribute, values, problems)
     return answers
@@ -157,27 +162,28 @@ def parse_service_request(request: HttpRequest) -> ServiceRequest:
     code = data.get("service_code", "").strip()
     category = leaf_services().filter(code=code).first() if code else None
     if category is None:
-        raise Open311Error(400, [f"service_code: неизвестная услуга {code!r}." if code else "Нужен service_code."])
+        raise Open311Error(400, [gettext("service_code: неизвестная услуга {code}.").format(code=repr(code)) if code
+                                else gettext("Нужен service_code.")])
     problems: list[str] = []
     for name, limit in LIMITS.items():
         if len(data.get(name, "")) > limit:
-            problems.append(f"{name}: не длиннее {limit} символов.")
+            problems.append(gettext("{name}: не длиннее {limit} символов.").format(name=name, limit=limit))
     email = data.get("email", "").strip()
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            problems.append("email: неверный адрес электронной почты.")
+            problems.append(gettext("email: неверный адрес электронной почты."))
     media_url = data.get("media_url", "").strip()
     if media_url:
         try:
             URLValidator(schemes=["http", "https"])(media_url)
         except ValidationError:
-            problems.append("media_url: нужен адрес http(s).")
+            problems.append(gettext("media_url: нужен адрес http(s)."))
     photos: list[tuple[UploadedFile, tuple[float, float] | None]] = []
     uploads = request.FILES.getlist("media")
     if len(uploads) > settings.APPEAL_MAX_PHOTOS:
-        problems.append(f"media: не более {settings.APPEAL_MAX_PHOTOS} фотографий.")
+        problems.append(gettext("media: не более {count} фотографий.").format(count=settings.APPEAL_MAX_PHOTOS))
     else:
         for upload in uploads:
             try:
@@ -218,7 +224,8 @@ def _moment(name: str, raw: str, *, end_of_day: bool) -> dt.datetime:
         moment = day = None
     if moment is None:
         if day is None:
-            raise Open311Error(400, [f"{name}: дата или дата и время ISO 8601 (w3c), например 2026-01-31T00:00:00Z."])
+            raise Open311Error(400, [gettext("{name}: дата или дата и время ISO 8601 (w3c), например "
+                                      "2026-01-31T00:00:00Z.").format(name=name)])
         moment = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
@@ -230,7 +237,7 @@ def _split(raw: str) -> list[str]:
 def parse_request_query(params: QueryDict, now: dt.datetime) -> RequestQuery:
     ids_raw = _split(params.get("service_request_id", ""))
     if not all(i.isdigit() and len(i) < 19 for i in ids_raw):
-        raise Open311Error(400, ["service_request_id: номера через запятую."])
+        raise Open311Error(400, [gettext("service_request_id: номера через запятую.")])
     if ids_raw:  # the spec: with service_request_id every other parameter is ignored
         return RequestQuery(ids=[int(i) for i in ids_raw], start=now, end=now, service_codes=[], statuses=set(),
                             page=1, page_size=MAX_REQUESTS)
@@ -238,23 +245,23 @@ def parse_request_query(params: QueryDict, now: dt.datetime) -> RequestQuery:
         page = int(params.get("page", "1"))
         page_size = int(params.get("page_size", str(MAX_REQUESTS)))
     except ValueError:
-        raise Open311Error(400, ["page и page_size — целые числа."])
+        raise Open311Error(400, [gettext("page и page_size — целые числа.")])
     if page < 1 or not 1 <= page_size <= MAX_REQUESTS:
-        raise Open311Error(400, [f"page от 1, page_size от 1 до {MAX_REQUESTS}."])
+        raise Open311Error(400, [gettext("page от 1, page_size от 1 до {max}.").format(max=MAX_REQUESTS)])
     start_raw, end_raw = params.get("start_date", "").strip(), params.get("end_date", "").strip()
     start = _moment("start_date", start_raw, end_of_day=False) if start_raw else None
     end = _moment("end_date", end_raw, end_of_day=True) if end_raw else None
     if start and end:
         if end < start:
-            raise Open311Error(400, ["end_date раньше start_date."])
+            raise Open311Error(400, [gettext("end_date раньше start_date.")])
         if end - start > DEFAULT_WINDOW:
-            raise Open311Error(400, ["start_date и end_date должны отстоять не более чем на 90 дней."])
+            raise Open311Error(400, [gettext("start_date и end_date должны отстоять не более чем на 90 дней.")])
     # the spec's default: the most recent 90 days (or 90 days from/to the one date given)
     end = end or (start + DEFAULT_WINDOW if start else now)
     start = start or end - DEFAULT_WINDOW
     statuses = {s.lower() for s in _split(params.get("status", ""))}
     if not statuses <= {"open", "closed"}:
-        raise Open311Error(400, ["status: open, closed или оба через запятую."])
+        raise Open311Error(400, [gettext("status: open, closed или оба через запятую.")])
     return RequestQuery(ids=[], start=start, end=end,
                         service_codes=_split(params.get("service_code", "")), statuses=statuses, page=page,
                         page_size=page_size)

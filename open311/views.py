@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -41,16 +42,17 @@ def _guard(request: HttpRequest, fmt: str, key: ApiKey | None = None) -> HttpRes
     """Format, jurisdiction and rate limit (the key's, else the client IP's): what every
     endpoint checks first."""
     if fmt not in FORMATS:
-        return error("xml", 404, f"Неизвестный формат {fmt!r}: используйте .xml или .json.")
+        return error("xml", 404, gettext("Неизвестный формат {fmt}: используйте .xml или .json.").format(fmt=repr(fmt)))
     jurisdiction = (request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id") or "").strip()
     if jurisdiction not in ("", settings.OPEN311_JURISDICTION_ID):  # empty is as good as absent
-        return error(fmt, 404, f"Неизвестный jurisdiction_id {jurisdiction!r}.")
+        return error(fmt, 404, gettext("Неизвестный jurisdiction_id {jurisdiction}.").format(
+            jurisdiction=repr(jurisdiction)))
     if key is not None:
         wait = hit(f"key:{key.pk}", key.rate_limit_per_minute)
     else:
         wait = hit(f"ip:{client_ip(request)}", settings.OPEN311_ANON_RATE_PER_MINUTE)
     if wait is not None:
-        return error(fmt, 429, "Слишком много запросов; повторите позже.", {"Retry-After": str(wait)})
+        return error(fmt, 429, gettext("Слишком много запросов; повторите позже."), {"Retry-After": str(wait)})
     return None
 
 
@@ -61,7 +63,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     return render({
         "changeset": CHANGESET,
         "contact": settings.OPEN311_CONTACT,
-        "key_service": "API-ключи для подачи заявок выдаёт администратор портала.",
+        "key_service": gettext("API-ключи для подачи заявок выдаёт администратор портала."),
         "endpoints": [{"specification": SPEC_URL, "url": request.build_absolute_uri("/open311/v2/"),
                        "changeset": CHANGESET, "type": "production", "formats": ["text/xml", "application/json"]}],
     }, fmt, "discovery")
@@ -89,7 +91,7 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
         return blocked
     category = leaf_services().filter(code=code).first()
     if category is None:
-        return error(fmt, 404, f"service_code: неизвестная услуга {code!r}.")
+        return error(fmt, 404, gettext("service_code: неизвестная услуга {code}.").format(code=repr(code)))
     attributes = [{
         "variable": True, "code": a.code, "datatype": a.datatype, "required": a.required,
         "datatype_description": a.datatype_description or None, "order": a.order, "description": a.description,
@@ -103,7 +105,7 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _create(request, fmt)
     if request.method not in ("GET", "HEAD"):
-        response = error(fmt if fmt in FORMATS else "xml", 405, "Метод не поддерживается.")
+        response = error(fmt if fmt in FORMATS else "xml", 405, gettext("Метод не поддерживается."))
         response["Allow"] = "GET, POST"
         return response
     _raw, key = _api_key(request)
@@ -136,7 +138,7 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
         return blocked
     appeal = feed(key).filter(pk=int(request_id)).first() if request_id.isdigit() and len(request_id) < 19 else None
     if appeal is None:
-        return error(fmt, 404, f"Нет обращения с service_request_id {request_id!r}.")
+        return error(fmt, 404, gettext("Нет обращения с service_request_id {id}.").format(id=repr(request_id)))
     return render([request_row(request, appeal)], fmt, "service_requests")
 
 
@@ -151,7 +153,7 @@ def token_view(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     except ValidationError:  # not a UUID
         record = None
     if record is None:
-        return error(fmt, 404, "Неизвестный token.")
+        return error(fmt, 404, gettext("Неизвестный token."))
     decided = record.appeal.status != Status.SUBMITTED
     row: dict[str, Any] = {"service_request_id": str(record.appeal_id) if decided else None, "token": str(token)}
     return render([row], fmt, "service_requests")
@@ -162,13 +164,14 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if (blocked := _guard(request, fmt, key)) is not None:  # without a key: the client IP's limit
         return blocked
     if key is None:
-        return error(fmt, 403, "api_key: неверный или отозванный ключ." if raw else "Нужен api_key.")
+        return error(fmt, 403, gettext("api_key: неверный или отозванный ключ.") if raw else gettext("Нужен api_key."))
     try:
         record = submit_service_request(parse_service_request(request), key=key)
     except Open311Error as exc:
         return errors(fmt, exc.status, exc.descriptions)
     except ValidationError as exc:
         return errors(fmt, 400, errors_of(exc))
-    return render([{"token": str(record.token), "service_notice": f"Обращение № {record.appeal.number} принято, "
-                                                                  "ожидает регистрации оператором.",
+    notice = gettext("Обращение № {number} принято, ожидает регистрации оператором.").format(
+        number=record.appeal.number)
+    return render([{"token": str(record.token), "service_notice": notice,
                     "account_id": record.account_id or None}], fmt, "service_requests")
