@@ -28,8 +28,8 @@ def can_edit(user: Any) -> bool:
 def save_page(*, actor: Any, slug: str, title: str, body: str) -> Page:
     if not can_edit(actor):
         raise PermissionDenied("only moderators and administrators edit pages")
-    page, _ = Page.objects.update_or_create(slug=slug, defaults={"title": title.strip(), "body": body,
-                                                                 "updated_at": timezone.now(), "updated_by": actor})
+    fields = {"title": title.strip(), "body": body, "updated_at": timezone.now(), "updated_by": actor}
+    page, _created = Page.objects.update_or_create(slug=slug, defaults=fields)
     return page
 
 

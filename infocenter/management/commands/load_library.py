@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         for spec in DOCUMENTS:
             fields = {k: v for k, v in spec.items() if k not in ("slug", "text")}
-            document, _ = Document.objects.update_or_create(slug=spec["slug"], defaults=fields)
+            document, _created = Document.objects.update_or_create(slug=spec["slug"], defaults=fields)
             current = document.current
             if current is None or current.text != spec["text"]:
                 add_version(document, text=spec["text"], note="начальная редакция" if current is None else "")
