@@ -160,6 +160,16 @@ def subscribe(*, actor: Any, kind: str, target_id: int, on: bool = True) -> bool
     return on
 
 
+def shown_note(note: str) -> str:
+    """A moderation note as a moderator reads it: the portal's own notes (stored in Russian) in
+    the page's language, a moderator's own words as written."""
+    if note == DELETED_BY_AUTHOR:
+        return gettext("удалён автором")
+    if note == HIDDEN_BY_REPORTS:
+        return gettext("скрыт по жалобам")
+    return note
+
+
 def can_moderate(user: Any) -> bool:
     return bool(user and user.is_authenticated and (user.is_superuser or user.role in MODERATORS))
 
@@ -205,7 +215,7 @@ def comment_thread_context(request: Any, kind: str, target_id: int) -> dict[str,
         item = {"id": comment.pk, "author": author, "text": clean(comment.text),
                 "created_at": comment.created_at, "is_question": comment.is_question,
                 "is_official": comment.is_official, "answered": comment.answered_at is not None,
-                "hidden": comment.is_hidden, "note": comment.moderation_note, "replies": [],
+                "hidden": comment.is_hidden, "note": shown_note(comment.moderation_note), "replies": [],
                 "own": bool(user.is_authenticated and comment.author_id == user.pk)}
         items[comment.pk] = item
         if comment.parent_id is None:

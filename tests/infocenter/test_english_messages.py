@@ -85,6 +85,12 @@ def test_reports_moderation_and_deleting_refusals_follow_the_language(appeal, pe
     # the author deletes it from an English page: the stored note stays Russian
     assert english(personas.client("other_citizen")).delete(delete).status_code == 204
     assert Comment.objects.get(pk=mine["id"]).moderation_note == "удалён автором"
+    # ... and a moderator reads it in the page's language
+    from tests.infocenter.test_comment_thread_and_privacy import thread_html
+
+    assert "удалён автором" in thread_html(personas.client("moderator"), appeal)
+    english_thread = thread_html(english(personas.client("moderator")), appeal)
+    assert "deleted by its author" in english_thread and "удалён автором" not in english_thread
 
 
 def test_the_rate_limit_is_told_in_the_request_language(appeal, personas, monkeypatch):
