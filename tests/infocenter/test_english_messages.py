@@ -172,3 +172,24 @@ def test_every_russian_refusal_of_the_infocenter_goes_through_gettext_and_has_an
     for message, translated in english_texts.items():
         assert ({f for _t, f, _s, _c in fields.parse(message) if f} ==
                 {f for _t, f, _s, _c in fields.parse(translated) if f}), message
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_english_page_shows_the_comment_refusal_in_english_on_a_phone(live_server, personas, phone_page):
+    from tests.browser import login, screenshot
+    from tests.issues.helpers import make_appeal
+
+    appeal = make_appeal(personas.citizen)
+    page = phone_page
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
+    login(page, live_server.url, "citizen2")
+    page.goto(f"{live_server.url}/appeals/{appeal.pk}/#comments")
+    page.fill("#comment-text", "a ")  # two characters for the browser, one once trimmed: the server refuses
+    page.locator("#comment-form button[type=submit]").tap()
+    error = page.locator("#comment-form [data-error]")
+    error.wait_for(state="visible")
+    page.wait_for_function("document.querySelector('#comment-form [data-error]').textContent.length > 0")
+    assert error.inner_text() == "A comment is from 2 to 3000 characters."
+    page.locator("#comments").screenshot(path=str(screenshot(page, "comment-refused-english-phone")))
+    assert not Comment.objects.filter(target_id=appeal.pk).exists()
