@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import re
-import string
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from analytics import catalog
-from tests.issues.test_english_messages import _untranslated_cyrillic
+from tests.i18n_checks import assert_translated, gettext_msgids, untranslated_cyrillic
 
 pytestmark = pytest.mark.django_db
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
@@ -99,22 +98,10 @@ def _schema_texts() -> list[str]:
 
 
 def test_every_russian_refusal_of_the_analytics_goes_through_gettext_and_has_an_english_translation():
-    left = [text for name in MODULES for text in _untranslated_cyrillic(ANALYTICS / name)]
+    left = [text for name in MODULES for text in untranslated_cyrillic(ANALYTICS / name)]
     schema = _schema_texts()
     assert len(schema) >= 30
     assert sorted(left) == sorted(schema)
-    msgids = [node.args[0].value for name in MODULES
-              for node in ast.walk(ast.parse((ANALYTICS / name).read_text(encoding="utf-8")))
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-              and node.func.id in ("_", "gettext", "gettext_lazy") and node.args
-              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
+    msgids = gettext_msgids(ANALYTICS / name for name in MODULES)
     assert len(msgids) >= 100
-    fields, percent = string.Formatter(), re.compile(r"%\((\w+)\)[sd]")
-    with translation.override("en"):
-        english = {m: translation.gettext(m) for m in msgids}
-    assert [m for m, e in english.items() if CYRILLIC.search(e)] == []
-    for message, translated in english.items():
-        assert set(percent.findall(message)) == set(percent.findall(translated)), message
-        if "%(" not in message:
-            assert ({f for _t, f, _s, _c in fields.parse(message) if f} ==
-                    {f for _t, f, _s, _c in fields.parse(translated) if f}), message
+    assert_translated(msgids)

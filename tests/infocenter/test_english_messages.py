@@ -5,9 +5,7 @@ What is stored stays Russian (moderation notes). And no Russian text of those mo
 gettext."""
 from __future__ import annotations
 
-import ast
 import re
-import string
 from pathlib import Path
 
 import pytest
@@ -17,8 +15,8 @@ from django.utils import translation
 
 from infocenter.api import CommentRateThrottle
 from infocenter.models import Comment
+from tests.i18n_checks import assert_translated, gettext_msgids, untranslated_cyrillic
 from tests.infocenter.test_comment_thread_and_privacy import comment
-from tests.issues.test_english_messages import _untranslated_cyrillic
 
 pytestmark = pytest.mark.django_db
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
@@ -157,21 +155,11 @@ STORED = ["удалён автором", "скрыт по жалобам"]
 
 
 def test_every_russian_refusal_of_the_infocenter_goes_through_gettext_and_has_an_english_translation():
-    left = [text for name in MODULES for text in _untranslated_cyrillic(INFOCENTER / name)]
+    left = [text for name in MODULES for text in untranslated_cyrillic(INFOCENTER / name)]
     assert sorted(left) == sorted(STORED)
-    msgids = [node.args[0].value for name in MODULES
-              for node in ast.walk(ast.parse((INFOCENTER / name).read_text(encoding="utf-8")))
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-              and node.func.id in ("_", "gettext", "gettext_lazy", "_lazy") and node.args
-              and isinstance(node.args[0], ast.Constant)]
+    msgids = gettext_msgids(INFOCENTER / name for name in MODULES)
     assert len(msgids) >= 60
-    fields = string.Formatter()
-    with translation.override("en"):
-        english_texts = {m: translation.gettext(m) for m in msgids}
-    assert [m for m, e in english_texts.items() if CYRILLIC.search(e)] == []
-    for message, translated in english_texts.items():
-        assert ({f for _t, f, _s, _c in fields.parse(message) if f} ==
-                {f for _t, f, _s, _c in fields.parse(translated) if f}), message
+    assert_translated(msgids)
 
 
 @pytest.mark.browser

@@ -3,7 +3,6 @@ language: Russian by default, English for the English pages' cookie or ``Accept-
 And no Russian text in the appeals API's modules bypasses gettext."""
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from django.conf import settings
 from geoportal.models import Agency
 from issues import actions
 from issues.models import Category, Status
+from tests.i18n_checks import assert_translated, gettext_msgids, untranslated_cyrillic
 from tests.issues.helpers import make_appeal
 
 pytestmark = pytest.mark.django_db
@@ -122,38 +122,13 @@ def test_queue_and_new_appeal_refusals_follow_the_language(personas):
                        HTTP_ACCEPT_LANGUAGE="en").json() == {"category": ["Unknown category."]}
 
 
-def _untranslated_cyrillic(path: Path) -> list[str]:
-    """Cyrillic string literals of a module that are neither a gettext call's argument nor a
-    docstring."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    wrapped: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
-                "_", "gettext", "gettext_lazy", "_lazy", "gettext_noop"):
-            wrapped.update(id(arg) for arg in node.args)
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                wrapped.add(id(first.value))
-    return [node.value for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and CYRILLIC.search(node.value)
-            and id(node) not in wrapped]
-
-
 def test_every_russian_text_of_the_appeals_api_goes_through_gettext_and_has_an_english_translation():
-    from django.utils import translation
-
-    modules = ("actions.py", "api.py", "serializers.py", "models.py", "photos.py", "filters.py")
+    modules = [ISSUES / f for f in ("actions.py", "api.py", "serializers.py", "models.py", "photos.py", "filters.py")]
     # the appeal number's prefix («А-2026-000123») is a register value, not a message
-    assert [t for f in modules for t in _untranslated_cyrillic(ISSUES / f)] == ["А-"]
-    msgids = [node.args[0].value for f in modules
-              for node in ast.walk(ast.parse((ISSUES / f).read_text(encoding="utf-8")))
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "gettext")
-              and node.args and isinstance(node.args[0], ast.Constant)]
+    assert [t for path in modules for t in untranslated_cyrillic(path)] == ["А-"]
+    msgids = gettext_msgids(modules)
     assert len(msgids) >= 100
-    with translation.override("en"):
-        untranslated = [m for m in msgids if CYRILLIC.search(translation.gettext(m))]
-    assert untranslated == []
+    assert_translated(msgids)
 
 
 @pytest.mark.django_db(transaction=True)

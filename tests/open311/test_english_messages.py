@@ -5,15 +5,13 @@ Russian by default and for a client that asks for nothing, English for ``Accept-
 And no Russian text of the Open311 modules bypasses gettext."""
 from __future__ import annotations
 
-import ast
 import re
-import string
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 
 from issues.models import Appeal
+from tests.i18n_checks import assert_translated, gettext_msgids, untranslated_cyrillic
 
 from .helpers import post, valid, xml_doc
 
@@ -109,24 +107,10 @@ MODULES = ("views.py", "inputs.py", "feed.py", "auth.py", "admin.py", "models.py
 
 
 def test_every_russian_text_of_open311_goes_through_gettext_and_has_an_english_translation():
-    left = [text for name in MODULES for text in _untranslated(OPEN311 / name)]
+    left = [text for name in MODULES for text in untranslated_cyrillic(OPEN311 / name)]
     assert left == []
-    msgids = [node.args[0].value for name in MODULES
-              for node in ast.walk(ast.parse((OPEN311 / name).read_text(encoding="utf-8")))
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-              and node.func.id in ("_", "gettext", "gettext_lazy") and node.args
-              and isinstance(node.args[0], ast.Constant)]
+    msgids = gettext_msgids(OPEN311 / name for name in MODULES)
     assert len(msgids) >= 50
-    fields = string.Formatter()
-    with translation.override("en"):
-        english = {m: translation.gettext(m) for m in msgids}
-    assert [m for m, e in english.items() if CYRILLIC.search(e)] == []
-    for message, translated in english.items():
-        assert ({f for _t, f, _s, _c in fields.parse(message) if f} ==
-                {f for _t, f, _s, _c in fields.parse(translated) if f}), message
+    assert_translated(msgids)
 
 
-def _untranslated(path: Path) -> list[str]:
-    from tests.issues.test_english_messages import _untranslated_cyrillic
-
-    return _untranslated_cyrillic(path)

@@ -5,9 +5,7 @@ Russian whatever page the official acted on. And no Russian text of the projects
 modules bypasses gettext."""
 from __future__ import annotations
 
-import ast
 import re
-import string
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from django.utils import translation
 from issues.models import Appeal, Category, Notification
 from projects import actions
 from projects.models import BallotRule, ProjectStatus
-from tests.issues.test_english_messages import _untranslated_cyrillic
+from tests.i18n_checks import assert_translated, gettext_msgids, untranslated_cyrillic
 from tests.projects.conftest import open_all
 from tests.projects.official_helpers import implementing_project
 from tests.projects.test_followers import wait_for
@@ -229,23 +227,11 @@ MODULES = ("actions.py", "api.py", "serializers.py", "models.py", "pages.py", "v
 
 
 def test_every_russian_refusal_of_the_projects_goes_through_gettext_and_has_an_english_translation():
-    left = [text for name in MODULES for text in _untranslated_cyrillic(PROJECTS / name)]
+    left = [text for name in MODULES for text in untranslated_cyrillic(PROJECTS / name)]
     # stored in Russian (a resident's notices, an appeal's text), never shown as a refusal
     stored = [actions.CONTROL_ANSWERED, actions.CONTROL_APPEAL_TEXT, actions.CONTROL_FILED,
               actions.CONTROL_FILED_BODY, actions.CONTROL_FILED_NO_AGENCY]
     assert sorted(left) == sorted(stored)
-    msgids = [node.args[0].value for name in MODULES
-              for node in ast.walk(ast.parse((PROJECTS / name).read_text(encoding="utf-8")))
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-              and node.func.id in ("_", "gettext", "gettext_lazy") and node.args
-              and isinstance(node.args[0], ast.Constant)]
+    msgids = gettext_msgids(PROJECTS / name for name in MODULES)
     assert len(msgids) >= 150
-    fields = string.Formatter()
-    with translation.override("en"):
-        english = {m: translation.gettext(m) for m in msgids}
-    assert [m for m, e in english.items() if CYRILLIC.search(e)] == []
-    # a translation keeps every placeholder of its message, brace and percent style alike
-    for message, translated in english.items():
-        assert ({f for _t, f, _s, _c in fields.parse(message) if f} ==
-                {f for _t, f, _s, _c in fields.parse(translated) if f}), message
-        assert sorted(re.findall(r"%\(\w+\)s", message)) == sorted(re.findall(r"%\(\w+\)s", translated)), message
+    assert_translated(msgids)

@@ -4,9 +4,7 @@ pages' cookie. And no Russian text of those modules bypasses gettext, except the
 TileJSON names and descriptions (tile metadata, cached whatever the language)."""
 from __future__ import annotations
 
-import ast
 import re
-import string
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from django.utils import translation
 
 from issues.models import Status
 from projects.models import ProjectPhoto
-from tests.issues.test_english_messages import _untranslated_cyrillic
+from tests.i18n_checks import assert_translated, gettext_msgids, untranslated_cyrillic
 from tiles import conf
 from tiles.layers import LAYERS
 from tiles.projects_map import STAGES, project_photo_thumbnail
@@ -120,19 +118,8 @@ LAYER_METADATA = ["Обращения, сгруппированные по яч�
 
 
 def test_every_russian_refusal_of_the_tiles_goes_through_gettext_and_has_an_english_translation():
-    left = [text for name in MODULES for text in _untranslated_cyrillic(TILES / name)]
+    left = [text for name in MODULES for text in untranslated_cyrillic(TILES / name)]
     assert sorted(left) == sorted(LAYER_METADATA)
-    msgids = [node.args[0].value for name in MODULES
-              for node in ast.walk(ast.parse((TILES / name).read_text(encoding="utf-8")))
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-              and node.func.id in ("_", "gettext", "gettext_lazy") and node.args
-              and isinstance(node.args[0], ast.Constant)]
+    msgids = gettext_msgids(TILES / name for name in MODULES)
     assert len(msgids) == 17
-    fields = string.Formatter()
-    with translation.override("en"):
-        english = {m: translation.gettext(m) for m in msgids}
-    assert [m for m, e in english.items() if CYRILLIC.search(e)] == []
-    # a translation keeps every placeholder of its message (else .format() would fail or lose a value)
-    for message, translated in english.items():
-        assert ({f for _, f, spec, _c in fields.parse(message) if f} ==
-                {f for _, f, spec, _c in fields.parse(translated) if f}), message
+    assert_translated(msgids)
