@@ -57,12 +57,19 @@ def test_an_official_answer_taken_down_reopens_the_question(appeal, personas):
     assert "ждёт ответа" in thread_html(personas.client("anonymous"), appeal)
 
 
-def test_comments_and_reports_are_limited_per_user(appeal, personas, monkeypatch):
-    monkeypatch.setattr(CommentRateThrottle, "THROTTLE_RATES", {"comments": "3/min"})
+def flooder_at_limit(appeal, personas, monkeypatch, limit: int):
+    """The other citizen's client, having posted ``limit`` comments under a limit of that many
+    a minute."""
+    monkeypatch.setattr(CommentRateThrottle, "THROTTLE_RATES", {"comments": f"{limit}/min"})
     cache.delete_many([f"throttle_comments_{u.pk}" for u in (personas.citizen, personas.other_citizen)])
     flooder = personas.client("other_citizen")
-    for i in range(3):
+    for i in range(limit):
         comment(flooder, appeal, f"Сообщение номер {i}")
+    return flooder
+
+
+def test_comments_and_reports_are_limited_per_user(appeal, personas, monkeypatch):
+    flooder = flooder_at_limit(appeal, personas, monkeypatch, 3)
     refused = flooder.post("/api/v1/comments/", {"kind": "appeal", "target_id": appeal.pk, "text": "Ещё одно"})
     assert refused.status_code == 429 and "detail" in refused.json()
     assert Comment.objects.filter(author=personas.other_citizen).count() == 3

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import translation
 
-from infocenter.api import CommentRateThrottle
 from infocenter.models import Comment
 from tests.i18n_checks import assert_translated, gettext_msgids, untranslated_cyrillic
+from tests.infocenter.test_comment_delete_and_limit import flooder_at_limit
 from tests.infocenter.test_comment_thread_and_privacy import comment
 
 pytestmark = pytest.mark.django_db
@@ -92,11 +91,7 @@ def test_reports_moderation_and_deleting_refusals_follow_the_language(appeal, pe
 
 
 def test_the_rate_limit_is_told_in_the_request_language(appeal, personas, monkeypatch):
-    monkeypatch.setattr(CommentRateThrottle, "THROTTLE_RATES", {"comments": "2/min"})
-    cache.delete_many([f"throttle_comments_{u.pk}" for u in (personas.citizen, personas.other_citizen)])
-    flooder = personas.client("other_citizen")
-    for i in range(2):
-        comment(flooder, appeal, f"Сообщение номер {i}")
+    flooder = flooder_at_limit(appeal, personas, monkeypatch, 2)
     body = {"kind": "appeal", "target_id": appeal.pk, "text": "Ещё одно"}
     russian = flooder.post("/api/v1/comments/", body, content_type="application/json")
     assert russian.status_code == 429 and russian["Content-Language"] == "ru"
