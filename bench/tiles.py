@@ -7,8 +7,9 @@ vs tipg serving the same table, and the bytes of the first citywide view — sid
 
 By default the appeals already in the database are reused (``make seed`` loads them);
 ``--seed-appeals N`` first runs ``manage.py seed_demo --appeals N`` (which *replaces* the demo
-appeals). The cell aggregates are reused when the table has rows (else, or with
-``--rebuild-aggregates``, rebuilt once, timed) so low-zoom clusters read them.
+appeals). The tile tables (cell aggregates for low-zoom clusters, the point table for point
+tiles) are reused when they count exactly the public appeals with a point (else, or with
+``--rebuild-aggregates``, rebuilt once, timed).
 
 Servers: ``scripts/web.sh`` — granian, the production web server, with 1 worker process, DEBUG=0
 — running ``geoportal.wsgi``, the production entry point, where ``tiles.fastpath`` answers tile
@@ -64,6 +65,11 @@ import django  # noqa: E402
 django.setup()
 
 import requests  # noqa: E402
+
+try:
+    import pycurl  # the HTTP client of every timed request (bench extra)
+except ImportError:
+    sys.exit("pycurl is missing: .venv/bin/pip install -e '.[bench]'")
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import QueryDict  # noqa: E402
@@ -183,8 +189,6 @@ _handles: dict[int, Any] = {}
 def http_get(port: int, path: str, params: dict[str, Any] | None = None) -> tuple[int, dict[str, str], bytes]:
     """One GET with libcurl (C: the client's own parsing costs next to nothing), on the
     server's kept-alive connection (or a new one with ``--fresh-connections``)."""
-    import pycurl
-
     handle = _handles.get(port)
     if handle is None:
         handle = _handles[port] = pycurl.Curl()
@@ -255,11 +259,11 @@ class Runner:
         return body
 
 
-def wait_until_stored(tile: Tile, filters: TileFilters | None = None) -> None:
+def wait_until_stored(tile: Tile) -> None:
     """The server stores a missed tile after its bytes went out; on a kept-alive connection the
     next request can arrive first (and miss again). Wait for the store so a hit times a hit."""
     deadline = time.monotonic() + 30
-    while cache.lookup("appeals", tile, (filters or TileFilters()).cache_key)[2] is None:
+    while cache.lookup("appeals", tile, TileFilters().cache_key)[2] is None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"{tile} was not stored in the cache within 30 s")
         time.sleep(0.0005)
@@ -533,14 +537,20 @@ def main() -> None:
         sys.exit("No public appeals in the database: run `make seed` or pass --seed-appeals N.")
     print(f"appeals in the database: {total} ({public} public with a point)")
 
-    from tiles.models import AppealCellAggregate
+    from django.db.models import Sum
 
-    existing = AppealCellAggregate.objects.count()
-    if existing and not args.rebuild_aggregates and args.seed_appeals is None:
-        print(f"cell aggregates reused: {existing} rows (--rebuild-aggregates rebuilds them)")
+    from tiles.models import AppealCellAggregate, AppealPoint
+
+    # Current when both count the appeals there are now (a reseed empties the point table and
+    # leaves the aggregates counting the old appeals).
+    counted = AppealCellAggregate.objects.filter(zoom=0).aggregate(n=Sum("count"))["n"] or 0
+    current = counted == public and AppealPoint.objects.count() == public
+    if current and not args.rebuild_aggregates and args.seed_appeals is None:
+        print(f"tile tables reused: {AppealCellAggregate.objects.count()} aggregate rows, {public} points "
+              "(--rebuild-aggregates rebuilds them)")
     else:
         elapsed, rows = timed(aggregates.rebuild_all)
-        print(f"cell aggregates rebuilt in {elapsed / 1000:.1f} s: {rows} rows for zooms "
+        print(f"tile tables rebuilt in {elapsed / 1000:.1f} s: {rows} aggregate rows for zooms "
               f"0..{settings.TILES_CLUSTER_MAX_ZOOM}")
     cache.mark_aggregates_ready()
 

@@ -92,6 +92,17 @@ def cells_of(appeal_ids: Iterable[int]) -> set[tuple[int, int]]:
 
 
 @transaction.atomic
+def refresh_appeals(appeal_ids: Iterable[int]) -> int:
+    """After appeals change: their cells at every level and their rows of the point table, in
+    one transaction under the tables' lock; returns the number of cells rewritten."""
+    ids = sorted(set(appeal_ids))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        points.refresh(cursor, ids)
+    return refresh_cells(cells_of(ids))
+
+
+@transaction.atomic
 def refresh_cells(cells: set[tuple[int, int]]) -> int:
     """Recompute the given finest-level cells and their ancestors at every coarser level.
     Exact whatever changed (status, category, visibility), as long as points do not move.

@@ -8,7 +8,7 @@ bits, i.e. :func:`tile_key_range`. Each point belongs to exactly one tile per zo
 
 The full rebuild runs inside :func:`tiles.aggregates.rebuild_all` (same transaction, same
 advisory lock, one "ready" flag for both tables); the rows of changed appeals are rewritten by
-:func:`refresh` from the same Celery task that rewrites their cells."""
+:func:`refresh` with their cells (:func:`tiles.aggregates.refresh_appeals`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Transform
-from django.db import connection, transaction
 
 from issues.models import Appeal, AppealQuerySet
 
@@ -79,15 +78,13 @@ def rebuild(cursor: Any) -> int:
     return rows
 
 
-@transaction.atomic
-def refresh(appeal_ids: Iterable[int], lock_key: int) -> int:
+def refresh(cursor: Any, appeal_ids: Iterable[int]) -> int:
     """Rewrite the rows of these appeals as they are now (gone when no longer public or
-    without a point); returns how many rows they have now."""
+    without a point; the caller holds the aggregates' lock and transaction); returns how many
+    rows they have now."""
     ids = sorted(set(appeal_ids))
     if not ids:
         return 0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key])
-        cursor.execute(f"DELETE FROM {TABLE} WHERE appeal_id = ANY(%s)", [ids])
-        cursor.execute(*_insert(Appeal.objects.filter(pk__in=ids)))
-        return int(cursor.rowcount)
+    cursor.execute(f"DELETE FROM {TABLE} WHERE appeal_id = ANY(%s)", [ids])
+    cursor.execute(*_insert(Appeal.objects.filter(pk__in=ids)))
+    return int(cursor.rowcount)

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from . import aggregates, cache, conf, points
+from . import aggregates, cache, conf
 from .grid import tiles_for_point
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,7 @@ def refresh_appeal_cells(appeal_ids: list[int]) -> int:
     one in between)."""
     from issues.models import Appeal
 
-    cells = aggregates.cells_of(appeal_ids)
-    rewritten = aggregates.refresh_cells(cells)
-    points.refresh(appeal_ids, aggregates.LOCK_KEY)
+    rewritten = aggregates.refresh_appeals(appeal_ids)
     zooms = range(0, conf.max_zoom() + 1)
     for location in Appeal.objects.filter(pk__in=appeal_ids, location__isnull=False).values_list("location",
                                                                                                  flat=True):
