@@ -25,9 +25,9 @@ lint:
 typecheck:
 	$(ENVFILE) .venv/bin/mypy
 
-# Tests use Redis database 1 so they never touch the demo's queues and cache.
+# Tests use Redis database 1 (TEST_REDIS_DB overrides it, for parallel checkouts) so they never touch the demo's queues and cache.
 pytest:
-	$(ENVFILE) REDIS_URL=$${REDIS_URL%/*}/1 .venv/bin/pytest
+	$(ENVFILE) REDIS_URL=$${REDIS_URL%/*}/$${TEST_REDIS_DB:-1} .venv/bin/pytest
 
 test: setup-test
 	$(MAKE) --no-print-directory lint typecheck pytest
