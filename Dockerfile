@@ -6,7 +6,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY . .
 RUN pip install --no-cache-dir -e . && scripts/vendor_static.sh \
-    && DATABASE_URL=postgis://x:x@localhost/x python manage.py collectstatic --noinput -v 0
+    && DEBUG=1 DATABASE_URL=postgis://x:x@localhost/x python manage.py collectstatic --noinput -v 0
 ENV PYTHONUNBUFFERED=1
 EXPOSE 8000
 ENV HOST=0.0.0.0 PORT=8000

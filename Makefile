@@ -2,15 +2,17 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 SEED_ARGS ?= --appeals 20000 --projects 60 --seed 42
-ENVFILE := set -a; source var/services.env; set +a;
+# The demo and the developer's tools run with DEBUG=1 (the settings default to production: DEBUG
+# off, no secret key); `DEBUG=0 make …` overrides it.
+ENVFILE := set -a; source var/services.env; set +a; export DEBUG=$${DEBUG:-1};
 
 .PHONY: demo test setup setup-test seed serve lint typecheck pytest bench clean
 
 setup:
-	scripts/setup.sh
+	DEBUG=$${DEBUG:-1} scripts/setup.sh
 
 setup-test:
-	scripts/setup.sh --with-browser
+	DEBUG=$${DEBUG:-1} scripts/setup.sh --with-browser
 
 seed: setup
 	$(ENVFILE) $(PY) manage.py seed_demo $(SEED_ARGS)

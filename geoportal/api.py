@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from rest_framework import pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -19,3 +19,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if http_status:
         return Response({"detail": str(exc)}, status=http_status)
     return drf_exception_handler(exc, context)
+
+
+class LimitOffsetPagination(pagination.LimitOffsetPagination):
+    """The API's pagination: ``?limit=`` above ``max_limit`` is cut to it (no one-request dump)."""
+
+    max_limit = 500

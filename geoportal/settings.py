@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+
+from .clientip import parse_networks
 from .env import email_settings, env_bool, env_int, env_list, env_str, secret_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEMO_SECRET_KEY = "demo-insecure-secret-key-change-me"  # noqa: S105 - refused when DEBUG=0
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = secret_from_env("SECRET_KEY", DEMO_SECRET_KEY)
+# Off unless asked for: a debug error page shows settings and the environment. `make demo`,
+# scripts/serve.sh and the test run set DEBUG=1 explicitly; only then is the demo key a default.
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = secret_from_env("SECRET_KEY", DEMO_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set: set SECRET_KEY or SECRET_KEY_FILE (DEBUG=1 uses the demo key, for the demo only)."
+    )
 if not DEBUG and SECRET_KEY == DEMO_SECRET_KEY:
     raise ImproperlyConfigured(
         "DEBUG=0 (production) with the demo SECRET_KEY: set SECRET_KEY or SECRET_KEY_FILE."
@@ -52,19 +62,24 @@ INSTALLED_APPS = [
     "infocenter",
     "django.contrib.postgres",
     "corsheaders",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "open311.cors.ReadOnlyCorsMiddleware",  # corsheaders, GET-only for the public read API
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "geoportal.dbtimeout.StatementTimeoutMiddleware",  # statement_timeout per request, 503 when hit
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "geoportal.throttling.AnonymousRateLimitMiddleware",  # per-address limit on anonymous pages
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # the lockout answer of too many failed logins (last, as axes asks)
 ]
 
 ROOT_URLCONF = "geoportal.urls"
@@ -125,9 +140,30 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 AUTH_USER_MODEL = "geoportal.User"
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password guessing (django-axes): after AXES_FAILURE_LIMIT failed logins from one address, or
+# against one username, further attempts at /accounts/login/, /admin/login/ and
+# /api/v1/auth/token/ get 429 until AXES_COOLOFF_TIME has passed (the failures are stored in the
+# database, so every web process counts them together).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "geoportal.clientip.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "geoportal.auth.lockout_response"
+# API tokens (/api/v1/auth/token/) stop working this many hours after they were issued; asking
+# again for a token replaces an expired one.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 7)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -170,17 +206,18 @@ MAP_DEFAULT_ZOOM = env_int("MAP_DEFAULT_ZOOM", 11)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
-        "open311.auth.ApiKeyAuthentication",
+        "geoportal.authentication.ExpiringTokenAuthentication",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle", "open311.auth.ApiKeyThrottle"],
+    # Open311 API keys are for Open311 only (open311.views); the API's anonymous limit keys on
+    # the real client address (geoportal.clientip), not on a forgeable X-Forwarded-For.
+    "DEFAULT_THROTTLE_CLASSES": ["geoportal.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", "600/min"),
                                # comments and abuse reports per signed-in user (infocenter.api)
                                "comments": env_str("COMMENT_RATE", "10/min")},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "geoportal.api.LimitOffsetPagination",  # with a max_limit
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "geoportal.api.exception_handler",
 }
@@ -195,10 +232,49 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# The client address every limit keys on (geoportal.clientip): REMOTE_ADDR, or X-Forwarded-For
+# only when REMOTE_ADDR is one of these proxies (IPs or CIDRs, comma separated). See README.
+TRUSTED_PROXIES = env_list("GEOPORTAL_TRUSTED_PROXIES", [])
+parse_networks(TRUSTED_PROXIES)  # a malformed entry stops the start-up with a clear message
+# Anonymous page requests per client address (the API has API_ANON_RATE, Open311 its own).
+ANON_PAGE_RATE = env_str("ANON_PAGE_RATE", "600/min")
+# statement_timeout of the connections serving requests; staff exports get the longer one.
+DB_REQUEST_TIMEOUT_MS = env_int("DB_REQUEST_TIMEOUT_MS", 15000)
+DB_EXPORT_TIMEOUT_MS = env_int("DB_EXPORT_TIMEOUT_MS", 120000)
+
 if not DEBUG:
+    # Production sits behind a TLS-terminating proxy that sets X-Forwarded-Proto (README).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the orchestrator's probe speaks plain HTTP inside
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Content-Security-Policy (django-csp), in every mode so the browser tests see the production
+# policy: scripts, styles, fonts and workers only from this site; images also from the base
+# map's tile server; no plugins, no framing, forms post only here.
+_BASEMAP_ORIGIN = "{0.scheme}://{0.netloc}".format(urlparse(BASEMAP_TILE_URL.replace("{s}", "*")))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # Leaflet and the map's markers set style attributes (divIcon HTML); styles cannot run code
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", _BASEMAP_ORIGIN],
+        "connect-src": [SELF],
+        "font-src": [SELF, "data:"],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -233,6 +309,8 @@ TILES_MAX_ZOOM = env_int("TILES_MAX_ZOOM", 18)
 TILES_CLUSTER_MAX_ZOOM = env_int("TILES_CLUSTER_MAX_ZOOM", 12)
 TILES_CACHE_TTL = env_int("TILES_CACHE_TTL", 3600)
 TILES_BROWSER_MAX_AGE = env_int("TILES_BROWSER_MAX_AGE", 60)
+# Tile renders (cache misses) per client address; hits are not counted (they cost no SQL).
+TILES_RENDER_RATE = env_str("TILES_RENDER_RATE", "600/min")
 # Tile statements are server-side prepared statements (planned once per connection); turn this
 # off behind a pooler in transaction mode that cannot keep named statements across clients.
 TILES_PREPARED_STATEMENTS = env_bool("TILES_PREPARED_STATEMENTS", True)
@@ -255,6 +333,6 @@ OPEN311_ANON_RATE_PER_MINUTE = env_int("OPEN311_ANON_RATE_PER_MINUTE", 120)
 CORS_URLS_REGEX = r"^/(api/v1|open311)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
-CORS_ALLOW_HEADERS = ["accept", "x-api-key"]
+CORS_ALLOW_HEADERS = ["accept"]
 CORS_EXPOSE_HEADERS = ["Retry-After"]
 CELERY_BEAT_SCHEDULE["subscription-digests"] = {"task": "infocenter.tasks.send_digests", "schedule": 24 * 3600.0}

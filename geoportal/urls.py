@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
+from .auth import ObtainTokenView
 from .health import healthz
 from .media import public_media
 
@@ -18,7 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("analytics.api_urls")),
     path("", include("tiles.api_urls")),
     path("", include("infocenter.api_urls")),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

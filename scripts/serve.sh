@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-8000}
+# The demo: DEBUG on explicitly (the settings default to production, which needs SECRET_KEY and TLS).
+export DEBUG="${DEBUG:-1}"
 .venv/bin/python manage.py collectstatic --noinput -v 0
 pids=()
 cleanup() { trap - INT TERM EXIT; echo; echo "[serve] stopping"; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }

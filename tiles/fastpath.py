@@ -23,13 +23,15 @@ from typing import Any
 
 from django.core import signals
 from django.http import QueryDict
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
+
+from geoportal.clientip import client_ip_from_meta
 
 from . import conf
 from .filters import TileFilters, parse_filters
-from .grid import TileOutOfRange, check_tile
+from .grid import TileOutOfRange, parse_tile
 from .layers import LAYERS
-from .views import MVT_CONTENT_TYPE, build_tile, etag_matches, tile_headers
+from .views import MVT_CONTENT_TYPE, build_tile, check_request, etag_matches, tile_headers
 
 log = logging.getLogger("django.request")
 TILE_PATH = re.compile(r"^/tiles/(?P<layer>[-a-zA-Z0-9_]+)/(?P<z>[0-9]+)/(?P<x>[0-9]+)/(?P<y>[0-9]+)\.pbf$")
@@ -73,15 +75,19 @@ class TileFastPath:
         try:
             if layer.unavailable():
                 return self.app(environ, start_response)
-            tile = check_tile(int(match["z"]), int(match["x"]), int(match["y"]), conf.max_zoom())
+            tile = parse_tile(match["z"], match["x"], match["y"], conf.max_zoom())
             query = environ.get("QUERY_STRING", "")
             filters = parse_filters(QueryDict(query)) if layer.filterable and query else TileFilters()
+            check_request(layer, tile, filters)
         except (TileOutOfRange, ValidationError):
             return self.app(environ, start_response)  # Django answers 400 with the field errors
 
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            etag, data, cached, store = build_tile(layer, tile, filters)
+            etag, data, cached, store = build_tile(layer, tile, filters, client_ip_from_meta(environ))
+        except Throttled:
+            signals.request_finished.send(sender=self.__class__)
+            return self.app(environ, start_response)  # Django counts it again and answers 429
         except Exception:
             log.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
             signals.request_finished.send(sender=self.__class__)

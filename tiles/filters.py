@@ -23,6 +23,8 @@ from rest_framework.exceptions import ValidationError
 from issues.filters import AppealFilter
 from issues.models import Appeal, Category, Status
 
+from . import conf
+
 # Query parameters that change what a tile holds; everything else is ignored (and kept out
 # of the cache key).
 FILTER_PARAMS = ("category", "status", "agency", "district", "period", "received_after", "received_before",
@@ -92,6 +94,16 @@ def _is_month_start(moment: dt.datetime | None) -> bool:
     return local.day == 1 and local.time() == dt.time(0, 0)
 
 
+def whole_day(moment: dt.datetime, *, up: bool) -> dt.datetime:
+    """``moment`` rounded to local midnight (down, or up for an exclusive end): every value
+    within one day is one cache key, so a storm of seconds-apart values renders one tile."""
+    local = timezone.localtime(moment)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if up and start != local:
+        start = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time(), tzinfo=local.tzinfo)
+    return start
+
+
 class TileAppealFilter(AppealFilter):
     """AppealFilter with the category subtree as a subquery (``period`` is resolved by
     :func:`parse_filters`, because its dates also pick the aggregate months)."""
@@ -123,6 +135,15 @@ class TileFilters:
         """Whether the cell aggregates (category × status × month) can answer these filters."""
         return set(self.params) <= PRECOMPUTABLE and _is_month_start(self.period_start) and _is_month_start(
             self.period_end)
+
+    def check_zoom(self, z: int) -> None:
+        """Filters the cell aggregates cannot answer are taken only from the zoom where points
+        are read: below it each new value would group every public appeal live (an anonymous
+        aggregate query per value)."""
+        if self.params and not self.precomputable and z <= conf.cluster_max_zoom():
+            raise ValidationError({"z": [_(
+                "Фильтры, кроме категории, статуса и периода целыми месяцами, доступны с масштаба {zoom}."
+            ).format(zoom=conf.cluster_max_zoom() + 1)]})
 
     def queryset(self) -> QuerySet[Appeal]:
         """Public appeals narrowed by the filters (lazy: builds SQL, runs nothing)."""
@@ -171,7 +192,7 @@ def parse_filters(query: QueryDict, *, now: dt.datetime | None = None) -> TileFi
             params[key] = str(cleaned[key] if key == "district" else int(cleaned[key]))
     for key in ("received_after", "received_before"):
         if cleaned.get(key) is not None:
-            params[key] = cleaned[key].isoformat()
+            params[key] = whole_day(cleaned[key], up=key == "received_before").isoformat()
     if cleaned.get("overdue") is not None:
         params["overdue"] = "true" if cleaned["overdue"] else "false"
     start = end = None

@@ -49,6 +49,19 @@ def check_tile(z: int, x: int, y: int, max_zoom: int) -> Tile:
     return Tile(z, x, y)
 
 
+# More digits than any valid z, x or y has (2**30 at z 30): a longer number is refused before
+# int() — Python refuses to convert over 4,300 digits, which used to surface as a server 500.
+MAX_TILE_DIGITS = 10
+
+
+def parse_tile(z: str, x: str, y: str, max_zoom: int) -> Tile:
+    """``check_tile`` of the path's strings: non-digits or absurdly long numbers are a 400."""
+    for name, raw in (("z", z), ("x", x), ("y", y)):
+        if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_TILE_DIGITS:
+            raise TileOutOfRange(name, _("{field} должно быть целым числом тайловой сетки.").format(field=name))
+    return check_tile(int(z), int(x), int(y), max_zoom)
+
+
 def tile_width(z: int) -> float:
     return WORLD / (1 << z)
 

@@ -13,13 +13,16 @@ from django.contrib.gis.db.models import Extent
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from rest_framework.exceptions import ValidationError
+from django.conf import settings
+from rest_framework.exceptions import Throttled, ValidationError
 
+from geoportal.clientip import client_ip
 from geoportal.models import District
+from geoportal.ratelimit import hit_rate
 
 from . import cache, conf
 from .filters import TileFilters, parse_filters
-from .grid import Tile, TileOutOfRange, check_tile
+from .grid import Tile, TileOutOfRange, parse_tile
 from .layers import LAYERS, Layer
 from .sql import run_tile_statement
 
@@ -56,13 +59,26 @@ def tile_headers(etag: str, cached: bool) -> dict[str, str]:
             "X-Tile-Cache": "HIT" if cached else "MISS"}
 
 
-def build_tile(layer: Layer, tile: Tile, filters: TileFilters) -> tuple[str, bytes, bool, Callable[[], None]]:
+def check_request(layer: Layer, tile: Tile, filters: TileFilters) -> None:
+    """What a tile request may ask for beyond a valid tile (400 otherwise)."""
+    if layer.filterable:
+        filters.check_zoom(tile.z)
+
+
+def build_tile(layer: Layer, tile: Tile, filters: TileFilters,
+               client: str | None = None) -> tuple[str, bytes, bool, Callable[[], None]]:
     """(etag, bytes, from_cache, store) of a checked tile: one Redis round trip, and on a miss
     one prepared SQL statement (one database round trip); ``store()`` writes a miss to the
-    cache (the fast path calls it after the bytes went out)."""
+    cache (the fast path calls it after the bytes went out). A miss counts against the
+    client's render budget (``TILES_RENDER_RATE``): hits cost the database nothing, so only
+    renders are limited, and the cached map stays as fast as it was."""
     key, aggregates_ready, hit = cache.lookup(layer.name, tile, filters.cache_key)
     if hit is not None:
         return hit[0], hit[1], True, _nothing
+    if client is not None:
+        wait = hit_rate(f"tiles:{client}", settings.TILES_RENDER_RATE)
+        if wait is not None:
+            raise Throttled(wait=wait)
     data = run_tile_statement(layer.build(tile, filters, aggregates_ready), reuse_plan=not filters.params)
     etag = cache.etag_of(data)
     return etag, data, False, lambda: cache.put(key, etag, data)
@@ -72,26 +88,33 @@ def _nothing() -> None:
     return None
 
 
-def render_tile(layer: Layer, z: int, x: int, y: int, filters: TileFilters) -> tuple[str, bytes, bool]:
+def render_tile(layer: Layer, z: int | str, x: int | str, y: int | str, filters: TileFilters,
+                client: str | None = None) -> tuple[str, bytes, bool]:
     """(etag, bytes, from_cache) of a tile: Redis first, else one SQL statement (cached now)."""
-    etag, data, cached, store = build_tile(layer, check_tile(z, x, y, conf.max_zoom()), filters)
+    tile = parse_tile(str(z), str(x), str(y), conf.max_zoom())
+    check_request(layer, tile, filters)
+    etag, data, cached, store = build_tile(layer, tile, filters, client)
     store()
     return etag, data, cached
 
 
 @require_safe
-def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
-    """Anyone: one vector tile of a public layer. (Behind the web server, ``tiles.fastpath`` answers
-    well-formed tile requests the same way without the rest of the request cycle.)"""
+def tile_view(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpResponse:
+    """Anyone: one vector tile of a public layer; renders (cache misses) are limited per client
+    address. (Behind the web server, ``tiles.fastpath`` answers well-formed tile requests the
+    same way without the rest of the request cycle.)"""
     found = _layer_or_error(layer)
     if isinstance(found, JsonResponse):
         return found
     try:
-        etag, data, cached = render_tile(found, z, x, y, _filters(found, request))
+        etag, data, cached = render_tile(found, z, x, y, _filters(found, request), client_ip(request))
     except TileOutOfRange as exc:
         return JsonResponse({exc.field: [str(exc)]}, status=400)
     except ValidationError as exc:
         return _validation_response(exc)
+    except Throttled as exc:
+        return JsonResponse({"detail": str(exc.detail)}, status=429,
+                            headers={"Retry-After": str(int(exc.wait or 60))})
     headers = tile_headers(etag, cached)
     if etag_matches(request.headers.get("If-None-Match", ""), etag):
         response: HttpResponse = HttpResponseNotModified()

@@ -1,0 +1,42 @@
+"""Fixed-window rate limits in Redis (through Django's cache), shared by every app: per API
+key, per client address (``geoportal.clientip``), per user. A rate is ``"N/min"`` style text
+(``N/s``, ``N/min``, ``N/h``, ``N/day``) as in DRF's settings."""
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+
+_PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
+            "d": 86400, "day": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"600/min"`` → (600, 60)."""
+    try:
+        count, period = rate.split("/", 1)
+        return int(count), _PERIODS[period.strip().lower()]
+    except (ValueError, KeyError) as exc:
+        raise ImproperlyConfigured(f"a rate must look like 600/min, got {rate!r}") from exc
+
+
+def hit(bucket: str, limit: int, window_s: int = 60) -> int | None:
+    """Count one request in ``bucket``; return the seconds to wait when over ``limit``."""
+    now = time.time()
+    window = int(now // window_s)
+    key = f"ratelimit:{bucket}:{window_s}:{window}"
+    cache.add(key, 0, timeout=window_s + 10)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window_s + 10)
+        count = 1
+    if count > limit:
+        return max(1, int(window_s - now % window_s) + 1)
+    return None
+
+
+def hit_rate(bucket: str, rate: str) -> int | None:
+    limit, window_s = parse_rate(rate)
+    return hit(bucket, limit, window_s)

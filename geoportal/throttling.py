@@ -1,0 +1,48 @@
+"""Per-client limits for anonymous callers.
+
+DRF's ``AnonRateThrottle`` keys on ``X-Forwarded-For`` when it is present: a client that
+invents a new address per request is never throttled. Here every limit keys on
+``geoportal.clientip.client_ip`` (``REMOTE_ADDR`` unless the peer is a trusted proxy).
+The pages (everything that is not the DRF API, Open311 or tiles, which have their own limits)
+get the same per-address limit through :class:`AnonymousRateLimitMiddleware`."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
+from rest_framework.request import Request
+from rest_framework.throttling import AnonRateThrottle as DrfAnonRateThrottle
+
+from .clientip import client_ip
+from .ratelimit import hit_rate
+
+
+class AnonRateThrottle(DrfAnonRateThrottle):
+    """DRF's anonymous limit (``API_ANON_RATE``), keyed on the real client address."""
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request)
+
+
+# These prefixes are limited elsewhere (DRF throttles, Open311's own limit, tile renders) or
+# cost nothing (static files are answered by WhiteNoise before this middleware).
+_OWN_LIMITS = ("/api/", "/open311/", "/tiles/", "/static/", "/healthz")
+
+
+class AnonymousRateLimitMiddleware:
+    """Anyone not signed in: at most ``ANON_PAGE_RATE`` page requests per client address
+    (429 with ``Retry-After`` beyond)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(_OWN_LIMITS) and not request.user.is_authenticated:
+            wait = hit_rate(f"anon-pages:{client_ip(request)}", settings.ANON_PAGE_RATE)
+            if wait is not None:
+                response = JsonResponse({"detail": gettext("Слишком много запросов; повторите позже.")}, status=429)
+                response["Retry-After"] = str(wait)
+                return response
+        return self.get_response(request)
