@@ -6,10 +6,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-
-from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from .clientip import parse_networks
 from .env import email_settings, env_bool, env_int, env_list, env_str, secret_from_env

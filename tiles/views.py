@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.db.models import Extent
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from django.conf import settings
 from rest_framework.exceptions import Throttled, ValidationError
 
 from geoportal.clientip import client_ip
