@@ -29,6 +29,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from geoportal.dbtimeout import ensure_request_timeout
+
 from . import sql
 
 SCHEMA_VERSION = "1.0"
@@ -104,6 +106,9 @@ class SchemaView(APIView):
         return Response(schema_document())
 
 
+MAX_PERIOD_DAYS = 731  # two years (a leap year included) per download
+
+
 def parse_query(query: Any) -> dict[str, Any]:
     errors: dict[str, str] = {}
     unknown = sorted(set(query) - {"period_start", "period_end", "category"})
@@ -122,6 +127,9 @@ def parse_query(query: Any) -> dict[str, Any]:
             days[name] = parsed
     if len(days) == 2 and days["period_start"] > days["period_end"]:
         errors["period_end"] = gettext("Конец периода раньше начала.")
+    elif len(days) == 2 and (days["period_end"] - days["period_start"]).days >= MAX_PERIOD_DAYS:
+        # one request never reads decades: a longer range is several downloads
+        errors["period_end"] = gettext("Не более {days} дней за один запрос.").format(days=MAX_PERIOD_DAYS)
     category = (query.get("category") or "").strip()
     if category and not category.isdigit():
         errors["category"] = gettext("Целое число — идентификатор категории.")
@@ -138,6 +146,7 @@ def parse_query(query: Any) -> dict[str, Any]:
 def iter_rows(params: dict[str, Any]) -> Iterator[list[tuple[Any, ...]]]:
     """Chunks of rows in SCHEMA order, read through a server-side cursor (constant memory)."""
     statement = sql.opendata_sql(category=params["category"] is not None)
+    ensure_request_timeout()  # the rows stream after the middleware returned (geoportal.dbtimeout)
     with transaction.atomic():
         connection.ensure_connection()
         raw_connection: Any = connection.connection

@@ -70,6 +70,12 @@ def run_pivot(spec: PivotSpec, *, public: bool, now: dt.datetime | None = None,
                           tz=settings.TIME_ZONE, two_phase=two_phase, english=english_page())
     with connection.cursor() as cursor:
         cursor.execute(built.sql, built.params)
+        if cursor.rowcount > settings.STATS_MAX_ROWS:
+            # several dimensions of fine grain multiply into a table nobody reads (and an XLSX
+            # built in memory): refused with the way out instead
+            raise ValidationError({"rows": gettext(
+                "Таблица получилась бы из {count} строк (не более {limit}): уберите измерение или сузьте "
+                "период и фильтры.").format(count=cursor.rowcount, limit=settings.STATS_MAX_ROWS)})
         names = [c.name for c in cursor.description]
         fetched = cursor.fetchall()
     columns = metric_columns(spec.metrics)

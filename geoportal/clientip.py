@@ -64,3 +64,13 @@ def client_ip_from_meta(meta: Mapping[str, Any]) -> str:
 def client_ip(request: Any) -> str:
     """The client address of a Django or DRF request (also ``AXES_CLIENT_IP_CALLABLE``)."""
     return client_ip_from_meta(request.META)
+
+
+def client_ip_or_none(request: Any) -> str | None:
+    """``client_ip`` for django-axes, which stores a valid address or nothing (a request built
+    in code, such as the test client's login, has no ``REMOTE_ADDR``)."""
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None

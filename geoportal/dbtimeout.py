@@ -36,6 +36,17 @@ def apply_timeout(milliseconds: int) -> None:
     setattr(connection, _MARK, (raw, milliseconds))
 
 
+def ensure_request_timeout() -> None:
+    """The request timeout, unless the connection already carries a timeout set here (an
+    export's longer one stays until the export resets it)."""
+    if not settings.DB_REQUEST_TIMEOUT_MS:
+        return
+    connection.ensure_connection()
+    mark = getattr(connection, _MARK, None)
+    if mark is None or mark[0] is not connection.connection:
+        apply_timeout(settings.DB_REQUEST_TIMEOUT_MS)
+
+
 def forget_timeout() -> None:
     """Forget what the connection carries (a rolled-back transaction undid the SET)."""
     if hasattr(connection, _MARK):
@@ -77,11 +88,21 @@ class StatementTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.DB_REQUEST_TIMEOUT_MS and not request.path.startswith("/static/"):
-            apply_timeout(settings.DB_REQUEST_TIMEOUT_MS)
-        return self.get_response(request)
+        if not settings.DB_REQUEST_TIMEOUT_MS:
+            return self.get_response(request)
+        # Applied before the request's first statement, so a request that never touches the
+        # database never opens a connection for it.
+        with connection.execute_wrapper(_before_first_statement):
+            return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if is_statement_timeout(exception):
             return timeout_response(request.path)
         return None
+
+
+def _before_first_statement(execute: Callable[..., Any], sql: str, params: Any, many: bool,
+                            context: dict[str, Any]) -> Any:
+    ensure_request_timeout()
+    return execute(sql, params, many, context)
+

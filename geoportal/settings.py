@@ -155,7 +155,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_CLIENT_IP_CALLABLE = "geoportal.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "geoportal.clientip.client_ip_or_none"
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
@@ -177,10 +177,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
-# Media folders anyone may download (geoportal.media): metadata-free photo copies, library
-# documents, project work photos and residents' control-report photos (both re-encoded without
-# EXIF). Appeal originals, attachments and meeting minutes stay behind views that check access.
-PUBLIC_MEDIA_PREFIXES = ("public/", "library/", "projects/photos/", "projects/control/")
+# Media folders anyone may download (geoportal.media): library documents and project work
+# photos. Appeal photos (originals and copies: issues.photo_views), residents' control-report
+# photos (projects), attachments and meeting minutes stay behind views that check the caller.
+PUBLIC_MEDIA_PREFIXES = ("library/", "projects/photos/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -240,6 +240,8 @@ ANON_PAGE_RATE = env_str("ANON_PAGE_RATE", "600/min")
 # statement_timeout of the connections serving requests; staff exports get the longer one.
 DB_REQUEST_TIMEOUT_MS = env_int("DB_REQUEST_TIMEOUT_MS", 15000)
 DB_EXPORT_TIMEOUT_MS = env_int("DB_EXPORT_TIMEOUT_MS", 120000)
+# Rows of one statistics table (pivot, its CSV/XLSX export); beyond it a 400 says how to narrow.
+STATS_MAX_ROWS = env_int("STATS_MAX_ROWS", 20000)
 
 if not DEBUG:
     # Production sits behind a TLS-terminating proxy that sets X-Forwarded-Proto (README).

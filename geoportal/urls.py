@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("tiles/", include("tiles.urls")),
     path("open311/v2/", include("open311.urls")),
+    path("", include("issues.urls")),
     path("", include("projects.urls_official")),
     path("", include("analytics.urls")),
     path("", include("infocenter.urls")),

@@ -25,6 +25,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -296,7 +297,18 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
     @action(detail=True, methods=["post"], serializer_class=AnswerSerializer)
     def answer(self, request: Request, pk: str) -> Response:
         """Executors and heads of the responsible agency: the answer on the merits."""
+        # who calls is settled before any upload is decoded: decoding images is the expensive
+        # part, and a caller without the right must not get to make the server do it
+        appeal, _full = access_appeal(request.user, int(pk))
+        if not request.user.is_authenticated:
+            return Response({"detail": _("Требуется вход.")}, status=status.HTTP_401_UNAUTHORIZED)
+        if not can_transition(request.user, appeal, "answer"):
+            raise PermissionDenied(_("Нет прав на действие «{transition}» с этим обращением.").format(
+                transition="answer"))
         photos = request.FILES.getlist("photos") if hasattr(request, "FILES") else []
+        if len(photos) > settings.APPEAL_MAX_PHOTOS:
+            raise DRFValidationError({"photos": [_("Не более {count} фотографий.").format(
+                count=settings.APPEAL_MAX_PHOTOS)]})
         for upload in photos:
             validate_photo(upload)
         return self._transition(request, pk, AnswerSerializer,

@@ -16,6 +16,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -380,6 +381,22 @@ class AppealPhoto(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    # The processed copies live under private/ too, under random names (issues.tasks); every
+    # variant is served by issues.photo_views, which checks the caller each time: anyone while the
+    # appeal is public, else only those who see the appeal in full (a hidden, rejected or merged
+    # appeal's photos stop answering the moment it stops being public).
+    @property
+    def copy_url(self) -> str:
+        return reverse("appeal-photo", args=[self.pk, "photo"])
+
+    @property
+    def thumb_url(self) -> str:
+        return reverse("appeal-photo", args=[self.pk, "thumb" if self.thumbnail else "photo"])
+
+    @property
+    def original_url(self) -> str:
+        return reverse("appeal-photo", args=[self.pk, "original"])
 
 
 class AppealAttachment(models.Model):

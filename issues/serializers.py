@@ -58,10 +58,10 @@ class PhotoSerializer(serializers.ModelSerializer[AppealPhoto]):
         fields = ["id", "kind", "url", "thumbnail_url"]
 
     def get_url(self, obj: AppealPhoto) -> str | None:
-        return obj.public_copy.url if obj.public_copy else None
+        return obj.copy_url if obj.public_copy else None
 
     def get_thumbnail_url(self, obj: AppealPhoto) -> str | None:
-        return obj.thumbnail.url if obj.thumbnail else None
+        return obj.thumb_url if obj.public_copy else None
 
 
 PUBLIC_FIELDS = [

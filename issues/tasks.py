@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 
 from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -29,8 +31,8 @@ log = logging.getLogger(__name__)
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def process_photo(self: object, photo_id: int) -> str:
-    """Make the public copy and the thumbnail; a failure is recorded and retried, and never
-    touches the appeal itself."""
+    """Make the metadata-free copy and the thumbnail; a failure is recorded and retried, and
+    never touches the appeal itself."""
     from .photos import public_copies
 
     photo = AppealPhoto.objects.filter(pk=photo_id).first()
@@ -42,8 +44,12 @@ def process_photo(self: object, photo_id: int) -> str:
     except OSError as exc:
         AppealPhoto.objects.filter(pk=photo_id).update(processing_error=str(exc)[:500])
         raise
-    photo.public_copy.save(f"{photo.appeal_id}-{photo.pk}.jpg", ContentFile(full), save=False)
-    photo.thumbnail.save(f"{photo.appeal_id}-{photo.pk}-thumb.jpg", ContentFile(thumb), save=False)
+    # Private folder, random names: the copies are reached only through issues.photo_views,
+    # which asks each time whether the appeal is public (or the caller sees it in full).
+    folder = f"private/appeals/copies/{timezone.now():%Y/%m}"
+    token = secrets.token_urlsafe(16)
+    photo.public_copy.name = default_storage.save(f"{folder}/{token}.jpg", ContentFile(full))
+    photo.thumbnail.name = default_storage.save(f"{folder}/{token}-thumb.jpg", ContentFile(thumb))
     photo.processed_at = timezone.now()
     photo.processing_error = ""
     photo.save(update_fields=["public_copy", "thumbnail", "processed_at", "processing_error"])

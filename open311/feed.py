@@ -91,7 +91,7 @@ def service_notice(appeal: Appeal) -> str:
 def _media_url(request: HttpRequest, appeal: Appeal) -> str:
     photos = [p for p in appeal.photos.all() if p.public_copy]
     photos.sort(key=lambda p: (p.kind != PhotoKind.PROBLEM, p.pk))
-    return request.build_absolute_uri(photos[0].public_copy.url) if photos else ""
+    return request.build_absolute_uri(photos[0].copy_url) if photos else ""
 
 
 def request_row(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:

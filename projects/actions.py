@@ -937,9 +937,14 @@ def submit_control_report(project: Project | int, *, author: Any, text: str, kin
         clean, _thumb = public_copies(photo.read())
     report = ControlReport(project=project, author=author, text=text.strip(), kind=kind, location=location)
     if clean is not None:
-        from django.core.files.base import ContentFile
+        import secrets
 
-        report.photo.save(f"control-{project.pk}.jpg", ContentFile(clean), save=False)
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        # a private folder and a random name: served only by projects.views_official.control_photo
+        report.photo.name = default_storage.save(
+            f"private/projects/control/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}.jpg", ContentFile(clean))
     report.save()
     ProjectEvent.objects.create(project=project, actor=author, kind="control_report", data={"report": report.pk})
     return report

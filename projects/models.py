@@ -359,6 +359,11 @@ class Project(models.Model):
                                            note=note, data=data or {})
 
 
+# Events whose note is an official's words to one resident (the answer to a control report, the
+# reason it became an appeal): the fact is public, the note is not — on the page and in the API.
+PRIVATE_NOTE_EVENTS = frozenset({"control_answer", "control_appeal"})
+
+
 class ProjectEvent(models.Model):
     """The project's audit log and public timeline."""
 

@@ -40,6 +40,7 @@ from django.views.decorators.http import require_POST
 from . import actions
 from .access import can
 from .models import (
+    PRIVATE_NOTE_EVENTS,
     PUBLIC_STATUSES,
     BallotRule,
     BudgetCycle,
@@ -82,7 +83,7 @@ EVENT_LABELS: dict[str, Any] = {
     "control_appeal": _("Отчёт жителя о ходе работ передан как обращение"),
 }
 # an official's answer to a resident's report may address the resident: the fact is public, the text is not
-SILENT_EVENTS = frozenset({"control_answer", "control_appeal"})
+SILENT_EVENTS = PRIVATE_NOTE_EVENTS
 STAGE_SHORT: dict[str, Any] = {
     ProjectStatus.SUBMITTED: _("подан"), ProjectStatus.FEASIBLE: _("допущен"), ProjectStatus.SELECTED: _("отобран"),
     ProjectStatus.IN_PROGRESS: _("строится"), ProjectStatus.COMPLETED: _("готов"),

@@ -9,7 +9,17 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from .actions import spent
-from .models import BudgetCycle, CostItem, Heading, Milestone, Phase, Project, ProjectEvent, ProjectPhoto
+from .models import (
+    PRIVATE_NOTE_EVENTS,
+    BudgetCycle,
+    CostItem,
+    Heading,
+    Milestone,
+    Phase,
+    Project,
+    ProjectEvent,
+    ProjectPhoto,
+)
 from .selection import localize_reason
 
 
@@ -63,6 +73,8 @@ class EventSerializer(serializers.ModelSerializer):
         data = super().to_representation(event)
         if event.kind == "selection":  # the note is the selection's reason
             data["note"] = localize_reason(data["note"] or "")
+        elif event.kind in PRIVATE_NOTE_EVENTS:  # as on the project page: the fact, not the words
+            data["note"] = ""
         return data
 
 

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("projects/review/", views.review_list, name="project-review-list"),
     path("projects/<int:pk>/review/", views.review_page, name="project-review"),
     path("projects/<int:pk>/minutes/", views.meeting_minutes, name="project-minutes"),
+    path("projects/control-reports/<int:pk>/photo.jpg", views.control_photo, name="project-control-photo"),
     path("projects/cycles/<int:cycle_id>/commission/", views.commission_page, name="project-commission"),
     path("projects/cycles/<int:cycle_id>/need/", views.need_refresh, name="project-need-refresh"),
     path("projects/<int:pk>/score/", views.score_page, name="project-score"),

@@ -183,6 +183,25 @@ def meeting_minutes(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
+def control_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """A resident's control-report photo (it may show the resident or their home): the
+    officials who monitor implementation (``implement``) and the report's author; 404 for
+    everyone else, as for a report without a photo. Never cached."""
+    report = ControlReport.objects.filter(pk=pk).only("id", "photo", "author_id").first()
+    user: Any = request.user
+    allowed = report is not None and user.is_authenticated and (report.author_id == user.pk or can(user, "implement"))
+    if report is None or not allowed or not report.photo:
+        raise Http404
+    try:
+        handle = report.photo.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def _unanswered_questions(project: Project) -> int | None:
     """Residents' questions to officials on the project still without an official answer."""
     if not apps.is_installed("infocenter"):
