@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
-from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -260,9 +260,12 @@ if not DEBUG:
 # map's tile server; no plugins, no framing, forms post only here.
 _BASEMAP_ORIGIN = "{0.scheme}://{0.netloc}".format(urlparse(BASEMAP_TILE_URL.replace("{s}", "*")))
 CONTENT_SECURITY_POLICY = {
+    # Django's admin (staff only) renders the GIS map widget with an inline script of its own
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF],
+        # inline start-up scripts carry the response's nonce ({{ request.csp_nonce }})
+        "script-src": [SELF, NONCE],
         # Leaflet and the map's markers set style attributes (divIcon HTML); styles cannot run code
         "style-src": [SELF, UNSAFE_INLINE],
         "img-src": [SELF, "data:", "blob:", _BASEMAP_ORIGIN],
@@ -334,6 +337,6 @@ OPEN311_ANON_RATE_PER_MINUTE = env_int("OPEN311_ANON_RATE_PER_MINUTE", 120)
 CORS_URLS_REGEX = r"^/(api/v1|open311)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
-CORS_ALLOW_HEADERS = ["accept"]
+CORS_ALLOW_HEADERS = ["accept", "x-api-key"]
 CORS_EXPOSE_HEADERS = ["Retry-After"]
 CELERY_BEAT_SCHEDULE["subscription-digests"] = {"task": "infocenter.tasks.send_digests", "schedule": 24 * 3600.0}

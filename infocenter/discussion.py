@@ -79,7 +79,7 @@ def post_comment(*, actor: Any, kind: str, target_id: int, text: str, parent: Co
         raise ValidationError({"text": gettext("Комментарий от 2 до 3000 символов.")})
     if parent is not None and (parent.kind != kind or parent.target_id != target_id or parent.parent_id):
         raise ValidationError({"parent": gettext("Ответить можно на комментарий этого же обсуждения (два уровня).")})
-    official = bool(parent and parent.is_question and (actor.is_superuser or actor.role in STAFF_ROLES))
+    official = bool(parent and parent.is_question and can_answer_officially(actor, kind, target_id))
     comment = Comment.objects.create(kind=kind, target_id=target_id, author=actor, text=text, parent=parent,
                                      is_question=is_question and parent is None, is_official=official)
     if official and parent is not None:
@@ -174,8 +174,31 @@ def can_moderate(user: Any) -> bool:
     return bool(user and user.is_authenticated and (user.is_superuser or user.role in MODERATORS))
 
 
-def can_answer_officially(user: Any) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in STAFF_ROLES))
+def agency_in_charge(kind: str, target_id: int) -> int | None:
+    """The agency that answers for the target: an appeal's responsible agency, a project's
+    implementing agency (None while there is none)."""
+    if kind == "appeal":
+        from issues.models import Appeal
+
+        return Appeal.objects.filter(pk=target_id).values_list("responsible_agency_id", flat=True).first()
+    if kind == "project" and apps.is_installed("projects"):
+        project_model = apps.get_model("projects", "Project")
+        if any(f.name == "implementing_agency" for f in project_model._meta.get_fields()):
+            return project_model.objects.filter(pk=target_id).values_list("implementing_agency_id", flat=True).first()
+    return None
+
+
+def can_answer_officially(user: Any, kind: str, target_id: int) -> bool:
+    """An «Официальный ответ» speaks for the agency in charge: only its staff (and the
+    portal's administrators) may give one; other agencies' staff comment like anyone else."""
+    if not (user and user.is_authenticated):
+        return False
+    if user.is_superuser or user.role == Role.ADMIN:
+        return True
+    if user.role not in STAFF_ROLES:
+        return False
+    agency_id = agency_in_charge(kind, target_id)
+    return agency_id is not None and agency_id in user.agency_ids()
 
 
 def public_comment_text(kind: str, target_id: int) -> Any:
@@ -230,4 +253,4 @@ def comment_thread_context(request: Any, kind: str, target_id: int) -> dict[str,
             "texts": {key: [str(t) for t in text] if isinstance(text, list) else str(text)
                       for key, text in SCRIPT_TEXTS.items()},
             "signed_in": user.is_authenticated, "can_moderate": moderator,
-            "can_answer": can_answer_officially(user), "login_url": f"/accounts/login/?next={request.path}"}
+            "can_answer": can_answer_officially(user, kind, target_id), "login_url": f"/accounts/login/?next={request.path}"}

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
@@ -34,12 +35,31 @@ def _appeals(query: str, limit: int) -> list[Hit]:
 
     search = SearchQuery(query, config="russian", search_type="websearch")
     vector = SearchVector("text", config="russian")  # the same expression as the GIN index
-    appeals = (Appeal.objects.public().filter(text_is_private=False).annotate(document=vector)
-               .filter(document=search).annotate(rank=SearchRank(F("document"), search))
-               .select_related("category", "author__profile").order_by("-rank", "-received_at")[:limit])
-    # the snippet is the public text: the author's name and contacts redacted (issues.access)
-    return [Hit("appeal", f"{a.number}: {a.category.label}", f"/appeals/{a.pk}/", (public_text(a) or "")[:200])
-            for a in appeals]
+    candidates = list(Appeal.objects.public().filter(text_is_private=False).annotate(document=vector)
+                      .filter(document=search).annotate(rank=SearchRank(F("document"), search))
+                      .select_related("category", "author__profile").order_by("-rank", "-received_at")
+                      [:limit * CANDIDATES_PER_HIT])
+    # The index matches the stored text; a hit counts only if the query also matches the public
+    # text — the author's name and contacts redacted (issues.access) — or `q=<surname>` would tell
+    # which appeal mentions a person. The snippet is that public text too.
+    texts = [public_text(a) or "" for a in candidates]
+    matching = _matching(texts, query)
+    return [Hit("appeal", f"{a.number}: {a.category.label}", f"/appeals/{a.pk}/", text[:200])
+            for i, (a, text) in enumerate(zip(candidates, texts, strict=True)) if i in matching][:limit]
+
+
+CANDIDATES_PER_HIT = 5
+
+
+def _matching(texts: list[str], query: str) -> set[int]:
+    """Indexes of ``texts`` that match the web-search ``query`` (one statement)."""
+    if not texts:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i - 1 FROM unnest(%s::text[]) WITH ORDINALITY AS t(body, i) "
+            "WHERE to_tsvector('russian', body) @@ websearch_to_tsquery('russian', %s)", [texts, query])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _projects(query: str, limit: int) -> list[Hit]:
@@ -54,7 +74,10 @@ def _projects(query: str, limit: int) -> list[Hit]:
         return []
     search = SearchQuery(query, config="russian", search_type="websearch")
     vector = SearchVector("title", weight="A", config="russian") + SearchVector("description", config="russian")
-    projects = (project_model.objects.annotate(document=vector).filter(document=search)
+    manager = project_model.objects
+    # drafts and withdrawn proposals are their authors' business: only what the public may open
+    visible = manager.public() if hasattr(manager, "public") else manager.all()
+    projects = (visible.annotate(document=vector).filter(document=search)
                 .annotate(rank=SearchRank(F("document"), search)).order_by("-rank")[:limit])
     return [Hit("project", p.title, f"/projects/{p.pk}/", (p.description or "")[:200]) for p in projects]
 

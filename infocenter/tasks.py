@@ -33,8 +33,13 @@ def notify_followers(comment_id: int) -> int:
                     .exclude(user_id=comment.author_id or 0).values_list("user_id", flat=True))
     where = "обращению" if comment.kind == "appeal" else "проекту"
     label = "Официальный ответ" if comment.is_official else "Новый комментарий"
+    # the copy a follower receives is the thread's public text: on an appeal the author's name
+    # and contacts are redacted exactly as on the page (infocenter.discussion)
+    from .discussion import public_comment_text
+
+    text = public_comment_text(comment.kind, comment.target_id)(comment.text)
     return _notify(followers, comment.target_id if comment.kind == "appeal" else None,
-                   f"{label} к {where} №{comment.target_id}", comment.text[:300])
+                   f"{label} к {where} №{comment.target_id}", text[:300])
 
 
 @shared_task

@@ -21,13 +21,16 @@ from .models import ApiKey, Open311Request
 def feed(key: ApiKey | None = None) -> QuerySet[Appeal]:
     """Appeals an Open311 client may read, with what a row needs in a fixed number of queries.
 
-    The public appeals, and those merged into another one (not on the map, but the spec's
+    The public appeals, and registered ones merged into another one (not on the map, but the spec's
     closed status with a note tells a reader where the problem went). A rejected appeal is
     never public (``reject_appeal`` unpublishes it): only the client application whose key
     filed it sees it, closed, with the reason, so it can tell its user."""
     last_public_event = (AppealEvent.objects.filter(appeal=OuterRef("pk"), is_public=True)
                          .order_by("-created_at", "-id").values("created_at")[:1])
-    visible = Appeal.objects.public() | Appeal.objects.filter(is_public=True, status=Status.MERGED)
+    # a merged appeal that never passed registration (an operator merged a fresh duplicate) was
+    # never public: its text and photos stay out of the feed
+    visible = Appeal.objects.public() | Appeal.objects.filter(is_public=True, status=Status.MERGED,
+                                                              registered_at__isnull=False)
     if key is not None:
         visible = visible | Appeal.objects.filter(status=Status.REJECTED, open311__api_key=key)
     return (visible.select_related("category", "responsible_agency", "author__profile", "open311")

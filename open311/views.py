@@ -3,8 +3,8 @@
 
 Who may call what: the reads (discovery, services, service definitions, requests, tokens) are
 public and limited per client IP (or per API key when one is given); POST requests needs a
-valid, unrevoked API key of an active owner (form body or query string) and counts against
-that key's limit. Requests are filed through ``open311.actions.submit_service_request``,
+valid, unrevoked API key of an active owner (``X-Api-Key`` header or the form body; never the
+query string) and counts against that key's limit. Requests are filed through ``open311.actions.submit_service_request``,
 which goes through the appeals app's ``submit_appeal`` like the web form."""
 from __future__ import annotations
 
@@ -33,8 +33,11 @@ CHANGESET = "2026-11-29T00:00:00+03:00"
 
 
 def _api_key(request: HttpRequest) -> tuple[str, ApiKey | None]:
-    raw = request.POST.get("api_key") or request.GET.get("api_key") or ""
-    key = ApiKey.objects.find(raw)
+    """The key from the ``X-Api-Key`` header or, on a POST, the form body's ``api_key`` (where
+    GeoReport v2 clients send it). Never from the query string: URLs end up in access logs,
+    proxies' logs and Referer headers. Keys are valid here only (the /api/v1 API ignores them)."""
+    raw = request.headers.get("X-Api-Key") or (request.POST.get("api_key") if request.method == "POST" else "") or ""
+    key = ApiKey.objects.find(raw) if raw else None
     return raw, key if key is not None and key.owner.is_active else None
 
 
@@ -164,7 +167,12 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if (blocked := _guard(request, fmt, key)) is not None:  # without a key: the client IP's limit
         return blocked
     if key is None:
-        return error(fmt, 403, gettext("api_key: неверный или отозванный ключ.") if raw else gettext("Нужен api_key."))
+        if raw:
+            return error(fmt, 403, gettext("api_key: неверный или отозванный ключ."))
+        if request.GET.get("api_key"):
+            return error(fmt, 403, gettext(
+                "api_key в адресе не принимается: передайте его в заголовке X-Api-Key или в теле запроса."))
+        return error(fmt, 403, gettext("Нужен api_key."))
     try:
         record = submit_service_request(parse_service_request(request), key=key)
     except Open311Error as exc:

@@ -13,6 +13,11 @@
   var heat = null, districts = null, seq = 0;
   var COLOURS = ["#fff5eb", "#fdd0a2", "#fdae6b", "#f16913", "#a63603"];
 
+  function esc(s) {
+    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
   function filters() {
     var p = new URLSearchParams();
     new FormData(form).forEach(function (value, key) { if (value) { p.set(key, value); } });
@@ -64,7 +69,8 @@
           return {fillColor: colour(f.properties.per_1000, breaks), fillOpacity: 0.75, color: "#444", weight: 1};
         },
         onEachFeature: function (f, layer) {
-          layer.bindTooltip("<strong>" + f.properties.name + "</strong><br>" + f.properties.count.toLocaleString(locale) +
+          // the name is data (an imported district file): escaped, never markup
+          layer.bindTooltip("<strong>" + esc(f.properties.name) + "</strong><br>" + f.properties.count.toLocaleString(locale) +
             " " + T("обращений") + "<br>" + (f.properties.per_1000 === null ? "—" : f.properties.per_1000) + " " +
             T("на 1000 жителей"), {sticky: true});
         }
