@@ -253,4 +253,5 @@ def comment_thread_context(request: Any, kind: str, target_id: int) -> dict[str,
             "texts": {key: [str(t) for t in text] if isinstance(text, list) else str(text)
                       for key, text in SCRIPT_TEXTS.items()},
             "signed_in": user.is_authenticated, "can_moderate": moderator,
-            "can_answer": can_answer_officially(user, kind, target_id), "login_url": f"/accounts/login/?next={request.path}"}
+            "can_answer": can_answer_officially(user, kind, target_id),
+            "login_url": f"/accounts/login/?next={request.path}"}

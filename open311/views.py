@@ -4,8 +4,9 @@
 Who may call what: the reads (discovery, services, service definitions, requests, tokens) are
 public and limited per client IP (or per API key when one is given); POST requests needs a
 valid, unrevoked API key of an active owner (``X-Api-Key`` header or the form body; never the
-query string) and counts against that key's limit. Requests are filed through ``open311.actions.submit_service_request``,
-which goes through the appeals app's ``submit_appeal`` like the web form."""
+query string) and counts against that key's limit. Requests are filed through
+``open311.actions.submit_service_request``, which goes through the appeals app's
+``submit_appeal`` like the web form."""
 from __future__ import annotations
 
 from typing import Any
