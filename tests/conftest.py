@@ -62,6 +62,10 @@ def _generous_anonymous_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
     from infocenter.api import CommentRateThrottle  # likewise one persona's comments (own test)
 
     monkeypatch.setattr(CommentRateThrottle, "THROTTLE_RATES", {"comments": "1000000/min"})
+    # likewise the anonymous pages and the tile renders per address (tests/geoportal/test_client_address.py
+    # and tests/tiles/test_tile_abuse.py test those limits with their own figures)
+    monkeypatch.setattr(settings, "ANON_PAGE_RATE", "1000000/min")
+    monkeypatch.setattr(settings, "TILES_RENDER_RATE", "1000000/min")
 
 
 @pytest.fixture
