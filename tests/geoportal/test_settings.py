@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _load_settings(**env: str) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE"}}
+    full_env["DEBUG"] = "1"  # the demo's configuration unless a test asks for production
     full_env.update(env)
     code = "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','geoportal.settings'); django.setup(); " \
            "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY[:6], settings.EMAIL_BACKEND)"
@@ -18,7 +19,7 @@ def _load_settings(**env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_production_refuses_the_demo_secret_key() -> None:
-    result = _load_settings(DEBUG="0")
+    result = _load_settings(DEBUG="0", SECRET_KEY="demo-insecure-secret-key-change-me")
     assert result.returncode != 0
     assert "demo SECRET_KEY" in result.stderr
 
