@@ -11,7 +11,8 @@ from django.test import Client
 def media(settings: pytest.FixtureRequest, tmp_path: Path) -> Path:
     root = tmp_path / "media"
     for rel, body in {
-        "public/appeals/2026/11/copy.jpg": b"public copy",
+        "public/appeals/2026/11/copy.jpg": b"copy named after the appeal (before the audit)",
+        "projects/control/2026/11/control-3.jpg": b"resident's control photo",
         "library/2026/model-act.pdf": b"%PDF-1.4 model act",
         "projects/photos/2026/11/works.jpg": b"works",
         "private/appeals/2026/11/7-IMG_0001.jpg": b"original with GPS",
@@ -29,15 +30,17 @@ def test_public_folders_are_served_and_private_ones_are_not(media: Path, setting
                                                             debug: bool) -> None:
     settings.DEBUG = debug  # type: ignore[attr-defined]
     client = Client()
-    for rel in ("public/appeals/2026/11/copy.jpg", "library/2026/model-act.pdf", "projects/photos/2026/11/works.jpg"):
+    for rel in ("library/2026/model-act.pdf", "projects/photos/2026/11/works.jpg"):
         response = client.get(f"/media/{rel}")
         assert response.status_code == 200, rel
         assert b"".join(response.streaming_content) == (media / rel).read_bytes()  # type: ignore[attr-defined]
         assert response["X-Content-Type-Options"] == "nosniff"
-    for rel in ("private/appeals/2026/11/7-IMG_0001.jpg", "private/attachments/2026/11/letter.pdf",
+    # appeal photos and control-report photos are served by views that check the caller
+    for rel in ("public/appeals/2026/11/copy.jpg", "projects/control/2026/11/control-3.jpg",
+                "private/appeals/2026/11/7-IMG_0001.jpg", "private/attachments/2026/11/letter.pdf",
                 "projects/minutes/2026/11/minutes-abc.pdf", "private/", "public/../private/appeals/2026/11/7-IMG_0001.jpg",
                 "public/%2e%2e/private/appeals/2026/11/7-IMG_0001.jpg", "../../etc/passwd", "public/nothing.jpg"):
         response = client.get(f"/media/{rel}")
         assert response.status_code == 404, rel
         assert b"GPS" not in response.content and b"residents" not in response.content
-    assert client.post("/media/public/appeals/2026/11/copy.jpg").status_code in (403, 404)
+    assert client.post("/media/library/2026/model-act.pdf").status_code in (403, 404)

@@ -88,7 +88,8 @@ def test_public_copy_has_no_metadata_and_the_gps_becomes_the_location(personas, 
     assert processed
     for photo, expected_size in ((AppealPhoto.objects.get(pk=first.pk), (640, 480)),
                                  (AppealPhoto.objects.get(pk=second.pk), (480, 640))):
-        assert photo.public_copy.name.startswith("public/") and photo.thumbnail.name.startswith("public/")
+        # private folder, random names: served only through issues.photo_views
+        assert photo.public_copy.name.startswith("private/") and photo.thumbnail.name.startswith("private/")
         for field in (photo.public_copy, photo.thumbnail):
             with field.open("rb") as handle:
                 data = handle.read()
@@ -108,8 +109,10 @@ def test_public_copy_has_no_metadata_and_the_gps_becomes_the_location(personas, 
     public = personas.client("anonymous").get(f"/api/v1/appeals/{body['id']}/").json()["properties"]["photos"]
     assert len(public) == 2
     for item in public:
-        assert "/public/" in item["url"] and "/public/" in item["thumbnail_url"]
+        # the checking view's addresses, never a storage path
+        assert item["url"].startswith("/photos/appeals/") and item["thumbnail_url"].startswith("/photos/appeals/")
         assert "private" not in item["url"] and "private" not in item["thumbnail_url"]
+        assert personas.client("anonymous").get(item["thumbnail_url"]).status_code == 200
 
 
 def test_failed_processing_is_recorded_retried_and_never_touches_the_appeal(personas, celery_worker_process):
