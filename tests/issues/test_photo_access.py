@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from issues import actions
-from issues.models import AppealPhoto, Channel, Category, RejectReason
+from issues.models import AppealPhoto, Category, Channel, RejectReason
 from issues.tasks import process_photo
 
 from .helpers import jpeg_bytes, make_appeal, point_in, upload
