@@ -163,7 +163,8 @@ def test_clusters_count_public_appeals_by_status(client, city):
 
 def test_precomputed_clusters_equal_live_ones(client, city):
     cases: list[dict[str, Any]] = [{}, {"status": "routed"}, {"category": Category.objects.get(code="roads").pk},
-                                   {"period": f"{timezone.localtime():%Y-%m}"}, {"district": "sormovsky"}]
+                                   {"period": f"{timezone.localtime():%Y-%m}"}]
+    # (a district, an agency or dates are refused at cluster zooms: tests/tiles/test_tile_abuse.py)
     live = {(z, i): cluster_features(client, city, z, **params) for z in (4, 10, 12) for i, params in
             enumerate(cases)}
     rows = aggregates.rebuild_all()
