@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, path, register_converter
 
 from .views import tile_view, tilejson_view
 
+
 class TileNumberConverter:
     """Digits, handed to the view as text: it refuses numbers too long to be a tile (400) before
     int() does (Python refuses over 4,300 digits, which used to be a server error)."""
