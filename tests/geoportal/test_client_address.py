@@ -53,3 +53,13 @@ def test_anonymous_pages_have_a_per_address_limit_too(settings):
     refused = [r for r in answers if r.status_code == 429]
     assert refused and all(int(r["Retry-After"]) > 0 for r in refused)
     assert [r.status_code for r in answers[:5]].count(200) >= 1
+
+
+def test_a_page_of_the_api_has_a_ceiling(personas):
+    """``?limit=`` cannot ask for a whole table in one request (LimitOffsetPagination.max_limit)."""
+    from issues.models import Notification
+
+    Notification.objects.bulk_create([Notification(user=personas.citizen, kind="status", title=f"n{i}")
+                                      for i in range(520)])
+    body = personas.client("citizen").get("/api/v1/notifications/", {"limit": 100000}).json()
+    assert body["count"] == 520 and len(body["results"]) == 500 and body["next"]
