@@ -114,7 +114,7 @@ def tile_view(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpR
         return _validation_response(exc)
     except Throttled as exc:
         return JsonResponse({"detail": str(exc.detail)}, status=429,
-                            headers={"Retry-After": str(int(exc.wait or 60))})
+                            headers={"Retry-After": str(int(getattr(exc, "wait", None) or 60))})
     headers = tile_headers(etag, cached)
     if etag_matches(request.headers.get("If-None-Match", ""), etag):
         response: HttpResponse = HttpResponseNotModified()
