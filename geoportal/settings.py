@@ -280,6 +280,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# error reports (the debug page, mailed reports) hide connection strings as well as keys
+DEFAULT_EXCEPTION_REPORTER_FILTER = "geoportal.errors.ExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

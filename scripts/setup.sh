@@ -144,6 +144,6 @@ scripts/vendor_static.sh
 
 # --- 6. Database schema -----------------------------------------------------------------------
 say "migrating"
-.venv/bin/python manage.py migrate --noinput -v 0
-.venv/bin/python manage.py compilemessages -v 0 --ignore=.venv >/dev/null 2>&1 || true
+DEBUG="${DEBUG:-1}" .venv/bin/python manage.py migrate --noinput -v 0  # a local demo/test set-up
+DEBUG="${DEBUG:-1}" .venv/bin/python manage.py compilemessages -v 0 --ignore=.venv >/dev/null 2>&1 || true
 say "ready: DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL"

@@ -51,3 +51,16 @@ def test_compose_and_the_demo_script_do_not_ship_the_demo_key_to_the_world() -> 
     published = re.findall(r'^\s+- "([^"]+)"$', compose.split("ports:", 1)[1], re.M)
     assert published and all(p.startswith("127.0.0.1:") for p in published), published
     assert 'export DEBUG="${DEBUG:-1}"' in (ROOT / "scripts" / "serve.sh").read_text(encoding="utf-8")
+
+
+def test_error_reports_hide_connection_strings(rf) -> None:
+    """A debug page (DEBUG=1) or a mailed error report showed DATABASE_URL and REDIS_URL
+    (passwords included) among the settings and the request's environment."""
+    from django.views.debug import get_default_exception_reporter_filter
+
+    reporter = get_default_exception_reporter_filter()
+    safe = reporter.get_safe_settings()
+    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY"):
+        assert safe[name] == reporter.cleansed_substitute, name
+    request = rf.get("/", DATABASE_URL="postgis://geoportal:hunter2@db/geoportal")
+    assert "hunter2" not in str(reporter.get_safe_request_meta(request))
