@@ -92,7 +92,7 @@ OPEN_PUBLIC = ",".join(s for s in PUBLIC_STATUSES if s in OPEN_STATUSES)
 def _category_tree() -> list[dict[str, Any]]:
     categories = sorted(Category.objects.filter(is_active=True), key=lambda c: c.label)
     return [{"id": parent.pk, "name": parent.label, "children": [
-        {"id": c.pk, "name": c.label, "photo_required": c.photo_required}
+        {"id": c.pk, "code": c.code, "name": c.label, "photo_required": c.photo_required}
         for c in categories if c.parent_id == parent.pk]} for parent in categories if parent.parent_id is None]
 
 
