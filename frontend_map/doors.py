@@ -53,6 +53,7 @@ DOORS: dict[str, Callable[[Any], bool]] = {
     "moderation": _roles(Role.MODERATOR),
     "leadership": _roles(Role.LEADER),
     "project_office": _project_office,
+    "project_score": lambda user: project_can(user, "score"),
     "project_submit": _citizen_act("submit"),
     "project_vote": _citizen_act("vote"),
     "project_support": _citizen_act("support"),

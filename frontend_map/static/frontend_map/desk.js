@@ -130,7 +130,10 @@
   function counters(values) {
     Object.keys(values || {}).forEach(function (key) {
       var el = document.querySelector('[data-counter="' + key + '"]');
-      if (el) { el.textContent = values[key]; }
+      if (el) {
+        el.textContent = values[key];
+        if (el.parentNode.classList.contains("alarm")) { el.parentNode.classList.toggle("bad", values[key] > 0); }
+      }
     });
   }
   function load() {

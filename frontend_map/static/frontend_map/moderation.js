@@ -24,7 +24,7 @@
         item.dataset.hidden = r.body.hidden ? "1" : "0";
         hide.hidden = r.body.hidden;
         restore.hidden = !r.body.hidden;
-        item.querySelector(".state").textContent = r.body.hidden ? X.hide + " ✓" : X.restore + " ✓";
+        item.querySelector(".state").textContent = r.body.hidden ? X.hiddenState : X.shownState;
         announce(X.done);
       });
     }
@@ -38,15 +38,15 @@
       call("/api/v1/appeals/" + id + "/moderate/", body).then(function (r) {
         if (r.status !== 200) { error.textContent = errorText(r.body); return; }
         error.textContent = "";
-        item.querySelector(".state").textContent = label + " ✓";
+        item.querySelector(".state").textContent = label;
         Array.prototype.forEach.call(item.querySelectorAll(".actions button"), function (b) { b.disabled = true; });
         announce(X.done);
       });
     }
     var redact = item.querySelector(".appeal-redact"), hide = item.querySelector(".appeal-hide"),
         restore = item.querySelector(".appeal-restore");
-    if (redact) { redact.addEventListener("click", function () { send({text: redact.dataset.text}, X.redact); }); }
-    if (hide) { hide.addEventListener("click", function () { send({is_public: false}, X.hide); }); }
-    if (restore) { restore.addEventListener("click", function () { send({is_public: true}, X.restore); }); }
+    if (redact) { redact.addEventListener("click", function () { send({text: redact.dataset.text}, X.redactedState); }); }
+    if (hide) { hide.addEventListener("click", function () { send({is_public: false}, X.appealHiddenState); }); }
+    if (restore) { restore.addEventListener("click", function () { send({is_public: true}, X.appealShownState); }); }
   });
 })();
