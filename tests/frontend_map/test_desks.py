@@ -187,3 +187,33 @@ def test_agency_head_sees_workload_by_executor(personas):
     assert re.search(rf"<td>{re.escape(name)}</td><td>1</td><td>0</td>", table)
     assert re.search(r"<em>не назначен</em></td><td>1</td>", table)
     assert 'id="workload"' not in personas.client("executor_a").get("/queue/").content.decode()
+
+
+def test_desks_speak_english_on_english_pages(personas):
+    from pathlib import Path
+
+    from tests.i18n_checks import assert_translated, gettext_msgids, untranslated_cyrillic
+
+    root = Path(__file__).resolve().parents[2] / "frontend_map"
+    modules = [root / name for name in ("doors.py", "desk.py", "views_desk.py", "views_moderation.py", "workload.py")]
+    assert [(m.name, untranslated_cyrillic(m)) for m in modules if untranslated_cyrillic(m)] == []
+    assert_translated(gettext_msgids(modules))
+    for who, url, english, russian in [
+        ("operator", "/desk/", ["Operator's desk", "Waiting for registration and routing", "Register an appeal",
+                                "not registered within 3 days"], "Ждут регистрации"),
+        ("operator", "/desk/new/", ["Received by", "Attachments (scanned letter, photos, documents)", "Never published: seen by staff only."],
+         "Как поступило"),
+        ("moderator", "/moderation/", ["Moderator's desk", "No reported or hidden comments."], "Стол модератора"),
+    ]:
+        client = personas.client(who)
+        client.cookies["django_language"] = "en"
+        import html as markup
+
+        html = markup.unescape(client.get(url).content.decode())
+        assert [text for text in english if text not in html] == [], url
+        assert russian not in html
+    client = personas.client("leader")
+    client.cookies["django_language"] = "en"
+    refused = client.get("/desk/")
+    assert refused.status_code == 403 and "The operator's desk is open to operators." in markup.unescape(
+        refused.content.decode())
