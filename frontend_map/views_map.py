@@ -19,8 +19,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
@@ -33,7 +34,7 @@ from tiles import conf as tiles_conf
 from tiles.filters import parse_period
 from tiles.projects_map import STAGES as MAP_STAGES
 
-from .doors import require
+from .doors import may, require
 from .workload import assignable_executors, executor_workload
 
 EVENT_LABELS: dict[str, Any] = {
@@ -169,7 +170,10 @@ def my_appeals(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """Executors and agency heads: their agencies' open appeals on a map and in a list."""
+    """Executors and agency heads: their agencies' open appeals on a map and in a list. An
+    operator's queue is the desk (an old bookmark or link leads there, not to a 403)."""
+    if not may(request.user, "queue") and may(request.user, "desk"):
+        return HttpResponseRedirect(reverse("desk"))
     require(request, "queue")
     user: Any = request.user
     headed = user.agency_ids("agency_head")
