@@ -186,7 +186,7 @@ def test_agency_head_sees_workload_by_executor(personas):
     actions.claim_appeal(appeal, actor=personas.executor_a)
     html = personas.client("agency_head").get("/queue/").content.decode()
     table = html[html.index('id="workload"'):html.index("</table>", html.index('id="workload"'))]
-    name = personas.executor_a.get_full_name() or personas.executor_a.username
+    name = personas.executor_a.profile.full_name
     assert re.search(rf"<td>{re.escape(name)}</td><td>1</td><td>0</td>", table)
     assert re.search(r"<em>не назначен</em></td><td>1</td>", table)
     assert 'id="workload"' not in personas.client("executor_a").get("/queue/").content.decode()

@@ -1,7 +1,9 @@
 """The desks in real headless Chromium (phone 390×844 and desk 1366×900): the operator routes a
 low-confidence appeal of the trained router with the key «2», merges a duplicate picked among
 the candidates shown on the map, routes with one tap at phone size and registers a phone appeal
-on a phone (number and deadline at once); the moderator hides a reported comment. (The
+on a phone (number and deadline at once); the moderator hides a reported comment; an agency head sees the
+workload by executor on the queue and reassigns an appeal by select. axe-core finds nothing
+serious on the desk, the registration form and the moderation queue. (The
 citizen's category search runs in Chromium in test_map_pages' report journeys, online and
 offline, and over 80 phrasings in node.) Screenshots in var/test-artifacts/desk-*.png."""
 from __future__ import annotations
@@ -23,6 +25,16 @@ from tests.frontend_map.test_map_pages import login, screenshot, wait_for
 from tests.issues.helpers import make_appeal, point_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def blocking_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now (as in
+    test_accessibility, which audits the older pages)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context={"include": [["html"]]})
+    return [f"{v['id']} ({v['impact']}) on {[n['target'] for n in v['nodes']][:5]}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
 
 @pytest.fixture
@@ -66,6 +78,7 @@ def test_operator_routes_with_a_shortcut_merges_a_duplicate_and_routes_with_one_
     item.locator(".desk-text").click()
     page.wait_for_function(f"document.querySelector('.desk-item[data-id=\"{lamp.pk}\"]').classList.contains('is-current')")
     screenshot(page, "desk-operator-desk")
+    assert blocking_violations(page) == []
     page.keyboard.press("2")
     wait_for(page, lambda: Appeal.objects.get(pk=lamp.pk).status == Status.ROUTED, what="the routing")
     routed = Appeal.objects.get(pk=lamp.pk)
@@ -127,6 +140,7 @@ def test_operator_registers_a_phone_appeal_and_gets_number_and_deadline(live_ser
     page.locator("#register-map").tap(position={"x": box["width"] / 2, "y": box["height"] / 2})
     page.wait_for_function("document.getElementById('id_lat').value !== ''")
     screenshot(page, "desk-register-phone")
+    assert blocking_violations(page) == []
     page.locator("#register-submit").tap()
     page.wait_for_url(re.compile(r".*/desk/registered/\d+/$"), timeout=20000)
     appeal = Appeal.objects.get()
@@ -144,7 +158,7 @@ def test_operator_registers_a_phone_appeal_and_gets_number_and_deadline(live_ser
     screenshot(page, "desk-register-desk")
 
 
-def test_moderator_hides_a_reported_comment(live_server, personas, desk_page):
+def test_moderator_hides_a_reported_comment_and_a_head_reassigns_by_select(live_server, personas, desk_page):
     appeal = make_appeal(personas.citizen, "roads-potholes", text="Яма у дома 8, глубокая и опасная.")
     rude = discussion.post_comment(actor=personas.other_citizen, kind="appeal", target_id=appeal.pk,
                                    text="Грубость и оскорбления в адрес соседей.")
@@ -157,6 +171,7 @@ def test_moderator_hides_a_reported_comment(live_server, personas, desk_page):
     item.wait_for()
     item.locator(".note").fill("оскорбления")
     screenshot(page, "desk-moderation-desk")
+    assert blocking_violations(page) == []
     item.locator(".comment-hide").click()
     wait_for(page, lambda: Comment.objects.get(pk=rude.pk).is_hidden, what="the hiding")
     assert Comment.objects.get(pk=rude.pk).moderation_note == "оскорбления"
@@ -168,3 +183,20 @@ def test_moderator_hides_a_reported_comment(live_server, personas, desk_page):
     page.reload()
     page.locator(f'[data-comment="{rude.pk}"] .comment-restore').wait_for()
     screenshot(page, "desk-moderation-phone")
+
+    # the roads agency's head: the workload by executor beside the queue map, reassigning by select
+    pothole = make_appeal(personas.citizen, "roads-potholes", text="Яма у дома 12 по улице Минина.")
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, live_server.url, "head_roads")
+    page.goto(f"{live_server.url}/queue/")
+    select = page.locator(f"#assign-{pothole.pk}")
+    select.wait_for(timeout=15000)
+    assert page.locator("#workload tbody tr").count() >= 2
+    select.select_option(str(personas.executor_a.pk))
+    wait_for(page, lambda: Appeal.objects.get(pk=pothole.pk).executor_id == personas.executor_a.pk, what="the assignment")
+    assert Appeal.objects.get(pk=pothole.pk).events.filter(kind="assign", actor=personas.agency_head).exists()
+    name = personas.executor_a.profile.full_name
+    page.wait_for_function("([name]) => [...document.querySelectorAll('#workload tbody tr')].some("
+                           "r => r.cells[0].textContent === name && r.cells[1].textContent === '1')", arg=[name])
+    screenshot(page, "desk-queue-workload-head")
