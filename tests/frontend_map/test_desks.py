@@ -220,3 +220,23 @@ def test_desks_speak_english_on_english_pages(personas):
     refused = client.get("/desk/")
     assert refused.status_code == 403 and "The operator's desk is open to operators." in markup.unescape(
         refused.content.decode())
+
+
+def test_desk_list_costs_the_same_queries_for_few_and_many_appeals(personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = personas.client("operator")
+    client.get("/desk/items/")  # the session and the user are loaded once, like on any page
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            items = client.get("/desk/items/").json()["items"]
+        return len(items), len(captured)
+
+    queued(personas)
+    few = queries()
+    for n in range(4):
+        queued(personas, text=f"Нет разметки у перехода номер {n}, дети переходят дорогу.")
+    many = queries()
+    assert (few[0], many[0]) == (1, 5) and few[1] == many[1]

@@ -14,6 +14,7 @@ import pytest
 
 from infocenter import discussion
 from issues import actions
+from tests.frontend_map.test_map_pages import screenshot
 from tests.frontend_map.test_projects_map import build_projects
 from tests.issues.helpers import make_appeal
 
@@ -117,6 +118,13 @@ def test_no_role_is_shown_a_link_that_answers_403_or_an_error(live_server, perso
             bad, pages[role] = walk(context.request, live_server.url)
             if bad:
                 found[role] = bad
+            if role == "leader":  # where voting is not theirs, the page says why (phone size)
+                page = context.new_page()
+                page.set_viewport_size({"width": 390, "height": 844})
+                page.goto(f"{live_server.url}/projects/")
+                assert "служебная учётная запись в голосовании не участвует" in page.locator("#why-not-vote").inner_text()
+                assert page.locator("a[href*='/ballot/']").count() == 0
+                screenshot(page, "desk-projects-leader-phone")
         finally:
             context.close()
     assert found == {}
