@@ -82,7 +82,8 @@ self.addEventListener("fetch", (e) => {
   }
 });
 """
-PRIVATE_PREFIXES = ["/my/", "/queue/", "/leadership/", "/appeals/", "/accounts/", "/admin/", "/notifications/"]
+PRIVATE_PREFIXES = ["/my/", "/queue/", "/desk/", "/moderation/", "/leadership/",
+                    "/appeals/", "/accounts/", "/admin/", "/notifications/"]
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,8 @@
 - ``/appeals/<id>/`` an appeal — anyone for a public appeal (public view); the author and the
   competent staff in full (``issues.access.access_appeal``); others get 404;
 - ``/my/`` my appeals — signed-in users, their own only;
-- ``/queue/`` the agency queue map — executors and agency heads (others 403);
+- ``/queue/`` the agency queue map — executors and agency heads (others 403; ``doors``); heads also
+  see their agencies' workload by executor and reassign by select;
 - ``/leadership/`` heat map, choropleth, on-time share — leaders and administrators (others 403).
 
 The pages are thin: data comes from the REST API and the tile/aggregate endpoints, writes go
@@ -17,10 +18,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
@@ -32,6 +33,9 @@ from projects.models import ProjectStatus
 from tiles import conf as tiles_conf
 from tiles.filters import parse_period
 from tiles.projects_map import STAGES as MAP_STAGES
+
+from .doors import may, require
+from .workload import assignable_executors, executor_workload
 
 EVENT_LABELS: dict[str, Any] = {
     "submit": _("Обращение поступило"),
@@ -86,16 +90,10 @@ PERIODS = [("30d", _("30 дней")), ("90d", _("90 дней")), ("365d", _("г�
 OPEN_PUBLIC = ",".join(s for s in PUBLIC_STATUSES if s in OPEN_STATUSES)
 
 
-def _require_role(request: HttpRequest, *roles: str) -> None:
-    user: Any = request.user
-    if not (user.is_superuser or user.role in roles):
-        raise PermissionDenied("Страница доступна только ролям: " + ", ".join(roles))
-
-
 def _category_tree() -> list[dict[str, Any]]:
     categories = sorted(Category.objects.filter(is_active=True), key=lambda c: c.label)
     return [{"id": parent.pk, "name": parent.label, "children": [
-        {"id": c.pk, "name": c.label, "photo_required": c.photo_required}
+        {"id": c.pk, "code": c.code, "name": c.label, "photo_required": c.photo_required}
         for c in categories if c.parent_id == parent.pk]} for parent in categories if parent.parent_id is None]
 
 
@@ -172,17 +170,24 @@ def my_appeals(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """Executors and agency heads: their agencies' open appeals on a map and in a list."""
-    _require_role(request, Role.EXECUTOR, Role.AGENCY_HEAD)
+    """Executors and agency heads: their agencies' open appeals on a map and in a list. An
+    operator's queue is the desk (an old bookmark or link leads there, not to a 403)."""
+    if not may(request.user, "queue") and may(request.user, "desk"):
+        return HttpResponseRedirect(reverse("desk"))
+    require(request, "queue")
     user: Any = request.user
-    may_redirect = user.is_superuser or bool(user.agency_ids("agency_head"))
+    headed = user.agency_ids("agency_head")
+    may_redirect = user.is_superuser or bool(headed)
     return render(request, "frontend_map/queue.html", {
         "categories": _category_tree(),
         "results": [(str(v), str(label)) for v, label in Result.choices if v != Result.NO_ANSWER],
         "agencies": Agency.objects.filter(is_active=True).order_by("short_name").values("id", "short_name")
         if may_redirect else [],
         "may_redirect": may_redirect,
-        "map_config": _map_config(userId=user.pk, pollSeconds=30),
+        # heads see their agencies' workload by executor and reassign by select (workload.py)
+        "workload": executor_workload(headed) if headed else [],
+        "map_config": _map_config(userId=user.pk, pollSeconds=30,
+                                  executors=assignable_executors(headed) if headed else []),
     })
 
 
@@ -210,7 +215,7 @@ def on_time_by_agency(start: dt.datetime | None, end: dt.datetime | None) -> lis
 @login_required
 def leadership(request: HttpRequest) -> HttpResponse:
     """Leaders and administrators: heat map, choropleth per 1,000 residents, on-time share."""
-    _require_role(request, Role.LEADER, Role.ADMIN)
+    require(request, "leadership")
     period = request.GET.get("period", "365d")
     try:
         start, end = parse_period(period) if period else (None, None)

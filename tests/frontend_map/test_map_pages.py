@@ -124,8 +124,9 @@ def pin_and_describe(page: Any, text: str) -> None:
     box = page.locator("#report-map").bounding_box()
     page.locator("#report-map").tap(position={"x": box["width"] * 0.55, "y": box["height"] * 0.45})
     page.wait_for_function("document.getElementById('pin-status').textContent.length > 0")
-    page.fill("#category-search", "фонарь")
+    page.fill("#category-search", "фанари")  # a misspelling in another word form (category-search.js)
     assert page.eval_on_selector("#category", "s => s.selectedOptions[0].textContent") == "Не горит уличный фонарь"
+    assert page.locator("#category-suggestions button[aria-pressed=true]").inner_text() == "Не горит уличный фонарь"
     page.fill("#text", text)
     page.set_input_files("#photos", files=[{"name": "lamp.jpg", "mimeType": "image/jpeg",
                                             "buffer": jpeg_bytes((320, 240), color="navy")}])

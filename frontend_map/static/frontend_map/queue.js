@@ -59,6 +59,7 @@
       ($("redirect-dialog") && p.status !== "answered" ? '<button type="button" class="button secondary redirect">' +
         T("Переадресовать") + "</button>" : "") +
       '<button type="button" class="button secondary locate">' + T("На карте") + "</button></div>" +
+      assignSelect(f) +
       '<p class="error" role="alert"></p>';
     var error = li.querySelector(".error");
     var claim = li.querySelector(".claim");
@@ -66,6 +67,17 @@
       claim.addEventListener("click", function () {
         claim.disabled = true;
         post(f.id, "claim").then(function (r) { if (r.status === 200) { load(); } else { claim.disabled = false; error.textContent = errorText(r.body); } });
+      });
+    }
+    var assign = li.querySelector(".assign");
+    if (assign) {
+      assign.addEventListener("change", function () {
+        if (!assign.value) { return; }
+        assign.disabled = true;
+        post(f.id, "assign", {executor: parseInt(assign.value, 10)}).then(function (r) {
+          assign.disabled = false;
+          if (r.status === 200) { load(); refreshWorkload(); } else { error.textContent = errorText(r.body); }
+        });
       });
     }
     var answer = li.querySelector(".answer");
@@ -82,6 +94,26 @@
       $("claim-selected").disabled = !Object.keys(selected).length;
     });
     return li;
+  }
+  // Agency heads: reassign by select among the executors of the responsible agency.
+  function assignSelect(f) {
+    var p = f.properties, people = (cfg.executors || []).filter(function (e) {
+      return e.agencies.indexOf(p.agency_id) !== -1;
+    });
+    if (!people.length || ["routed", "accepted", "in_progress"].indexOf(p.status) === -1) { return ""; }
+    var id = "assign-" + f.id;
+    return '<div class="assign-row"><label for="' + id + '">' + T("Исполнитель") + '</label><select class="assign" id="' +
+      id + '"><option value="">' + T("— не назначен —") + "</option>" + people.map(function (e) {
+        return '<option value="' + e.id + '"' + (p.executor === e.username ? " selected" : "") + ">" + esc(e.name) + "</option>";
+      }).join("") + "</select></div>";
+  }
+  function refreshWorkload() {
+    var table = $("workload");
+    if (!table) { return; }
+    fetch(window.location.pathname, {credentials: "same-origin"}).then(function (r) { return r.text(); }).then(function (html) {
+      var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("workload");
+      if (fresh) { table.replaceWith(fresh); }
+    });
   }
   function render(features) {
     var ids = features.map(function (f) { return f.id; });

@@ -53,19 +53,36 @@
     fallback(T("Коснитесь карты, чтобы поставить метку."));
   }
 
-  // Category search: filter the list and pick the first match.
+  // Category search (category-search.js): ranked suggestions, the best one preselected; it
+  // needs nothing but the page, so it works offline too.
   var select = $("category");
-  $("category-search").addEventListener("input", function (e) {
-    var needle = e.target.value.trim().toLowerCase(), first = null;
-    Array.prototype.forEach.call(select.querySelectorAll("option[data-search]"), function (option) {
-      var match = !needle || option.dataset.search.indexOf(needle) !== -1;
-      option.hidden = !match;
-      if (match && !first) { first = option; }
+  var search = window.geoportalCategorySearch;
+  var indexed = search.index(Array.prototype.map.call(select.querySelectorAll("option[data-code]"), function (o) {
+    return {id: o.value, code: o.dataset.code, name: o.textContent, group: o.parentNode.label || ""};
+  }));
+  function choose(id) {
+    if (select.value !== String(id)) { select.value = String(id); select.dispatchEvent(new Event("change")); }
+    Array.prototype.forEach.call($("category-suggestions").querySelectorAll("button"), function (b) {
+      b.setAttribute("aria-pressed", b.dataset.id === String(id) ? "true" : "false");
     });
-    if (needle && first && select.value !== first.value) {
-      select.value = first.value;
-      select.dispatchEvent(new Event("change"));
-    }
+  }
+  $("category-search").addEventListener("input", function (e) {
+    var found = search.rank(e.target.value, indexed).slice(0, 5), list = $("category-suggestions");
+    list.innerHTML = "";
+    list.hidden = !found.length;
+    $("category-found").textContent = e.target.value.trim() && !found.length ?
+      T("Ничего не нашлось: выберите категорию из списка.") : "";
+    found.forEach(function (c) {
+      var li = document.createElement("li"), b = document.createElement("button");
+      b.type = "button";
+      b.className = "button secondary suggestion";
+      b.dataset.id = c.id;
+      b.textContent = c.name;
+      b.addEventListener("click", function () { choose(c.id); });
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+    if (found.length) { choose(found[0].id); }
   });
   select.addEventListener("change", function () {
     var option = select.selectedOptions[0];

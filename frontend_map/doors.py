@@ -1,0 +1,110 @@
+"""Which doors a user may open: the one place that decides which pages and acts each role has.
+
+The pages' views ask here (``require(request, "desk")``) and the templates read the same
+answers through the ``doors`` context (``{% if doors.desk %}``), so a menu never offers a page
+that would answer 403, and a page explains instead of linking where an act is not the role's
+(a staff member on a ballot). The acts on appeals and projects stay decided by their apps
+(``issues.access``, ``projects.access``); this module only asks them."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from geoportal.models import Role
+from projects.access import can as project_can
+
+
+def role_of(user: Any) -> str | None:
+    if not user or not user.is_authenticated:
+        return None
+    return str(Role.ADMIN if user.is_superuser else user.role)
+
+
+def _roles(*roles: str) -> Callable[[Any], bool]:
+    allowed = frozenset(roles) | {Role.ADMIN}
+    return lambda user: role_of(user) in allowed
+
+
+def _signed_in(user: Any) -> bool:
+    return role_of(user) is not None
+
+
+def _citizen_act(act: str) -> Callable[[Any], bool]:
+    """A resident's act on a project: offered to anonymous visitors too (signing in comes
+    first), never to a staff account, which the view would refuse."""
+    return lambda user: role_of(user) is None or project_can(user, act)
+
+
+def _project_office(user: Any) -> bool:
+    return any(project_can(user, act) for act in ("review", "score", "implement"))
+
+
+# door -> who may go through it. Pages first, then acts shown as buttons on pages.
+DOORS: dict[str, Callable[[Any], bool]] = {
+    "report": _signed_in,
+    "my": _signed_in,
+    "notifications": _signed_in,
+    "queue": _roles(Role.EXECUTOR, Role.AGENCY_HEAD),
+    "desk": _roles(Role.OPERATOR),
+    "moderation": _roles(Role.MODERATOR),
+    "leadership": _roles(Role.LEADER),
+    "project_office": _project_office,
+    "project_score": lambda user: project_can(user, "score"),
+    "project_submit": _citizen_act("submit"),
+    "project_vote": _citizen_act("vote"),
+    "project_support": _citizen_act("support"),
+}
+
+# Why a signed-in user may not go through a door: said on the page instead of a link to a 403.
+WHY_NOT: dict[str, Any] = {
+    "project_vote": _("Голосуют жители со своей учётной записью гражданина: служебная учётная запись в голосовании "
+                      "не участвует."),
+    "project_submit": _("Проекты предлагают жители со своей учётной записью гражданина; служебная учётная запись "
+                        "проектов не подаёт."),
+    "project_support": _("Поддерживают проекты жители со своей учётной записью гражданина."),
+}
+REFUSED: dict[str, Any] = {
+    "queue": _("Очередь ведомства доступна исполнителям и руководителям ведомств."),
+    "desk": _("Стол оператора доступен операторам."),
+    "moderation": _("Стол модератора доступен модераторам."),
+    "leadership": _("Страница доступна руководству и администраторам."),
+}
+
+
+def may(user: Any, door: str) -> bool:
+    return DOORS[door](user)
+
+
+def require(request: HttpRequest, door: str) -> None:
+    """The view's check: 403 with the reason when the user may not open ``door``."""
+    if not may(request.user, door):
+        raise PermissionDenied(str(REFUSED.get(door, _("Доступ запрещён."))))
+
+
+class Doors:
+    """What templates read as ``doors.<name>`` (computed once per request) and
+    ``doors.why.<name>`` (the reason shown instead of a link)."""
+
+    def __init__(self, user: Any) -> None:
+        self._user = user
+        self._known: dict[str, bool] = {}
+        self.why = {door: str(text) for door, text in WHY_NOT.items()}
+
+    def __getitem__(self, door: str) -> bool:
+        if door not in DOORS:
+            raise KeyError(door)
+        if door not in self._known:
+            self._known[door] = may(self._user, door)
+        return self._known[door]
+
+    def __contains__(self, door: object) -> bool:
+        return door in DOORS
+
+
+def doors(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: ``doors`` for every template."""
+    return {"doors": Doors(getattr(request, "user", None))}
