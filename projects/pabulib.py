@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -118,6 +119,7 @@ def parse(source: str | Path) -> Election:
     section = None
     header: list[str] = []
     meta: dict[str, str] = {}
+    meta_lines: dict[str, int] = {}
     projects: dict[str, dict[str, str]] = {}
     votes: dict[str, dict[str, str]] = {}
     ballots: list[tuple[str, list[str], list[int]]] = []
@@ -145,7 +147,7 @@ def parse(source: str | Path) -> Election:
                 if not {"voter_id", "vote"} <= set(header):
                     raise PabulibError("VOTES needs voter_id and vote columns", line)
                 vote_type = meta.get("vote_type", "approval")
-                ballot_rule(vote_type)
+                _declared(ballot_rule, meta, "vote_type", "approval", meta_lines)
                 if vote_type == "cumulative" and "points" not in header:
                     raise PabulibError("cumulative votes need a points column", line)
             continue
@@ -159,7 +161,9 @@ def parse(source: str | Path) -> Election:
             continue
         record = {key: value.strip() for key, value in zip(header, row, strict=True)}
         if section == "META":
-            meta[record.get("key", row[0]).strip()] = record.get("value", row[1] if len(row) > 1 else "")
+            key = record.get("key", row[0]).strip()
+            meta[key] = record.get("value", row[1] if len(row) > 1 else "")
+            meta_lines[key] = line
         elif section == "PROJECTS":
             try:
                 if Decimal(record["cost"]) < 0:
@@ -186,22 +190,26 @@ def parse(source: str | Path) -> Election:
     for name in SECTIONS:
         if name not in columns and not (name == "META" and meta):
             raise PabulibError(f"section {name} is missing")
-    if "budget" not in meta:
+    if not meta.get("budget"):
         raise PabulibError("META has no budget")
-    try:
-        Decimal(meta["budget"])
-    except InvalidOperation as exc:
-        raise PabulibError(f"budget {meta['budget']!r} is not a number") from exc
-    if meta.get("min_project_score_threshold"):
+    for key in ("budget", "min_project_score_threshold"):
         try:
-            Decimal(meta["min_project_score_threshold"])
+            if meta.get(key):
+                Decimal(meta[key])
         except InvalidOperation as exc:
-            raise PabulibError(
-                f"min_project_score_threshold {meta['min_project_score_threshold']!r} is not a number") from exc
-    ballot_rule(meta.get("vote_type", "approval"))
-    selection_rule(meta.get("rule", "greedy"))
+            raise PabulibError(f"{key} {meta[key]!r} is not a number", meta_lines.get(key)) from exc
+    _declared(ballot_rule, meta, "vote_type", "approval", meta_lines)
+    _declared(selection_rule, meta, "rule", "greedy", meta_lines)
     return Election(meta, projects, votes, columns.get("PROJECTS", []), columns.get("VOTES", []),
                     warnings=warnings, normalized=ballots)
+
+
+def _declared(check: Callable[[str], str], meta: dict[str, str], key: str, default: str,
+              lines: dict[str, int]) -> None:
+    try:
+        check(meta.get(key, default))
+    except PabulibError as exc:
+        raise PabulibError(str(exc), lines.get(key)) from None
 
 
 def _ballot(vote_type: str, record: dict[str, str], projects: dict[str, dict[str, str]], where: str,
