@@ -21,7 +21,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Max, Sum, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -476,20 +477,17 @@ def tally(heading: Heading) -> dict[int, Decimal]:
     """Votes per project from the stored ballots: approvals, points (cumulative) or Borda
     points for ranked ballots (k for the first of k places, then k-1, ...)."""
     rule = heading.cycle.ballot_rule
-    result: dict[int, Decimal] = defaultdict(Decimal)
-    choices = ChoiceModel.objects.filter(ballot__heading=heading)
+    # summed in the database: an imported election has a million choices and more
+    choices = ChoiceModel.objects.filter(ballot__heading=heading).values("project_id")
     if rule == BallotRule.CUMULATIVE:
-        for project_id, points in choices.values("project_id").annotate(total=Sum("points")).values_list(
-                "project_id", "total"):
-            result[project_id] = Decimal(points)
+        score: Any = Sum("points")
     elif rule == BallotRule.RANKED:
-        places = heading.cycle.max_ranks or max((c + 1 for c in choices.values_list("position", flat=True)), default=1)
-        for project_id, position in choices.values_list("project_id", "position"):
-            result[project_id] += Decimal(max(places - position, 0))
+        places = heading.cycle.max_ranks or (choices.aggregate(longest=Max("position"))["longest"] or 0) + 1
+        score = Sum(Greatest(Value(places) - F("position"), Value(0)))
     else:
-        for project_id in choices.values_list("project_id", flat=True):
-            result[project_id] += 1
-    return dict(result)
+        score = Count("id")
+    return {project_id: Decimal(total) for project_id, total in
+            choices.annotate(total=score).values_list("project_id", "total")}
 
 
 # --- selection ----------------------------------------------------------------------------------
@@ -1106,8 +1104,15 @@ def _copy_ballots(heading: Heading, ballots: Sequence[tuple[str, Sequence[str], 
                 copy.write_row((heading.pk, voter, BallotChannel.IMPORT.value, now))
         cursor.execute(f"SELECT voter_key, id FROM {ballot_table} WHERE heading_id = %s", (heading.pk,))
         ballot_ids = dict(cursor.fetchall())
+        # numbers only, so COPY's text format needs no escaping; built as text in chunks, which is
+        # about twice as fast as a row at a time
         with cursor.copy(f"COPY {choice_table} (ballot_id, project_id, position, points) FROM STDIN") as copy:
+            chunk: list[str] = []
             for voter, chosen, points in ballots:
                 ballot_id = ballot_ids[voter]
-                for position, (key, value) in enumerate(zip(chosen, points, strict=True)):
-                    copy.write_row((ballot_id, project_ids[key], position, value))
+                chunk.extend(f"{ballot_id}\t{project_ids[key]}\t{position}\t{value}\n"
+                             for position, (key, value) in enumerate(zip(chosen, points, strict=True)))
+                if len(chunk) > 50_000:
+                    copy.write("".join(chunk))
+                    chunk.clear()
+            copy.write("".join(chunk))

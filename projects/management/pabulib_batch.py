@@ -15,6 +15,9 @@ from projects.pabulib import Election, PabulibError, read
 
 
 class PabulibBatchCommand(BaseCommand):
+    # the system checks (URLs, admin, ...) cost seconds on every start and nothing here needs them:
+    # a command run over thousands of files in a loop should not pay for them each time
+    requires_system_checks: list[str] = []
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+")
         parser.add_argument("--json", action="store_true", help="one JSON object per file")
