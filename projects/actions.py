@@ -1076,8 +1076,8 @@ def import_election(election: pabulib.Election, name: str) -> tuple[BudgetCycle,
     ProjectEvent.objects.bulk_create([ProjectEvent(project=p, kind="import", to_status=ProjectStatus.FEASIBLE,
                                                    data={"source": name}) for p in projects.values()])
     _copy_ballots(heading, election.ballots(), {key: p.pk for key, p in projects.items()})
-    tallies = tally(heading)
     column = "score" if "score" in election.project_columns else "votes"
+    tallies = tally(heading) if column in election.project_columns else {}
     for project_id, row in election.projects.items():
         stated = row.get(column, "")
         computed = tallies.get(projects[project_id].pk, Decimal(0))
