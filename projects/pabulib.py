@@ -279,6 +279,9 @@ def read(path: Path) -> Election:
     if not path.is_file():
         raise PabulibError("no such file")
     try:
-        return parse(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PabulibError(f"not UTF-8 text (byte {exc.start})") from exc
+    except OSError as exc:
+        raise PabulibError(f"cannot be read: {exc.strerror}") from exc
+    return parse(text)
