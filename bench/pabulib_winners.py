@@ -6,7 +6,9 @@
     .venv/bin/python bench/pabulib_winners.py --synthetic 90000     # + a SYNTHETIC 90,000-voter election
     .venv/bin/python bench/pabulib_winners.py FILE.pb ...           # any files
 
-Each side is one fresh process, timed from start to the winners printed, with the rule
+Each side is one fresh process, timed from start to the winners printed (wall seconds, and the
+CPU seconds of that process: ours leaves out its database backend's, which ``--stages`` adds),
+with the rule
 ``equalshares/add1`` (Method of Equal Shares, cost utilities, add1 completion with an increment
 of one currency unit):
 - ours: ``manage.py pabulib_winners --rule equalshares/add1 --json FILE`` (read the file, store
@@ -26,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -80,12 +83,18 @@ def synthetic(voters: int, shape: str, projects: int = 160) -> Path:
     return path
 
 
-def run_ours(path: Path) -> tuple[list[str], float]:
-    start = time.perf_counter()
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_ours(path: Path) -> tuple[list[str], float, float]:
+    """Winners, wall seconds, CPU seconds of the command's process (the database's are not in it)."""
+    start, cpu = time.perf_counter(), children_cpu()
     done = subprocess.run([sys.executable, "manage.py", "pabulib_winners", "--rule", RULE, "--json", str(path)],
                           cwd=ROOT, capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - start
-    return json.loads(done.stdout.splitlines()[-1])["selected"], seconds
+    return json.loads(done.stdout.splitlines()[-1])["selected"], seconds, children_cpu() - cpu
 
 
 PABUTOOLS = """
@@ -105,35 +114,56 @@ print(json.dumps(sorted((p.name for p in outcome), key=tie_key)))
 """
 
 
-def run_pabutools(path: Path) -> tuple[list[str], float]:
-    start = time.perf_counter()
+def run_pabutools(path: Path) -> tuple[list[str], float, float]:
+    start, cpu = time.perf_counter(), children_cpu()
     done = subprocess.run([sys.executable, "-c", PABUTOOLS, str(path)], capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - start
-    return json.loads(done.stdout.splitlines()[-1]), seconds
+    return json.loads(done.stdout.splitlines()[-1]), seconds, children_cpu() - cpu
+
+
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds of a local PostgreSQL backend so far (None when it is not on this machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stages(path: Path) -> str:
-    """Our stages in one process: read the file, store it (COPY), select; rolled back."""
+    """Our stages in one process (read the file, store it with COPY, select; rolled back), in
+    wall seconds and in CPU seconds of this process plus its database backend: on a machine
+    shared with other work the CPU seconds are what can be compared."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
     import django
 
     django.setup()
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from projects.actions import import_election, run_selection
     from projects.pabulib import read
 
-    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+
+    def cpu() -> float:
+        return time.process_time() + (backend_cpu(pid) or 0.0)
+
+    marks = [(time.perf_counter(), cpu())]
     election = read(path)
-    t1 = time.perf_counter()
+    marks.append((time.perf_counter(), cpu()))
     with transaction.atomic():
         cycle, _problems = import_election(election, path.stem)
-        t2 = time.perf_counter()
+        marks.append((time.perf_counter(), cpu()))
         run_selection(cycle.headings.get(), rule="equal_shares", check=False)
-        t3 = time.perf_counter()
+        marks.append((time.perf_counter(), cpu()))
         transaction.set_rollback(True)
-    return f"read {t1 - t0:.2f} s, store {t2 - t1:.2f} s, select {t3 - t2:.2f} s"
+    names = ("read", "store", "select")
+    parts = [f"{name} {b[0] - a[0]:.2f} s ({b[1] - a[1]:.2f} s CPU)" for name, a, b in zip(names, marks[:-1], marks[1:], strict=True)]
+    db = "" if backend_cpu(pid) is not None else " (database not local: its CPU not counted)"
+    return ", ".join(parts) + f"; total {marks[-1][0] - marks[0][0]:.2f} s ({marks[-1][1] - marks[0][1]:.2f} s CPU){db}"
 
 
 def voters_in(path: Path) -> int:
@@ -154,15 +184,16 @@ def main() -> None:
         files = [max(sorted(DATA.glob("*.pb")), key=voters_in)]
     if args.synthetic:
         files.append(synthetic(args.synthetic, args.shape))
-    print(f"{'election':<52} {'voters':>7} {'ours s':>8} {'pabutools s':>12} {'ratio':>7}  same winners", flush=True)
+    print(f"{'election':<44} {'voters':>7} {'ours s':>7} {'(CPU)':>7} {'pabutools s':>11} {'(CPU)':>7} "
+          f"{'ratio':>6}  same winners", flush=True)
     all_same = True
     for path in files:
-        mine, t_ours = run_ours(path)
-        reference, t_theirs = run_pabutools(path)
+        mine, t_ours, c_ours = run_ours(path)
+        reference, t_theirs, c_theirs = run_pabutools(path)
         same = mine == reference
         all_same &= same
-        print(f"{path.stem[:52]:<52} {voters_in(path):7d} {t_ours:8.2f} {t_theirs:12.2f} {t_ours / t_theirs:7.3f}  "
-              f"{same} ({len(mine)} winners)", flush=True)
+        print(f"{path.stem[:44]:<44} {voters_in(path):7d} {t_ours:7.2f} {c_ours:7.2f} {t_theirs:11.2f} {c_theirs:7.2f} "
+              f"{t_ours / t_theirs:6.3f}  {same} ({len(mine)} winners)", flush=True)
         if args.stages:
             print(f"  ours in one process: {stages(path)}", flush=True)
     if not all_same:

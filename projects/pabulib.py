@@ -216,9 +216,13 @@ def _ballot(vote_type: str, record: dict[str, str], projects: dict[str, dict[str
             warnings: list[str]) -> tuple[list[str], list[int]] | None:
     """(projects, points) of one VOTES row with repeats merged, or None (and a warning) when the
     row is skipped."""
-    chosen = [p.strip() for p in record["vote"].split(",") if p.strip()]
-    unknown = [p for p in chosen if p not in projects]
-    if unknown:
+    vote = record["vote"]
+    chosen = vote.split(",") if vote else []
+    if " " in vote or "" in chosen:  # the plain "1,2,3" needs no cleaning (90,000 ballots: seconds)
+        chosen = [p.strip() for p in chosen if p.strip()]
+    distinct = set(chosen)
+    if not distinct.issubset(projects):
+        unknown = [p for p in chosen if p not in projects]
         warnings.append(f"{where}: names unknown project(s) {', '.join(unknown)}: vote skipped")
         return None
     raw = [p.strip() for p in (record.get("points") or "").split(",") if p.strip()]
@@ -240,7 +244,7 @@ def _ballot(vote_type: str, record: dict[str, str], projects: dict[str, dict[str
         return None
     else:
         points = [1] * len(chosen)
-    if len(set(chosen)) == len(chosen):
+    if len(distinct) == len(chosen):
         return chosen, points
     merged: dict[str, int] = {}
     for project, value in zip(chosen, points, strict=True):
