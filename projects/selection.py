@@ -5,7 +5,8 @@ stored reason in the reader's language). Pure functions over plain rows: no data
 - ``greedy``: by tally, highest first; a project that does not fit the money left is skipped
   and the next one is tried (CONSUL's rule);
 - ``greedy_no_skip``: the same, but stop at the first project that does not fit;
-- ``greedy_threshold``: greedy among projects whose tally reaches the threshold;
+- ``greedy_threshold``: greedy among projects whose tally reaches the threshold (any greedy
+  variant takes a ``threshold``: a minimum score is about eligibility, not about the order);
 - ``greedy_exclusive``: greedy where projects of one exclusion group (alternatives for the same
   site) exclude each other: once one is funded the others are passed over. Pabulib's Warsaw 2024
   files declare this rule but carry no exclusion sets, and with none it is plain greedy;
@@ -17,7 +18,11 @@ stored reason in the reader's language). Pure functions over plain rows: no data
   which is returned, or would overspend the real budget, when the previous outcome is returned.
 
 Tie-breaking (documented and reproducible):
-- greedy rules: equal tallies → the smaller project id first (numeric ids compared as numbers);
+- greedy rules: equal tallies → the candidate with the smaller ``order`` first, then the smaller
+  project id (numeric ids compared as numbers). The platform passes the stored order: the order
+  of submission, and for an imported Pabulib election the order of its PROJECTS section, which
+  is the organisers' published ranking with their ties decided (a city that draws lots or looks
+  at the cost among equal tallies shows the result there, not in its ids);
 - equal shares: equal price per unit of utility (ρ) → the project with more supporters, then the
   smaller project id. pabutools' default is the lexicographic project name; the benchmark hands
   pabutools this same rule so the two are compared on equal terms.
@@ -60,6 +65,7 @@ class Candidate:
     cost: Decimal
     tally: Decimal
     exclusion_group: str = ""
+    order: int = 0  # among equal tallies the smaller comes first (then the smaller project id)
 
 
 @dataclass
@@ -118,7 +124,7 @@ def tie_key(project_id: str) -> tuple[int, int | str]:
 
 
 def ranked(candidates: Iterable[Candidate]) -> list[Candidate]:
-    return sorted(candidates, key=lambda c: (-c.tally, tie_key(c.project_id)))
+    return sorted(candidates, key=lambda c: (-c.tally, c.order, tie_key(c.project_id)))
 
 
 def _votes(tally: Decimal) -> str:

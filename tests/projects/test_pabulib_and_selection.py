@@ -1,10 +1,11 @@
-"""Selection rules on hand-made cases and on every real election in shared/data/pabulib:
-the official outcome (the file's ``selected`` column) is reproduced from the ballots."""
+"""Selection rules on hand-made cases and on every real election in tests/data/pabulib (the ten
+files of shared/data/pabulib, copied): the official outcome (the file's ``selected`` column) is
+reproduced from the ballots."""
 from __future__ import annotations
 
 import io
 import json
-import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,9 +16,7 @@ from projects.models import Ballot, BudgetCycle, Project
 from projects.pabulib import PabulibError, parse
 from projects.selection import Candidate, equal_shares, greedy
 
-# shared/ lies beside the checkout (as in CI); SHARED_DIR points elsewhere when it does not.
-SHARED = Path(os.environ.get("SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
-DATA = SHARED / "data" / "pabulib"
+DATA = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 FILES = sorted(DATA.glob("*.pb"))
 
 
@@ -92,8 +91,8 @@ MALFORMED = {
     "columns": ("META\nkey;value\nbudget;100\nvote_type;approval\nrule;greedy\nPROJECTS\nproject_id;cost;votes\n"
                 "1;50;3;extra\nVOTES\nvoter_id;vote\n1;1\n", "line 8"),
     "cost": ("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;fifty\nVOTES\nvoter_id;vote\n1;1\n", "line 6"),
-    "unknown": ("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;50\nVOTES\nvoter_id;vote\n1;1\n2;7\n",
-                "line 10"),
+    "voter twice": ("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;50\nVOTES\nvoter_id;vote\n1;1\n"
+                    "1;1\n", "voter 1 votes twice \\(lines 9 and 10\\)"),
     "missing": ("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;50\n", "section VOTES is missing"),
 }
 
@@ -104,8 +103,11 @@ def test_malformed_files_are_refused_with_the_line_and_nothing_written(tmp_path,
     text, message = MALFORMED[case]
     path = tmp_path / f"{case}.pb"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(CommandError, match=message):
-        call_command("import_pabulib", str(path))
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match="1 of 1 file"):
+        call_command("import_pabulib", str(path), stdout=io.StringIO(), stderr=errors)
+    assert errors.getvalue().startswith(f"{case}.pb: refused: ")
+    assert re.search(message, errors.getvalue())
     assert BudgetCycle.objects.count() == 0 and Project.objects.count() == 0
     with pytest.raises(PabulibError):
         parse(text)
@@ -135,11 +137,14 @@ def test_export_and_reimport_round_trip(tmp_path):
 
 
 @pytest.mark.django_db
-def test_a_malformed_file_after_a_good_one_writes_nothing(tmp_path):
+def test_a_malformed_file_after_a_good_one_is_refused_alone(tmp_path):
     bad = tmp_path / "bad.pb"
     bad.write_text("META\nkey;value\nbudget;100\nvote_type;borda\nPROJECTS\nproject_id;cost\n1;5\nVOTES\n"
                    "voter_id;vote\n1;1\n", encoding="utf-8")
     good = DATA / "Poland_Warszawa_2017_subunit_Wawer.pb"
-    with pytest.raises(CommandError, match="unsupported vote_type 'borda'"):
-        call_command("import_pabulib", str(good), str(bad), stdout=io.StringIO())
-    assert BudgetCycle.objects.count() == 0 and Ballot.objects.count() == 0
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match="1 of 2 file"):
+        call_command("import_pabulib", str(good), str(bad), stdout=io.StringIO(), stderr=errors)
+    assert "bad.pb: refused: line 4: unsupported vote_type 'borda'" in errors.getvalue()
+    assert BudgetCycle.objects.get().name == good.stem  # each file in its own transaction
+    assert Ballot.objects.count() == len(parse(good.read_text(encoding="utf-8-sig")).votes)
