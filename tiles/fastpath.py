@@ -25,7 +25,7 @@ from django.core import signals
 from django.http import QueryDict
 from rest_framework.exceptions import ValidationError
 
-from . import conf
+from . import conf, encoding
 from .filters import TileFilters, parse_filters
 from .grid import TileOutOfRange, check_tile
 from .layers import LAYERS
@@ -79,16 +79,17 @@ class TileFastPath:
         except (TileOutOfRange, ValidationError):
             return self.app(environ, start_response)  # Django answers 400 with the field errors
 
+        coding = encoding.negotiate(environ.get("HTTP_ACCEPT_ENCODING", ""))
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            etag, data, cached, store = build_tile(layer, tile, filters)
+            etag, data, cached, store = build_tile(layer, tile, filters, coding)
         except Exception:
             log.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
             signals.request_finished.send(sender=self.__class__)
             start_response("500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8"),
                                                          *SECURITY_HEADERS])
             return [b"Internal Server Error"]
-        headers = list(tile_headers(etag, cached).items()) + SECURITY_HEADERS
+        headers = list(tile_headers(etag, cached, encoding.content_encoding(data, coding)).items()) + SECURITY_HEADERS
         if etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
             start_response("304 Not Modified", headers)
             return _Body([], store)

@@ -73,3 +73,33 @@ class AppealPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} @ {self.tile_key}"
+
+
+class AppealStatusCell(models.Model):
+    """Public appeals with a point counted per (level, grid cell, status) at every level from
+    0 to ``tiles.cells.FINEST_LEVEL`` — no category or month, so the fine levels stay small
+    (a few rows per occupied cell) where :class:`AppealCellAggregate` would hold about one row
+    per appeal. The heatmap reads it at every zoom, and so do unfiltered cluster tiles: the low
+    zooms, and the dense point tiles that are thinned to clusters (``tiles.sql``).
+
+    Built from :class:`AppealPoint` (finest level), each coarser level from the level below,
+    with the cell aggregates (same transaction and lock); the cells of changed appeals are
+    rewritten with them. Written only by ``tiles.cells``."""
+
+    zoom = models.PositiveSmallIntegerField()
+    ix = models.IntegerField(help_text="cell column from the west edge of the Mercator square")
+    iy = models.IntegerField(help_text="cell row from the south edge of the Mercator square")
+    status = models.CharField(max_length=20)
+    count = models.PositiveIntegerField()
+    sum_x = models.FloatField()
+    sum_y = models.FloatField()
+
+    class Meta:
+        constraints = [
+            # Also the index of the range scans (zoom, ix range, iy range).
+            models.UniqueConstraint(fields=["zoom", "ix", "iy", "status"], name="unique_appeal_status_cell"),
+            models.CheckConstraint(condition=models.Q(count__gt=0), name="appeal_status_cell_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"z{self.zoom} ({self.ix},{self.iy}) {self.status}: {self.count}"

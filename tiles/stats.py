@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 
 from geoportal.models import District
 
-from . import conf
+from . import cells, conf
 from .filters import TileFilters
 from .grid import ORIGIN, cell_size, lonlat_to_mercator
 from .models import AppealCellAggregate
@@ -26,18 +26,29 @@ from .sql import CLUSTER_STATUS_FIELDS, aggregate_conditions, compile_queryset, 
 HEATMAP_LEVELS_BELOW_VIEW = 2  # 32 cells per tile side → ~8 px on screen
 HEATMAP_MAX_COARSENING = 1  # levels coarser than asked that the aggregate table may answer with
 MAX_HEATMAP_CELLS_PER_AXIS = 1024
+AGGREGATES, CELLS, POINTS = "aggregates", "cells", "points"
 
 
-def heatmap_level(z: int, from_aggregates: bool) -> int:
-    """Cells of 1/32 of a tile (~8 px); from the aggregate table at most one
-    level coarser than that (its finest level caps it), rather than scanning the points."""
+def heatmap_source(z: int, filters: TileFilters, aggregates_ready: bool) -> str:
+    """Where the heatmap of zoom z comes from: the per-status cells (``tiles.cells``) at every
+    zoom without filters or with a status filter; the category × status × month aggregates for
+    their filters at the zooms their levels reach; else the points."""
+    if not aggregates_ready:
+        return POINTS
+    if filters.status_only:
+        return CELLS
+    if filters.precomputable and z + HEATMAP_LEVELS_BELOW_VIEW <= conf.cluster_max_zoom() + HEATMAP_MAX_COARSENING:
+        return AGGREGATES
+    return POINTS
+
+
+def heatmap_level(z: int, source: str) -> int:
+    """Cells of 1/32 of a tile (~8 px); from a precomputed table at most its finest level
+    (coarser cells above it), rather than scanning the points."""
     level = z + HEATMAP_LEVELS_BELOW_VIEW
-    return min(level, conf.cluster_max_zoom()) if from_aggregates else level
-
-
-def aggregates_serve(z: int, filters: TileFilters, aggregates_ready: bool) -> bool:
-    return (aggregates_ready and filters.precomputable
-            and z + HEATMAP_LEVELS_BELOW_VIEW <= conf.cluster_max_zoom() + HEATMAP_MAX_COARSENING)
+    if source == CELLS:
+        return min(level, cells.finest_level())
+    return min(level, conf.cluster_max_zoom()) if source == AGGREGATES else level
 
 
 def _cell_ranges(bbox: Polygon, level: int) -> tuple[int, int, int, int]:
@@ -52,20 +63,26 @@ def _cell_ranges(bbox: Polygon, level: int) -> tuple[int, int, int, int]:
     return ranges
 
 
-def grid_statement(bbox: Polygon, level: int, filters: TileFilters, from_aggregates: bool,
+def grid_statement(bbox: Polygon, level: int, filters: TileFilters, source: str,
                    by_status: bool = False) -> tuple[str, list[Any]]:
     """Rows of (lat, lon, count[, count per public status]) per grid cell of ``level`` in the
-    bbox, the cell's point being the centroid of its appeals."""
+    bbox, the cell's point being the centroid of its appeals; ``source`` is a precomputed
+    table (:data:`AGGREGATES`, :data:`CELLS`) or :data:`POINTS`."""
     ix_min, ix_max, iy_min, iy_max = _cell_ranges(bbox, level)
     centroid = "ST_Transform(ST_SetSRID(ST_MakePoint({x}, {y}), 3857), 4326)"
     outer = "round(ST_Y(s.g)::numeric, 6)::float, round(ST_X(s.g)::numeric, 6)::float, s.n"
-    if from_aggregates:
+    if source in (AGGREGATES, CELLS):
         statuses = "".join(f", coalesce(sum(a.count) FILTER (WHERE a.status = '{st}'), 0)::int AS {st}"
                            for st in CLUSTER_STATUS_FIELDS) if by_status else ""
-        where, params = aggregate_conditions(filters)
+        if source == CELLS:
+            table = cells.TABLE
+            where, params = ("a.status = ANY(%s)", [list(filters.statuses)]) if filters.statuses else ("TRUE", [])
+        else:
+            table = AppealCellAggregate._meta.db_table
+            where, params = aggregate_conditions(filters)
         point = centroid.format(x="sum(a.sum_x) / sum(a.count)", y="sum(a.sum_y) / sum(a.count)")
         sql = (f"SELECT {outer}{''.join(f', s.{st}' for st in CLUSTER_STATUS_FIELDS) if by_status else ''} FROM ("
-               f"SELECT {point} AS g, sum(a.count)::int AS n{statuses} FROM {AppealCellAggregate._meta.db_table} a "
+               f"SELECT {point} AS g, sum(a.count)::int AS n{statuses} FROM {table} a "
                f"WHERE a.zoom = %s AND a.ix BETWEEN %s AND %s AND a.iy BETWEEN %s AND %s AND {where} "
                f"GROUP BY a.ix, a.iy ORDER BY a.ix, a.iy) s")
         return sql, [level, ix_min, ix_max, iy_min, iy_max, *params]
@@ -87,19 +104,24 @@ def grid_statement(bbox: Polygon, level: int, filters: TileFilters, from_aggrega
 def heatmap_statement(bbox: Polygon, z: int, filters: TileFilters,
                       aggregates_ready: bool) -> tuple[str, list[Any], str, int]:
     """(sql, params, source, level) of the heatmap: (lat, lon, count) per cell."""
-    from_aggregates = aggregates_serve(z, filters, aggregates_ready)
-    level = heatmap_level(z, from_aggregates)
-    sql, params = grid_statement(bbox, level, filters, from_aggregates)
-    return sql, params, "aggregates" if from_aggregates else "points", level
+    source = heatmap_source(z, filters, aggregates_ready)
+    level = heatmap_level(z, source)
+    sql, params = grid_statement(bbox, level, filters, source)
+    return sql, params, source, level
 
 
 def clusters_statement(bbox: Polygon, z: int, filters: TileFilters,
                        aggregates_ready: bool) -> tuple[str, list[Any], str]:
     """(sql, params, source) of the viewport's clusters: the grid of the cluster tiles at z
     (8 cells per tile side) with counts per public status."""
-    from_aggregates = aggregates_ready and filters.precomputable and z <= conf.cluster_max_zoom()
-    sql, params = grid_statement(bbox, z, filters, from_aggregates, by_status=True)
-    return sql, params, "aggregates" if from_aggregates else "points"
+    if aggregates_ready and filters.status_only and z <= cells.finest_level():
+        source = CELLS
+    elif aggregates_ready and filters.precomputable and z <= conf.cluster_max_zoom():
+        source = AGGREGATES
+    else:
+        source = POINTS
+    sql, params = grid_statement(bbox, z, filters, source, by_status=True)
+    return sql, params, source
 
 
 def clusters(bbox: Polygon, z: int, filters: TileFilters, aggregates_ready: bool) -> dict[str, Any]:
