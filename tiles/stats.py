@@ -19,7 +19,7 @@ from geoportal.models import District
 
 from . import cells, conf
 from .filters import TileFilters
-from .grid import ORIGIN, cell_size, lonlat_to_mercator
+from .grid import ORIGIN, cell_size, lonlat_to_mercator, mercator_to_lonlat
 from .models import AppealCellAggregate
 from .sql import CLUSTER_STATUS_FIELDS, aggregate_conditions, compile_queryset, run_statement
 
@@ -89,7 +89,13 @@ def grid_statement(bbox: Polygon, level: int, filters: TileFilters, source: str,
     size = cell_size(level)
     mx = Func(Transform("location", 3857), function="ST_X", output_field=FloatField())
     my = Func(Transform("location", 3857), function="ST_Y", output_field=FloatField())
-    inner_sql, params = compile_queryset(filters.queryset().filter(location__bboverlaps=bbox).order_by()
+    # The cells overlapping the bbox count whole, as the precomputed tables count them: the
+    # points of the cell range (its box, a metre wider for the index; the exact test on the indices).
+    west, south = mercator_to_lonlat(-ORIGIN + ix_min * size - 1, -ORIGIN + iy_min * size - 1)
+    east, north = mercator_to_lonlat(-ORIGIN + (ix_max + 1) * size + 1, -ORIGIN + (iy_max + 1) * size + 1)
+    cell_box = Polygon.from_bbox((west, south, east, north))
+    cell_box.srid = 4326
+    inner_sql, params = compile_queryset(filters.queryset().filter(location__bboverlaps=cell_box).order_by()
                                          .annotate(mx=mx, my=my).values("mx", "my", "status"))
     statuses = "".join(f", count(*) FILTER (WHERE p.status = '{st}')::int AS {st}"
                        for st in CLUSTER_STATUS_FIELDS) if by_status else ""
@@ -97,8 +103,9 @@ def grid_statement(bbox: Polygon, level: int, filters: TileFilters, source: str,
     sql = (f"SELECT {outer}{''.join(f', s.{st}' for st in CLUSTER_STATUS_FIELDS) if by_status else ''} FROM ("
            f"SELECT {point} AS g, count(*)::int AS n{statuses} FROM (SELECT q.mx, q.my, q.status, "
            f"floor((q.mx + {ORIGIN!r}) / {size!r})::int AS ix, floor((q.my + {ORIGIN!r}) / {size!r})::int AS iy "
-           f"FROM ({inner_sql}) q) p GROUP BY p.ix, p.iy ORDER BY p.ix, p.iy) s")
-    return sql, params
+           f"FROM ({inner_sql}) q) p WHERE p.ix BETWEEN %s AND %s AND p.iy BETWEEN %s AND %s "
+           "GROUP BY p.ix, p.iy ORDER BY p.ix, p.iy) s")
+    return sql, [*params, ix_min, ix_max, iy_min, iy_max]
 
 
 def heatmap_statement(bbox: Polygon, z: int, filters: TileFilters,
