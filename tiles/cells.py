@@ -36,19 +36,20 @@ def _finest_insert(where: str = "TRUE") -> str:
             f"FROM (SELECT floor((ST_X(g.geom) + {ORIGIN!r}) / {size!r})::int AS ix, "
             f"floor((ST_Y(g.geom) + {ORIGIN!r}) / {size!r})::int AS iy, g.status, ST_X(g.geom) AS x, "
             f"ST_Y(g.geom) AS y FROM {points.TABLE} g WHERE {{keys}}) p WHERE {where} "
-            "GROUP BY p.ix, p.iy, p.status")
+            "GROUP BY p.ix, p.iy, p.status ORDER BY p.ix, p.iy, p.status")
 
 
 def _rollup_insert(zoom: int, where: str = "TRUE") -> str:
     """Level ``zoom`` from level ``zoom + 1`` (indices are non-negative: halve them)."""
     return (f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {zoom}, c.ix / 2, c.iy / 2, c.status, sum(c.count), "
             f"sum(c.sum_x), sum(c.sum_y) FROM {TABLE} c WHERE c.zoom = {zoom + 1} AND {where} "
-            "GROUP BY c.ix / 2, c.iy / 2, c.status")
+            "GROUP BY c.ix / 2, c.iy / 2, c.status ORDER BY c.ix / 2, c.iy / 2, c.status")
 
 
 def rebuild(cursor: Any) -> int:
     """Rewrite every level from the point table, which must be current (the caller holds the
-    aggregates' lock and transaction); returns the row count."""
+    aggregates' lock and transaction); returns the row count. Rows are written in index order,
+    so a viewport's range scan reads neighbouring pages."""
     cursor.execute(f"DELETE FROM {TABLE}")
     cursor.execute(_finest_insert().replace("{keys}", "TRUE"))
     for zoom in range(finest_level() - 1, -1, -1):
