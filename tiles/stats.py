@@ -6,12 +6,10 @@ import json
 import math
 from typing import Any
 
-from django.contrib.gis.db.models import MultiPolygonField
-from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
+from django.contrib.gis.db.models.functions import Transform
 from django.contrib.gis.geos import Polygon
 from django.db import connection
-from django.db.models import Count, F, FloatField, Func, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, FloatField, Func
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
@@ -170,14 +168,19 @@ def heatmap(bbox: Polygon, z: int, filters: TileFilters, aggregates_ready: bool)
 
 def choropleth(filters: TileFilters, metric: str) -> dict[str, Any]:
     """Districts as GeoJSON with the number of public appeals and the rate per 1,000
-    residents; one statement (a correlated count per district)."""
-    counts = (filters.queryset().filter(district=OuterRef("pk")).order_by().values("district")
-              .annotate(n=Count("id")).values("n"))
-    rows = (District.objects.order_by("name")
-            .annotate(appeal_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)),
-                      shape=AsGeoJSON(Func(F("boundary"), Value(0.0005), function="ST_SimplifyPreserveTopology",
-                                           output_field=MultiPolygonField(srid=4326)), precision=5))
-            .values("id", "name", "code", "population", "appeal_count", "shape"))
+    residents; one statement: the appeals grouped by district in one scan, joined to the
+    districts (a correlated count per district scanned the appeals once per district: 8 s at 1M)."""
+    counts_sql, counts_params = compile_queryset(
+        filters.queryset().exclude(district=None).order_by().values("district").annotate(n=Count("id")).values(
+            "district", "n"))
+    table = District._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.id, d.name, d.code, d.population, coalesce(c.n, 0), "
+            f"ST_AsGeoJSON(ST_SimplifyPreserveTopology(d.boundary, 0.0005), 5) FROM {table} d "
+            f"LEFT JOIN ({counts_sql}) c ON c.district = d.id ORDER BY d.name", counts_params)
+        rows = [dict(zip(("id", "name", "code", "population", "appeal_count", "shape"), row, strict=True))
+                for row in cursor.fetchall()]
     features = []
     for row in rows:
         population = row["population"] or 0
