@@ -18,6 +18,7 @@ from issues.models import Appeal, Status
 from tiles import aggregates, cache, cells, encoding, points, preseed
 from tiles.grid import Tile, tile_bounds_lonlat
 from tiles.models import AppealPoint, AppealStatusCell
+from tiles.stats import HEATMAP_LEVELS_BELOW_VIEW
 
 from .conftest import fetch, tile_of
 from .test_fastpath import call
@@ -172,7 +173,8 @@ def test_heatmap_from_cells_equals_the_heatmap_from_points_at_every_zoom(client,
     finest = cells.finest_level()
     # (zoom, its viewport, the zoom whose point heatmap has the same cells: above the finest
     # level the cells are coarser than z + 2)
-    cases = [(z, CITY_BBOX if z <= 11 else viewport(z), min(z + 2, finest) - 2) for z in range(8, 19)]
+    below = HEATMAP_LEVELS_BELOW_VIEW
+    cases = [(z, CITY_BBOX if z <= 11 else viewport(z), min(z + below, finest) - below) for z in range(8, 19)]
 
     def heatmap(z: int, bbox: str, **params: Any) -> dict[str, Any]:
         response = client.get("/api/v1/heatmap", {"bbox": bbox, "z": z, **params})
