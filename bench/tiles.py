@@ -263,7 +263,7 @@ def wait_until_stored(tile: Tile) -> None:
     """The server stores a missed tile after its bytes went out; on a kept-alive connection the
     next request can arrive first (and miss again). Wait for the store so a hit times a hit."""
     deadline = time.monotonic() + 30
-    while cache.lookup("appeals", tile, TileFilters().cache_key)[2] is None:
+    while cache.lookup("appeals", tile, cache.coded_key(TileFilters().cache_key, "identity"))[2] is None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"{tile} was not stored in the cache within 30 s")
         time.sleep(0.0005)

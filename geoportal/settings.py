@@ -319,6 +319,12 @@ TILES_CACHE_TTL = env_int("TILES_CACHE_TTL", 3600)
 TILES_BROWSER_MAX_AGE = env_int("TILES_BROWSER_MAX_AGE", 60)
 # Tile renders (cache misses) per client address; hits are not counted (they cost no SQL).
 TILES_RENDER_RATE = env_str("TILES_RENDER_RATE", "600/min")
+# A point tile that would hold more points is served as grid clusters (bytes on a phone).
+TILES_POINT_TILE_MAX_POINTS = env_int("TILES_POINT_TILE_MAX_POINTS", 3000)
+# Finest level of the per-status cells behind the heatmap at every zoom (tiles.cells).
+TILES_STATUS_CELLS_FINEST_LEVEL = env_int("TILES_STATUS_CELLS_FINEST_LEVEL", 17)
+# After each rebuild of the tile tables, the unfiltered appeal tiles up to this zoom are cached.
+TILES_PRESEED_MAX_ZOOM = env_int("TILES_PRESEED_MAX_ZOOM", 12)
 # Tile statements are server-side prepared statements (planned once per connection); turn this
 # off behind a pooler in transaction mode that cannot keep named statements across clients.
 TILES_PREPARED_STATEMENTS = env_bool("TILES_PREPARED_STATEMENTS", True)

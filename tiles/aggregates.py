@@ -18,7 +18,7 @@ from django.db.models.functions import TruncMonth
 
 from issues.models import Appeal
 
-from . import cache, conf, points
+from . import cache, cells, conf, points
 from .grid import ORIGIN, cell_size, mercator_to_lonlat
 from .models import AppealCellAggregate
 
@@ -59,8 +59,9 @@ def _rollup_insert(zoom: int, where: str = "TRUE") -> str:
 
 @transaction.atomic
 def rebuild_all() -> int:
-    """Recompute every level from the points, and the point table of the point tiles
-    (:mod:`tiles.points`), in one transaction; returns the number of aggregate rows."""
+    """Recompute every level from the points, the point table of the point tiles
+    (:mod:`tiles.points`) and the per-status cells (:mod:`tiles.cells`), in one transaction;
+    returns the number of aggregate rows."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         cursor.execute(f"DELETE FROM {TABLE}")
@@ -68,6 +69,7 @@ def rebuild_all() -> int:
         for zoom in range(conf.cluster_max_zoom() - 1, -1, -1):
             cursor.execute(_rollup_insert(zoom))
         points.rebuild(cursor)
+        cells.rebuild(cursor)  # from the point table just written
         cursor.execute(f"SELECT count(*) FROM {TABLE}")
         rows = int(cursor.fetchone()[0])
         # Fresh statistics now rather than whenever autovacuum gets to the rewritten table: the
@@ -93,12 +95,13 @@ def cells_of(appeal_ids: Iterable[int]) -> set[tuple[int, int]]:
 
 @transaction.atomic
 def refresh_appeals(appeal_ids: Iterable[int]) -> int:
-    """After appeals change: their cells at every level and their rows of the point table, in
-    one transaction under the tables' lock; returns the number of cells rewritten."""
+    """After appeals change: their cells at every level (aggregates and per-status cells) and
+    their rows of the point table, in one transaction under the tables' lock; returns the number of cells rewritten."""
     ids = sorted(set(appeal_ids))
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         points.refresh(cursor, ids)
+        cells.refresh(cursor, ids)
     return refresh_cells(cells_of(ids))
 
 

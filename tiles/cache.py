@@ -1,6 +1,6 @@
 """The tile cache in Redis, with exact invalidation.
 
-A cached tile lives under ``t:{layer}:{generation}:{z}/{x}/{y}:{version}:{filters}``:
+A cached tile lives under ``t:{layer}:{generation}:{z}/{x}/{y}:{version}:{filters}:{coding}``:
 
 - ``generation`` (``g:{layer}``) is bumped for changes that touch a whole layer (a category
   or agency renamed, districts edited, aggregates rebuilt);
@@ -8,7 +8,8 @@ A cached tile lives under ``t:{layer}:{generation}:{z}/{x}/{y}:{version}:{filter
   a changed appeal's point; because the version is part of every filtered variant's key, one
   ``INCR`` per tile drops all of them (old entries simply expire).
 
-Values are the 32-character ETag followed by the tile's bytes."""
+Values are the 32-character ETag of the raw tile followed by the tile's bytes in the content
+coding named at the end of the key (``tiles.encoding``: compressed once, when built)."""
 from __future__ import annotations
 
 import hashlib
@@ -41,6 +42,12 @@ def _prefix() -> str:
 
 def etag_of(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def coded_key(filters_key: str, coding: str) -> str:
+    """The last part of a cached tile's key: its filters and its content coding (each coding
+    is cached compressed, under its own key)."""
+    return f"{filters_key}:{coding}"
 
 
 def _version_key(layer: str, tile: Tile) -> str:

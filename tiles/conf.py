@@ -25,3 +25,21 @@ def browser_max_age() -> int:
 
 def mvt_extent() -> int:
     return 4096
+
+
+def status_cells_finest_level() -> int:
+    """Finest level of the per-status cell counts (``tiles.cells``): the heatmap at zoom z uses
+    cells of level z + 2 (~8 px) up to it, and coarser cells above it."""
+    return int(getattr(settings, "TILES_STATUS_CELLS_FINEST_LEVEL", 17))
+
+
+def point_tile_max_points() -> int:
+    """A point tile that would hold more points than this is served as grid clusters instead
+    (bytes on a phone: a z13 city-centre tile held 27,000 points, 1.3 MB)."""
+    return int(getattr(settings, "TILES_POINT_TILE_MAX_POINTS", 3000))
+
+
+def preseed_max_zoom() -> int:
+    """After each rebuild of the tile tables, the unfiltered appeal tiles up to this zoom over
+    the territory are built and cached (the first view of every visitor is then a hit)."""
+    return int(getattr(settings, "TILES_PRESEED_MAX_ZOOM", 12))

@@ -27,7 +27,7 @@ from rest_framework.exceptions import Throttled, ValidationError
 
 from geoportal.clientip import client_ip_from_meta
 
-from . import conf
+from . import conf, encoding
 from .filters import TileFilters, parse_filters
 from .grid import TileOutOfRange, parse_tile
 from .layers import LAYERS
@@ -82,9 +82,10 @@ class TileFastPath:
         except (TileOutOfRange, ValidationError):
             return self.app(environ, start_response)  # Django answers 400 with the field errors
 
+        coding = encoding.negotiate(environ.get("HTTP_ACCEPT_ENCODING", ""))
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            etag, data, cached, store = build_tile(layer, tile, filters, client_ip_from_meta(environ))
+            etag, data, cached, store = build_tile(layer, tile, filters, coding, client_ip_from_meta(environ))
         except Throttled:
             signals.request_finished.send(sender=self.__class__)
             return self.app(environ, start_response)  # Django counts it again and answers 429
@@ -94,7 +95,7 @@ class TileFastPath:
             start_response("500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8"),
                                                          *SECURITY_HEADERS])
             return [b"Internal Server Error"]
-        headers = list(tile_headers(etag, cached).items()) + SECURITY_HEADERS
+        headers = list(tile_headers(etag, cached, encoding.content_encoding(data, coding)).items()) + SECURITY_HEADERS
         if etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
             start_response("304 Not Modified", headers)
             return _Body([], store)

@@ -131,6 +131,11 @@ class TileFilters:
         return hashlib.blake2b(canonical.encode(), digest_size=10).hexdigest()
 
     @property
+    def status_only(self) -> bool:
+        """No filter, or only a status filter: what the per-status cells (``tiles.cells``) answer."""
+        return set(self.params) <= {"status"}
+
+    @property
     def precomputable(self) -> bool:
         """Whether the cell aggregates (category × status × month) can answer these filters."""
         return set(self.params) <= PRECOMPUTABLE and _is_month_start(self.period_start) and _is_month_start(

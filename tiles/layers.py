@@ -1,9 +1,12 @@
 """The tile layers: what each serves, with which attributes, and which SQL builds a tile.
 
-- ``appeals``: public appeals; points (layer ``appeals``) above ``TILES_CLUSTER_MAX_ZOOM``,
-  grid-cell clusters with counts per status (layer ``appeal_clusters``) at or below it, read
-  from the precomputed table when it is ready and the filters allow, otherwise grouped live;
-  unfiltered points from the point table (``tiles.points``) when it is ready.
+- ``appeals``: public appeals; points (layer ``appeals``) above ``TILES_CLUSTER_MAX_ZOOM``
+  unless the tile would hold more than ``TILES_POINT_TILE_MAX_POINTS`` of them, grid-cell
+  clusters with counts per status (layer ``appeal_clusters``) at or below it and in dense
+  tiles, read from the precomputed tables when they are ready and the filters allow (per-status
+  cells without filters or with a status filter, the category × status × month aggregates for
+  category and month filters), otherwise grouped live; unfiltered points from the point table
+  (``tiles.points``) when it is ready.
 - ``districts``: district boundaries with name, code and population.
 - ``projects``: initiative projects, when ``projects.Project`` has a ``geometry`` field."""
 from __future__ import annotations
@@ -26,12 +29,14 @@ from .grid import Tile
 from .sql import (
     CLUSTER_STATUS_FIELDS,
     CLUSTERS_LAYER,
+    POINT_ATTRIBUTES,
     POINTS_LAYER,
     Statement,
+    appeal_clusters_from_cells,
     appeal_clusters_live,
     appeal_clusters_precomputed,
-    appeal_points,
     geometry_layer,
+    thinned_point_tile,
 )
 
 
@@ -47,7 +52,9 @@ class Layer:
 
 def _appeals(tile: Tile, filters: TileFilters, aggregates_ready: bool) -> Statement:
     if tile.z > conf.cluster_max_zoom():
-        return appeal_points(tile, filters, aggregates_ready)
+        return thinned_point_tile(tile, filters, aggregates_ready, conf.point_tile_max_points())
+    if aggregates_ready and filters.status_only:
+        return appeal_clusters_from_cells(tile, filters.statuses)
     if aggregates_ready and filters.precomputable:
         return appeal_clusters_precomputed(tile, filters)
     return appeal_clusters_live(tile, filters)
@@ -56,12 +63,12 @@ def _appeals(tile: Tile, filters: TileFilters, aggregates_ready: bool) -> Statem
 def _appeal_vector_layers() -> list[dict[str, Any]]:
     clusters = {"count": "Number", **{status: "Number" for status in CLUSTER_STATUS_FIELDS}}
     return [
+        # Above the cluster zooms too, in place of the points of a tile too dense for them.
         {"id": CLUSTERS_LAYER, "description": "Обращения, сгруппированные по ячейкам сетки", "minzoom": 0,
-         "maxzoom": conf.cluster_max_zoom(), "fields": clusters},
+         "maxzoom": conf.max_zoom(), "fields": clusters},
+        # The feature id is the appeal's id: details come from /api/v1/appeals/{id}/ on click.
         {"id": POINTS_LAYER, "description": "Публичные обращения", "minzoom": conf.cluster_max_zoom() + 1,
-         "maxzoom": conf.max_zoom(),
-         "fields": {"id": "Number", "number": "String", "status": "String", "category_id": "Number",
-                    "category": "String", "agency": "String", "received": "String"}},
+         "maxzoom": conf.max_zoom(), "fields": dict(POINT_ATTRIBUTES)},
     ]
 
 

@@ -19,7 +19,8 @@ class AppealCellAggregate(models.Model):
     zoom = models.PositiveSmallIntegerField()
     ix = models.IntegerField(help_text="cell column from the west edge of the Mercator square")
     iy = models.IntegerField(help_text="cell row from the south edge of the Mercator square")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    # no database constraint: a derived table, rebuilt whole (see AppealPoint)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     status = models.CharField(max_length=20)
     month = models.DateField(help_text="first day of the month the appeal was received (local time)")
     count = models.PositiveIntegerField()
@@ -58,13 +59,18 @@ class AppealPoint(models.Model):
     over the whole heap). Filtered tiles still read ``issues_appeal`` (the API's filters).
     Written only by ``tiles.points``; rebuilt with the cell aggregates, refreshed per appeal."""
 
-    appeal = models.OneToOneField("issues.Appeal", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    # No database constraints on this derived table's keys: it is written from the appeals by
+    # construction, and a rebuild's deferred checks of 3 keys × 886,000 rows took 156 s of the
+    # rebuild's ~4 minutes at 1M appeals (row by row, at commit). The ORM still cascades.
+    appeal = models.OneToOneField("issues.Appeal", primary_key=True, on_delete=models.CASCADE, related_name="+",
+                                  db_constraint=False)
     tile_key = models.BigIntegerField(help_text="Morton code of the point's zoom-24 tile (tiles.points.key_of)")
     number = models.CharField(max_length=20)
     status = models.CharField(max_length=20)
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                 db_constraint=False)
     agency = models.ForeignKey("geoportal.Agency", null=True, on_delete=models.SET_NULL, related_name="+",
-                               db_index=False)
+                               db_index=False, db_constraint=False)
     received = models.CharField(max_length=10, help_text="local date received, YYYY-MM-DD")
     geom = models.PointField(srid=3857, spatial_index=False)
 
@@ -73,3 +79,33 @@ class AppealPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} @ {self.tile_key}"
+
+
+class AppealStatusCell(models.Model):
+    """Public appeals with a point counted per (level, grid cell, status) at every level from
+    0 to ``tiles.cells.FINEST_LEVEL`` — no category or month, so the fine levels stay small
+    (a few rows per occupied cell) where :class:`AppealCellAggregate` would hold about one row
+    per appeal. The heatmap reads it at every zoom, and so do unfiltered cluster tiles: the low
+    zooms, and the dense point tiles that are thinned to clusters (``tiles.sql``).
+
+    Built from :class:`AppealPoint` (finest level), each coarser level from the level below,
+    with the cell aggregates (same transaction and lock); the cells of changed appeals are
+    rewritten with them. Written only by ``tiles.cells``."""
+
+    zoom = models.PositiveSmallIntegerField()
+    ix = models.IntegerField(help_text="cell column from the west edge of the Mercator square")
+    iy = models.IntegerField(help_text="cell row from the south edge of the Mercator square")
+    status = models.CharField(max_length=20)
+    count = models.PositiveIntegerField()
+    sum_x = models.FloatField()
+    sum_y = models.FloatField()
+
+    class Meta:
+        constraints = [
+            # Also the index of the range scans (zoom, ix range, iy range).
+            models.UniqueConstraint(fields=["zoom", "ix", "iy", "status"], name="unique_appeal_status_cell"),
+            models.CheckConstraint(condition=models.Q(count__gt=0), name="appeal_status_cell_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"z{self.zoom} ({self.ix},{self.iy}) {self.status}: {self.count}"

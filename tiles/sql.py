@@ -17,14 +17,13 @@ from django.conf import settings
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import Transform
 from django.db import connection
-from django.db.models import CharField, F, FloatField, Func, IntegerField, QuerySet, Value
+from django.db.models import FloatField, Func, IntegerField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from psycopg.types.numeric import Int4, Int8
 
-from geoportal.models import Agency
-from issues.models import PUBLIC_STATUSES, Category
+from issues.models import PUBLIC_STATUSES
 
-from . import points
+from . import cells, points
 from .filters import TileFilters, category_subtree
 from .grid import ORIGIN, Tile, cell_size, tile_cell_range
 from .models import AppealCellAggregate
@@ -162,12 +161,6 @@ def mvt_geom(geometry: Any, buffer: int = BUFFER) -> AsMVTGeom:
     return AsMVTGeom(Transform(geometry, 3857), envelope(), Value(EXTENT), Value(buffer), Value(True))
 
 
-def local_date(field: str) -> Func:
-    """The local calendar date of a timestamp as text (the public 'received' date)."""
-    local = Func(Value(settings.TIME_ZONE), F(field), function="timezone")
-    return Func(local, Value("YYYY-MM-DD"), function="to_char", output_field=CharField())
-
-
 def compile_queryset(queryset: QuerySet[Any]) -> Statement:
     sql, params = queryset.query.sql_with_params()
     return sql, list(params)
@@ -211,21 +204,24 @@ def _in_tile(queryset: QuerySet[Any], field: str = "location") -> QuerySet[Any]:
 def _points_queryset(filters: TileFilters) -> QuerySet[Any]:
     # Ordered, so a tile rebuilt from unchanged data has the same bytes (and ETag).
     return (_in_tile(filters.queryset()).order_by("id")
-            .annotate(geom=mvt_geom("location"), category_name=F("category__name"),
-                      agency_name=F("responsible_agency__short_name"), received=local_date("received_at"))
-            .values("id", "number", "status", "category_id", "category_name", "agency_name", "received", "geom"))
+            .annotate(geom=mvt_geom("location")).values("id", "status", "category_id", "geom"))
+
+
+# The attributes of a point feature: what the map styles and filters by, nothing more. The
+# number, names, agency and date are fetched on click from the appeals API (``/api/v1/appeals/
+# {id}/``, the feature id): a number is unique per feature, so MVT cannot share it between
+# features, and together they were two thirds of a point tile's bytes.
+POINT_ATTRIBUTES = {"status": "String", "category_id": "Number"}
 
 
 def appeal_points(tile: Tile, filters: TileFilters, table_ready: bool = False) -> Statement:
-    """Public appeals in the tile with public attributes only (never author, contacts, text):
-    unfiltered, from the point table when it is built (:func:`appeal_points_from_table`), else
-    from the appeals with the API's filters."""
+    """Public appeals in the tile with the minimal public attributes (never author, contacts,
+    text): unfiltered, from the point table when it is built (:func:`appeal_points_from_table`),
+    else from the appeals with the API's filters."""
     if table_ready and not filters.params and tile.z <= points.KEY_ZOOM:
         return appeal_points_from_table(tile)
-    columns = ("q.id, q.number, q.status, q.category_id, q.category_name AS category, q.agency_name AS agency, "
-               "q.received, q.geom")
     inner = bind(compiled("points", filters, lambda: _points_queryset(filters)), tile)
-    return wrap_mvt(inner, POINTS_LAYER, columns, feature_id="id")
+    return wrap_mvt(inner, POINTS_LAYER, "q.id, q.status, q.category_id, q.geom", feature_id="id")
 
 
 def appeal_points_from_table(tile: Tile) -> Statement:
@@ -234,12 +230,39 @@ def appeal_points_from_table(tile: Tile) -> Statement:
     same layer, feature ids and attributes as the statement over the appeals."""
     low, high = points.tile_key_range(tile)
     sql = (f"SELECT ST_AsMVT(t, '{POINTS_LAYER}', {EXTENT}, 'geom', 'id') FROM ("
-           "SELECT p.appeal_id AS id, p.number, p.status, p.category_id, c.name AS category, g.short_name AS agency, "
-           f"p.received, ST_AsMVTGeom(p.geom, ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER}, true) AS geom "
-           f"FROM {points.TABLE} p JOIN {Category._meta.db_table} c ON c.id = p.category_id "
-           f"LEFT JOIN {Agency._meta.db_table} g ON g.id = p.agency_id "
-           "WHERE p.tile_key BETWEEN %s AND %s ORDER BY p.tile_key, p.appeal_id) t")
+           "SELECT p.appeal_id AS id, p.status, p.category_id, "
+           f"ST_AsMVTGeom(p.geom, ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER}, true) AS geom "
+           f"FROM {points.TABLE} p WHERE p.tile_key BETWEEN %s AND %s ORDER BY p.tile_key, p.appeal_id) t")
     return sql, [*tile_params(tile), Int8(low), Int8(high)]
+
+
+def _point_count_capped(tile: Tile, filters: TileFilters, table_ready: bool, cap: int) -> Statement:
+    """SELECT of min(points in the tile, cap + 1): the dense-tile test reads at most cap + 1
+    index entries, whatever the density."""
+    if table_ready and not filters.params and tile.z <= points.KEY_ZOOM:
+        low, high = points.tile_key_range(tile)
+        inner: Statement = (f"SELECT 1 FROM {points.TABLE} p WHERE p.tile_key BETWEEN %s AND %s",
+                            [Int8(low), Int8(high)])
+    else:
+        inner = bind(compiled("point-ids", filters, lambda: _in_tile(filters.queryset()).order_by().values("id")),
+                     tile)
+    return f"SELECT count(*) FROM ({inner[0]} LIMIT {int(cap) + 1}) n", inner[1]
+
+
+def thinned_point_tile(tile: Tile, filters: TileFilters, table_ready: bool, cap: int) -> Statement:
+    """A point tile above the cluster zooms, unless it would hold more than ``cap`` points:
+    then the grid clusters of that zoom (layer ``appeal_clusters``), from the per-status cells
+    when they can answer, else grouped live. One statement: PostgreSQL runs an uncorrelated
+    scalar subquery (an InitPlan) only when its value is needed, so only the chosen branch is
+    built."""
+    count_sql, count_params = _point_count_capped(tile, filters, table_ready, cap)
+    if table_ready and filters.status_only and tile.z <= cells.finest_level():
+        clusters_sql, clusters_params = appeal_clusters_from_cells(tile, filters.statuses)
+    else:
+        clusters_sql, clusters_params = appeal_clusters_live(tile, filters)
+    points_sql, points_params = appeal_points(tile, filters, table_ready)
+    sql = (f"SELECT CASE WHEN ({count_sql}) > {int(cap)} THEN ({clusters_sql}) ELSE ({points_sql}) END")
+    return sql, [*count_params, *clusters_params, *points_params]
 
 
 def _cluster_select(count: str, mean_x: str, mean_y: str, status_sum: str) -> str:
@@ -300,6 +323,18 @@ def appeal_clusters_precomputed(tile: Tile, filters: TileFilters) -> Statement:
     table = AppealCellAggregate._meta.db_table
     sql = (f"SELECT ST_AsMVT(t, '{CLUSTERS_LAYER}', {EXTENT}, 'geom') FROM ("
            f"SELECT {select} FROM {table} a WHERE a.zoom = %s AND a.ix BETWEEN %s AND %s "
+           f"AND a.iy BETWEEN %s AND %s AND {where} GROUP BY a.ix, a.iy ORDER BY a.ix, a.iy) t")
+    return sql, [*tile_params(tile), Int4(tile.z), *_cell_range_params(tile), *params]
+
+
+def appeal_clusters_from_cells(tile: Tile, statuses: tuple[str, ...] = ()) -> Statement:
+    """Grid-cell clusters read from :class:`~tiles.models.AppealStatusCell` (no filter, or a
+    status filter): a few rows per occupied cell, at any zoom up to its finest level."""
+    where, params = ("a.status = ANY(%s)", [list(statuses)]) if statuses else ("TRUE", [])
+    select = _cluster_select("sum(a.count)", "sum(a.sum_x) / sum(a.count)", "sum(a.sum_y) / sum(a.count)",
+                             "sum(a.count) FILTER (WHERE a.status = '{status}')")
+    sql = (f"SELECT ST_AsMVT(t, '{CLUSTERS_LAYER}', {EXTENT}, 'geom') FROM ("
+           f"SELECT {select} FROM {cells.TABLE} a WHERE a.zoom = %s AND a.ix BETWEEN %s AND %s "
            f"AND a.iy BETWEEN %s AND %s AND {where} GROUP BY a.ix, a.iy ORDER BY a.ix, a.iy) t")
     return sql, [*tile_params(tile), Int4(tile.z), *_cell_range_params(tile), *params]
 

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from . import aggregates, cache, conf
+from . import aggregates, cache, conf, preseed
 from .grid import tiles_for_point
 
 log = logging.getLogger(__name__)
@@ -14,10 +14,12 @@ log = logging.getLogger(__name__)
 
 @shared_task
 def refresh_appeal_aggregates() -> int:
-    """Periodic (beat): rebuild the aggregate and point tables from the appeals; returns the
-    aggregate row count."""
-    rows = aggregates.rebuild_all()
-    log.info("appeal cell aggregates rebuilt: %s rows", rows)
+    """Periodic (beat): rebuild the aggregate, point and per-status cell tables from the appeals,
+    then pre-seed the cache with the low-zoom tiles (the rebuild emptied the layer's cache);
+    returns the aggregate row count."""
+    rows = aggregates.rebuild_all()  # committed here: the tables are marked ready
+    seeded = preseed.preseed()
+    log.info("appeal cell aggregates rebuilt: %s rows; %s low-zoom tiles pre-seeded", rows, seeded)
     return rows
 
 

@@ -2,7 +2,9 @@
 public attributes, district boundaries, published projects).
 
 ``GET /tiles/{layer}/{z}/{x}/{y}.pbf`` — a Mapbox Vector Tile, one SQL statement when not
-cached; ``ETag`` (hash of the bytes) with ``If-None-Match`` → 304; ``Cache-Control``.
+cached; brotli or gzip as ``Accept-Encoding`` allows (``tiles.encoding``), ``Vary:
+Accept-Encoding``; ``ETag`` (hash of the bytes, per coding) with ``If-None-Match`` → 304;
+``Cache-Control``.
 ``GET /tiles/{layer}.json`` — TileJSON 3.0.0 describing the layer (filters pass through)."""
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from geoportal.clientip import client_ip
 from geoportal.models import District
 from geoportal.ratelimit import hit_rate
 
-from . import cache, conf
+from . import cache, conf, encoding
 from .filters import TileFilters, parse_filters
 from .grid import Tile, TileOutOfRange, parse_tile
 from .layers import LAYERS, Layer
@@ -54,9 +56,12 @@ def _validation_response(exc: ValidationError) -> JsonResponse:
     return JsonResponse(exc.detail, status=400, safe=False)
 
 
-def tile_headers(etag: str, cached: bool) -> dict[str, str]:
-    return {"ETag": f'"{etag}"', "Cache-Control": f"public, max-age={conf.browser_max_age()}",
-            "X-Tile-Cache": "HIT" if cached else "MISS"}
+def tile_headers(etag: str, cached: bool, content_encoding: str | None = None) -> dict[str, str]:
+    headers = {"ETag": f'"{etag}"', "Cache-Control": f"public, max-age={conf.browser_max_age()}",
+               "X-Tile-Cache": "HIT" if cached else "MISS", "Vary": "Accept-Encoding"}
+    if content_encoding:
+        headers["Content-Encoding"] = content_encoding
+    return headers
 
 
 def check_request(layer: Layer, tile: Tile, filters: TileFilters) -> None:
@@ -65,23 +70,25 @@ def check_request(layer: Layer, tile: Tile, filters: TileFilters) -> None:
         filters.check_zoom(tile.z)
 
 
-def build_tile(layer: Layer, tile: Tile, filters: TileFilters,
+def build_tile(layer: Layer, tile: Tile, filters: TileFilters, coding: str = encoding.IDENTITY,
                client: str | None = None) -> tuple[str, bytes, bool, Callable[[], None]]:
-    """(etag, bytes, from_cache, store) of a checked tile: one Redis round trip, and on a miss
-    one prepared SQL statement (one database round trip); ``store()`` writes a miss to the
-    cache (the fast path calls it after the bytes went out). A miss counts against the
-    client's render budget (``TILES_RENDER_RATE``): hits cost the database nothing, so only
-    renders are limited, and the cached map stays as fast as it was."""
-    key, aggregates_ready, hit = cache.lookup(layer.name, tile, filters.cache_key)
+    """(etag, body, from_cache, store) of a checked tile in a content coding (``tiles.encoding``):
+    one Redis round trip, and on a miss one prepared SQL statement (one database round trip)
+    and the compression; ``store()`` writes the coded body of a miss to the cache (the fast
+    path calls it after the bytes went out), so a hit is never compressed again. A miss counts
+    against the client's render budget (``TILES_RENDER_RATE``): hits cost the database nothing,
+    so only renders are limited, and the cached map stays as fast as it was."""
+    key, aggregates_ready, hit = cache.lookup(layer.name, tile, cache.coded_key(filters.cache_key, coding))
     if hit is not None:
-        return hit[0], hit[1], True, _nothing
+        return encoding.representation_etag(hit[0], coding), hit[1], True, _nothing
     if client is not None:
         wait = hit_rate(f"tiles:{client}", settings.TILES_RENDER_RATE)
         if wait is not None:
             raise Throttled(wait=wait)
     data = run_tile_statement(layer.build(tile, filters, aggregates_ready), reuse_plan=not filters.params)
     etag = cache.etag_of(data)
-    return etag, data, False, lambda: cache.put(key, etag, data)
+    body = encoding.encode(data, coding)
+    return encoding.representation_etag(etag, coding), body, False, lambda: cache.put(key, etag, body)
 
 
 def _nothing() -> None:
@@ -89,11 +96,11 @@ def _nothing() -> None:
 
 
 def render_tile(layer: Layer, z: int | str, x: int | str, y: int | str, filters: TileFilters,
-                client: str | None = None) -> tuple[str, bytes, bool]:
-    """(etag, bytes, from_cache) of a tile: Redis first, else one SQL statement (cached now)."""
+                coding: str = encoding.IDENTITY, client: str | None = None) -> tuple[str, bytes, bool]:
+    """(etag, body, from_cache) of a tile: Redis first, else one SQL statement (cached now)."""
     tile = parse_tile(str(z), str(x), str(y), conf.max_zoom())
     check_request(layer, tile, filters)
-    etag, data, cached, store = build_tile(layer, tile, filters, client)
+    etag, data, cached, store = build_tile(layer, tile, filters, coding, client)
     store()
     return etag, data, cached
 
@@ -106,8 +113,9 @@ def tile_view(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpR
     found = _layer_or_error(layer)
     if isinstance(found, JsonResponse):
         return found
+    coding = encoding.negotiate(request.headers.get("Accept-Encoding", ""))
     try:
-        etag, data, cached = render_tile(found, z, x, y, _filters(found, request), client_ip(request))
+        etag, data, cached = render_tile(found, z, x, y, _filters(found, request), coding, client_ip(request))
     except TileOutOfRange as exc:
         return JsonResponse({exc.field: [str(exc)]}, status=400)
     except ValidationError as exc:
@@ -115,7 +123,7 @@ def tile_view(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpR
     except Throttled as exc:
         return JsonResponse({"detail": str(exc.detail)}, status=429,
                             headers={"Retry-After": str(int(getattr(exc, "wait", None) or 60))})
-    headers = tile_headers(etag, cached)
+    headers = tile_headers(etag, cached, encoding.content_encoding(data, coding))
     if etag_matches(request.headers.get("If-None-Match", ""), etag):
         response: HttpResponse = HttpResponseNotModified()
         for name, value in headers.items():

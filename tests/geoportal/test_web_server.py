@@ -73,8 +73,7 @@ def test_the_web_server_serves_tiles_pages_and_requests(personas: Any, web_port:
 
     status, headers, miss, will_close = get(connection, path)
     assert status == 200 and headers["x-tile-cache"] == "MISS", (status, headers)
-    assert [f["properties"]["number"] for f in mapbox_vector_tile.decode(miss)["appeals"]["features"]] == [
-        appeal.number]
+    assert [f["id"] for f in mapbox_vector_tile.decode(miss)["appeals"]["features"]] == [appeal.pk]
     assert not will_close  # HTTP/1.1 keep-alive: the next requests reuse this connection
     # Stored by the body's close(), which only the server calls, after sending.
     status, headers, hit, _ = get(connection, path)

@@ -82,7 +82,7 @@ def test_a_tile_is_the_same_as_the_django_views(client, appeal):
     assert miss.headers["Content-Length"] == str(len(miss.body))
     assert miss.headers["X-Content-Type-Options"] == "nosniff" and miss.headers["X-Frame-Options"] == "DENY"
     decoded = mapbox_vector_tile.decode(miss.body)
-    assert [f["properties"]["number"] for f in decoded["appeals"]["features"]] == [appeal.number]
+    assert [f["id"] for f in decoded["appeals"]["features"]] == [appeal.pk]
     with CaptureQueriesContext(connection) as queries:
         hit = call(path)
     assert hit.headers["X-Tile-Cache"] == "HIT" and hit.body == miss.body and len(queries) == 0

@@ -41,8 +41,11 @@ def test_heatmap_from_aggregates_equals_live(client, appeals):
     aggregates.rebuild_all()
     cache.mark_aggregates_ready()
     pre = client.get("/api/v1/heatmap", {"bbox": CITY_BBOX, "z": 8, "status": "routed"}).json()
-    assert pre["source"] == "aggregates" and live["source"] == "points"
+    assert pre["source"] == "cells" and live["source"] == "points"  # a status filter: the per-status cells
     assert sorted(pre["cells"]) == sorted(live["cells"])
+    roads = Category.objects.get(code="roads").pk
+    by_category = client.get("/api/v1/heatmap", {"bbox": CITY_BBOX, "z": 8, "category": roads}).json()
+    assert by_category["source"] == "aggregates" and by_category["total"] == 2
     assert client.get("/api/v1/heatmap", {"bbox": CITY_BBOX, "z": 8, "district": "sormovsky"}).json()[
         "source"] == "points"
 
@@ -96,7 +99,9 @@ def test_clusters_endpoint_counts_by_status_and_matches_the_tiles(client, appeal
     aggregates.rebuild_all()
     cache.mark_aggregates_ready()
     pre = client.get("/api/v1/clusters", {"bbox": CITY_BBOX, "z": 10}).json()
-    assert pre["source"] == "aggregates" and pre["features"] == data["features"]
+    assert pre["source"] == "cells" and pre["features"] == data["features"]
     high = client.get("/api/v1/clusters", {"bbox": CITY_BBOX, "z": 13, "status": "accepted"}).json()
-    assert high["source"] == "points" and high["total"] == 0
+    assert high["source"] == "cells" and high["total"] == 0
+    by_agency = client.get("/api/v1/clusters", {"bbox": CITY_BBOX, "z": 13, "agency": 1}).json()
+    assert by_agency["source"] == "points"
     assert client.get("/api/v1/clusters", {"z": 10}).status_code == 400
