@@ -8,6 +8,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from .api_contract import ERROR_COMPONENT as OPENAPI_ERROR
+from .api_contract import ID_SCHEMA
+from .api_contract import TAGS as OPENAPI_TAGS
 from .env import email_settings, env_bool, env_int, env_list, env_str, secret_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,6 +63,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "geoportal.middleware.api_json_errors",  # JSON errors under /api/ even where no API view answered
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -178,7 +182,8 @@ REST_FRAMEWORK = {
                                # comments and abuse reports per signed-in user (infocenter.api)
                                "comments": env_str("COMMENT_RATE", "10/min")},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "geoportal.openapi.GeoportalAutoSchema",
+    "DEFAULT_METADATA_CLASS": "geoportal.metadata.Metadata",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
@@ -193,6 +198,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The API's contract (geoportal.openapi): one error shape, tags, links, ids as integers.
+    "SERVERS": [{"url": env_str("API_SERVER_URL", "/"), "description": "this portal"}],
+    "TAGS": OPENAPI_TAGS,
+    "APPEND_COMPONENTS": {"schemas": {"Error": OPENAPI_ERROR}},
+    "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "geoportal.openapi.add_links"],
 }
 
 if not DEBUG:

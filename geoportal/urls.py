@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from . import converters  # noqa: F401  (registers <id:...> before the apps' routes load)
 from .health import healthz
 from .media import public_media
 

@@ -144,6 +144,7 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet[Document]):
     permission_classes = [permissions.AllowAny]
     serializer_class = DocumentSerializer
     lookup_field = "slug"
+    lookup_value_converter = "str"
 
     def get_queryset(self) -> Any:
         base = Document.objects.select_related("territory").prefetch_related("versions")
