@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import api_docs as docs
 from . import catalog, insights, scorecards
 from .access import stats_public
 from .export import csv_response, table_columns, xlsx_response
@@ -38,6 +39,7 @@ class CatalogView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(responses={200: docs.Catalog})
     def get(self, request: Request) -> Response:
         return Response({
             "dimensions": {k: str(v) for k, v in catalog.DIMENSIONS.items()},
@@ -58,7 +60,7 @@ class PivotView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("rows", "cols", "metrics", "period", "export")])
+    @extend_schema(parameters=docs.PIVOT_PARAMS, responses=docs.PIVOT_RESPONSES)
     def get(self, request: Request) -> Response | HttpResponse:
         spec = parse_pivot(request.query_params)
         export = request.query_params.get("export", "")
@@ -92,7 +94,8 @@ class AgencyScorecardView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter("period", str)])
+    @extend_schema(parameters=[OpenApiParameter("period", str, description="2026 | 2026-Q3 | 2026-03"), docs.SCOPE],
+                   responses={200: docs.Scorecards})
     def get(self, request: Request) -> Response:
         unknown = set(request.query_params) - {"period", "scope"}
         if unknown:
@@ -109,7 +112,9 @@ class SatisfactionView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter("by", str), OpenApiParameter("period", str)])
+    @extend_schema(parameters=[OpenApiParameter("by", str, description="a dimension (stats/catalog); agency by "
+                                                                  "default"), docs.SCOPE, *docs.FILTERS],
+                   responses={200: docs.Pivot})
     def get(self, request: Request) -> Response:
         query = request.query_params.copy()
         by = query.pop("by", ["agency"])[-1]
@@ -142,18 +147,21 @@ class HotspotsView(_InsightView):
     ``days`` (30), ``eps`` metres (100), ``minpoints`` (20), ``category``, ``district``."""
 
     compute = staticmethod(insights.hotspots)
+    get = extend_schema(parameters=docs.HOTSPOT_PARAMS, responses={200: docs.Hotspots})(_InsightView.get)
 
 
 class RisingTopicsView(_InsightView):
     """Anyone: categories whose last ``window`` days exceed their seasonal norm."""
 
     compute = staticmethod(insights.rising_topics)
+    get = extend_schema(parameters=docs.RISING_PARAMS, responses={200: docs.Rising})(_InsightView.get)
 
 
 class RepeatLocationsView(_InsightView):
     """Anyone: places where the same problem was reported again after an answer."""
 
     compute = staticmethod(insights.repeat_locations)
+    get = extend_schema(parameters=docs.REPEAT_PARAMS, responses={200: docs.Repeats})(_InsightView.get)
 
 
 class HeatmapView(_InsightView):
@@ -161,3 +169,4 @@ class HeatmapView(_InsightView):
     below ``min_count``) for the heat map."""
 
     compute = staticmethod(insights.heatmap)
+    get = extend_schema(parameters=docs.HEATMAP_PARAMS, responses={200: docs.Heatmap})(_InsightView.get)

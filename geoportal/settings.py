@@ -204,6 +204,8 @@ SPECTACULAR_SETTINGS = {
     "APPEND_COMPONENTS": {"schemas": {"Error": OPENAPI_ERROR}},
     "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"NotificationKindEnum": "issues.models.NotificationKind",
+                            "AppealKindEnum": "issues.models.Kind"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "geoportal.openapi.add_links"],
 }
 

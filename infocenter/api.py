@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled, ValidationError
@@ -58,8 +59,25 @@ class CommentRateThrottle(UserRateThrottle):
     scope = "comments"
 
 
+ReportInput = inline_serializer("CommentReportRequest", {"reason": serializers.CharField(required=False)})
+ModerateInput = inline_serializer("CommentModerateRequest", {
+    "hidden": serializers.BooleanField(required=False, default=True), "note": serializers.CharField(required=False)})
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("kind", str, enum=["appeal", "project"], required=True),
+                                   OpenApiParameter("target", int, required=True, description="the appeal's or "
+                                                    "project's id")]),
+    create=extend_schema(request=CommentInput, responses={201: CommentSerializer}),
+    destroy=extend_schema(responses={204: None}),
+    report=extend_schema(request=ReportInput, responses={200: inline_serializer(
+        "CommentReported", {"reported": serializers.BooleanField()})}),
+    moderate=extend_schema(request=ModerateInput, responses={200: inline_serializer(
+        "CommentModerated", {"hidden": serializers.BooleanField()})}),
+)
 class CommentViewSet(viewsets.GenericViewSet[Comment]):
     serializer_class = CommentSerializer
+    pagination_class = None  # a discussion comes whole
 
     def get_permissions(self) -> list[Any]:
         if self.action == "list":
@@ -138,11 +156,15 @@ class SubscriptionSerializer(serializers.ModelSerializer[Subscription]):
         read_only_fields = ["id", "created_at"]
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None}))
 class SubscriptionViewSet(viewsets.GenericViewSet[Subscription]):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = SubscriptionSerializer
+    pagination_class = None  # the list comes whole
 
     def get_queryset(self) -> QuerySet[Subscription]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return Subscription.objects.none()
         user: Any = self.request.user
         return Subscription.objects.filter(user=user)
 
