@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -141,32 +141,32 @@ class _InsightView(APIView):
         return Response(type(self).compute(params, public=public))
 
 
+@extend_schema_view(get=extend_schema(parameters=docs.HOTSPOT_PARAMS, responses={200: docs.Hotspots}))
 class HotspotsView(_InsightView):
     """Anyone (public appeals for the public): density clusters of recent appeals
     (ST_ClusterDBSCAN in a metric projection) with their dominant categories.
     ``days`` (30), ``eps`` metres (100), ``minpoints`` (20), ``category``, ``district``."""
 
     compute = staticmethod(insights.hotspots)
-    get = extend_schema(parameters=docs.HOTSPOT_PARAMS, responses={200: docs.Hotspots})(_InsightView.get)
 
 
+@extend_schema_view(get=extend_schema(parameters=docs.RISING_PARAMS, responses={200: docs.Rising}))
 class RisingTopicsView(_InsightView):
     """Anyone: categories whose last ``window`` days exceed their seasonal norm."""
 
     compute = staticmethod(insights.rising_topics)
-    get = extend_schema(parameters=docs.RISING_PARAMS, responses={200: docs.Rising})(_InsightView.get)
 
 
+@extend_schema_view(get=extend_schema(parameters=docs.REPEAT_PARAMS, responses={200: docs.Repeats}))
 class RepeatLocationsView(_InsightView):
     """Anyone: places where the same problem was reported again after an answer."""
 
     compute = staticmethod(insights.repeat_locations)
-    get = extend_schema(parameters=docs.REPEAT_PARAMS, responses={200: docs.Repeats})(_InsightView.get)
 
 
+@extend_schema_view(get=extend_schema(parameters=docs.HEATMAP_PARAMS, responses={200: docs.Heatmap}))
 class HeatmapView(_InsightView):
     """Anyone: appeal density on a ~100 m grid (cell centres and counts, never single appeals
     below ``min_count``) for the heat map."""
 
     compute = staticmethod(insights.heatmap)
-    get = extend_schema(parameters=docs.HEATMAP_PARAMS, responses={200: docs.Heatmap})(_InsightView.get)

@@ -13,7 +13,7 @@ ERROR_COMPONENT: dict[str, Any] = {
     "type": "object",
     "description": (
         "Every error answer of the API. `detail` is one message in the request's language "
-        "(Accept-Language: ru, en) for 401, 403, 404, 405, 409, 429 and 5xx; a 400 names each "
+        "(Accept-Language: ru, en) for 401, 403, 404, 405, 409, 415, 429 and 5xx; a 400 names each "
         "refused field or query parameter with its messages (a string or a list), and "
         "`non_field_errors` holds errors of the request as a whole."),
     "properties": {
@@ -32,6 +32,7 @@ ERROR_DESCRIPTIONS = {
     "403": "Not allowed for this caller (or a bad token / API key).",
     "404": "No such object, or not visible to this caller.",
     "409": "The object's state does not allow this now (e.g. a transition from the wrong status).",
+    "415": "The body's content type is not one this operation reads.",
     "429": "Too many requests: wait `Retry-After` seconds.",
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

@@ -11,9 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions
 
 from .api_contract import ERROR_DESCRIPTIONS, ERROR_REF, TAGS_BY_SEGMENT, WRITE_METHODS
+
+
+def error(description: str) -> OpenApiResponse:
+    """An error answer a view documents itself (beyond the rule set), in the shared shape."""
+    return OpenApiResponse(response=ERROR_REF, description=description)
 
 
 class GeoportalAutoSchema(AutoSchema):
@@ -33,15 +39,17 @@ class GeoportalAutoSchema(AutoSchema):
         method = method.upper()
         in_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
         in_path = any(p.get("in") == "path" for p in operation.get("parameters", []))
+        paginated = any(p.get("in") == "query" and p.get("name") in ("page", "offset")
+                        for p in operation.get("parameters", []))
         codes = {"403", "429"}
         if method in WRITE_METHODS or in_query or in_path:
             codes.add("400")
         if method in WRITE_METHODS or not self._is_public():
             codes.add("401")
-        if in_path:
+        if in_path or paginated:  # a page past the end is a 404 too (DRF's pagination)
             codes.add("404")
         if method in WRITE_METHODS:
-            codes.add("409")
+            codes.update(("409", "415"))
         responses = operation.setdefault("responses", {})
         for code in sorted(codes):
             responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code],
@@ -49,14 +57,46 @@ class GeoportalAutoSchema(AutoSchema):
         return operation
 
 
-def add_links(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
-    """Postprocessing hook: OpenAPI links from a created appeal to what can be done with it
-    next (read it, its timeline and messages, act on it). Schemathesis's stateful tests and
-    integrators' tools follow them."""
+def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Postprocessing hook: GeoJSON pages as the pagination sends them; links."""
+    _geojson_pages(result)
+    _unlocated_features(result)
+    _add_links(result)
+    return result
+
+
+def _geojson_pages(result: dict[str, Any]) -> None:
+    """rest_framework_gis's GeoJsonPagination puts the features' list itself under
+    ``features`` (next to count/next/previous); drf-spectacular describes a whole
+    FeatureCollection there. Point ``features`` at the collection's array of features."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, component in schemas.items():
+        features = component.get("properties", {}).get("features", {})
+        ref = features.get("$ref", "")
+        if name.startswith("Paginated") and ref.startswith("#/components/schemas/"):
+            collection = schemas.get(ref.rsplit("/", 1)[1], {})
+            if "features" in collection.get("properties", {}):
+                component["properties"]["features"] = collection["properties"]["features"]
+                component["required"] = ["count", "features"]
+
+
+def _unlocated_features(result: dict[str, Any]) -> None:
+    """A GeoJSON Feature's geometry may be null (RFC 7946 §3.2: an unlocated feature, e.g. an
+    appeal taken by phone without a place); rest_framework_gis's schema says it never is."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        properties = component.get("properties", {})
+        if "geometry" in properties and "properties" in properties and "$ref" not in properties["geometry"]:
+            properties["geometry"]["nullable"] = True
+
+
+def _add_links(result: dict[str, Any]) -> None:
+    """OpenAPI links from a created appeal to what can be done with it next (read it, its
+    timeline and messages, act on it). Schemathesis's stateful tests and integrators' tools
+    follow them."""
     paths = result.get("paths", {})
     created = paths.get("/api/v1/appeals/", {}).get("post", {}).get("responses", {}).get("201")
     if created is None:
-        return result
+        return
     links: dict[str, Any] = {}
     for target_path, target in paths.items():
         if not target_path.startswith("/api/v1/appeals/{id}/"):
@@ -68,4 +108,3 @@ def add_links(result: dict[str, Any], generator: Any, request: Any, public: bool
             links[name] = {"operationId": name, "parameters": {"id": "$response.body#/id"},
                            "description": f"{method.upper()} {target_path} on the created appeal."}
     created["links"] = dict(sorted(links.items()))
-    return result

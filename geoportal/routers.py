@@ -17,6 +17,10 @@ class IdRouter(SimpleRouter):
 
 
 class DefaultIdRouter(DefaultRouter):
+    # No ``appeals.json``-style twins of every route: JSON is the only format, and each twin
+    # would be one more operation for clients and the schema to carry.
+    include_format_suffixes = False
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(use_regex_path=False, **kwargs)
         self._default_value_pattern = "id"

@@ -206,7 +206,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"NotificationKindEnum": "issues.models.NotificationKind",
                             "AppealKindEnum": "issues.models.Kind"},
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "geoportal.openapi.add_links"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "geoportal.openapi.postprocess"],
 }
 
 if not DEBUG:

@@ -15,10 +15,12 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, UserRateThrottle
+
+from geoportal.openapi import error
 
 from . import discussion
 from .models import Comment, Subscription
@@ -59,15 +61,20 @@ class CommentRateThrottle(UserRateThrottle):
     scope = "comments"
 
 
-ReportInput = inline_serializer("CommentReportRequest", {"reason": serializers.CharField(required=False)})
-ModerateInput = inline_serializer("CommentModerateRequest", {
-    "hidden": serializers.BooleanField(required=False, default=True), "note": serializers.CharField(required=False)})
+class ReportInput(serializers.Serializer[Any]):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ModerateInput(serializers.Serializer[Any]):
+    hidden = serializers.BooleanField(required=False, default=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("kind", str, enum=["appeal", "project"], required=True),
                                    OpenApiParameter("target", int, required=True, description="the appeal's or "
-                                                    "project's id")]),
+                                                    "project's id")],
+                       responses={200: CommentSerializer(many=True), 404: error("No such appeal or project.")}),
     create=extend_schema(request=CommentInput, responses={201: CommentSerializer}),
     destroy=extend_schema(responses={204: None}),
     report=extend_schema(request=ReportInput, responses={200: inline_serializer(
@@ -135,7 +142,9 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
         comment = self.get_queryset().filter(pk=pk).first()
         if comment is None:
             return Response({"detail": gettext("Не найдено.")}, status=404)
-        discussion.report_comment(actor=request.user, comment=comment, reason=str(request.data.get("reason", "")))
+        data = ReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        discussion.report_comment(actor=request.user, comment=comment, reason=data.validated_data["reason"])
         return Response({"reported": True})
 
     @action(detail=True, methods=["post"])
@@ -143,9 +152,10 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
         comment = Comment.objects.filter(pk=pk).first()
         if comment is None:
             return Response({"detail": gettext("Не найдено.")}, status=404)
-        hidden = serializers.BooleanField().to_internal_value(request.data.get("hidden", True))
-        discussion.moderate_comment(actor=request.user, comment=comment, hidden=hidden,
-                                    note=str(request.data.get("note", "")))
+        data = ModerateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        discussion.moderate_comment(actor=request.user, comment=comment, hidden=data.validated_data["hidden"],
+                                    note=data.validated_data["note"])
         return Response({"hidden": comment.is_hidden})
 
 
@@ -180,4 +190,6 @@ class SubscriptionViewSet(viewsets.GenericViewSet[Subscription]):
 
     def destroy(self, request: Request, pk: str) -> Response:
         deleted, _by_model = self.get_queryset().filter(pk=pk).delete()
-        return Response(status=204 if deleted else 404)
+        if not deleted:
+            raise NotFound
+        return Response(status=status.HTTP_204_NO_CONTENT)

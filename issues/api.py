@@ -461,7 +461,9 @@ class NotificationViewSet(viewsets.GenericViewSet[Notification]):
     @extend_schema(methods=["GET"], request=None, responses={200: PreferenceSerializer(many=True)})
     @extend_schema(methods=["PUT"], request=PreferenceSerializer(many=True),
                    responses={200: PreferenceSerializer(many=True)})
-    @action(detail=False, methods=["get", "put"], serializer_class=PreferenceSerializer, pagination_class=None)
+    # A list body: JSON only (a form cannot carry it).
+    @action(detail=False, methods=["get", "put"], serializer_class=PreferenceSerializer, pagination_class=None,
+            parser_classes=[JSONParser])
     def preferences(self, request: Request) -> Response:
         """What the user receives, per kind, by e-mail and in the app."""
         if request.method == "PUT":
@@ -469,9 +471,10 @@ class NotificationViewSet(viewsets.GenericViewSet[Notification]):
             serializer.is_valid(raise_exception=True)
             with transaction.atomic():
                 for item in serializer.validated_data:
+                    # email and in_app may be left out (the model's defaults, or the stored choice)
                     NotificationPreference.objects.update_or_create(
-                        user=request.user, kind=item["kind"], defaults={"email": item["email"],
-                                                                        "in_app": item["in_app"]})
+                        user=request.user, kind=item["kind"],
+                        defaults={name: item[name] for name in ("email", "in_app") if name in item})
         user: Any = request.user
         prefs = NotificationPreference.objects.filter(user=user)
         return Response(PreferenceSerializer(prefs, many=True).data)

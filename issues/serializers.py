@@ -30,6 +30,9 @@ from .models import (
 
 
 class CategorySerializer(serializers.ModelSerializer[Category]):
+    # blank for categories outside the classifier: the model's pattern holds only when set
+    classifier_code = serializers.CharField(read_only=True)
+
     class Meta:
         model = Category
         fields = ["id", "parent", "code", "name", "name_en", "classifier_code", "deadline_rule", "deadline_days",
@@ -76,8 +79,9 @@ class AppealPublicSerializer(GeoFeatureModelSerializer):
     # In the request's language like the pages (LocaleMiddleware: the language cookie, else
     # Accept-Language; Russian by default): the English name when the register has one.
     category_name = serializers.CharField(source="category.label", read_only=True)
-    district = serializers.CharField(source="district.name", read_only=True, default=None)
-    agency = serializers.CharField(source="responsible_agency.short_name", read_only=True, default=None)
+    district = serializers.CharField(source="district.name", read_only=True, default=None, allow_null=True)
+    agency = serializers.CharField(source="responsible_agency.short_name", read_only=True, default=None,
+                                   allow_null=True)
     result_display = serializers.CharField(source="get_result_display", read_only=True)
     text = serializers.SerializerMethodField()
     answer_text = serializers.SerializerMethodField()
@@ -108,7 +112,7 @@ class AppealFullSerializer(AppealPublicSerializer):
     """For the author and the staff allowed by ``Appeal.objects.visible_to``."""
 
     author = serializers.SerializerMethodField()
-    executor = serializers.CharField(source="executor.username", read_only=True, default=None)
+    executor = serializers.CharField(source="executor.username", read_only=True, default=None, allow_null=True)
     agency_id = serializers.IntegerField(source="responsible_agency_id", read_only=True)
     text = serializers.CharField(read_only=True)  # type: ignore[assignment]
     answer_text = serializers.CharField(read_only=True)  # type: ignore[assignment]
@@ -239,7 +243,7 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
 
 
 class NotificationSerializer(serializers.ModelSerializer[Notification]):
-    appeal_number = serializers.CharField(source="appeal.number", default=None, read_only=True)
+    appeal_number = serializers.CharField(source="appeal.number", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Notification

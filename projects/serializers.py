@@ -23,7 +23,7 @@ class ReasonField(serializers.CharField):
 class ProjectFeatureSerializer(GeoFeatureModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     cost = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
-    district = serializers.CharField(source="district.name", default=None, read_only=True)
+    district = serializers.CharField(source="district.name", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Project
@@ -75,7 +75,7 @@ class PhotoSerializer(serializers.ModelSerializer):
 class ProjectDetailSerializer(GeoFeatureModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     cost = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
-    district = serializers.CharField(source="district.name", default=None, read_only=True)
+    district = serializers.CharField(source="district.name", default=None, read_only=True, allow_null=True)
     heading_name = serializers.CharField(source="heading.name", read_only=True)
     selection_reason = ReasonField(read_only=True)
     cost_items = CostItemSerializer(many=True, read_only=True)
@@ -115,7 +115,7 @@ class PhaseSerializer(serializers.ModelSerializer):
 
 
 class HeadingSerializer(serializers.ModelSerializer):
-    district = serializers.CharField(source="district.name", default=None, read_only=True)
+    district = serializers.CharField(source="district.name", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Heading
