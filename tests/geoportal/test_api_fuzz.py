@@ -8,7 +8,7 @@ documented content type and, where JSON, match its documented schema. A failure 
 Generation is deterministic (``derandomize``) so a red run is reproducible; set
 ``API_FUZZ_EXAMPLES`` (cases per operation and role, default ``FUZZ_EXAMPLES``) and
 ``API_FUZZ_RANDOM=1`` to fuzz deeper and with fresh randomness by hand. Each role's run writes
-how many requests each role sent to ``var/test-artifacts/api-fuzz.txt``."""
+how many requests each role sent to ``var/test-artifacts/api-fuzz-<test>.txt``."""
 from __future__ import annotations
 
 import os
@@ -34,6 +34,7 @@ from tests.projects.conftest import make_cycle, make_project  # noqa: F401  (fix
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FUZZ_EXAMPLES = 6
+STATEFUL_EXAMPLES = int(os.environ.get("API_FUZZ_STATEFUL_EXAMPLES", 10))
 MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", FUZZ_EXAMPLES))
 DETERMINISTIC = os.environ.get("API_FUZZ_RANDOM", "") != "1"
 # Who calls: the persona behind each role's token (None: no credentials at all).
@@ -53,6 +54,7 @@ class ApiWorld:
 
     ids: dict[str, list[int]] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    valid_appeal: dict[str, Any] = field(default_factory=dict)  # a body POST /appeals/ accepts
     calls: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (role, phase, operation)
     turn: int = 0
 
@@ -129,11 +131,16 @@ def api_world(personas: Any, make_cycle: Any, make_project: Any) -> ApiWorld:  #
     world.ids["agency"] = list(Agency.objects.values_list("pk", flat=True))
     world.ids["district"] = list(District.objects.values_list("pk", flat=True))
     world.ids["user"] = [personas.executor_a.pk, personas.executor_b.pk]
+    place = point_in("centralny")
+    no_photo = Category.objects.filter(is_active=True, photo_required=False, children__isnull=True).order_by("pk")
+    world.valid_appeal = {"category": no_photo.first().pk, "lat": place.y, "lon": place.x,
+                          "text": "Не горит фонарь у подъезда, вечером совсем темно.", "channel": "web",
+                          "text_is_private": False}
     return world
 
 
 @pytest.fixture
-def api_schema(api_world: ApiWorld) -> Iterator[Any]:
+def api_schema(api_world: ApiWorld, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The schema as the app publishes it, bound to the app itself. Like Django's test client,
     requests keep the test's database connection (its transaction holds the fixture's rows):
     Django would close it at the end of each request."""
@@ -148,20 +155,23 @@ def api_schema(api_world: ApiWorld) -> Iterator[Any]:
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
-        _record(api_world)
+        _record(api_world, request.node.originalname)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
-def _record(world: ApiWorld) -> None:
+def _record(world: ApiWorld, test_name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     lines = [f"max_examples={MAX_EXAMPLES} deterministic={DETERMINISTIC}"]
-    lines += [f"{role}: {sum(n for (r, _p, _o), n in world.calls.items() if r == role)} requests "
-              f"({sum(n for (r, p, _o), n in world.calls.items() if r == role and p == 'coverage')} of them "
-              f"coverage-phase cases) over {len({o for (r, _p, o) in world.calls if r == role})} operations"
-              for role in ROLES]
-    (ARTIFACTS / "api-fuzz.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for role in ROLES:
+        phases: Counter[str] = Counter()
+        for (who, phase, _operation), count in world.calls.items():
+            if who == role:
+                phases[phase] += count
+        lines.append(f"{role}: {sum(phases.values())} requests ({', '.join(f'{p} {n}' for p, n in sorted(phases.items()))})"
+                     f" over {len({o for (r, _p, o) in world.calls if r == role})} operations")
+    (ARTIFACTS / f"api-fuzz-{test_name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def roles_for(case: Any, world: ApiWorld) -> list[str]:
@@ -185,3 +195,46 @@ def test_every_operation_keeps_its_contract_for_every_role(case: Any, api_world:
         except FailureGroup as failure:  # its text ends with the curl that reproduces it
             who = f"{role} (Authorization: Token <the {ROLES[role]} token>)" if ROLES[role] else "anonymous"
             raise AssertionError(f"Sent as {who}:\n{failure}") from None
+
+
+def test_a_created_appeal_is_read_and_acted_on_through_the_links(api_schema: Any, api_world: ApiWorld) -> None:
+    """Stateful: the citizen files an appeal (``POST /appeals/``), then the document's links
+    from its 201 lead to reading it, its timeline and messages and to every transition, with
+    the new appeal's id, sent by each role in turn. Every answer is checked as above."""
+    roles = list(ROLES)
+    created: set[int] = set()
+    followed: Counter[str] = Counter()
+
+    appeals = api_schema.include(path_regex=r"^/api/v1/appeals/")
+
+    class Workflow(appeals.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            self.step_number = 0
+
+        def after_call(self, response: Any, case: Any) -> None:
+            if case.method == "POST" and case.path == "/api/v1/appeals/" and response.status_code == 201:
+                created.add(response.json()["id"])
+            elif str((case.path_parameters or {}).get("id")) in {str(pk) for pk in created}:
+                followed[f"{case.method} {case.path}"] += 1
+
+        def before_call(self, case: Any) -> None:
+            use_real_ids(case, api_world)
+            if case.method == "POST" and case.path == "/api/v1/appeals/" and isinstance(case.body, dict):
+                case.body.update(api_world.valid_appeal)  # the fuzzer would rarely guess a place in the region
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            creating = case.method == "POST" and case.path == "/api/v1/appeals/"
+            self.role = "citizen" if creating else roles[self.step_number % len(roles)]
+            self.step_number += 1
+            api_world.calls[(self.role, "stateful", f"{case.method} {case.path}")] += 1
+            return {"headers": api_world.headers(self.role)}
+
+        def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except FailureGroup as failure:
+                raise AssertionError(f"Sent as {self.role}:\n{failure}") from None
+
+    Workflow.run(settings=settings(FUZZ_SETTINGS, max_examples=STATEFUL_EXAMPLES, stateful_step_count=6))
+    assert created, "no scenario filed an appeal"
+    assert len(followed) >= 3, f"few links followed to a filed appeal: {dict(followed)}"
