@@ -146,7 +146,7 @@ HEATMAP_PARAMS = [OpenApiParameter("days", int), OpenApiParameter("cell", float,
                   OpenApiParameter("category", int), OpenApiParameter("min_count", int),
                   OpenApiParameter("limit", int), OpenApiParameter("until", OpenApiTypes.DATETIME), SCOPE]
 
-_MONEY = {"help_text": "roubles, a decimal string"}
+_MONEY: dict[str, Any] = {"help_text": "roubles, a decimal string"}
 Initiatives = inline_serializer("InitiativeStats", {"results": inline_serializer("InitiativeStatsRow", {
     "level": S.ChoiceField(choices=["cycle", "heading"]), "currency": S.CharField(),
     "turnout": _num(help_text="ballots / residents of the heading's district"),

@@ -61,6 +61,7 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
     """Postprocessing hook: GeoJSON pages as the pagination sends them; links."""
     _geojson_pages(result)
     _unlocated_features(result)
+    _views_as_any_of(result)
     _add_links(result)
     return result
 
@@ -87,6 +88,23 @@ def _unlocated_features(result: dict[str, Any]) -> None:
         properties = component.get("properties", {})
         if "geometry" in properties and "properties" in properties and "$ref" not in properties["geometry"]:
             properties["geometry"]["nullable"] = True
+
+
+def _views_as_any_of(node: Any) -> None:
+    """Views of one object for different callers (an appeal in full for its author, public for
+    others) come from a PolymorphicProxySerializer without a discriminator, which drf-spectacular
+    writes as oneOf. A fuller view also matches the public one, so a full answer would match
+    both and break oneOf: the document says anyOf."""
+    if isinstance(node, dict):
+        members = node.get("oneOf")
+        if (isinstance(members, list) and members and "discriminator" not in node
+                and all(isinstance(m, dict) and "$ref" in m and not m["$ref"].endswith("Enum") for m in members)):
+            node["anyOf"] = node.pop("oneOf")
+        for value in node.values():
+            _views_as_any_of(value)
+    elif isinstance(node, list):
+        for value in node:
+            _views_as_any_of(value)
 
 
 def _add_links(result: dict[str, Any]) -> None:

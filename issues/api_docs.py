@@ -3,13 +3,16 @@ gives and the examples of the main calls."""
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, PolymorphicProxySerializer
 
-# The author and competent staff see an appeal in full, everyone else its public view.
-APPEAL_ANY = {"anyOf": [{"$ref": "#/components/schemas/AppealFull"},
-                        {"$ref": "#/components/schemas/AppealPublic"}]}
-EVENTS_ANY = {"type": "array", "items": {"anyOf": [{"$ref": "#/components/schemas/Event"},
-                                                   {"$ref": "#/components/schemas/PublicEvent"}]}}
+from .serializers import AppealFullSerializer, AppealPublicSerializer, EventSerializer, PublicEventSerializer
+
+# The author and competent staff see an appeal (and its timeline) in full, everyone else its
+# public view; the full view is a superset, so the document says anyOf (geoportal.openapi).
+APPEAL_ANY = PolymorphicProxySerializer(component_name="AppealView", resource_type_field_name=None,
+                                        serializers=[AppealFullSerializer, AppealPublicSerializer])
+EVENTS_ANY = PolymorphicProxySerializer(component_name="AppealEventView", resource_type_field_name=None,
+                                        serializers=[EventSerializer, PublicEventSerializer], many=True)
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, location=OpenApiParameter.HEADER, required=False,

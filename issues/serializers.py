@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -134,12 +135,14 @@ class AppealFullSerializer(AppealPublicSerializer):
         return None
 
 
+@extend_schema_serializer(component_name="AppealEvent")
 class EventSerializer(serializers.ModelSerializer[AppealEvent]):
     class Meta:
         model = AppealEvent
         fields = ["id", "created_at", "kind", "from_status", "to_status", "reason", "data"]
 
 
+@extend_schema_serializer(component_name="AppealPublicEvent")
 class PublicEventSerializer(serializers.ModelSerializer[AppealEvent]):
     """The public timeline: what happened and when, never who or private data."""
 

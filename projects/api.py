@@ -52,7 +52,7 @@ class ProjectPagination(GeoJsonPagination):
 
 
 # Decimals put in a Response as they are: DRF's JSON encoder writes them as numbers.
-MONEY = {"max_digits": 16, "decimal_places": 2, "coerce_to_string": False}
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2, "coerce_to_string": False}
 SupportAnswer = inline_serializer("ProjectSupportAnswer", {"supports_count": serializers.IntegerField()})
 ReviewAnswer = inline_serializer("ProjectReviewAnswer", {
     "status": serializers.CharField(), "cost": serializers.DecimalField(**MONEY, allow_null=True)})

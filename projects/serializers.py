@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -52,6 +53,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         return MilestoneSerializer(kids, many=True, context=self.context).data  # type: ignore[return-value]
 
 
+@extend_schema_serializer(component_name="ProjectEvent")
 class EventSerializer(serializers.ModelSerializer):
     """The public timeline: what happened and when, never who (officials act for the body)."""
 

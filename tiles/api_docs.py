@@ -2,6 +2,8 @@
 the answers' shapes (built from SQL rows, not serializers)."""
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -45,7 +47,7 @@ Choropleth = inline_serializer("MapChoropleth", {
     }, many=True),
 })
 
-_PROJECT_FIELDS = {
+_PROJECT_FIELDS: dict[str, Any] = {
     "id": S.IntegerField(), "title": S.CharField(), "status": S.CharField(), "status_label": S.CharField(),
     "progress_percent": S.FloatField(allow_null=True), "cost": S.FloatField(allow_null=True),
     "district": S.CharField(allow_null=True), "category": S.CharField(), "url": S.CharField(),
