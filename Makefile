@@ -6,7 +6,7 @@ SEED_ARGS ?= --appeals 20000 --projects 60 --seed 42
 # off, no secret key); `DEBUG=0 make …` overrides it.
 ENVFILE := set -a; source var/services.env; set +a; export DEBUG=$${DEBUG:-1};
 
-.PHONY: demo test setup setup-test seed serve lint typecheck pytest bench clean
+.PHONY: demo test setup setup-test seed serve lint typecheck schema pytest bench clean
 
 setup:
 	DEBUG=$${DEBUG:-1} scripts/setup.sh
@@ -27,12 +27,16 @@ lint:
 typecheck:
 	$(ENVFILE) .venv/bin/mypy
 
+# The OpenAPI document of /api/v1/: every view described, no warning tolerated (geoportal.openapi).
+schema:
+	mkdir -p var && $(ENVFILE) $(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
+
 # Tests use Redis database 1 (TEST_REDIS_DB overrides it, for parallel checkouts) so they never touch the demo's queues and cache.
 pytest:
 	$(ENVFILE) REDIS_URL=$${REDIS_URL%/*}/$${TEST_REDIS_DB:-1} .venv/bin/pytest
 
 test: setup-test
-	$(MAKE) --no-print-directory lint typecheck pytest
+	$(MAKE) --no-print-directory lint typecheck schema pytest
 
 bench: setup
 	$(ENVFILE) .venv/bin/pip install -q -e '.[bench]'

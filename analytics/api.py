@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from geoportal.dbtimeout import export_timeout
 from issues.access import is_staff_user
 
+from . import api_docs as docs
 from . import catalog, insights, scorecards
 from .access import stats_public
 from .export import csv_response, table_columns, xlsx_response
@@ -41,6 +42,7 @@ class CatalogView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(responses={200: docs.Catalog})
     def get(self, request: Request) -> Response:
         return Response({
             "dimensions": {k: str(v) for k, v in catalog.DIMENSIONS.items()},
@@ -61,7 +63,7 @@ class PivotView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("rows", "cols", "metrics", "period", "export")])
+    @extend_schema(parameters=docs.PIVOT_PARAMS, responses=docs.PIVOT_RESPONSES)
     def get(self, request: Request) -> Response | HttpResponse:
         spec = parse_pivot(request.query_params)
         export = request.query_params.get("export", "")
@@ -99,7 +101,8 @@ class AgencyScorecardView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter("period", str)])
+    @extend_schema(parameters=[OpenApiParameter("period", str, description="2026 | 2026-Q3 | 2026-03"), docs.SCOPE],
+                   responses={200: docs.Scorecards})
     def get(self, request: Request) -> Response:
         unknown = set(request.query_params) - {"period", "scope"}
         if unknown:
@@ -116,7 +119,9 @@ class SatisfactionView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter("by", str), OpenApiParameter("period", str)])
+    @extend_schema(parameters=[OpenApiParameter("by", str, description="a dimension (stats/catalog); agency by "
+                                                                  "default"), docs.SCOPE, *docs.FILTERS],
+                   responses={200: docs.Pivot})
     def get(self, request: Request) -> Response:
         query = request.query_params.copy()
         by = query.pop("by", ["agency"])[-1]
@@ -143,6 +148,7 @@ class _InsightView(APIView):
         return Response(type(self).compute(params, public=public))
 
 
+@extend_schema_view(get=extend_schema(parameters=docs.HOTSPOT_PARAMS, responses={200: docs.Hotspots}))
 class HotspotsView(_InsightView):
     """Anyone (public appeals for the public): density clusters of recent appeals
     (ST_ClusterDBSCAN in a metric projection) with their dominant categories.
@@ -151,18 +157,21 @@ class HotspotsView(_InsightView):
     compute = staticmethod(insights.hotspots)
 
 
+@extend_schema_view(get=extend_schema(parameters=docs.RISING_PARAMS, responses={200: docs.Rising}))
 class RisingTopicsView(_InsightView):
     """Anyone: categories whose last ``window`` days exceed their seasonal norm."""
 
     compute = staticmethod(insights.rising_topics)
 
 
+@extend_schema_view(get=extend_schema(parameters=docs.REPEAT_PARAMS, responses={200: docs.Repeats}))
 class RepeatLocationsView(_InsightView):
     """Anyone: places where the same problem was reported again after an answer."""
 
     compute = staticmethod(insights.repeat_locations)
 
 
+@extend_schema_view(get=extend_schema(parameters=docs.HEATMAP_PARAMS, responses={200: docs.Heatmap}))
 class HeatmapView(_InsightView):
     """Anyone: appeal density on a ~100 m grid (cell centres and counts, never single appeals
     below ``min_count``) for the heat map."""

@@ -13,13 +13,14 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import sql
+from . import api_docs, sql
 
 MONEY = ("available", "requested", "selected_money", "cofin_residents", "cofin_business", "cofin_local", "inkind",
          "executed")
@@ -49,6 +50,7 @@ class InitiativeStatsView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(parameters=[OpenApiParameter("cycle", int)], responses={200: api_docs.Initiatives})
     def get(self, request: Request) -> Response:
         unknown = set(request.query_params) - {"cycle"}
         raw = request.query_params.get("cycle", "")

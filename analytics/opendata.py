@@ -23,6 +23,7 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -31,7 +32,7 @@ from rest_framework.views import APIView
 
 from geoportal.dbtimeout import ensure_request_timeout
 
-from . import sql
+from . import api_docs, sql
 
 SCHEMA_VERSION = "1.0"
 PRECISION = 4
@@ -102,6 +103,7 @@ class SchemaView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(responses={200: api_docs.OpenDataSchema})
     def get(self, request: Request) -> Response:
         return Response(schema_document())
 
@@ -237,6 +239,7 @@ class OpenDataAppealsView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(parameters=api_docs.OPENDATA_PARAMS, responses=api_docs.OPENDATA_RESPONSES)
     def get(self, request: Request, fmt: str) -> HttpResponse | StreamingHttpResponse | FileResponse:
         if fmt not in FORMATS:
             raise NotFound(gettext("Форматы: {formats}.").format(formats=", ".join(FORMATS)))

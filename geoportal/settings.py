@@ -10,6 +10,9 @@ from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from .api_contract import ERROR_COMPONENT as OPENAPI_ERROR
+from .api_contract import ID_SCHEMA
+from .api_contract import TAGS as OPENAPI_TAGS
 from .clientip import parse_networks
 from .env import email_settings, env_bool, env_int, env_list, env_str, secret_from_env
 
@@ -72,6 +75,7 @@ MIDDLEWARE = [
     "geoportal.dbtimeout.StatementTimeoutMiddleware",  # statement_timeout per request, 503 when hit
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "geoportal.middleware.api_json_errors",  # JSON errors under /api/ even where no API view answered
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -215,7 +219,8 @@ REST_FRAMEWORK = {
                                # comments and abuse reports per signed-in user (infocenter.api)
                                "comments": env_str("COMMENT_RATE", "10/min")},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "geoportal.openapi.GeoportalAutoSchema",
+    "DEFAULT_METADATA_CLASS": "geoportal.metadata.Metadata",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "geoportal.api.LimitOffsetPagination",  # with a max_limit
     "PAGE_SIZE": 100,
@@ -230,6 +235,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The API's contract (geoportal.openapi): one error shape, tags, links, ids as integers.
+    "SERVERS": [{"url": env_str("API_SERVER_URL", "/"), "description": "this portal"}],
+    "TAGS": OPENAPI_TAGS,
+    "APPEND_COMPONENTS": {"schemas": {"Error": OPENAPI_ERROR}},
+    "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"NotificationKindEnum": "issues.models.NotificationKind",
+                            "AppealKindEnum": "issues.models.Kind"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "geoportal.openapi.postprocess"],
 }
 
 # The client address every limit keys on (geoportal.clientip): REMOTE_ADDR, or X-Forwarded-For

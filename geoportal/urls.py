@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from . import converters  # noqa: F401  (registers <id:...> before the apps' routes load)
 from .auth import ObtainTokenView
 from .health import healthz
 from .media import public_media

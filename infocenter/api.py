@@ -12,12 +12,15 @@ from typing import Any, NoReturn
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, UserRateThrottle
+
+from geoportal.openapi import error
 
 from . import discussion
 from .models import Comment, Subscription
@@ -58,8 +61,30 @@ class CommentRateThrottle(UserRateThrottle):
     scope = "comments"
 
 
+class ReportInput(serializers.Serializer[Any]):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ModerateInput(serializers.Serializer[Any]):
+    hidden = serializers.BooleanField(required=False, default=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("kind", str, enum=["appeal", "project"], required=True),
+                                   OpenApiParameter("target", int, required=True, description="the appeal's or "
+                                                    "project's id")],
+                       responses={200: CommentSerializer(many=True), 404: error("No such appeal or project.")}),
+    create=extend_schema(request=CommentInput, responses={201: CommentSerializer}),
+    destroy=extend_schema(responses={204: None}),
+    report=extend_schema(request=ReportInput, responses={200: inline_serializer(
+        "CommentReported", {"reported": serializers.BooleanField()})}),
+    moderate=extend_schema(request=ModerateInput, responses={200: inline_serializer(
+        "CommentModerated", {"hidden": serializers.BooleanField()})}),
+)
 class CommentViewSet(viewsets.GenericViewSet[Comment]):
     serializer_class = CommentSerializer
+    pagination_class = None  # a discussion comes whole
 
     def get_permissions(self) -> list[Any]:
         if self.action == "list":
@@ -117,7 +142,9 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
         comment = self.get_queryset().filter(pk=pk).first()
         if comment is None:
             return Response({"detail": gettext("Не найдено.")}, status=404)
-        discussion.report_comment(actor=request.user, comment=comment, reason=str(request.data.get("reason", "")))
+        data = ReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        discussion.report_comment(actor=request.user, comment=comment, reason=data.validated_data["reason"])
         return Response({"reported": True})
 
     @action(detail=True, methods=["post"])
@@ -125,9 +152,10 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
         comment = Comment.objects.filter(pk=pk).first()
         if comment is None:
             return Response({"detail": gettext("Не найдено.")}, status=404)
-        hidden = serializers.BooleanField().to_internal_value(request.data.get("hidden", True))
-        discussion.moderate_comment(actor=request.user, comment=comment, hidden=hidden,
-                                    note=str(request.data.get("note", "")))
+        data = ModerateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        discussion.moderate_comment(actor=request.user, comment=comment, hidden=data.validated_data["hidden"],
+                                    note=data.validated_data["note"])
         return Response({"hidden": comment.is_hidden})
 
 
@@ -138,11 +166,15 @@ class SubscriptionSerializer(serializers.ModelSerializer[Subscription]):
         read_only_fields = ["id", "created_at"]
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None}))
 class SubscriptionViewSet(viewsets.GenericViewSet[Subscription]):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = SubscriptionSerializer
+    pagination_class = None  # the list comes whole
 
     def get_queryset(self) -> QuerySet[Subscription]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return Subscription.objects.none()
         user: Any = self.request.user
         return Subscription.objects.filter(user=user)
 
@@ -158,4 +190,6 @@ class SubscriptionViewSet(viewsets.GenericViewSet[Subscription]):
 
     def destroy(self, request: Request, pk: str) -> Response:
         deleted, _by_model = self.get_queryset().filter(pk=pk).delete()
-        return Response(status=204 if deleted else 404)
+        if not deleted:
+            raise NotFound
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
 
 from .actions import can_edit, save_page
@@ -137,6 +138,7 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
         return f"/library/{obj.slug}/"
 
 
+@extend_schema_view(list=extend_schema(parameters=[DocumentFilters]))
 class DocumentViewSet(viewsets.ReadOnlyModelViewSet[Document]):
     """Anyone: the document library (read-only, GET only). ``?q=`` searches in Russian;
     ``doc_type``, ``level``, ``status``, ``year`` filter; a bad value is a 400 with field errors."""
@@ -144,6 +146,7 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet[Document]):
     permission_classes = [permissions.AllowAny]
     serializer_class = DocumentSerializer
     lookup_field = "slug"
+    lookup_value_converter = "str"
 
     def get_queryset(self) -> Any:
         base = Document.objects.select_related("territory").prefetch_related("versions")

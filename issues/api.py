@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -34,6 +34,7 @@ from rest_framework_gis.pagination import GeoJsonPagination
 from geoportal.models import Agency, District, Role
 
 from . import actions
+from . import api_docs as docs
 from .access import access_appeal, can_transition, is_staff_user
 from .filters import AppealFilter
 from .models import (
@@ -76,6 +77,8 @@ from .serializers import (
 CITIZEN_CHANNELS = (Channel.WEB, Channel.MOBILE)
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
+    "all", str, description="Staff only: any value includes inactive categories.")]))
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet[Category]):
     """Anyone: the category tree (active categories unless ``?all=1`` by staff)."""
 
@@ -146,7 +149,8 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
     def get_serializer_class(self) -> Any:
         return AppealPublicSerializer if self._scope() == "public" else AppealFullSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("scope", str, enum=["public", "mine", "work"])])
+    @extend_schema(parameters=[OpenApiParameter("scope", str, enum=["public", "mine", "work"],
+                                                description="mine: signed-in users; work: staff")])
     def list(self, request: Request) -> Response:
         """Anyone: public appeals as a GeoJSON FeatureCollection (filters: bbox, district,
         category, status, agency, received_after/before, overdue); ``scope=mine`` — the
@@ -157,13 +161,17 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
                                                                            "request": request})
         return self.get_paginated_response(serializer.data)
 
-    def retrieve(self, request: Request, pk: str) -> Response:
+    @extend_schema(responses={200: docs.APPEAL_ANY}, examples=[docs.APPEAL_EXAMPLE])
+    def retrieve(self, request: Request, pk: int) -> Response:
         """Anyone for a public appeal (public view); the author and competent staff in full."""
         appeal, full = access_appeal(request.user, int(pk))
         serializer = (AppealFullSerializer if full else AppealPublicSerializer)(appeal, context={"request": request})
         return Response(serializer.data)
 
-    @extend_schema(request=AppealCreateSerializer, responses={201: AppealFullSerializer})
+    @extend_schema(request={"application/json": AppealCreateSerializer,
+                            "multipart/form-data": AppealCreateSerializer},
+                   responses={201: AppealFullSerializer}, parameters=[docs.IDEMPOTENCY_KEY],
+                   examples=[docs.CREATE_EXAMPLE, docs.APPEAL_EXAMPLE])
     def create(self, request: Request) -> Response:
         """Signed-in users. Citizens file from the web or phone (a point is required);
         operators register phone, e-mail, paper and social-network appeals for citizens.
@@ -247,7 +255,7 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
         return Response(AppealFullSerializer(appeal, context={"request": request}).data, status=201)
 
     # --- transitions --------------------------------------------------------------------------
-    def _transition(self, request: Request, pk: str, serializer_class: Any, run: Any) -> Response:
+    def _transition(self, request: Request, pk: int, serializer_class: Any, run: Any) -> Response:
         appeal, _full = access_appeal(request.user, int(pk))
         if not request.user.is_authenticated:
             return Response({"detail": _("Требуется вход.")}, status=status.HTTP_401_UNAUTHORIZED)
@@ -261,41 +269,48 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
             pk=appeal.pk)
         return Response(AppealFullSerializer(appeal, context={"request": request}).data)
 
+    @extend_schema(request=None, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"])
-    def register(self, request: Request, pk: str) -> Response:
+    def register(self, request: Request, pk: int) -> Response:
         """Operators: register a paper/phone appeal (then it is routed)."""
         return self._transition(request, pk, None, lambda a, u, d: actions.register_appeal(a, actor=u))
 
+    @extend_schema(request=RouteSerializer, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"], serializer_class=RouteSerializer)
-    def route(self, request: Request, pk: str) -> Response:
+    def route(self, request: Request, pk: int) -> Response:
         """Operators: route a registered appeal from the operator's queue."""
         return self._transition(request, pk, RouteSerializer,
                                 lambda a, u, d: actions.route_appeal(a, actor=u, agency=d["agency"],
                                                                      reason=d["reason"]))
 
+    @extend_schema(request=None, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str) -> Response:
+    def accept(self, request: Request, pk: int) -> Response:
         """Executors and heads of the responsible agency."""
         return self._transition(request, pk, None, lambda a, u, d: actions.accept_appeal(a, actor=u))
 
+    @extend_schema(request=None, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"])
-    def claim(self, request: Request, pk: str) -> Response:
+    def claim(self, request: Request, pk: int) -> Response:
         """Executors of the responsible agency: take the appeal (first one wins)."""
         return self._transition(request, pk, None, lambda a, u, d: actions.claim_appeal(a, actor=u))
 
+    @extend_schema(request=None, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"])
-    def start(self, request: Request, pk: str) -> Response:
+    def start(self, request: Request, pk: int) -> Response:
         """Executors and heads of the responsible agency."""
         return self._transition(request, pk, None, lambda a, u, d: actions.start_work(a, actor=u))
 
+    @extend_schema(request=AssignSerializer, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"], serializer_class=AssignSerializer)
-    def assign(self, request: Request, pk: str) -> Response:
+    def assign(self, request: Request, pk: int) -> Response:
         """Heads of the responsible agency."""
         return self._transition(request, pk, AssignSerializer,
                                 lambda a, u, d: actions.assign_executor(a, actor=u, executor=d["executor"]))
 
+    @extend_schema(request=AnswerSerializer, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"], serializer_class=AnswerSerializer)
-    def answer(self, request: Request, pk: str) -> Response:
+    def answer(self, request: Request, pk: int) -> Response:
         """Executors and heads of the responsible agency: the answer on the merits."""
         # who calls is settled before any upload is decoded: decoding images is the expensive
         # part, and a caller without the right must not get to make the server do it
@@ -315,59 +330,69 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
                                 lambda a, u, d: actions.answer_appeal(a, actor=u, text=d["text"], result=d["result"],
                                                                       photos=photos))
 
+    @extend_schema(request=RedirectSerializer, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"], serializer_class=RedirectSerializer)
-    def redirect(self, request: Request, pk: str) -> Response:
+    def redirect(self, request: Request, pk: int) -> Response:
         """Operators and heads of the responsible agency (reason required)."""
         return self._transition(request, pk, RedirectSerializer,
                                 lambda a, u, d: actions.redirect_appeal(a, actor=u, agency=d["agency"],
                                                                         reason=d["reason"]))
 
+    @extend_schema(request=ExtendSerializer, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"], serializer_class=ExtendSerializer)
-    def extend(self, request: Request, pk: str) -> Response:
+    def extend(self, request: Request, pk: int) -> Response:
         """Heads of the responsible agency: once, up to 30 days, with a reason."""
         return self._transition(request, pk, ExtendSerializer,
                                 lambda a, u, d: actions.extend_deadline(a, actor=u, days=d["days"],
                                                                         reason=d["reason"]))
 
+    @extend_schema(request=RejectSerializer, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"], serializer_class=RejectSerializer)
-    def reject(self, request: Request, pk: str) -> Response:
+    def reject(self, request: Request, pk: int) -> Response:
         """Operators and moderators: reject with a reason shown to the author."""
         return self._transition(request, pk, RejectSerializer,
                                 lambda a, u, d: actions.reject_appeal(a, actor=u, reason=d["reason"], note=d["note"]))
 
+    @extend_schema(request=MergeSerializer, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"], serializer_class=MergeSerializer)
-    def merge(self, request: Request, pk: str) -> Response:
+    def merge(self, request: Request, pk: int) -> Response:
         """Operators and moderators: merge into another appeal on the same problem."""
         return self._transition(request, pk, MergeSerializer,
                                 lambda a, u, d: actions.merge_appeal(a, actor=u, into=d["into"]))
 
+    @extend_schema(request=RateSerializer, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"], serializer_class=RateSerializer)
-    def rate(self, request: Request, pk: str) -> Response:
+    def rate(self, request: Request, pk: int) -> Response:
         """The author: rate the answer (a low score on an unsolved problem reopens it)."""
         return self._transition(request, pk, RateSerializer, lambda a, u, d: actions.rate_appeal(a, actor=u, **d))
 
+    @extend_schema(request=ModerateSerializer, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"], serializer_class=ModerateSerializer)
-    def moderate(self, request: Request, pk: str) -> Response:
+    def moderate(self, request: Request, pk: int) -> Response:
         """Moderators: hide from the public or redact the public text."""
         return self._transition(request, pk, ModerateSerializer,
                                 lambda a, u, d: actions.moderate_appeal(a, actor=u, is_public=d["is_public"],
                                                                         redacted_text=d["text"], reason=d["reason"]))
 
+    @extend_schema(request=None, responses={200: AppealFullSerializer})
     @action(detail=True, methods=["post"])
-    def support(self, request: Request, pk: str) -> Response:
+    def support(self, request: Request, pk: int) -> Response:
         """Signed-in citizens: support an open appeal instead of filing a duplicate."""
         return self._transition(request, pk, None, lambda a, u, d: actions.support_appeal(a, actor=u))
 
-    @action(detail=True, methods=["get"])
-    def events(self, request: Request, pk: str) -> Response:
+    @extend_schema(responses={200: docs.EVENTS_ANY})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def events(self, request: Request, pk: int) -> Response:
         """Anyone who can see the appeal: its timeline (full for the author and staff)."""
         appeal, full = access_appeal(request.user, int(pk))
         events = appeal.events.all() if full and is_staff_user(request.user) else appeal.events.filter(is_public=True)
         serializer = EventSerializer if full else PublicEventSerializer
         return Response(serializer(events, many=True).data)
 
-    @action(detail=True, methods=["get", "post"], serializer_class=MessageSerializer)
-    def messages(self, request: Request, pk: str) -> Response:
+    @extend_schema(methods=["GET"], request=None, responses={200: MessageSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=MessageSerializer, responses={201: MessageSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=MessageSerializer, pagination_class=None)
+    def messages(self, request: Request, pk: int) -> Response:
         """GET: public messages for anyone who sees the appeal; private ones for the author
         and staff; internal notes for staff. POST: the author and the responsible staff."""
         appeal, full = access_appeal(request.user, int(pk))
@@ -390,9 +415,11 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
             "appeal__author__profile")
         return Response(MessageSerializer(messages, many=True, context={"public": not full}).data)
 
-    @extend_schema(parameters=[OpenApiParameter("lat", float), OpenApiParameter("lon", float),
-                               OpenApiParameter("category", int)])
-    @action(detail=False, methods=["get"])
+    @extend_schema(parameters=[OpenApiParameter("lat", float, required=True),
+                               OpenApiParameter("lon", float, required=True),
+                               OpenApiParameter("category", int, required=True)],
+                   responses={200: AppealPublicSerializer(many=True)}, examples=[docs.NEARBY_EXAMPLE])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def nearby(self, request: Request) -> Response:
         """Anyone: open public appeals of the category near a point from the last 60 days,
         offered before filing a duplicate."""
@@ -426,6 +453,8 @@ class NotificationViewSet(viewsets.GenericViewSet[Notification]):
     serializer_class = NotificationSerializer
 
     def get_queryset(self) -> QuerySet[Notification]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return Notification.objects.none()
         user: Any = self.request.user
         return Notification.objects.filter(user=user).select_related("appeal")
 
@@ -433,14 +462,20 @@ class NotificationViewSet(viewsets.GenericViewSet[Notification]):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(NotificationSerializer(page, many=True).data)
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str) -> Response:
+    def read(self, request: Request, pk: int) -> Response:
         notification = get_object_or_404(self.get_queryset(), pk=pk)
         notification.read_at = notification.read_at or timezone.now()
         notification.save(update_fields=["read_at"])
         return Response(NotificationSerializer(notification).data)
 
-    @action(detail=False, methods=["get", "put"], serializer_class=PreferenceSerializer)
+    @extend_schema(methods=["GET"], request=None, responses={200: PreferenceSerializer(many=True)})
+    @extend_schema(methods=["PUT"], request=PreferenceSerializer(many=True),
+                   responses={200: PreferenceSerializer(many=True)})
+    # A list body: JSON only (a form cannot carry it).
+    @action(detail=False, methods=["get", "put"], serializer_class=PreferenceSerializer, pagination_class=None,
+            parser_classes=[JSONParser])
     def preferences(self, request: Request) -> Response:
         """What the user receives, per kind, by e-mail and in the app."""
         if request.method == "PUT":
@@ -448,9 +483,10 @@ class NotificationViewSet(viewsets.GenericViewSet[Notification]):
             serializer.is_valid(raise_exception=True)
             with transaction.atomic():
                 for item in serializer.validated_data:
+                    # email and in_app may be left out (the model's defaults, or the stored choice)
                     NotificationPreference.objects.update_or_create(
-                        user=request.user, kind=item["kind"], defaults={"email": item["email"],
-                                                                        "in_app": item["in_app"]})
+                        user=request.user, kind=item["kind"],
+                        defaults={name: item[name] for name in ("email", "in_app") if name in item})
         user: Any = request.user
         prefs = NotificationPreference.objects.filter(user=user)
         return Response(PreferenceSerializer(prefs, many=True).data)

@@ -1,11 +1,11 @@
 """API routes of the appeals app, mounted under /api/v1/."""
 from __future__ import annotations
 
-from rest_framework.routers import DefaultRouter
+from geoportal.routers import DefaultIdRouter
 
 from .api import AgencyViewSet, AppealViewSet, CategoryViewSet, DistrictViewSet, NotificationViewSet
 
-router = DefaultRouter()
+router = DefaultIdRouter()
 router.register("categories", CategoryViewSet, basename="category")
 router.register("agencies", AgencyViewSet, basename="agency")
 router.register("districts", DistrictViewSet, basename="district")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -30,6 +31,9 @@ from .models import (
 
 
 class CategorySerializer(serializers.ModelSerializer[Category]):
+    # blank for categories outside the classifier: the model's pattern holds only when set
+    classifier_code = serializers.CharField(read_only=True)
+
     class Meta:
         model = Category
         fields = ["id", "parent", "code", "name", "name_en", "classifier_code", "deadline_rule", "deadline_days",
@@ -76,8 +80,9 @@ class AppealPublicSerializer(GeoFeatureModelSerializer):
     # In the request's language like the pages (LocaleMiddleware: the language cookie, else
     # Accept-Language; Russian by default): the English name when the register has one.
     category_name = serializers.CharField(source="category.label", read_only=True)
-    district = serializers.CharField(source="district.name", read_only=True, default=None)
-    agency = serializers.CharField(source="responsible_agency.short_name", read_only=True, default=None)
+    district = serializers.CharField(source="district.name", read_only=True, default=None, allow_null=True)
+    agency = serializers.CharField(source="responsible_agency.short_name", read_only=True, default=None,
+                                   allow_null=True)
     result_display = serializers.CharField(source="get_result_display", read_only=True)
     text = serializers.SerializerMethodField()
     answer_text = serializers.SerializerMethodField()
@@ -108,7 +113,7 @@ class AppealFullSerializer(AppealPublicSerializer):
     """For the author and the staff allowed by ``Appeal.objects.visible_to``."""
 
     author = serializers.SerializerMethodField()
-    executor = serializers.CharField(source="executor.username", read_only=True, default=None)
+    executor = serializers.CharField(source="executor.username", read_only=True, default=None, allow_null=True)
     agency_id = serializers.IntegerField(source="responsible_agency_id", read_only=True)
     text = serializers.CharField(read_only=True)  # type: ignore[assignment]
     answer_text = serializers.CharField(read_only=True)  # type: ignore[assignment]
@@ -130,12 +135,14 @@ class AppealFullSerializer(AppealPublicSerializer):
         return None
 
 
+@extend_schema_serializer(component_name="AppealEvent")
 class EventSerializer(serializers.ModelSerializer[AppealEvent]):
     class Meta:
         model = AppealEvent
         fields = ["id", "created_at", "kind", "from_status", "to_status", "reason", "data"]
 
 
+@extend_schema_serializer(component_name="AppealPublicEvent")
 class PublicEventSerializer(serializers.ModelSerializer[AppealEvent]):
     """The public timeline: what happened and when, never who or private data."""
 
@@ -239,7 +246,7 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
 
 
 class NotificationSerializer(serializers.ModelSerializer[Notification]):
-    appeal_number = serializers.CharField(source="appeal.number", default=None, read_only=True)
+    appeal_number = serializers.CharField(source="appeal.number", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Notification

@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -51,6 +51,35 @@ class ProjectPagination(GeoJsonPagination):
     page_size_query_param = "page_size"
 
 
+# Decimals put in a Response as they are: DRF's JSON encoder writes them as numbers.
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2, "coerce_to_string": False}
+SupportAnswer = inline_serializer("ProjectSupportAnswer", {"supports_count": serializers.IntegerField()})
+ReviewAnswer = inline_serializer("ProjectReviewAnswer", {
+    "status": serializers.CharField(), "cost": serializers.DecimalField(**MONEY, allow_null=True)})
+ScoreAnswer = inline_serializer("ProjectScoreAnswer", {
+    "commission_score": serializers.DecimalField(**{**MONEY, "max_digits": 10}, allow_null=True)})
+BallotAnswer = inline_serializer("BallotAnswer", {"ballot": serializers.IntegerField(),
+                                                  "choices": serializers.IntegerField(help_text="projects chosen")})
+ResultsAnswer = inline_serializer("HeadingResults", {
+    "heading": serializers.IntegerField(), "name": serializers.CharField(),
+    "money": serializers.DecimalField(**MONEY), "currency": serializers.CharField(),
+    "run": inline_serializer("SelectionRunResult", {
+        "rule": serializers.CharField(), "created_at": serializers.DateTimeField(),
+        "spent": serializers.DecimalField(**MONEY), "left": serializers.DecimalField(**MONEY),
+        "decisions": inline_serializer("SelectionDecision", {
+            "project": serializers.IntegerField(), "title": serializers.CharField(),
+            "cost": serializers.DecimalField(**MONEY, allow_null=True), "tally": serializers.IntegerField(),
+            "selected": serializers.BooleanField(), "reason": serializers.CharField()}, many=True),
+    }, allow_null=True, help_text="the latest selection run; null before the first"),
+})
+PROJECT_FILTERS = [
+    OpenApiParameter("cycle", int), OpenApiParameter("heading", int), OpenApiParameter("district", int),
+    OpenApiParameter("status", str, description="status[,status...]"),
+    OpenApiParameter("bbox", str, description="west,south,east,north in degrees (WGS84)"),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=PROJECT_FILTERS))
 class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     """Anyone reads public projects; the POST acts below say who may call them."""
 
@@ -75,14 +104,14 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self) -> type[Any]:
         return ProjectDetailSerializer if self.action == "retrieve" else ProjectFeatureSerializer
 
-    @extend_schema(request=None, responses={200: ProjectDetailSerializer})
+    @extend_schema(request=None, responses={200: SupportAnswer})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def support(self, request: Request, pk: str | None = None) -> Response:
         """Signed-in residents (citizens), once per project, in the support phase."""
         project = actions.support_project(self.get_object(), actor=request.user)
         return Response({"supports_count": project.supports_count})
 
-    @extend_schema(request=ReviewSerializer, responses={200: ProjectDetailSerializer})
+    @extend_schema(request=ReviewSerializer, responses={200: ReviewAnswer})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def review(self, request: Request, pk: str | None = None) -> Response:
         """Officials (operator, agency head) in the review phase."""
@@ -92,7 +121,7 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
         project = actions.review_project(project, actor=request.user, **data.validated_data)
         return Response({"status": project.status, "cost": project.cost})
 
-    @extend_schema(request=ScoreSerializer)
+    @extend_schema(request=ScoreSerializer, responses={200: ScoreAnswer})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def score(self, request: Request, pk: str | None = None) -> Response:
         """Commission members (leader, agency head) in the scoring phase."""
@@ -116,7 +145,7 @@ class CycleViewSet(viewsets.ReadOnlyModelViewSet):
             "phases", Prefetch("headings", queryset=Heading.objects.select_related("district"))).order_by("-id")
 
 
-@extend_schema(request=BallotSerializer)
+@extend_schema(request=BallotSerializer, responses={201: BallotAnswer})
 @api_view(["POST"])
 @permission_classes([permissions.IsAuthenticated])
 def cast_ballot(request: Request, heading_id: int) -> Response:
@@ -129,7 +158,7 @@ def cast_ballot(request: Request, heading_id: int) -> Response:
     return Response({"ballot": ballot.pk, "choices": ballot.choices.count()}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=None)
+@extend_schema(request=None, responses={200: ResultsAnswer})
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 def results(request: Request, heading_id: int) -> Response:

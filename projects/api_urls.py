@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
-from rest_framework.routers import SimpleRouter
+
+from geoportal.routers import IdRouter
 
 from .api import CycleViewSet, ProjectViewSet, cast_ballot, results
 
-router = SimpleRouter()
+router = IdRouter()
 router.register("projects", ProjectViewSet, basename="project")
 router.register("budget-cycles", CycleViewSet, basename="budget-cycle")
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("headings/<int:heading_id>/ballot/", cast_ballot, name="heading-ballot"),
-    path("headings/<int:heading_id>/results/", results, name="heading-results"),
+    path("headings/<id:heading_id>/ballot/", cast_ballot, name="heading-ballot"),
+    path("headings/<id:heading_id>/results/", results, name="heading-results"),
     *router.urls,
 ]

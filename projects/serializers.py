@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -33,7 +34,7 @@ class ReasonField(serializers.CharField):
 class ProjectFeatureSerializer(GeoFeatureModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     cost = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
-    district = serializers.CharField(source="district.name", default=None, read_only=True)
+    district = serializers.CharField(source="district.name", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Project
@@ -62,6 +63,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         return MilestoneSerializer(kids, many=True, context=self.context).data  # type: ignore[return-value]
 
 
+@extend_schema_serializer(component_name="ProjectEvent")
 class EventSerializer(serializers.ModelSerializer):
     """The public timeline: what happened and when, never who (officials act for the body)."""
 
@@ -87,7 +89,7 @@ class PhotoSerializer(serializers.ModelSerializer):
 class ProjectDetailSerializer(GeoFeatureModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     cost = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
-    district = serializers.CharField(source="district.name", default=None, read_only=True)
+    district = serializers.CharField(source="district.name", default=None, read_only=True, allow_null=True)
     heading_name = serializers.CharField(source="heading.name", read_only=True)
     selection_reason = ReasonField(read_only=True)
     cost_items = CostItemSerializer(many=True, read_only=True)
@@ -127,7 +129,7 @@ class PhaseSerializer(serializers.ModelSerializer):
 
 
 class HeadingSerializer(serializers.ModelSerializer):
-    district = serializers.CharField(source="district.name", default=None, read_only=True)
+    district = serializers.CharField(source="district.name", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Heading

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from issues.filters import parse_bbox
 
-from . import cache, conf, stats
+from . import api_docs, cache, conf, stats
 from .filters import parse_filters
 
 FILTER_DOC = [OpenApiParameter("category", int), OpenApiParameter("status", str),
@@ -59,7 +59,7 @@ class HeatmapView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[*VIEWPORT_DOC, *FILTER_DOC])
+    @extend_schema(parameters=[*VIEWPORT_DOC, *FILTER_DOC], responses={200: api_docs.Heatmap})
     def get(self, request: Request) -> Response:
         bbox, z = _viewport(request)
         filters = parse_filters(request.query_params)
@@ -73,7 +73,7 @@ class ClustersView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[*VIEWPORT_DOC, *FILTER_DOC])
+    @extend_schema(parameters=[*VIEWPORT_DOC, *FILTER_DOC], responses={200: api_docs.Clusters})
     def get(self, request: Request) -> Response:
         bbox, z = _viewport(request)
         filters = parse_filters(request.query_params)
@@ -85,7 +85,8 @@ class ChoroplethView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter("metric", str, enum=list(METRICS)), *FILTER_DOC])
+    @extend_schema(parameters=[OpenApiParameter("metric", str, enum=list(METRICS)), *FILTER_DOC],
+                   responses={200: api_docs.Choropleth})
     def get(self, request: Request) -> Response:
         metric = request.query_params.get("metric", "per_1000")
         if metric not in METRICS:

@@ -37,6 +37,8 @@ from issues.filters import parse_bbox
 from issues.photos import public_copies
 from projects.models import Project, ProjectPhoto, ProjectStatus
 
+from . import api_docs
+
 log = logging.getLogger(__name__)
 LATEST_PHOTOS = 3
 NEAR_DEFAULT, NEAR_MAX = 10, 50
@@ -104,7 +106,9 @@ class ProjectMapView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter("bbox", str), OpenApiParameter("status", str)])
+    @extend_schema(parameters=[OpenApiParameter("bbox", str, description="west,south,east,north in degrees"),
+                               OpenApiParameter("status", str, description="stage[,stage...]")],
+                   responses={200: api_docs.ProjectMap})
     def get(self, request: Request) -> Response:
         queryset = _public_projects()
         params = request.query_params
@@ -145,7 +149,8 @@ class ProjectsNearView(APIView):
 
     @extend_schema(parameters=[
         OpenApiParameter("lat", float, required=True), OpenApiParameter("lon", float, required=True),
-        OpenApiParameter("limit", int, description=f"1–{NEAR_MAX}, {NEAR_DEFAULT} by default")])
+        OpenApiParameter("limit", int, description=f"1–{NEAR_MAX}, {NEAR_DEFAULT} by default")],
+        responses={200: api_docs.ProjectsNear})
     def get(self, request: Request) -> Response:
         params = request.query_params
         errors: dict[str, list[str]] = {}
