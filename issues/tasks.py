@@ -1,4 +1,9 @@
-"""Celery tasks of the appeals app: photo processing, notification delivery, deadlines."""
+"""Celery tasks of the appeals app: photo processing, notification delivery, deadlines.
+
+The outbox (outbox/) calls the first three once per owed effect inside its own transaction; they
+are also safe to run again by themselves (a photo already processed is left alone, its files are
+written under fixed names, so a re-run after a crash overwrites instead of orphaning). Lost
+connections to the database or the broker are retried with backoff."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +13,8 @@ from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from .deadlines import working_days_between
@@ -25,32 +31,45 @@ from .models import (
 )
 
 log = logging.getLogger(__name__)
+# Worth retrying: a file not there yet, the database or the broker unreachable for a moment.
+TRANSIENT = (OSError, OperationalError, InterfaceError)
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def _save_fixed(field: FieldFile, name: str, content: bytes) -> None:
+    """Save under exactly ``name``: a file left by an interrupted earlier run is replaced, not
+    kept beside a new ``name_<random>.jpg``."""
+    target = field.field.generate_filename(field.instance, name)
+    if field.storage.exists(target):
+        field.storage.delete(target)
+    field.save(name, ContentFile(content), save=False)
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
 def process_photo(self: object, photo_id: int) -> str:
     """Make the public copy and the thumbnail; a failure is recorded and retried, and never
-    touches the appeal itself."""
+    touches the appeal itself. Once processed, a photo is left as it is."""
     from .photos import public_copies
 
     photo = AppealPhoto.objects.filter(pk=photo_id).first()
     if photo is None:
         return "missing"
+    if photo.processed_at is not None and photo.public_copy and photo.thumbnail:
+        return "already processed"
     try:
         with photo.original.open("rb") as handle:
             full, thumb = public_copies(handle.read())
     except OSError as exc:
         AppealPhoto.objects.filter(pk=photo_id).update(processing_error=str(exc)[:500])
         raise
-    photo.public_copy.save(f"{photo.appeal_id}-{photo.pk}.jpg", ContentFile(full), save=False)
-    photo.thumbnail.save(f"{photo.appeal_id}-{photo.pk}-thumb.jpg", ContentFile(thumb), save=False)
+    _save_fixed(photo.public_copy, f"{photo.appeal_id}-{photo.pk}.jpg", full)
+    _save_fixed(photo.thumbnail, f"{photo.appeal_id}-{photo.pk}-thumb.jpg", thumb)
     photo.processed_at = timezone.now()
     photo.processing_error = ""
     photo.save(update_fields=["public_copy", "thumbnail", "processed_at", "processing_error"])
     return "ok"
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
 def deliver_notification(user_id: int, appeal_id: int | None, kind: str, title: str, body: str = "") -> int | None:
     from geoportal.models import User
 
@@ -72,7 +91,16 @@ def deliver_notification(user_id: int, appeal_id: int | None, kind: str, title: 
     return notification.pk if notification else 0
 
 
-@shared_task
+@shared_task(ignore_result=True)
+def announce_change(appeal_id: int) -> None:
+    """From the outbox, once per write that changed the appeal: tell the durable listeners
+    (``appeal_change_delivered``: subscribers' notices, tile aggregates) in the worker."""
+    from .actions import appeal_change_delivered
+
+    appeal_change_delivered.send(sender=Appeal, appeal_id=appeal_id)
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)
 def check_deadlines() -> dict[str, int]:
     """Warn the executor two working days before the deadline, warn the agency head and
     record the violation once it is overdue. Each notice goes out once per appeal."""
@@ -113,7 +141,7 @@ def check_deadlines() -> dict[str, int]:
     return {"warned": warned, "overdue": overdue}
 
 
-@shared_task
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)
 def auto_close_answered() -> int:
     """Answered appeals the citizen did not rate within APPEAL_AUTO_CLOSE_DAYS are closed."""
     from .actions import close_appeal

@@ -12,8 +12,8 @@ log = logging.getLogger(__name__)
 
 
 def appeal_changed(sender: Any, appeal_id: int, **kwargs: Any) -> None:
-    """An appeal committed a change: drop every cached tile holding its point, at every zoom
-    and for every filter; queue the exact refresh of its aggregate cells."""
+    """An appeal committed a change (in the process that changed it): drop every cached tile
+    holding its point, at every zoom and for every filter, right away."""
     from issues.models import Appeal
 
     location = Appeal.objects.filter(pk=appeal_id).values_list("location", flat=True).first()
@@ -21,13 +21,20 @@ def appeal_changed(sender: Any, appeal_id: int, **kwargs: Any) -> None:
         return
     try:
         cache.invalidate_point("appeals", location.x, location.y)
-        if cache.aggregates_ready():
-            from .tasks import refresh_appeal_cells
-
-            refresh_appeal_cells.delay([appeal_id])
     except (redis.RedisError, OSError):
-        # The periodic rebuild and the cache TTL repair what could not be done now.
+        # The worker drops them again (appeal_change_delivered) and the cache TTL is the backstop.
         log.warning("could not invalidate tiles for appeal %s", appeal_id, exc_info=True)
+
+
+def appeal_change_delivered(sender: Any, appeal_id: int, **kwargs: Any) -> None:
+    """In the worker, from the outbox: the exact refresh of the appeal's aggregate cells and
+    point-table rows (which drops its tiles again: Redis may have been down at commit)."""
+    from .tasks import refresh_appeal_cells
+
+    if cache.aggregates_ready():
+        refresh_appeal_cells([appeal_id])
+    else:
+        appeal_changed(sender, appeal_id)
 
 
 def layer_changed(layer: str) -> Any:
