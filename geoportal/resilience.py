@@ -111,23 +111,15 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, (OperationalError, InterfaceError)) or _database_answers():
-            return None  # a query's own error (a real bug): the usual 500
+        """OperationalError/InterfaceError: the connection failed, or the server cancelled the
+        statement (statement_timeout): either way "retry later" is the truth; a query's own
+        mistakes are other classes and stay a 500."""
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
         metrics.DEGRADED.labels("postgres", "request").inc()
         log.warning("database unavailable: %r", exception)
+        try:
+            connections["default"].close()  # the next request connects afresh
+        except Exception:  # noqa: BLE001, S110 - it is broken already
+            pass
         return unavailable(request, "database unavailable")
-
-
-def _database_answers() -> bool:
-    """Whether the failure was the database being gone (and not, say, a statement timeout):
-    drop the broken connection and try a fresh one."""
-    connection = connections["default"]
-    try:
-        connection.close()
-    except Exception:  # noqa: BLE001, S110 - it is broken already
-        pass
-    try:
-        connection.ensure_connection()
-    except (OperationalError, InterfaceError):
-        return False
-    return True

@@ -97,7 +97,9 @@ TEMPLATES = [
 DATABASE_URL = env_str(
     "DATABASE_URL", "postgis://geoportal:geoportal@127.0.0.1:5432/geoportal"
 )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Health checks: a kept connection that died (the database restarted) is replaced at the start of
+# the next request instead of failing it.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if not DATABASES["default"]["ENGINE"].endswith("postgis"):
     if "postgresql" in DATABASES["default"]["ENGINE"]:
         DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
