@@ -35,7 +35,8 @@ access_log = logging.getLogger("geoportal.access")
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = REQUEST_ID.get()
+        if not hasattr(record, "request_id"):
+            record.request_id = REQUEST_ID.get()
         return True
 
 
@@ -83,8 +84,9 @@ class RequestObservabilityMiddleware:
             metrics.LATENCY.labels(request.method or "", route).observe(elapsed)
             response["X-Request-ID"] = request_id
             access_log.info("%s %s %s", request.method, request.path, response.status_code,
-                            extra={"status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
-                                   "route": route, "method": request.method})
+                            extra={"request_id": request_id, "status": response.status_code,
+                                   "duration_ms": round(elapsed * 1000, 1), "route": route,
+                                   "method": request.method})
             return response
         finally:
             REQUEST_ID.reset(token)

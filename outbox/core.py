@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import importlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -154,7 +155,7 @@ def run(message_id: int) -> str:
                 locked = OutboxMessage.objects.select_for_update().get(pk=message_id)
                 if locked.done > index or locked.completed_at or locked.failed_at:
                     continue  # another delivery of this message did it
-                app.tasks[name](*args)
+                _task(app, name)(*args)
                 OutboxMessage.objects.filter(pk=message_id).update(done=index + 1)
         except CONNECTION_ERRORS:
             raise
@@ -165,6 +166,12 @@ def run(message_id: int) -> str:
     OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(completed_at=timezone.now(),
                                                                                   last_error="")
     return "done"
+
+
+def _task(app: Any, name: str) -> Any:
+    if name not in app.tasks:  # outside a worker the apps' task modules load on first use
+        importlib.import_module(name.rsplit(".", 1)[0])
+    return app.tasks[name]
 
 
 def _failed(message_id: int, name: str, exc: BaseException) -> None:

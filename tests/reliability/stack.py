@@ -260,5 +260,6 @@ def build(schema_from: str) -> Stack:
         stack.start_nginx()
     except BaseException:
         stack.stop()
+        shutil.rmtree(stack.base, ignore_errors=True)
         raise
     return stack
