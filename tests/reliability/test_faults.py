@@ -5,6 +5,7 @@ Order matters inside this module (one stack): each test leaves every service run
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import socket
@@ -142,11 +143,17 @@ def test_with_redis_stopped_an_appeal_is_accepted_and_its_effects_arrive_once_af
         assert requests.get(f"{api.base}/", timeout=60).status_code == 200
         ready = requests.get(f"{api.base}/readyz", timeout=60)
         assert ready.status_code == 503 and ready.json()["checks"]["redis"].startswith("down")
+        # the tile cache could not be told either: its invalidation is owed too
+        owed_tiles = stack.sql("SELECT id FROM outbox_outboxmessage WHERE effects = %s::jsonb",
+                               (json.dumps([["tiles.tasks.invalidate_appeal_tiles", [ids[0]]]]),))
+        assert len(owed_tiles) == 1
     finally:
         stack.start_redis()
     # the worker reconnects and its sweep publishes what the outbox holds
     for appeal_id, photos in zip(ids, (0, 1, 0), strict=True):
         assert_delivered_once(stack, appeal_id, photos)
+    wait_until(lambda: stack.sql("SELECT completed_at IS NOT NULL FROM outbox_outboxmessage WHERE id = %s",
+                                 (owed_tiles[0][0],))[0][0], 60, "the owed tile invalidation")
 
 
 def _wait_for_lock_wait(stack: Stack, table: str) -> None:
