@@ -72,8 +72,8 @@ def _send_changed(appeal_id: int) -> None:
 
 def _on_commit_changed(appeal: Appeal) -> None:
     appeal_id = appeal.pk
-    outbox.enqueue("issues.tasks.announce_change", appeal_id)
-    transaction.on_commit(lambda: _send_changed(appeal_id))
+    if outbox.enqueue("issues.tasks.announce_change", appeal_id):  # once per write and appeal
+        transaction.on_commit(lambda: _send_changed(appeal_id))
 
 
 def _require(user: Any, appeal: Appeal, transition: str) -> None:

@@ -36,14 +36,18 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def enqueue(task_name: str, *args: Any) -> None:
-    """Owe the Celery task ``task_name(*args)`` (JSON arguments) once the current write commits."""
+def enqueue(task_name: str, *args: Any) -> bool:
+    """Owe the Celery task ``task_name(*args)`` (JSON arguments) once the current write commits.
+    False when the current write already owes exactly this effect (it is owed once)."""
     effect = [task_name, list(args)]
     batch: list[list[Any]] | None = getattr(_local, "batch", None)
     if batch is None:
         _store([effect])
-    elif effect not in batch:  # one write that changes an appeal twice owes one follow-up
+    elif effect in batch:  # one write that changes an appeal twice owes one follow-up
+        return False
+    else:
         batch.append(effect)
+    return True
 
 
 def _store(effects: list[list[Any]]) -> None:
