@@ -1,7 +1,7 @@
 FROM python:3.11-slim-bookworm
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        gdal-bin libgdal32 libgeos-c1v5 libproj25 npm gettext \
-    && rm -rf /var/lib/apt/lists/*
+        gdal-bin libgdal32 libgeos-c1v5 libproj25 npm gettext nginx \
+    && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/default
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY . .

@@ -62,12 +62,19 @@ INSTALLED_APPS = [
     "fixtures",
     "open311",
     "infocenter",
+    "outbox",
     "django.contrib.postgres",
     "corsheaders",
     "axes",
 ]
 
 MIDDLEWARE = [
+    # first: request id, metrics and the access log see every answer, also the refusals below
+    "geoportal.observability.RequestObservabilityMiddleware",
+    # before anything reads the body or the database: shed, cap, and turn a lost database into 503
+    "geoportal.resilience.LoadSheddingMiddleware",
+    "geoportal.resilience.BodySizeLimitMiddleware",
+    "geoportal.resilience.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "open311.cors.ReadOnlyCorsMiddleware",  # corsheaders, GET-only for the public read API
@@ -109,7 +116,9 @@ TEMPLATES = [
 DATABASE_URL = env_str(
     "DATABASE_URL", "postgis://geoportal:geoportal@127.0.0.1:5432/geoportal"
 )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Health checks: a kept connection that died (the database restarted) is replaced at the start of
+# the next request instead of failing it.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if not DATABASES["default"]["ENGINE"].endswith("postgis"):
     if "postgresql" in DATABASES["default"]["ENGINE"]:
         DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
@@ -117,18 +126,28 @@ if not DATABASES["default"]["ENGINE"].endswith("postgis"):
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL with PostGIS.")
 # PostgreSQL's JIT compiles the statistics' cube plans for seconds per statement and buys nothing
 # for this workload (EXPLAIN ANALYZE at 1M appeals: JIT 2.4 s of a 4.5 s pivot); DB_JIT=1 turns it on.
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
 if not env_bool("DB_JIT", False):
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    _db_options["options"] = "-c jit=off"
+# A database host that does not answer fails the request in seconds (503), not after minutes.
+_db_options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
+# The web server sets DB_STATEMENT_TIMEOUT_MS (scripts/web.sh): no page waits on a runaway query.
+_statement_timeout_ms = env_int("DB_STATEMENT_TIMEOUT_MS", 0)
+if _statement_timeout_ms > 0:
+    _db_options["options"] = f"{_db_options.get('options', '')} -c statement_timeout={_statement_timeout_ms}".strip()
 # Parallel developers and CI jobs may each ask for their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME", "test_geoportal")}
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "geoportal"),
         "TIMEOUT": 600,
+        # Rate limits and caches fail open (a log line and a metric) when Redis is down: a citizen
+        # is never refused because a counter could not be read. Short timeouts keep that fast.
+        "BACKEND": "geoportal.cache.FailOpenRedisCache",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
 
@@ -137,9 +156,39 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Moscow"
+# Reliability (issue 19): a task is acknowledged when it ends, and requeued when its worker process
+# dies under it (SIGKILL, OOM); with the outbox's once-only effects a re-run repeats nothing.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for Redis as long as it takes
+# No task may outlive the broker's visibility timeout, or Redis would hand it to a second worker
+# while the first still runs: hard limit 50 min (retraining at 1M appeals is the longest), the
+# visibility timeout an hour. Work lost with a whole worker comes back through the outbox's sweep
+# (OUTBOX_REDELIVER_AFTER_S) long before that.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 50 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60,
+                                   "socket_connect_timeout": 2}
+# Web processes publish with bounded retries: with Redis down a request gives up in well under a
+# second instead of 20 retries 1 s apart (the outbox keeps what it owed).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
+                                    "interval_max": 0.2}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1, "interval_start": 0,
+                                                            "interval_step": 0.2, "interval_max": 0.2}}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_RESULT_EXPIRES = 24 * 3600
+# The outbox (outbox/): rows published on commit are left to that publish for GRACE seconds; a
+# published message not finished after REDELIVER seconds is published again (it was lost with a
+# killed worker or a restarted Redis; effects run once whatever the number of deliveries).
+OUTBOX_SWEEP_EVERY_S = env_int("OUTBOX_SWEEP_EVERY_S", 5)
+OUTBOX_PUBLISH_GRACE_S = env_int("OUTBOX_PUBLISH_GRACE_S", 5)
+OUTBOX_REDELIVER_AFTER_S = env_int("OUTBOX_REDELIVER_AFTER_S", 600)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_BACKOFF_S = env_int("OUTBOX_BACKOFF_S", 10)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 AUTH_USER_MODEL = "geoportal.User"
@@ -193,8 +242,23 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
+# Request bodies (geoportal.resilience.BodySizeLimitMiddleware refuses larger ones by their
+# Content-Length, before anything reads them): JSON and forms, and multipart uploads (5 photos of
+# 10 MB and the form). Django's own cap applies to what is read into memory.
+MAX_JSON_BODY_BYTES = env_int("MAX_JSON_BODY_BYTES", 2 * 1024 * 1024)
+MAX_UPLOAD_BODY_BYTES = env_int("MAX_UPLOAD_BODY_BYTES", 60 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_JSON_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Load shedding (geoportal.resilience.LoadSheddingMiddleware): at most WEB_MAX_INFLIGHT requests
+# in the application per process, and a request that already waited WEB_MAX_QUEUE_WAIT_MS in front
+# of it (nginx's X-Request-Start) is answered 503 with Retry-After instead of joining the pile.
+WEB_MAX_INFLIGHT = env_int("WEB_MAX_INFLIGHT", 64)
+WEB_MAX_QUEUE_WAIT_MS = env_int("WEB_MAX_QUEUE_WAIT_MS", 10_000)
+RETRY_AFTER_S = env_int("RETRY_AFTER_S", 5)
+# /metrics: staff, or a scrape from these addresses (behind nginx only its own address: the
+# proxy refuses /metrics from elsewhere, deploy/nginx/geoportal.conf).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+READINESS_CELERY_TTL_S = env_int("READINESS_CELERY_TTL_S", 30)
 
 vars().update(email_settings(env_str("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Геопортал <noreply@geoportal.local>")
@@ -298,10 +362,17 @@ CONTENT_SECURITY_POLICY = {
 # error reports (the debug page, mailed reports) hide connection strings as well as keys
 DEFAULT_EXCEPTION_REPORTER_FILTER = "geoportal.errors.ExceptionReporterFilter"
 
+# Structured logs: one JSON object a line with the request id (LOG_FORMAT=text for a terminal).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "geoportal.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "geoportal.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": env_str("LOG_FORMAT", "json")}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

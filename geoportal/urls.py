@@ -10,8 +10,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from . import converters  # noqa: F401  (registers <id:...> before the apps' routes load)
 from .auth import ObtainTokenView
-from .health import healthz
+from .health import healthz, readyz
 from .media import public_media
+from .observability import metrics_view
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("issues.api_urls")),
@@ -27,6 +28,8 @@ api_v1: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -9,8 +9,8 @@ class InfocenterConfig(AppConfig):
     verbose_name = gettext_lazy("Информационный центр")
 
     def ready(self) -> None:
-        from issues.actions import appeal_changed
+        from issues.actions import appeal_change_delivered
 
-        from .signals import appeal_changed as enqueue
+        from .signals import appeal_change_delivered as notify
 
-        appeal_changed.connect(enqueue, dispatch_uid="infocenter-subscriptions")
+        appeal_change_delivered.connect(notify, dispatch_uid="infocenter-subscriptions")

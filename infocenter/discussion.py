@@ -85,9 +85,9 @@ def post_comment(*, actor: Any, kind: str, target_id: int, text: str, parent: Co
     if official and parent is not None:
         Comment.objects.filter(pk=parent.pk).update(answered_at=timezone.now())
     Subscription.objects.get_or_create(user=actor, kind=kind, target_id=target_id)
-    from .tasks import notify_followers
+    from outbox.core import enqueue
 
-    transaction.on_commit(lambda: notify_followers.delay(comment.pk))
+    enqueue("infocenter.tasks.notify_followers", comment.pk)  # delivered after commit, once
     return comment
 
 

@@ -1,10 +1,10 @@
-"""Only enqueueing here: an appeal changed → the subscribers' task decides who hears of it."""
+"""An appeal changed (in the worker, from the outbox, once per change): tell its subscribers."""
 from __future__ import annotations
 
 from typing import Any
 
 
-def appeal_changed(sender: Any, appeal_id: int, **kwargs: Any) -> None:
+def appeal_change_delivered(sender: Any, appeal_id: int, **kwargs: Any) -> None:
     from .tasks import notify_appeal_subscribers
 
-    notify_appeal_subscribers.delay(appeal_id)
+    notify_appeal_subscribers(appeal_id)

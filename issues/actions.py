@@ -1,12 +1,15 @@
 """Every state-changing write on appeals goes through a function here.
 
 Each action is atomic, locks the appeal row, applies one transition (which leaves an
-``AppealEvent``), and schedules side effects (notifications, photo processing, tile cache
-invalidation via the ``appeal_changed`` signal) with ``transaction.on_commit``. Views, the
+``AppealEvent``), and owes its side effects (notifications, photo processing, the follow-ups of a
+changed appeal) to the outbox: one row in the same transaction, carried out by the worker once,
+also when Redis was down at commit. Tile caches are dropped at commit by the ``appeal_changed``
+signal (best effort: they expire anyway, and the worker drops them again). Views, the
 API, admin, management commands and Celery tasks all call these."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from geoportal.models import Agency, District
+from outbox import core as outbox
 
 from . import notifications
 from .access import can_support, can_transition
@@ -50,13 +54,26 @@ from .models import (
     Visibility,
 )
 
-# Sent after commit with the appeal id; tiles/ listens to drop cached tiles. No logic here.
+# Sent after commit with the appeal id, in the process that acted; tiles/ listens to drop cached
+# tiles. No logic here, and a failing receiver never fails the request (send_robust).
 appeal_changed = Signal()
+log = logging.getLogger(__name__)
+# Sent by the worker (issues.tasks.announce_change, from the outbox) once per changed appeal and
+# write: durable follow-ups listen here (subscribers' notices, tile aggregates). Receivers must be
+# idempotent: after a crash the message may be carried out again.
+appeal_change_delivered = Signal()
+
+
+def _send_changed(appeal_id: int) -> None:
+    for receiver, result in appeal_changed.send_robust(sender=Appeal, appeal_id=appeal_id):
+        if isinstance(result, Exception):
+            log.warning("appeal_changed receiver %s failed for appeal %s: %r", receiver, appeal_id, result)
 
 
 def _on_commit_changed(appeal: Appeal) -> None:
     appeal_id = appeal.pk
-    transaction.on_commit(lambda: appeal_changed.send(sender=Appeal, appeal_id=appeal_id))
+    if outbox.enqueue("issues.tasks.announce_change", appeal_id):  # once per write and appeal
+        transaction.on_commit(lambda: _send_changed(appeal_id))
 
 
 def _require(user: Any, appeal: Appeal, transition: str) -> None:
@@ -126,7 +143,7 @@ def initial_location(pin: Point | None,
     return Point(gps[1], gps[0], srid=4326), "photo_exif"
 
 
-@transaction.atomic
+@outbox.atomic
 def submit_appeal(
     *,
     author: Any,
@@ -186,9 +203,8 @@ def submit_appeal(
     for upload in attachments:
         AppealAttachment.objects.create(appeal=appeal, file=upload, title=upload.name or "", uploaded_by=actor)
     if photo_ids:
-        from .tasks import process_photo
-
-        transaction.on_commit(lambda: [process_photo.delay(pk) for pk in photo_ids])
+        for photo_id in photo_ids:
+            outbox.enqueue("issues.tasks.process_photo", photo_id)
     if author is not None and channel in SELF_REGISTERING_CHANNELS:
         register_appeal(appeal, actor=None)
         appeal.refresh_from_db()
@@ -203,7 +219,7 @@ def _deadline_for(appeal: Appeal, registered_at: dt.datetime) -> dt.datetime:
     return compute_deadline(registered_at, working_days=None, calendar_days=category.deadline_days)
 
 
-@transaction.atomic
+@outbox.atomic
 def register_appeal(appeal: Appeal | int, *, actor: Any, now: dt.datetime | None = None) -> Appeal:
     """Register (by an operator, or automatically for authenticated web/mobile) and route."""
     appeal = _locked(appeal)
@@ -235,7 +251,7 @@ def rule_table_agency(category: Category, location: Point | None, district: Dist
     return None
 
 
-@transaction.atomic
+@outbox.atomic
 def route_appeal(appeal: Appeal | int, *, actor: Any, agency: Agency | None = None, reason: str = "") -> Appeal:
     """Send a registered appeal to an agency: chosen by an operator, or by the router.
 
@@ -279,7 +295,7 @@ def route_appeal(appeal: Appeal | int, *, actor: Any, agency: Agency | None = No
     return appeal
 
 
-@transaction.atomic
+@outbox.atomic
 def accept_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
     appeal = _locked(appeal)
     _require(actor, appeal, "accept")
@@ -291,7 +307,7 @@ def accept_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
     return appeal
 
 
-@transaction.atomic
+@outbox.atomic
 def start_work(appeal: Appeal | int, *, actor: Any) -> Appeal:
     appeal = _locked(appeal)
     _require(actor, appeal, "start")
@@ -300,7 +316,7 @@ def start_work(appeal: Appeal | int, *, actor: Any) -> Appeal:
     return appeal
 
 
-@transaction.atomic
+@outbox.atomic
 def claim_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
     """An executor takes an unclaimed appeal of their agency's queue (first one wins)."""
     appeal_obj = _locked(appeal)
@@ -319,7 +335,7 @@ def claim_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
     return appeal_obj
 
 
-@transaction.atomic
+@outbox.atomic
 def assign_executor(appeal: Appeal | int, *, actor: Any, executor: Any) -> Appeal:
     appeal = _locked(appeal)
     _require(actor, appeal, "assign")
@@ -334,7 +350,7 @@ def assign_executor(appeal: Appeal | int, *, actor: Any, executor: Any) -> Appea
     return appeal
 
 
-@transaction.atomic
+@outbox.atomic
 def answer_appeal(appeal: Appeal | int, *, actor: Any, text: str, result: str,
                   photos: Sequence[UploadedFile] = ()) -> Appeal:
     appeal = _locked(appeal)
@@ -361,15 +377,14 @@ def answer_appeal(appeal: Appeal | int, *, actor: Any, text: str, result: str,
                                                 defaults={"agency": appeal.responsible_agency})
     photo_ids = [AppealPhoto.objects.create(appeal=appeal, original=f, kind=PhotoKind.ANSWER).pk for f in photos]
     if photo_ids:
-        from .tasks import process_photo
-
-        transaction.on_commit(lambda: [process_photo.delay(pk) for pk in photo_ids])
+        for photo_id in photo_ids:
+            outbox.enqueue("issues.tasks.process_photo", photo_id)
     notifications.status_changed(appeal, "answer")
     _on_commit_changed(appeal)
     return appeal
 
 
-@transaction.atomic
+@outbox.atomic
 def redirect_appeal(appeal: Appeal | int, *, actor: Any, agency: Agency, reason: str) -> Appeal:
     """Send to the competent agency (59-FZ art. 8 p. 3: within 7 days of registration)."""
     appeal = _locked(appeal)
@@ -400,7 +415,7 @@ def redirect_appeal(appeal: Appeal | int, *, actor: Any, agency: Agency, reason:
     return appeal
 
 
-@transaction.atomic
+@outbox.atomic
 def extend_deadline(appeal: Appeal | int, *, actor: Any, days: int, reason: str) -> Appeal:
     """One extension of up to 30 days by the agency head, the citizen told (59-FZ art. 12 p. 2)."""
     appeal = _locked(appeal)
@@ -431,7 +446,7 @@ def extend_deadline(appeal: Appeal | int, *, actor: Any, days: int, reason: str)
     return appeal
 
 
-@transaction.atomic
+@outbox.atomic
 def reject_appeal(appeal: Appeal | int, *, actor: Any, reason: str, note: str = "") -> Appeal:
     appeal = _locked(appeal)
     _require(actor, appeal, "reject")
@@ -451,7 +466,7 @@ def reject_appeal(appeal: Appeal | int, *, actor: Any, reason: str, note: str = 
     return appeal
 
 
-@transaction.atomic
+@outbox.atomic
 def merge_appeal(appeal: Appeal | int, *, actor: Any, into: Appeal) -> Appeal:
     appeal = _locked(appeal)
     _require(actor, appeal, "merge")
@@ -467,7 +482,7 @@ def merge_appeal(appeal: Appeal | int, *, actor: Any, into: Appeal) -> Appeal:
     return appeal
 
 
-@transaction.atomic
+@outbox.atomic
 def rate_appeal(appeal: Appeal | int, *, actor: Any, solved: bool, score: int, politeness: int | None = None,
                 timeliness: int | None = None, comment: str = "") -> Appeal:
     """The citizen's survey; a low score on an unsolved problem reopens the appeal, any other
@@ -507,7 +522,7 @@ def rate_appeal(appeal: Appeal | int, *, actor: Any, solved: bool, score: int, p
     return appeal
 
 
-@transaction.atomic
+@outbox.atomic
 def close_appeal(appeal: Appeal | int, *, actor: Any = None, reason: str = "") -> Appeal:
     """Close an answered appeal (the citizen did not rate it within the configured days)."""
     appeal = _locked(appeal)
@@ -519,7 +534,7 @@ def close_appeal(appeal: Appeal | int, *, actor: Any = None, reason: str = "") -
     return appeal
 
 
-@transaction.atomic
+@outbox.atomic
 def post_message(appeal: Appeal | int, *, actor: Any, text: str, visibility: str) -> Message:
     """Dialogue: the author and the agency's staff write public or private messages; staff may
     also leave internal notes that the citizen never sees."""
@@ -542,7 +557,7 @@ def post_message(appeal: Appeal | int, *, actor: Any, text: str, visibility: str
     return message
 
 
-@transaction.atomic
+@outbox.atomic
 def support_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
     """A citizen joins an open appeal instead of filing a duplicate."""
     appeal = _locked(appeal)
@@ -559,7 +574,7 @@ def support_appeal(appeal: Appeal | int, *, actor: Any) -> Appeal:
     return appeal
 
 
-@transaction.atomic
+@outbox.atomic
 def moderate_appeal(appeal: Appeal | int, *, actor: Any, is_public: bool | None = None,
                     redacted_text: str | None = None, reason: str) -> Appeal:
     """A moderator hides an appeal from public view or redacts its public text."""

@@ -1,12 +1,12 @@
 """Who hears of what. Called inside actions; delivery (in-app row + e-mail by preference)
-happens in a Celery task after the transaction commits."""
+happens in a Celery task after the transaction commits, through the outbox."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import translation
 
 from geoportal.models import StaffMembership
+from outbox import core as outbox
 
 from .models import Appeal, Message, NotificationKind
 
@@ -25,9 +25,8 @@ CITIZEN_MESSAGES = {
 
 
 def _deliver(user_id: int, appeal_id: int | None, kind: str, title: str, body: str = "") -> None:
-    from .tasks import deliver_notification
-
-    transaction.on_commit(lambda: deliver_notification.delay(user_id, appeal_id, kind, title, body))
+    # through the outbox: delivered once the write commits, also if Redis is down right now
+    outbox.enqueue("issues.tasks.deliver_notification", user_id, appeal_id, kind, title, body)
 
 
 def _format(template: str, appeal: Appeal) -> str:

@@ -1,17 +1,22 @@
-"""Celery tasks of the appeals app: photo processing, notification delivery, deadlines."""
+"""Celery tasks of the appeals app: photo processing, notification delivery, deadlines.
+
+The outbox (outbox/) calls the first three once per owed effect inside its own transaction; they
+are also safe to run again by themselves (a photo already processed is left alone, its files are
+written under fixed names, so a re-run after a crash overwrites instead of orphaning). Lost
+connections to the database or the broker are retried with backoff."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 
 from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from .deadlines import working_days_between
 from .models import (
@@ -27,9 +32,19 @@ from .models import (
 )
 
 log = logging.getLogger(__name__)
+# Worth retrying: a file not there yet, the database or the broker unreachable for a moment.
+TRANSIENT = (OSError, OperationalError, InterfaceError)
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def _save_fixed(name: str, content: bytes) -> str:
+    """Save under exactly ``name``: a file left by an interrupted earlier run is replaced, not
+    kept beside a new ``name_<random>.jpg``."""
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    return default_storage.save(name, ContentFile(content))
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
 def process_photo(self: object, photo_id: int) -> str:
     """Make the metadata-free copy and the thumbnail; a failure is recorded and retried, and
     never touches the appeal itself."""
@@ -38,25 +53,28 @@ def process_photo(self: object, photo_id: int) -> str:
     photo = AppealPhoto.objects.filter(pk=photo_id).first()
     if photo is None:
         return "missing"
+    if photo.processed_at is not None and photo.public_copy and photo.thumbnail:
+        return "already processed"
     try:
         with photo.original.open("rb") as handle:
             full, thumb = public_copies(handle.read())
     except OSError as exc:
         AppealPhoto.objects.filter(pk=photo_id).update(processing_error=str(exc)[:500])
         raise
-    # Private folder, random names: the copies are reached only through issues.photo_views,
-    # which asks each time whether the appeal is public (or the caller sees it in full).
-    folder = f"private/appeals/copies/{timezone.now():%Y/%m}"
-    token = secrets.token_urlsafe(16)
-    photo.public_copy.name = default_storage.save(f"{folder}/{token}.jpg", ContentFile(full))
-    photo.thumbnail.name = default_storage.save(f"{folder}/{token}-thumb.jpg", ContentFile(thumb))
+    # Private folder, unguessable names: the copies are reached only through issues.photo_views,
+    # which asks each time whether the appeal is public (or the caller sees it in full). The name
+    # is keyed by the secret, not random, so a re-run after a crash overwrites instead of orphaning.
+    token = salted_hmac("appeal-photo-copy", str(photo.pk)).hexdigest()[:32]
+    folder = f"private/appeals/copies/{token[:2]}"
+    photo.public_copy.name = _save_fixed(f"{folder}/{token}.jpg", full)
+    photo.thumbnail.name = _save_fixed(f"{folder}/{token}-thumb.jpg", thumb)
     photo.processed_at = timezone.now()
     photo.processing_error = ""
     photo.save(update_fields=["public_copy", "thumbnail", "processed_at", "processing_error"])
     return "ok"
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
 def deliver_notification(user_id: int, appeal_id: int | None, kind: str, title: str, body: str = "") -> int | None:
     from geoportal.models import User
 
@@ -78,7 +96,16 @@ def deliver_notification(user_id: int, appeal_id: int | None, kind: str, title: 
     return notification.pk if notification else 0
 
 
-@shared_task
+@shared_task(ignore_result=True)
+def announce_change(appeal_id: int) -> None:
+    """From the outbox, once per write that changed the appeal: tell the durable listeners
+    (``appeal_change_delivered``: subscribers' notices, tile aggregates) in the worker."""
+    from .actions import appeal_change_delivered
+
+    appeal_change_delivered.send(sender=Appeal, appeal_id=appeal_id)
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)
 def check_deadlines() -> dict[str, int]:
     """Warn the executor two working days before the deadline, warn the agency head and
     record the violation once it is overdue. Each notice goes out once per appeal."""
@@ -119,7 +146,7 @@ def check_deadlines() -> dict[str, int]:
     return {"warned": warned, "overdue": overdue}
 
 
-@shared_task
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)
 def auto_close_answered() -> int:
     """Answered appeals the citizen did not rate within APPEAL_AUTO_CLOSE_DAYS are closed."""
     from .actions import close_appeal

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.db import transaction
 
 from .models import ProjectEvent
 
@@ -42,10 +41,9 @@ def event_recorded(event: ProjectEvent) -> None:
     """Announce a public project event to its followers once the transaction commits."""
     if event.kind not in FOLLOWER_MESSAGES:
         return
-    from .tasks import notify_project_followers
+    from outbox.core import enqueue
 
-    event_id = event.pk
-    transaction.on_commit(lambda: notify_project_followers.delay(event_id))
+    enqueue("projects.tasks.notify_project_followers", event.pk)  # delivered after commit, once
 
 
 def tell(user_id: int, title: str, body: str = "", *, kind: str = "message", appeal_id: int | None = None) -> None:
@@ -53,6 +51,6 @@ def tell(user_id: int, title: str, body: str = "", *, kind: str = "message", app
     delivery task, after commit."""
     if not apps.is_installed("issues"):
         return
-    from issues.tasks import deliver_notification
+    from outbox.core import enqueue
 
-    transaction.on_commit(lambda: deliver_notification.delay(user_id, appeal_id, kind, title[:300], body[:2000]))
+    enqueue("issues.tasks.deliver_notification", user_id, appeal_id, kind, title[:300], body[:2000])

@@ -39,7 +39,8 @@ if [[ $USE_EXTERNAL -eq 0 ]]; then
   have_pkg "postgresql-${PG_MAJOR}-postgis-3" || need_pkgs+=("postgresql-${PG_MAJOR}-postgis-3")
   have_pkg redis-server || need_pkgs+=(redis-server)
 fi
-for p in gdal-bin libgdal32 libgeos-c1v5 libproj25 python3-venv gettext; do
+# nginx: the buffering reverse proxy (deploy/nginx/geoportal.conf), also started by the fault tests
+for p in gdal-bin libgdal32 libgeos-c1v5 libproj25 python3-venv gettext nginx; do
   have_pkg "$p" || need_pkgs+=("$p")
 done
 command -v npm >/dev/null 2>&1 || need_pkgs+=(npm)

@@ -9,8 +9,15 @@
 #
 # granian (Rust, HTTP/1.1 keep-alive) instead of gunicorn's sync worker: measured by
 # bench/tiles.py, a cached tile is answered in about 0.4–0.5 ms instead of 0.7 ms.
+#
+# Behind nginx (deploy/nginx/geoportal.conf) in every deployment we ship. Here: a statement
+# timeout for the web's database sessions (DB_STATEMENT_TIMEOUT_MS, 30 s), and Prometheus counters
+# shared by the processes through PROMETHEUS_MULTIPROC_DIR (emptied at start), read by /metrics.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export DB_STATEMENT_TIMEOUT_MS="${DB_STATEMENT_TIMEOUT_MS:-30000}"
+export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus/web-${PORT:-8000}}"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 granian=.venv/bin/granian
 [ -x "$granian" ] || granian=granian  # the Docker image installs into the system Python
 exec "$granian" --interface wsgi --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}" \

@@ -134,13 +134,19 @@ def _worker_env() -> dict[str, str]:
 
 
 @pytest.fixture
-def celery_worker_process(_celery_worker_session: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
+def celery_worker_process(_celery_worker_session: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
     """The real worker, with the queue emptied of tasks that earlier tests left behind (their
-    rows were flushed), so each test waits only for its own work."""
+    rows were flushed), so each test waits only for its own work. Afterwards, the outbox messages
+    already handed to it are left to finish (state, not time: up to 30 s), so the flush between
+    transactional tests does not meet a message mid-way (both lock the same tables)."""
     from geoportal.celery import app
+    from outbox.core import pending
 
     app.control.purge()
-    return _celery_worker_session
+    yield _celery_worker_session
+    deadline = time.monotonic() + 30
+    while pending().filter(published_at__isnull=False).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,14 @@ class TilesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from geoportal.models import Agency, District
-        from issues.actions import appeal_changed
+        from issues.actions import appeal_change_delivered, appeal_changed
         from issues.models import Category
 
         from . import signals
         from .layers import project_model
 
         appeal_changed.connect(signals.appeal_changed, dispatch_uid="tiles.appeal_changed")
+        appeal_change_delivered.connect(signals.appeal_change_delivered, dispatch_uid="tiles.appeal_change_delivered")
         # Names shown in appeal tiles, and the district polygons, change rarely: drop the layer.
         for model, layer in ((Category, "appeals"), (Agency, "appeals"), (District, "districts")):
             handler = signals.layer_changed(layer)

@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 import redis
+from django.db import DatabaseError
 
 from . import cache
 
@@ -12,22 +13,36 @@ log = logging.getLogger(__name__)
 
 
 def appeal_changed(sender: Any, appeal_id: int, **kwargs: Any) -> None:
-    """An appeal committed a change: drop every cached tile holding its point, at every zoom
-    and for every filter; queue the exact refresh of its aggregate cells."""
+    """An appeal committed a change (in the process that changed it): drop every cached tile
+    holding its point, at every zoom and for every filter, right away. With Redis down the drop
+    is owed to the outbox and done by the worker once Redis is back."""
+    try:
+        invalidate_appeal(appeal_id)
+    except (redis.RedisError, OSError):
+        log.warning("could not invalidate tiles for appeal %s now; the worker will", appeal_id)
+        try:
+            from outbox.core import enqueue
+
+            enqueue("tiles.tasks.invalidate_appeal_tiles", appeal_id)
+        except DatabaseError:
+            log.warning("could not owe the tile invalidation of appeal %s either", appeal_id, exc_info=True)
+
+
+def invalidate_appeal(appeal_id: int) -> None:
     from issues.models import Appeal
 
     location = Appeal.objects.filter(pk=appeal_id).values_list("location", flat=True).first()
-    if location is None:
-        return
-    try:
+    if location is not None:
         cache.invalidate_point("appeals", location.x, location.y)
-        if cache.aggregates_ready():
-            from .tasks import refresh_appeal_cells
 
-            refresh_appeal_cells.delay([appeal_id])
-    except (redis.RedisError, OSError):
-        # The periodic rebuild and the cache TTL repair what could not be done now.
-        log.warning("could not invalidate tiles for appeal %s", appeal_id, exc_info=True)
+
+def appeal_change_delivered(sender: Any, appeal_id: int, **kwargs: Any) -> None:
+    """In the worker, from the outbox: the exact refresh of the appeal's aggregate cells and
+    point-table rows (which drops its tiles again)."""
+    if cache.aggregates_ready():
+        from .tasks import refresh_appeal_cells
+
+        refresh_appeal_cells([appeal_id])
 
 
 def layer_changed(layer: str) -> Any:

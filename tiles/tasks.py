@@ -23,6 +23,15 @@ def refresh_appeal_aggregates() -> int:
     return rows
 
 
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def invalidate_appeal_tiles(appeal_id: int) -> None:
+    """Owed through the outbox when Redis was down as the appeal changed; raises while it still is
+    (the outbox tries again with backoff)."""
+    from .signals import invalidate_appeal
+
+    invalidate_appeal(appeal_id)
+
+
 @shared_task
 def refresh_appeal_cells(appeal_ids: list[int]) -> int:
     """After appeals change: rewrite their cells at every level and their rows of the point

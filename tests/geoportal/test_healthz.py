@@ -1,10 +1,12 @@
-"""/healthz reports PostgreSQL, Redis and the Celery worker; 503 when one is down."""
+"""/healthz is a cheap liveness check; /readyz reports PostgreSQL, Redis and the Celery worker
+(its ping cached), 503 when one is down."""
 from __future__ import annotations
 
 import shutil
 import socket
 import subprocess
 import time
+from typing import Any
 
 import pytest
 import redis
@@ -13,10 +15,26 @@ from django.test import Client
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_is_200_with_everything_up(celery_worker_process: object) -> None:
-    response = Client().get("/healthz")
-    assert response.status_code == 200, response.json()
-    assert response.json() == {"status": "ok", "checks": {"postgres": "ok", "redis": "ok", "celery": "ok"}}
+def test_readyz_is_200_with_everything_up_and_pings_celery_once_per_ttl(
+        celery_worker_process: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from geoportal import health
+
+    health.forget_celery_ping()
+    pings: list[str] = []
+    real_ping = health._ping_celery
+    monkeypatch.setattr(health, "_ping_celery", lambda: pings.append(real_ping()) or pings[-1])
+    for _ in range(3):
+        response = Client().get("/readyz")
+        assert response.status_code == 200, response.json()
+        assert response.json() == {"status": "ok", "checks": {"postgres": "ok", "redis": "ok", "celery": "ok"}}
+    assert pings == ["ok"]  # one real ping; the next probes read the cached answer
+
+
+def test_healthz_is_liveness_only(django_assert_num_queries: Any, settings: Any) -> None:
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there: liveness must not care
+    with django_assert_num_queries(0):
+        response = Client().get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
 def _free_port() -> int:
@@ -46,10 +64,10 @@ def stopped_redis_url() -> str:
     return url
 
 
-def test_healthz_is_503_when_redis_is_stopped(settings: object, stopped_redis_url: str) -> None:
+def test_readyz_is_503_when_redis_is_stopped(settings: object, stopped_redis_url: str) -> None:
     settings.REDIS_URL = stopped_redis_url  # type: ignore[attr-defined]
-    response = Client().get("/healthz")
-    assert response.status_code == 503
+    response = Client().get("/readyz")
+    assert response.status_code == 503 and response["Retry-After"]
     body = response.json()
     assert body["status"] == "fail"
     assert body["checks"]["postgres"] == "ok"
