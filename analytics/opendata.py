@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -28,6 +28,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from geoportal.replica import read_alias
 
 from . import sql
 
@@ -138,9 +140,10 @@ def parse_query(query: Any) -> dict[str, Any]:
 def iter_rows(params: dict[str, Any]) -> Iterator[list[tuple[Any, ...]]]:
     """Chunks of rows in SCHEMA order, read through a server-side cursor (constant memory)."""
     statement = sql.opendata_sql(category=params["category"] is not None)
-    with transaction.atomic():
-        connection.ensure_connection()
-        raw_connection: Any = connection.connection
+    database = connections[read_alias()]  # lag-tolerant: the replica when one is configured
+    with transaction.atomic(using=database.alias):
+        database.ensure_connection()
+        raw_connection: Any = database.connection
         with raw_connection.cursor(name="opendata_appeals") as cursor:
             cursor.execute(statement, params)
             while True:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import email_settings, env_bool, env_int, env_list, env_str, secret_from_env
+from .env import database_from_url, email_settings, env_bool, env_int, env_list, env_str, secret_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -90,18 +89,29 @@ TEMPLATES = [
 DATABASE_URL = env_str(
     "DATABASE_URL", "postgis://geoportal:geoportal@127.0.0.1:5432/geoportal"
 )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-if not DATABASES["default"]["ENGINE"].endswith("postgis"):
-    if "postgresql" in DATABASES["default"]["ENGINE"]:
-        DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
-    else:
-        raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL with PostGIS.")
-# PostgreSQL's JIT compiles the statistics' cube plans for seconds per statement and buys nothing
-# for this workload (EXPLAIN ANALYZE at 1M appeals: JIT 2.4 s of a 4.5 s pivot); DB_JIT=1 turns it on.
-if not env_bool("DB_JIT", False):
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Behind PgBouncer in transaction mode (DATABASE_POOLER=transaction, deploy/) a client's next
+# transaction may run on another server connection: no cursor may outlive its transaction
+# (Django's iterator() cursors) and no named statement a later transaction (tile statements).
+DATABASE_POOLER = env_str("DATABASE_POOLER", "")
+DATABASES = {"default": database_from_url(DATABASE_URL, jit=env_bool("DB_JIT", False), pooler=DATABASE_POOLER)}
 # Parallel developers and CI jobs may each ask for their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME", "test_geoportal")}
+# A streaming hot standby for reads that tolerate a few seconds of lag (geoportal.replica).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL, jit=env_bool("DB_JIT", False),
+                                             pooler=DATABASE_POOLER)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["geoportal.replica.PrimaryReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG = float(env_str("DATABASE_REPLICA_MAX_LAG", "5"))  # seconds of replay lag
+DATABASE_REPLICA_CHECK_SECONDS = float(env_str("DATABASE_REPLICA_CHECK_SECONDS", "2"))
+DATABASE_REPLICA_CONNECT_TIMEOUT = env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2)
+# After a write, its author reads from the primary this long (longer than the lag allowed).
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 15)
+DATABASE_REPLICA_PATHS = env_list("DATABASE_REPLICA_PATHS", [
+    "/tiles/", "/api/v1/stats/", "/api/v1/opendata/", "/api/v1/heatmap", "/api/v1/clusters",
+    "/api/v1/choropleth", "/api/v1/map/", "/stats/", "/map/", "/search/",
+])
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
@@ -235,7 +245,7 @@ TILES_CACHE_TTL = env_int("TILES_CACHE_TTL", 3600)
 TILES_BROWSER_MAX_AGE = env_int("TILES_BROWSER_MAX_AGE", 60)
 # Tile statements are server-side prepared statements (planned once per connection); turn this
 # off behind a pooler in transaction mode that cannot keep named statements across clients.
-TILES_PREPARED_STATEMENTS = env_bool("TILES_PREPARED_STATEMENTS", True)
+TILES_PREPARED_STATEMENTS = env_bool("TILES_PREPARED_STATEMENTS", DATABASE_POOLER != "transaction")
 CELERY_BEAT_SCHEDULE["tiles-appeal-aggregates"] = {
     "task": "tiles.tasks.refresh_appeal_aggregates", "schedule": float(env_int("TILES_AGGREGATES_EVERY_S", 900))}
 

@@ -9,13 +9,13 @@ from typing import Any
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.contrib.gis.geos import Polygon
-from django.db import connection
 from django.db.models import Count, F, FloatField, Func, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from geoportal.models import District
+from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 
 from . import conf
 from .filters import TileFilters

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 from rest_framework.exceptions import ValidationError
 
 from geoportal.models import District
+from geoportal.replica import replica_tile_ttl, served_from_replica
 
 from . import cache, conf
 from .filters import TileFilters, parse_filters
@@ -65,7 +66,10 @@ def build_tile(layer: Layer, tile: Tile, filters: TileFilters) -> tuple[str, byt
         return hit[0], hit[1], True, _nothing
     data = run_tile_statement(layer.build(tile, filters, aggregates_ready), reuse_plan=not filters.params)
     etag = cache.etag_of(data)
-    return etag, data, False, lambda: cache.put(key, etag, data)
+    # A tile read from the replica may predate the change that bumped the layer's version (the
+    # replica lags up to DATABASE_REPLICA_MAX_LAG): kept only that long, not for the full TTL.
+    ttl = replica_tile_ttl() if served_from_replica() else None
+    return etag, data, False, lambda: cache.put(key, etag, data, ttl)
 
 
 def _nothing() -> None:
