@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -156,10 +157,29 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # documents, project work photos and residents' control-report photos (both re-encoded without
 # EXIF). Appeal originals, attachments and meeting minutes stay behind views that check access.
 PUBLIC_MEDIA_PREFIXES = ("public/", "library/", "projects/photos/", "projects/control/")
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Media on S3-compatible object storage (geoportal.storage; MinIO in deploy/): MEDIA_STORAGE=s3.
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "filesystem")
+MEDIA_SIGNED_URL_SECONDS = env_int("MEDIA_SIGNED_URL_SECONDS", 300)  # private files' signed URLs
+MEDIA_PUBLIC_URL = env_str("MEDIA_PUBLIC_URL", MEDIA_URL)  # public copies: the proxy's /media/
+MEDIA_S3_PUBLIC_ENDPOINT_URL = env_str("MEDIA_S3_PUBLIC_ENDPOINT_URL", "")  # what browsers reach
+if MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {"BACKEND": "geoportal.storage.MediaStorage", "OPTIONS": {
+        "bucket_name": env_str("MEDIA_S3_BUCKET", "geoportal-media"),
+        "endpoint_url": env_str("MEDIA_S3_ENDPOINT_URL", "") or None,
+        "region_name": env_str("MEDIA_S3_REGION", "us-east-1"),
+        "access_key": secret_from_env("MEDIA_S3_ACCESS_KEY", ""),
+        "secret_key": secret_from_env("MEDIA_S3_SECRET_KEY", ""),
+        "addressing_style": "path", "signature_version": "s3v4",
+        "file_overwrite": False,  # two uploads with one name keep both (Django's suffix)
+        "default_acl": None,  # private unless the bucket policy opens a prefix
+        "querystring_expire": MEDIA_SIGNED_URL_SECONDS,
+    }}
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be 'filesystem' or 's3', got {MEDIA_STORAGE!r}")
 WHITENOISE_USE_FINDERS = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
