@@ -13,6 +13,7 @@ import contextlib
 import glob
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -357,22 +358,19 @@ class CeleryWorker:
 
 
 NGINX_CONF = """
-worker_processes 1;
+worker_processes 2;
 pid {base}/nginx.pid;
 error_log {base}/nginx-error.log warn;
 events {{ worker_connections 1024; }}
 http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
     access_log off;
     client_body_temp_path {base}/nginx-body;
     proxy_temp_path {base}/nginx-proxy;
     fastcgi_temp_path {base}/nginx-fastcgi;
     uwsgi_temp_path {base}/nginx-uwsgi;
     scgi_temp_path {base}/nginx-scgi;
-    types {{ text/css css; application/javascript js; image/png png; image/svg+xml svg; }}
-    upstream geoportal_web {{
-{servers}
-        keepalive 32;
-    }}
     include {cluster_conf};
 }}
 """
@@ -380,28 +378,33 @@ http {{
 
 @dataclass
 class Nginx:
-    """nginx (Debian) with deploy/nginx/cluster.conf, its upstream pointed at the given nodes."""
+    """nginx (Debian) running deploy/nginx/cluster.conf, its upstreams pointed at this machine's
+    web nodes and S3 server, on a free port, without TLS."""
 
     base: Path
     static_root: Path
+    media_port: int | None = None
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
 
     def write_conf(self, web_ports: list[int]) -> Path:
         site = (ROOT / "deploy" / "nginx" / "cluster.conf").read_text()
-        # The deployment's server block, with this machine's port, static folder and no TLS.
-        site = site.replace("listen 80;", f"listen 127.0.0.1:{self.port};").replace(
-            "/srv/geoportal/static/", f"{self.static_root}/").replace("include /etc/nginx/geoportal-upstream.conf;", "")
+        servers = "".join(f"    server 127.0.0.1:{p} max_fails=2 fail_timeout=10s;\n" for p in web_ports)
+        site = re.sub(r"upstream geoportal_web \{.*?\n\}", "upstream geoportal_web {\n    least_conn;\n"
+                      + servers + "    keepalive 32;\n}", site, flags=re.S)
+        site = re.sub(r"server minio:9000;", f"server 127.0.0.1:{self.media_port or 9};", site)
+        site = site.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+        site = site.replace("/srv/geoportal/static/", f"{self.static_root}/")
         site_path = self.base / "cluster.conf"
         site_path.write_text(site)
         conf = self.base / "nginx.conf"
-        servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in web_ports)
-        conf.write_text(NGINX_CONF.format(base=self.base, servers=servers, cluster_conf=site_path))
+        conf.write_text(NGINX_CONF.format(base=self.base, cluster_conf=site_path))
         return conf
 
     def start(self, web_ports: list[int]) -> None:
         conf = self.write_conf(web_ports)
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        run([binary, "-t", "-c", str(conf)])
         self.proc = subprocess.Popen([binary, "-c", str(conf), "-g", "daemon off;"], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True)
         wait_for("nginx", lambda: _port_open(self.port), timeout=30, proc=self.proc,

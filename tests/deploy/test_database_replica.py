@@ -8,37 +8,19 @@ paused (``pg_wal_replay_pause()``), so it lacks what the primary just committed.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from .cluster import WebNode, wait_for
+from bench.cluster_load import Cluster
+
+from .cluster import wait_for
 from .conftest import Stack
 
 pytestmark = pytest.mark.deploy
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - fixtures.demo_region's published demo password
-
-
-@pytest.fixture(scope="module")
-def web_nodes(stack: Stack) -> Iterator[tuple[WebNode, WebNode]]:
-    """Two web nodes on the same primary and replica: one tolerating any lag (the standby's
-    paused replay stays visible), one allowing 1 s (it must leave a lagging standby)."""
-    patient = WebNode(stack.env(DATABASE_REPLICA_MAX_LAG="3600", DATABASE_REPLICA_CHECK_SECONDS="0"),
-                      stack.base / "web-patient.log")
-    strict = WebNode(stack.env(DATABASE_REPLICA_MAX_LAG="1", DATABASE_REPLICA_CHECK_SECONDS="0"),
-                     stack.base / "web-strict.log")
-    try:
-        patient.start()
-        strict.start()
-        patient.wait_ready()
-        strict.wait_ready()
-        yield patient, strict
-    finally:
-        patient.stop()
-        strict.stop()
 
 
 def viewport(stack: Stack) -> dict[str, str]:
@@ -75,8 +57,8 @@ def submit(stack: Stack, base: str, session: requests.Session) -> dict[str, Any]
 
 
 def test_public_reads_use_the_replica_writes_the_primary_and_the_author_reads_back(
-        stack: Stack, web_nodes: tuple[WebNode, WebNode]) -> None:
-    patient, strict = web_nodes
+        stack: Stack, cluster: Cluster) -> None:
+    patient, strict = cluster.nodes  # node 1 tolerates any lag, node 2 one second
     base = f"http://127.0.0.1:{patient.port}"
     params = viewport(stack)
     author = requests.Session()
@@ -116,8 +98,8 @@ def test_public_reads_use_the_replica_writes_the_primary_and_the_author_reads_ba
     wait_for("the standby replays the appeal", lambda: public_total(base, params) == before + 1, timeout=60)
 
 
-def test_the_portal_keeps_working_when_the_replica_stops(stack: Stack, web_nodes: tuple[WebNode, WebNode]) -> None:
-    patient, _strict = web_nodes
+def test_the_portal_keeps_working_when_the_replica_stops(stack: Stack, cluster: Cluster) -> None:
+    patient = cluster.nodes[0]
     base = f"http://127.0.0.1:{patient.port}"
     params = viewport(stack)
     author = requests.Session()
