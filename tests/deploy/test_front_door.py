@@ -129,3 +129,19 @@ def test_media_on_s3_public_copy_through_nginx_private_original_by_signed_url(
     assert downloaded.content == photo
     assert "attachment" in downloaded.headers.get("Content-Disposition", "")
     assert storages.backends["default"]["BACKEND"].endswith("FileSystemStorage")  # make demo: the local folder
+
+
+def test_web_nodes_are_stateless_a_session_made_on_one_node_works_on_the_other(cluster: Cluster) -> None:
+    first, second = (f"http://127.0.0.1:{node.port}" for node in cluster.nodes)
+    browser = requests.Session()
+    form = browser.get(f"{first}/accounts/login/", timeout=30)
+    assert form.status_code == 200
+    token = form.text.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    signed_in = browser.post(f"{first}/accounts/login/", data={"username": "citizen", "password": "demo12345",
+                                                               "csrfmiddlewaretoken": token},
+                             headers={"Referer": f"{first}/accounts/login/"}, allow_redirects=False, timeout=60)
+    assert signed_in.status_code == 302, signed_in.text[:300]
+    # The session lives in the database, not in the node that made it.
+    mine = browser.get(f"{second}/my/", allow_redirects=False, timeout=30)
+    assert mine.status_code == 200, (mine.status_code, mine.headers.get("Location"))
+    assert requests.get(f"{second}/my/", allow_redirects=False, timeout=30).status_code == 302  # others are not
