@@ -17,6 +17,7 @@ import json
 import math
 import os
 import signal
+import statistics
 import subprocess
 import sys
 from collections.abc import Callable
@@ -54,6 +55,7 @@ class Phase:
     p95_ms: float
     p50_ms: float
     by_name: dict[str, dict[str, float]] = field(default_factory=dict)
+    load_average: float = 0.0  # the machine's 1-minute load average at the end of the phase
 
 
 def tile_path(lon: float, lat: float, z: int) -> str:
@@ -185,7 +187,8 @@ def accepted_appeals(path: Path) -> dict[str, int]:
     return {key: int(appeal_id) for key, appeal_id in pairs}
 
 
-def measure(db: ReplicatedDatabase, cluster: Cluster, out: Path, *, users: int, seconds: int) -> dict[str, Any]:
+def measure(db: ReplicatedDatabase, cluster: Cluster, out: Path, *, users: int, seconds: int,
+            rounds: int = 1) -> dict[str, Any]:
     """The three phases: 1 node, 2 nodes, 2 nodes with a web node and a worker killed mid-run."""
     out.mkdir(parents=True, exist_ok=True)
     context = load_context(db, cluster.url)
@@ -196,14 +199,20 @@ def measure(db: ReplicatedDatabase, cluster: Cluster, out: Path, *, users: int, 
     # A short warm-up: connections, plans and the tile cache of the scenario's tile.
     run_locust(cluster.url, context, users=users, seconds=3, out=out, name="warmup", accepted=accepted)
     phases = []
-    for nodes in (1, 2):
-        cluster.use_nodes(nodes)
-        phase = run_locust(cluster.url, context, users=users, seconds=seconds, out=out, name=f"nodes{nodes}",
-                           accepted=accepted)
-        phase.nodes = nodes
-        phases.append(phase)
+    # Rounds alternate 1 and 2 nodes, so a change in the machine's other load hits both alike.
+    for round_ in range(1, rounds + 1):
+        for nodes in (1, 2):
+            cluster.use_nodes(nodes)
+            name = f"nodes{nodes}" + (f"-r{round_}" if rounds > 1 else "")
+            phase = run_locust(cluster.url, context, users=users, seconds=seconds, out=out, name=name,
+                               accepted=accepted)
+            phase.nodes = nodes
+            phase.load_average = os.getloadavg()[0]
+            phases.append(phase)
     results["phases"] = [vars(p) for p in phases]
-    results["scaling"] = round(phases[1].rps / phases[0].rps, 2) if phases[0].rps else None
+    one = statistics.median(p.rps for p in phases if p.nodes == 1)
+    two = statistics.median(p.rps for p in phases if p.nodes == 2)
+    results["scaling"] = round(two / one, 2) if one else None
 
     # Failure run: both nodes, then one web node and one worker die once appeals are flowing.
     cluster.use_nodes(2)
@@ -220,6 +229,7 @@ def measure(db: ReplicatedDatabase, cluster: Cluster, out: Path, *, users: int, 
     failure = run_locust(cluster.url, context, users=users, seconds=seconds, out=out, name="failure",
                          accepted=accepted, during=kill_mid_run)
     failure.nodes = 2
+    failure.load_average = os.getloadavg()[0]
     seen = accepted_appeals(accepted)
     ids = sorted(set(seen.values()))
     stored = set()
@@ -236,11 +246,14 @@ def measure(db: ReplicatedDatabase, cluster: Cluster, out: Path, *, users: int, 
 
 
 def report(results: dict[str, Any]) -> str:
-    lines = [f"{'phase':<10}{'nodes':>6}{'requests':>10}{'failures':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"]
+    lines = [f"{'phase':<12}{'nodes':>6}{'requests':>10}{'failures':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
+             f"{'POST/s':>8}{'POST p95':>10}{'load':>6}"]
     for phase in [*results["phases"], results["failure_run"]]:
-        lines.append(f"{phase['name']:<10}{phase['nodes']:>6}{phase['requests']:>10}{phase['failures']:>10}"
-                     f"{phase['rps']:>9.1f}{phase['p50_ms']:>9.0f}{phase['p95_ms']:>9.0f}")
-    lines.append(f"scaling 1 -> 2 nodes: x{results['scaling']}")
+        post = phase["by_name"].get("POST /api/v1/appeals/", {"rps": 0.0, "p95_ms": 0.0})
+        lines.append(f"{phase['name']:<12}{phase['nodes']:>6}{phase['requests']:>10}{phase['failures']:>10}"
+                     f"{phase['rps']:>9.1f}{phase['p50_ms']:>9.0f}{phase['p95_ms']:>9.0f}{post['rps']:>8.2f}"
+                     f"{post['p95_ms']:>10.0f}{phase.get('load_average', 0):>6.1f}")
+    lines.append(f"scaling 1 -> 2 nodes (median req/s): x{results['scaling']}")
     run = results["failure_run"]
     lines.append(f"failure run: {run['accepted_distinct_appeals']} appeals accepted, missing {run['missing']}; "
                  f"killed web node 2 and worker 1 after {run['killed'].get('after_accepted')} accepted")
@@ -251,6 +264,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=2, help="alternating 1-node and 2-node runs")
     args = parser.parse_args()
     with workdir("geoportal-bench-") as base:
         db = ReplicatedDatabase(base)
@@ -269,7 +283,8 @@ def main() -> None:
                           MEDIA_ROOT=str(base / "media"), STATIC_ROOT=str(base / "static"))
             cluster = Cluster(base, env)
             cluster.start()
-            results = measure(db, cluster, ROOT / "var" / "bench", users=args.users, seconds=args.seconds)
+            results = measure(db, cluster, ROOT / "var" / "bench", users=args.users, seconds=args.seconds,
+                              rounds=args.rounds)
             print(report(results))
         finally:
             if cluster is not None:
