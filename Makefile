@@ -37,8 +37,10 @@ test-deploy: bench-deps
 test: setup-test
 	$(MAKE) --no-print-directory lint typecheck pytest test-deploy
 
+# The load test needs only locust from the bench extra (its pin is read from pyproject.toml).
 bench-deps:
-	@.venv/bin/python -c "import locust" 2>/dev/null || .venv/bin/pip install -q -e '.[bench]'
+	@LOCUST_SKIP_MONKEY_PATCH=1 .venv/bin/python -c "import locust" 2>/dev/null \
+	  || .venv/bin/pip install -q "$$(grep -o 'locust==[0-9.]*' pyproject.toml)"
 
 bench: setup
 	$(ENVFILE) .venv/bin/pip install -q -e '.[bench]'
