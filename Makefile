@@ -6,7 +6,7 @@ SEED_ARGS ?= --appeals 20000 --projects 60 --seed 42
 # off, no secret key); `DEBUG=0 make …` overrides it.
 ENVFILE := set -a; source var/services.env; set +a; export DEBUG=$${DEBUG:-1};
 
-.PHONY: demo test setup setup-test seed serve lint typecheck schema pytest bench clean
+.PHONY: demo test setup setup-test seed serve lint typecheck schema pytest test-deploy bench bench-cluster clean
 
 setup:
 	DEBUG=$${DEBUG:-1} scripts/setup.sh
@@ -33,14 +33,28 @@ schema:
 
 # Tests use Redis database 1 (TEST_REDIS_DB overrides it, for parallel checkouts) so they never touch the demo's queues and cache.
 pytest:
-	$(ENVFILE) REDIS_URL=$${REDIS_URL%/*}/$${TEST_REDIS_DB:-1} .venv/bin/pytest
+	$(ENVFILE) REDIS_URL=$${REDIS_URL%/*}/$${TEST_REDIS_DB:-1} .venv/bin/pytest --ignore=tests/deploy
+
+# The multi-node deployment on real parts (deploy/README.md): a streaming replica, PgBouncer, nginx,
+# two web nodes, two workers, an S3 server and a locust load, all started on free ports (~3 min).
+test-deploy: bench-deps
+	$(ENVFILE) REDIS_URL=$${REDIS_URL%/*}/$${TEST_REDIS_DB:-1} .venv/bin/pytest tests/deploy -p no:cacheprovider
 
 test: setup-test
-	$(MAKE) --no-print-directory lint typecheck schema pytest
+	$(MAKE) --no-print-directory lint typecheck schema pytest test-deploy
+
+# The load test needs only locust from the bench extra (its pin is read from pyproject.toml).
+bench-deps:
+	@LOCUST_SKIP_MONKEY_PATCH=1 .venv/bin/python -c "import locust" 2>/dev/null \
+	  || .venv/bin/pip install -q "$$(grep -o 'locust==[0-9.]*' pyproject.toml)"
 
 bench: setup
 	$(ENVFILE) .venv/bin/pip install -q -e '.[bench]'
 	$(ENVFILE) $(PY) bench/router.py
+
+# Capacity at 1 and 2 web nodes behind nginx, full length (the test runs it shorter).
+bench-cluster: setup bench-deps
+	$(ENVFILE) $(PY) bench/cluster_load.py
 
 clean:
 	rm -rf var/static var/media var/test-artifacts

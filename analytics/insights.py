@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from geoportal.i18n import english_page
+from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 from issues.models import Status
 
 from . import sql

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -31,6 +31,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geoportal.dbtimeout import ensure_request_timeout
+from geoportal.replica import read_alias
 
 from . import api_docs, sql
 
@@ -149,9 +150,10 @@ def iter_rows(params: dict[str, Any]) -> Iterator[list[tuple[Any, ...]]]:
     """Chunks of rows in SCHEMA order, read through a server-side cursor (constant memory)."""
     statement = sql.opendata_sql(category=params["category"] is not None)
     ensure_request_timeout()  # the rows stream after the middleware returned (geoportal.dbtimeout)
-    with transaction.atomic():
-        connection.ensure_connection()
-        raw_connection: Any = connection.connection
+    database = connections[read_alias()]  # lag-tolerant: the replica when one is configured
+    with transaction.atomic(using=database.alias):
+        database.ensure_connection()
+        raw_connection: Any = database.connection
         with raw_connection.cursor(name="opendata_appeals") as cursor:
             cursor.execute(statement, params)
             while True:

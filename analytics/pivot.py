@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.utils.translation import gettext, gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 from geoportal.i18n import english_page
+from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 
 from . import catalog, sql
 from .params import PivotSpec

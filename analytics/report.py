@@ -20,12 +20,13 @@ from typing import Any
 
 import folium
 from django.conf import settings
-from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from folium.plugins import HeatMap
+
+from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 
 from . import insights, sql, svg
 from .params import Period, PivotSpec

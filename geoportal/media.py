@@ -8,10 +8,12 @@ placed before the portal should serve the same prefixes and nothing else.
 """
 from __future__ import annotations
 
+import mimetypes
 import posixpath
 
 from django.conf import settings
-from django.http import Http404, HttpRequest
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.views.static import serve
 
@@ -27,6 +29,16 @@ def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Anyone may call it; GET/HEAD of a file under a public prefix, 404 for anything else."""
     if request.method not in ("GET", "HEAD") or not is_public_media(path):
         raise Http404("no such file")
-    response = serve(request, posixpath.normpath(path).lstrip("/"), document_root=str(settings.MEDIA_ROOT))
+    name = posixpath.normpath(path).lstrip("/")
+    if not isinstance(default_storage, FileSystemStorage):
+        # Object storage: the front proxy serves these prefixes from the bucket; a request that
+        # reached a web node anyway is streamed from the storage.
+        try:
+            handle = default_storage.open(name, "rb")
+        except (FileNotFoundError, OSError) as exc:
+            raise Http404("no such file") from exc
+        response: HttpResponseBase = FileResponse(handle, content_type=mimetypes.guess_type(name)[0])
+    else:
+        response = serve(request, name, document_root=str(settings.MEDIA_ROOT))
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
-import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +14,7 @@ from .api_contract import ERROR_COMPONENT as OPENAPI_ERROR
 from .api_contract import ID_SCHEMA
 from .api_contract import TAGS as OPENAPI_TAGS
 from .clientip import parse_networks
-from .env import email_settings, env_bool, env_int, env_list, env_str, secret_from_env
+from .env import database_from_url, email_settings, env_bool, env_int, env_list, env_str, secret_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -116,27 +116,33 @@ TEMPLATES = [
 DATABASE_URL = env_str(
     "DATABASE_URL", "postgis://geoportal:geoportal@127.0.0.1:5432/geoportal"
 )
-# Health checks: a kept connection that died (the database restarted) is replaced at the start of
-# the next request instead of failing it.
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
-if not DATABASES["default"]["ENGINE"].endswith("postgis"):
-    if "postgresql" in DATABASES["default"]["ENGINE"]:
-        DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
-    else:
-        raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL with PostGIS.")
-# PostgreSQL's JIT compiles the statistics' cube plans for seconds per statement and buys nothing
-# for this workload (EXPLAIN ANALYZE at 1M appeals: JIT 2.4 s of a 4.5 s pivot); DB_JIT=1 turns it on.
-_db_options = DATABASES["default"].setdefault("OPTIONS", {})
-if not env_bool("DB_JIT", False):
-    _db_options["options"] = "-c jit=off"
-# A database host that does not answer fails the request in seconds (503), not after minutes.
-_db_options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
-# The web server sets DB_STATEMENT_TIMEOUT_MS (scripts/web.sh): no page waits on a runaway query.
-_statement_timeout_ms = env_int("DB_STATEMENT_TIMEOUT_MS", 0)
-if _statement_timeout_ms > 0:
-    _db_options["options"] = f"{_db_options.get('options', '')} -c statement_timeout={_statement_timeout_ms}".strip()
+# Behind PgBouncer in transaction mode (DATABASE_POOLER=transaction, deploy/) a client's next
+# transaction may run on another server connection: no cursor may outlive its transaction
+# (Django's iterator() cursors) and no named statement a later transaction (tile statements).
+DATABASE_POOLER = env_str("DATABASE_POOLER", "")
+# A database host that does not answer fails the request in seconds (503), not after minutes;
+# the web server sets DB_STATEMENT_TIMEOUT_MS (scripts/web.sh): no page waits on a runaway query.
+_DB_CONNECTION = {"jit": env_bool("DB_JIT", False), "pooler": DATABASE_POOLER,
+                  "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 3),
+                  "statement_timeout_ms": env_int("DB_STATEMENT_TIMEOUT_MS", 0)}
+DATABASES = {"default": database_from_url(DATABASE_URL, **_DB_CONNECTION)}
 # Parallel developers and CI jobs may each ask for their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME", "test_geoportal")}
+# A streaming hot standby for reads that tolerate a few seconds of lag (geoportal.replica).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL, **_DB_CONNECTION)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["geoportal.replica.PrimaryReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG = float(env_str("DATABASE_REPLICA_MAX_LAG", "5"))  # seconds of replay lag
+DATABASE_REPLICA_CHECK_SECONDS = float(env_str("DATABASE_REPLICA_CHECK_SECONDS", "2"))
+DATABASE_REPLICA_CONNECT_TIMEOUT = env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2)
+# After a write, its author reads from the primary this long (longer than the lag allowed).
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 15)
+DATABASE_REPLICA_PATHS = env_list("DATABASE_REPLICA_PATHS", [
+    "/tiles/", "/api/v1/stats/", "/api/v1/opendata/", "/api/v1/heatmap", "/api/v1/clusters",
+    "/api/v1/choropleth", "/api/v1/map/", "/stats/", "/map/", "/search/",
+])
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
@@ -235,10 +241,29 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # photos. Appeal photos (originals and copies: issues.photo_views), residents' control-report
 # photos (projects), attachments and meeting minutes stay behind views that check the caller.
 PUBLIC_MEDIA_PREFIXES = ("library/", "projects/photos/")
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Media on S3-compatible object storage (geoportal.storage; MinIO in deploy/): MEDIA_STORAGE=s3.
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "filesystem")
+MEDIA_SIGNED_URL_SECONDS = env_int("MEDIA_SIGNED_URL_SECONDS", 300)  # private files' signed URLs
+MEDIA_PUBLIC_URL = env_str("MEDIA_PUBLIC_URL", MEDIA_URL)  # public copies: the proxy's /media/
+MEDIA_S3_PUBLIC_ENDPOINT_URL = env_str("MEDIA_S3_PUBLIC_ENDPOINT_URL", "")  # what browsers reach
+if MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {"BACKEND": "geoportal.storage.MediaStorage", "OPTIONS": {
+        "bucket_name": env_str("MEDIA_S3_BUCKET", "geoportal-media"),
+        "endpoint_url": env_str("MEDIA_S3_ENDPOINT_URL", "") or None,
+        "region_name": env_str("MEDIA_S3_REGION", "us-east-1"),
+        "access_key": secret_from_env("MEDIA_S3_ACCESS_KEY", ""),
+        "secret_key": secret_from_env("MEDIA_S3_SECRET_KEY", ""),
+        "addressing_style": "path", "signature_version": "s3v4",
+        "file_overwrite": False,  # two uploads with one name keep both (Django's suffix)
+        "default_acl": None,  # private unless the bucket policy opens a prefix
+        "querystring_expire": MEDIA_SIGNED_URL_SECONDS,
+    }}
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be 'filesystem' or 's3', got {MEDIA_STORAGE!r}")
 WHITENOISE_USE_FINDERS = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -412,7 +437,7 @@ TILES_STATUS_CELLS_FINEST_LEVEL = env_int("TILES_STATUS_CELLS_FINEST_LEVEL", 17)
 TILES_PRESEED_MAX_ZOOM = env_int("TILES_PRESEED_MAX_ZOOM", 12)
 # Tile statements are server-side prepared statements (planned once per connection); turn this
 # off behind a pooler in transaction mode that cannot keep named statements across clients.
-TILES_PREPARED_STATEMENTS = env_bool("TILES_PREPARED_STATEMENTS", True)
+TILES_PREPARED_STATEMENTS = env_bool("TILES_PREPARED_STATEMENTS", DATABASE_POOLER != "transaction")
 CELERY_BEAT_SCHEDULE["tiles-appeal-aggregates"] = {
     "task": "tiles.tasks.refresh_appeal_aggregates", "schedule": float(env_int("TILES_AGGREGATES_EVERY_S", 900))}
 

@@ -9,7 +9,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
 django_application = get_wsgi_application()
 
+from geoportal.replica import ReplicaRouting  # noqa: E402
 from tiles.fastpath import TileFastPath  # noqa: E402 - needs the configured apps
 
 # bench/tiles.py also serves ``django_application`` alone, to measure what the fast path saves.
-application = TileFastPath(django_application)
+# ReplicaRouting outermost: tiles answered by the fast path read from the replica too.
+application = ReplicaRouting(TileFastPath(django_application))

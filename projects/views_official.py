@@ -26,10 +26,12 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from geoportal.models import Agency
+from geoportal.storage import private_file_response
 
 from . import actions, need
 from .access import can, may_monitor, monitoring_agency_ids
@@ -161,7 +163,7 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
     }, status=status)
 
 
-def meeting_minutes(request: HttpRequest, pk: int) -> FileResponse:
+def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The residents' meeting minutes of a project (they name residents): only officials who
     review projects (``review``); everyone else, signed in or not, gets 403. Never cached."""
     _require(request, "review")
@@ -173,14 +175,10 @@ def meeting_minutes(request: HttpRequest, pk: int) -> FileResponse:
     content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(
         ext, "application/octet-stream")
     try:
-        handle = project.meeting_minutes.open("rb")
+        # On object storage: a redirect to a short-lived signed URL (geoportal.storage).
+        return private_file_response(project.meeting_minutes, f"protokol-proekta-{project.pk}.{ext}", content_type)
     except FileNotFoundError as exc:
         raise Http404(_("Файл протокола недоступен")) from exc
-    response = FileResponse(handle, content_type=content_type, as_attachment=True,
-                            filename=f"protokol-proekta-{project.pk}.{ext}")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def control_photo(request: HttpRequest, pk: int) -> FileResponse:

@@ -49,6 +49,12 @@ if [[ $WITH_BROWSER -eq 1 ]]; then
   have_pkg chromium-driver || need_pkgs+=(chromium-driver)
   # `docker compose config` is checked by a test; Debian's docker-compose needs no engine.
   command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || need_pkgs+=(docker-compose)
+  # make test-deploy starts its own PostgreSQL primary and standby (PostGIS), PgBouncer, Redis
+  # and nginx on free ports, even when the portal itself uses external servers.
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_pkgs+=(postgresql)
+  DEPLOY_PG=${PG_MAJOR:-$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)}
+  have_pkg "postgresql-${DEPLOY_PG:-15}-postgis-3" || need_pkgs+=("postgresql-${DEPLOY_PG:-15}-postgis-3")
+  for p in pgbouncer nginx redis-server; do have_pkg "$p" || need_pkgs+=("$p"); done
 fi
 if [[ ${#need_pkgs[@]} -gt 0 ]]; then
   if [[ $(id -u) -eq 0 ]] && [[ -f /etc/debian_version ]] && command -v apt-get >/dev/null; then

@@ -118,11 +118,11 @@ def get(key: str | None) -> tuple[str, bytes] | None:
     return raw[:ETAG_LENGTH].decode(), raw[ETAG_LENGTH:]
 
 
-def put(key: str | None, etag: str, data: bytes) -> None:
+def put(key: str | None, etag: str, data: bytes, ttl: int | None = None) -> None:
     if key is None:
         return
     try:
-        client().set(key, etag.encode() + data, ex=conf.cache_ttl())
+        client().set(key, etag.encode() + data, ex=ttl or conf.cache_ttl())
     except redis.RedisError:
         log.warning("tile cache unavailable", exc_info=True)
 

@@ -16,11 +16,11 @@ import psycopg
 from django.conf import settings
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import Transform
-from django.db import connection
 from django.db.models import FloatField, Func, IntegerField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from psycopg.types.numeric import Int4, Int8
 
+from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 from issues.models import PUBLIC_STATUSES
 
 from . import cells, points

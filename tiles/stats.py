@@ -8,12 +8,12 @@ from typing import Any
 
 from django.contrib.gis.db.models.functions import Transform
 from django.contrib.gis.geos import Polygon
-from django.db import connection
 from django.db.models import Count, FloatField, Func
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from geoportal.models import District
+from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 
 from . import cells, conf
 from .filters import TileFilters

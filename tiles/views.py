@@ -21,6 +21,7 @@ from rest_framework.exceptions import Throttled, ValidationError
 from geoportal.clientip import client_ip
 from geoportal.models import District
 from geoportal.ratelimit import hit_rate
+from geoportal.replica import replica_tile_ttl, served_from_replica
 
 from . import cache, conf, encoding
 from .filters import TileFilters, parse_filters
@@ -88,7 +89,10 @@ def build_tile(layer: Layer, tile: Tile, filters: TileFilters, coding: str = enc
     data = run_tile_statement(layer.build(tile, filters, aggregates_ready), reuse_plan=not filters.params)
     etag = cache.etag_of(data)
     body = encoding.encode(data, coding)
-    return encoding.representation_etag(etag, coding), body, False, lambda: cache.put(key, etag, body)
+    # A tile read from the replica may predate the change that bumped the layer's version (the
+    # replica lags up to DATABASE_REPLICA_MAX_LAG): kept only that long, not for the full TTL.
+    ttl = replica_tile_ttl() if served_from_replica() else None
+    return encoding.representation_etag(etag, coding), body, False, lambda: cache.put(key, etag, body, ttl)
 
 
 def _nothing() -> None:
