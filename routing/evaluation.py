@@ -53,7 +53,7 @@ def linear_baseline(train_rows: Sequence[RoutingRow], y_train: Sequence[Any],
             continue
     blocks_train.append(codes.fit_transform([_plain_codes(r) or ["-"] for r in train_rows]))
     blocks_test.append(codes.transform([_plain_codes(r) or ["-"] for r in test_rows]))
-    model = LinearSVC(C=0.1, tol=1e-3).fit(sp.hstack(blocks_train, format="csr"), labels)
+    model = LinearSVC(C=0.1, tol=1e-3, random_state=0).fit(sp.hstack(blocks_train, format="csr"), labels)
     return list(model.predict(sp.hstack(blocks_test, format="csr")))
 
 

@@ -162,14 +162,7 @@ class Router:
         rng = np.random.default_rng(self.random_state)
         fold_of = rng.permutation(np.arange(n) % max(folds, 1))
         step("features")
-        self.text_ = TextScorer(folds=max(folds, 1), word_features=self.word_features,
-                                char_features=self.char_features)
-        scores = self.text_.fit_oof(rows, y_enc, n_classes, fold_of)
-        self.tables_ = RoutingTables().fit(rows, y_enc, n_classes, fold_of if folds > 1 else None)
-        self.place_ = PlaceNeighbours()
-        neighbours = self.place_.fit(rows, y_enc, fold_of if folds > 1 else None)
-        evidence = self._evidence(rows, scores, self.tables_.encode(rows), neighbours,
-                                  fold_of if folds > 1 else None, None)
+        evidence = self.out_of_fold_evidence(rows, y_enc, fold_of)
         step("estimator")
         calibrate = np.zeros(n, dtype=bool)
         if n >= 200:
@@ -192,8 +185,21 @@ class Router:
         return self
 
     # -- evidence
-    def _evidence(self, rows: Sequence[RoutingRow], scores: np.ndarray, keys: np.ndarray,
-                  neighbours: Neighbours, fold_of: np.ndarray | None, text_matrix: Any) -> Evidence:
+    def out_of_fold_evidence(self, rows: Sequence[RoutingRow], y_enc: np.ndarray, fold_of: np.ndarray) -> Evidence:
+        """Fit the text model, the tables and the neighbours; return the training rows' pairs
+        whose every feature (and candidate) was computed without the row's own fold."""
+        n_classes = len(self.classes_)
+        folds = int(fold_of.max()) + 1
+        held = fold_of if folds > 1 else None
+        self.text_ = TextScorer(folds=folds, word_features=self.word_features, char_features=self.char_features)
+        scores = self.text_.fit_oof(rows, y_enc, n_classes, fold_of)
+        self.tables_ = RoutingTables().fit(rows, y_enc, n_classes, held)
+        self.place_ = PlaceNeighbours()
+        neighbours = self.place_.fit(rows, y_enc, held)
+        return self._evidence(rows, scores, self.tables_.encode(rows), neighbours, held, None, y_enc)
+
+    def _evidence(self, rows: Sequence[RoutingRow], scores: np.ndarray, keys: np.ndarray, neighbours: Neighbours,
+                  fold_of: np.ndarray | None, text_matrix: Any, y_enc: np.ndarray | None = None) -> Evidence:
         n, n_classes = scores.shape
         k = min(self.candidates, n_classes)
         top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < n_classes else np.tile(np.arange(n_classes), (n, 1))
@@ -201,7 +207,7 @@ class Router:
         for i, row in enumerate(rows):
             found = [self.class_index_[a] for a in row.jurisdiction_agency_ids if a in self.class_index_][:3]
             zone[i, : len(found)] = found
-        candidates = np.hstack([top, self.tables_.best(keys), zone])
+        candidates = np.hstack([top, self.tables_.best(keys, fold_of), zone])
         pair_row = np.repeat(np.arange(n), candidates.shape[1])
         pair_agency = candidates.ravel()
         keep = pair_agency >= 0
@@ -220,9 +226,25 @@ class Router:
         base = 3 + 2 * len(TABLES)
         features[:, base:base + 4] = neighbours.votes(pair_row, pair_agency, NEAR_KM)
         features[:, base + 4] = (zone[pair_row] == pair_agency[:, None]).any(axis=1)
-        features[:, base + 5] = self.prior_[pair_agency]
+        features[:, base + 5] = self._prior(pair_row, pair_agency, fold_of, y_enc)
         features[:, base + 6] = pair_agency  # numeric: two splits single out an agency
         return Evidence(pair_row, pair_agency, features, text_matrix)
+
+    def _prior(self, pair_row: np.ndarray, pair_agency: np.ndarray, fold_of: np.ndarray | None,
+               y_enc: np.ndarray | None) -> np.ndarray:
+        """How common the agency is; for training rows, counted without the row's own fold."""
+        if fold_of is None or y_enc is None:
+            return np.asarray(self.prior_[pair_agency], dtype=float)
+        n_classes = len(self.classes_)
+        total = np.bincount(y_enc, minlength=n_classes).astype(float)
+        out = np.empty(len(pair_row))
+        fold = fold_of[pair_row]
+        for k in range(int(fold_of.max()) + 1):
+            inside = fold_of == k
+            others = total - np.bincount(y_enc[inside], minlength=n_classes)
+            mine = fold == k
+            out[mine] = others[pair_agency[mine]] / max(others.sum(), 1.0)
+        return out
 
     def evidence(self, rows: Sequence[RoutingRow]) -> Evidence:
         """The candidate pairs of new rows (everything learned from all training rows)."""

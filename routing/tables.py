@@ -64,16 +64,7 @@ class RoutingTables:
                     np.bincount(keys[inside & (keys[:, t] >= 0), t], minlength=max(1, len(self.index_[t])))
                     for t in range(len(TABLES))])
         # the agency most often chosen per key: a candidate the text model may have missed
-        self.best_ = []
-        for t in range(len(TABLES)):
-            codes, counts = self.full_[t]
-            best = np.full(len(self.index_[t]), -1, dtype=np.int64)
-            if len(codes):
-                order = np.lexsort((-counts, codes // n_classes))
-                key_of = codes[order] // n_classes
-                first = np.r_[True, key_of[1:] != key_of[:-1]]
-                best[key_of[first]] = codes[order][first] % n_classes
-            self.best_.append(best)
+        self.best_ = [self._best_per_key(*self.full_[t], len(self.index_[t])) for t in range(len(TABLES))]
         return self
 
     def _count(self, keys: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,13 +111,31 @@ class RoutingTables:
             totals[:, t] = np.where(known, total, 0.0)
         return hits, totals
 
-    def best(self, keys: np.ndarray) -> np.ndarray:
-        """(n × tables) the most frequent agency per row's key, -1 when none."""
+    def best(self, keys: np.ndarray, fold_of: np.ndarray | None = None) -> np.ndarray:
+        """(n × tables) the most frequent agency per row's key, -1 when none; with ``fold_of``
+        (training rows) counted without the row's own fold."""
         out = np.full(keys.shape, -1, dtype=np.int64)
         for t in range(len(TABLES)):
             known = keys[:, t] >= 0
-            out[known, t] = self.best_[t][keys[known, t]]
+            if fold_of is None:
+                out[known, t] = self.best_[t][keys[known, t]]
+                continue
+            codes, counts = self.full_[t]
+            for k, fold_counts in enumerate(self.folds_):
+                others = counts - _lookup(*fold_counts[t], codes)
+                best = self._best_per_key(codes[others > 0], others[others > 0], len(self.index_[t]))
+                mine = known & (fold_of == k)
+                out[mine, t] = best[keys[mine, t]]
         return out
+
+    def _best_per_key(self, codes: np.ndarray, counts: np.ndarray, n_keys: int) -> np.ndarray:
+        best = np.full(max(n_keys, 1), -1, dtype=np.int64)
+        if len(codes):
+            order = np.lexsort((-counts, codes // self.n_classes_))
+            key_of = codes[order] // self.n_classes_
+            first = np.r_[True, key_of[1:] != key_of[:-1]]
+            best[key_of[first]] = codes[order][first] % self.n_classes_
+        return best
 
 
 class RuleTable:

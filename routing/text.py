@@ -255,7 +255,7 @@ class TextScorer:
         if len(present) < 2:
             b[present] = 1.0
             return w, b
-        model = LinearSVC(C=self.C, tol=1e-3).fit(X, y)
+        model = LinearSVC(C=self.C, tol=1e-3, random_state=0).fit(X, y)  # liblinear shuffles: fixed seed
         classes = model.classes_.astype(int)
         if len(classes) == 2:  # binary: one weight vector for the second class
             w[:, classes[1]], w[:, classes[0]] = model.coef_[0], -model.coef_[0]
