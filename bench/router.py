@@ -1,14 +1,21 @@
-"""Router benchmark: quality against both baselines and a single decision tree on char n-grams,
-batch throughput of the full pipeline as a ratio to the bare estimator, training time.
+"""Router benchmark: the router beside the models a city would otherwise use — LinearSVC (word
+and char TF-IDF + one-hot codes), one decision tree (place, category, district, jurisdiction and
+text stems) and the rule table — on the same time split and the same k folds, with fit time and
+the median time to route one appeal.
 
+    .venv/bin/python bench/router.py --csv ../shared/data/appeals/spb_dev.csv   # St Petersburg, see below
+    .venv/bin/python bench/router.py --csv archive.csv --label agency --text text --category rubric \
+        --lat lat --lon lon --time-column date --split time
+    .venv/bin/python bench/router.py --csv ../shared/data/appeals/spb_dev.csv --rows 60000 --split none
     .venv/bin/python bench/router.py                         # synthetic city, 20k rows
     .venv/bin/python bench/router.py --archive --agencies 120  # synthetic archive: many agencies, HTML
-    .venv/bin/python bench/router.py --csv archive.csv --label agency --text text --lat lat --lon lon
-    .venv/bin/python bench/router.py --rows 1000000 --skip-quality   # training time on 1M rows
-    .venv/bin/python bench/router.py --compare               # DT / RF / ET / HGB on the same features
-    .venv/bin/python bench/router.py --estimators random_forest,extra_trees --archive --n 5000
     set -a; source var/services.env; set +a
     .venv/bin/python bench/router.py --demo-db --limit 100000  # the seeded demo region, read-only
+
+With ``--csv`` and no column options the St Petersburg archive's columns are assumed (label
+executor, text, category city_object,category,reason, lat/lon, district, time created_at).
+``--rows N`` times training on N rows drawn with replacement from the data. Run it with
+``OMP_NUM_THREADS=1`` on a shared machine.
 
 The synthetic city has location-dependent ground truth (the same category goes to different
 agencies by district, by river bank, by jurisdiction polygons crossing district borders), wrong
@@ -26,6 +33,7 @@ import math
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +41,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from routing.evaluation import linear_baseline, majority_predict, score, time_split  # noqa: E402
 from routing.features import RoutingRow, SpatialReference, enrich_batch  # noqa: E402
-from routing.model import Router, majority_predict, score, time_split  # noqa: E402
+from routing.model import Router  # noqa: E402
+from routing.tables import RuleTable  # noqa: E402
 
 LON0, LAT0 = 44.0059, 56.3269
 MSK = dt.timezone(dt.timedelta(hours=3))
@@ -289,47 +299,131 @@ def synthetic_archive(n: int, n_agencies: int = 120, seed: int = 0, missing_poin
 
 # --------------------------------------------------------------------------- measuring
 
-def char_tree_baseline(train_rows: list[RoutingRow], y_train: list[Any], test_rows: list[RoutingRow]) -> list[Any]:
-    """The reference named by the product owners: one decision tree on char n-grams of the text."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.tree import DecisionTreeClassifier
-
-    from routing.features import clean_text
-
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, max_features=100_000,
-                                 sublinear_tf=True)
-    X = vectorizer.fit_transform([clean_text(r.text) for r in train_rows])
-    tree = DecisionTreeClassifier(random_state=0).fit(X, [str(v) for v in y_train])
-    return list(tree.predict(vectorizer.transform([clean_text(r.text) for r in test_rows])))
-
-
-def throughput(router: Router, rows: list[RoutingRow], names: Any, repeat: int = 5) -> dict[str, float]:
-    """Wall-clock rows/s of the bare estimator and of the full pipeline (best of ``repeat``,
-    interleaved), and the same ratio in CPU time of this process (all threads), which other
-    jobs on a shared machine disturb far less."""
-    X = router.transform(rows)
-    if type(router.estimator_).__name__ == "HistGradientBoostingClassifier":
-        X = X.toarray()  # the input it requires (the pipeline converts too)
-    best_raw = best_full = cpu_raw = cpu_full = math.inf
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        router.estimator_.predict(X)
-        best_raw, cpu_raw = min(best_raw, time.perf_counter() - t0), min(cpu_raw, time.process_time() - c0)
-        t0, c0 = time.perf_counter(), time.process_time()
-        router.route_batch(rows, names)
-        best_full, cpu_full = min(best_full, time.perf_counter() - t0), min(cpu_full, time.process_time() - c0)
-    return {"rows": len(rows), "raw_rows_per_s": len(rows) / best_raw, "full_rows_per_s": len(rows) / best_full,
-            "ratio": best_raw / best_full, "cpu_ratio": cpu_raw / cpu_full}
-
-
-def single_route_latency(router: Router, rows: list[RoutingRow], names: Any, k: int = 200) -> float:
-    """As the registry serves one appeal (forests are averaged without a thread pool for so few rows)."""
+def _median_ms(predict_one: Any, rows: list[RoutingRow], k: int = 200) -> float:
     samples = []
     for row in rows[:k]:
         t0 = time.perf_counter()
-        router.route(row, names)
+        predict_one(row)
         samples.append(time.perf_counter() - t0)
-    return float(np.median(samples))
+    return float(np.median(samples)) * 1000
+
+
+def _tree_model(train_rows: list[RoutingRow], y_train: list[Any]) -> Any:
+    """One DecisionTreeClassifier on the place, category, district, jurisdiction and text-stem columns."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    from routing.features import FeatureBuilder
+
+    classes = sorted(set(map(str, y_train)))
+    index = {c: i for i, c in enumerate(classes)}
+    y = np.array([index[str(v)] for v in y_train])
+    builder = FeatureBuilder(min_df=2 if len(train_rows) >= 200 else 1).fit(train_rows, y)
+    tree = DecisionTreeClassifier(random_state=0).fit(builder.transform(train_rows), y)
+    return lambda rows: [classes[i] for i in tree.predict(builder.transform(rows))]
+
+
+def _linear_model(train_rows: list[RoutingRow], y_train: list[Any]) -> Any:
+    return lambda rows: linear_baseline(train_rows, y_train, rows)
+
+
+def run_models(train_rows: list[RoutingRow], y_train: list[Any], test_rows: list[RoutingRow],
+               latency: bool = True) -> dict[str, dict[str, Any]]:
+    """Each model fitted on the train rows: its test predictions, fit seconds, median ms per appeal."""
+    out: dict[str, dict[str, Any]] = {}
+    t0 = time.perf_counter()
+    router = Router().fit(train_rows, y_train)
+    fit = time.perf_counter() - t0
+    labels, confidence = router.predict_labels(test_rows)
+    out["router"] = {"pred": labels, "confidence": confidence, "fit": fit,
+                     "ms": _median_ms(router.route, test_rows) if latency else math.nan, "model": router}
+    for name, make in (("LinearSVC", _linear_model), ("one decision tree", _tree_model)):
+        t0 = time.perf_counter()
+        if name == "LinearSVC":  # fitted inside each call: time one fit + predict of the test rows
+            pred = make(train_rows, y_train)(test_rows)
+            out[name] = {"pred": pred, "fit": time.perf_counter() - t0, "ms": math.nan}
+            continue
+        model = make(train_rows, y_train)
+        fit = time.perf_counter() - t0
+        out[name] = {"pred": model(test_rows), "fit": fit,
+                     "ms": _median_ms(lambda row, m=model: m([row]), test_rows) if latency else math.nan}
+    t0 = time.perf_counter()
+    rules = RuleTable().fit(train_rows, list(y_train))
+    fit = time.perf_counter() - t0
+    out["rule table"] = {"pred": rules.predict(test_rows), "fit": fit,
+                         "ms": _median_ms(lambda row: rules.predict([row]), test_rows) if latency else math.nan}
+    return out
+
+
+def print_table(title: str, y_true: list[Any], results: dict[str, dict[str, Any]]) -> None:
+    print(title)
+    header = f"  {'model':20} {'accuracy':>9} {'macro-F1':>9} {'cov@95':>7} {'ECE':>6} {'fit s':>8} {'ms/appeal':>10}"
+    print(header)
+    for name, result in results.items():
+        m = score(y_true, result["pred"], result.get("confidence"), per_agency=False)
+        cov = f"{m['coverage_at_95']:7.3f}" if "coverage_at_95" in m else " " * 7
+        ece = f"{m['calibration_error']:6.3f}" if "calibration_error" in m else " " * 6
+        ms = "" if result["ms"] != result["ms"] else f"{result['ms']:.2f}"
+        print(f"  {name:20} {m['accuracy']:9.3f} {m['macro_f1']:9.3f} {cov} {ece} {result['fit']:8.1f} {ms:>10}")
+
+
+def time_split_bench(rows: list[RoutingRow], labels: list[Any], times: list[Any] | None, names: Any) -> None:
+    if times is not None:
+        train, test = time_split(len(rows), times)
+        kind = "time split: train on the older 80%, test on the newest 20%"
+    else:
+        order = np.random.default_rng(0).permutation(len(rows))
+        train, test = order[: int(len(rows) * 0.8)], order[int(len(rows) * 0.8):]
+        kind = "random 80/20 split (no time column)"
+    tr_rows, te_rows = [rows[i] for i in train], [rows[i] for i in test]
+    y_tr, y_te = [labels[i] for i in train], [labels[i] for i in test]
+    results = run_models(tr_rows, y_tr, te_rows)
+    print_table(f"{kind} ({len(tr_rows):,} / {len(te_rows):,} rows; load average {os.getloadavg()[0]:.1f} on "
+                f"{os.cpu_count()} cores)", y_te, results)
+    router = results["router"]["model"]
+    majority = majority_predict(y_tr, len(te_rows))
+    m = score(y_te, majority, per_agency=False)
+    print(f"  {'most frequent agency':20} {m['accuracy']:9.3f} {m['macro_f1']:9.3f}")
+    example = router.route(te_rows[0], names)
+    print(f"  example: {example.agency_id} (confidence {example.confidence:.2f}, auto={example.auto}): "
+          f"{example.explanation}")
+
+
+def kfold_bench(rows: list[RoutingRow], labels: list[Any], folds: int) -> None:
+    from sklearn.model_selection import KFold
+
+    n = len(rows)
+    predictions: dict[str, list[Any]] = {}
+    confidence = np.zeros(n)
+    fits: dict[str, float] = {}
+    for train, test in KFold(folds, shuffle=True, random_state=0).split(np.zeros(n)):
+        results = run_models([rows[i] for i in train], [labels[i] for i in train], [rows[i] for i in test],
+                             latency=False)
+        for name, result in results.items():
+            predictions.setdefault(name, [None] * n)
+            for j, i in enumerate(test):
+                predictions[name][i] = result["pred"][j]
+            fits[name] = fits.get(name, 0.0) + result["fit"] / folds
+        confidence[test] = results["router"]["confidence"]
+    combined = {name: {"pred": pred, "fit": fits[name], "ms": math.nan,
+                       **({"confidence": confidence} if name == "router" else {})}
+                for name, pred in predictions.items()}
+    print_table(f"{folds}-fold cross-validation ({n:,} rows; fit s = mean per fold; load average "
+                f"{os.getloadavg()[0]:.1f})", labels, combined)
+
+
+def training_time(rows: list[RoutingRow], labels: list[Any], n: int) -> None:
+    draw = np.random.default_rng(1).integers(0, len(rows), n)
+    big_rows = [replace(rows[i], appeal_id=k) for k, i in enumerate(draw)]
+    big_labels = [labels[i] for i in draw]
+    marks: list[tuple[str, float]] = []
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    router = Router().fit(big_rows, big_labels, progress=lambda step: marks.append((step, time.perf_counter())))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    marks.append(("end", time.perf_counter()))
+    steps = ", ".join(f"{name} {end - start:.0f} s" for (name, start), (_next, end) in zip(marks, marks[1:], strict=False))
+    print(f"training on {n:,} rows (drawn with replacement from {len(rows):,}): {wall:.1f} s wall, {cpu:.1f} s CPU "
+          f"({steps}; {len(router.classes_)} agencies; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '-')}, "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 
 def demo_database(limit: int) -> tuple[list[RoutingRow], list[Any], list[Any], Any]:
@@ -383,59 +477,6 @@ def registration_latency(router: Router, appeal_ids: list[int]) -> tuple[float, 
     return float(np.median(samples)), float(np.percentile(samples, 90))
 
 
-def split(rows: list[RoutingRow], labels: list[Any], times: list[Any] | None,
-          seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    if times is not None:
-        return time_split(len(rows), times)
-    order = np.random.default_rng(seed).permutation(len(rows))
-    cut = int(len(rows) * 0.8)
-    return order[:cut], order[cut:]
-
-
-def quality(rows: list[RoutingRow], labels: list[Any], times: list[Any] | None, names: Any,
-            estimators: list[str], text_mode: str) -> tuple[Router | None, list[RoutingRow]]:
-    train, test = split(rows, labels, times)
-    tr_rows, te_rows = [rows[i] for i in train], [rows[i] for i in test]
-    y_tr, y_te = [labels[i] for i in train], [labels[i] for i in test]
-    print(f"train {len(tr_rows)} rows, test {len(te_rows)} rows ({'time-based' if times else 'random'} split), "
-          f"{len(set(labels))} classes")
-    t0 = time.perf_counter()
-    char_tree = score(y_te, char_tree_baseline(tr_rows, y_tr, te_rows), per_agency=False)
-    char_seconds = time.perf_counter() - t0
-    header = f"{'model':34} {'accuracy':>9} {'macro-F1':>9} {'cov@95':>7} {'ECE':>6} {'fit s':>7}"
-    print(header)
-    print("-" * len(header))
-    chosen: Router | None = None
-    baselines: dict[str, Any] = {}
-    for name in estimators:
-        router = Router(estimator=name, text_mode=text_mode)
-        router.fit(tr_rows, y_tr)
-        predicted, confidence = router.predict_labels(te_rows)
-        m = score(y_te, predicted, confidence, router.rules_.predict(te_rows), majority_predict(y_tr, len(te_rows)),
-                  per_agency=False)
-        print(f"router[{name}, {text_mode}]".ljust(34)
-              + f" {m['accuracy']:9.3f} {m['macro_f1']:9.3f} {m['coverage_at_95']:7.3f} "
-              f"{m['calibration_error']:6.3f} {router.fit_seconds_:7.1f}")
-        baselines = m
-        if chosen is None:
-            chosen = router
-            chosen_metrics = m
-    print(f"{'baseline: rule table':34} {baselines['baseline_rule_accuracy']:9.3f} "
-          f"{baselines['baseline_rule_macro_f1']:9.3f}")
-    print(f"{'baseline: majority class':34} {baselines['baseline_majority_accuracy']:9.3f} "
-          f"{baselines['baseline_majority_macro_f1']:9.3f}")
-    print(f"{'single DecisionTree, char n-grams':34} {char_tree['accuracy']:9.3f} {char_tree['macro_f1']:9.3f} "
-          f"{'':7} {'':6} {char_seconds:7.1f}")
-    if chosen is not None:
-        m = chosen_metrics
-        print("ratios (router / reference), accuracy | macro-F1:")
-        for label, acc, f1 in (("rule table", m["baseline_rule_accuracy"], m["baseline_rule_macro_f1"]),
-                               ("majority", m["baseline_majority_accuracy"], m["baseline_majority_macro_f1"]),
-                               ("char-n-gram tree", char_tree["accuracy"], char_tree["macro_f1"])):
-            print(f"  vs {label:18} {m['accuracy'] / max(acc, 1e-9):6.2f}x | {m['macro_f1'] / max(f1, 1e-9):6.2f}x")
-    return chosen, te_rows
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--csv")
@@ -445,38 +486,39 @@ def main() -> None:
     parser.add_argument("--lat")
     parser.add_argument("--lon")
     parser.add_argument("--district")
+    parser.add_argument("--time-column")
     parser.add_argument("--encoding", default="utf-8")
     parser.add_argument("--delimiter", default=",")
+    parser.add_argument("--split", choices=("both", "time", "kfold", "none"), default="both")
+    parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--archive", action="store_true", help="synthetic archive instead of the synthetic city")
     parser.add_argument("--demo-db", action="store_true",
                         help="the seeded demo region from DATABASE_URL (read-only), time-based split")
     parser.add_argument("--limit", type=int, default=100_000, help="--demo-db: the oldest LIMIT appeals")
     parser.add_argument("--agencies", type=int, default=120)
-    parser.add_argument("--n", type=int, default=20_000, help="rows of synthetic data for the quality part")
-    parser.add_argument("--rows", type=int, default=0, help="also time training on this many synthetic rows")
-    parser.add_argument("--compare", action="store_true", help="all estimators: DT, RF, ET, HGB")
-    parser.add_argument("--estimators", help="comma-separated subset, e.g. random_forest,extra_trees "
-                        "(the first one is timed)")
-    parser.add_argument("--text-mode", default="stems", choices=("stems", "char", "hashing"))
-    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--n", type=int, default=20_000, help="rows of synthetic data")
+    parser.add_argument("--rows", type=int, default=0, help="also time training on this many rows")
     args = parser.parse_args()
 
-    estimators = ["random_forest", "extra_trees", "decision_tree", "hist_gb"] if args.compare else ["random_forest"]
-    if args.estimators:
-        estimators = [name.strip() for name in args.estimators.split(",") if name.strip()]
     times: list[Any] | None = None
+    names: Any = None
     if args.csv:
         from routing.csvdata import CsvColumns, read_csv
 
-        data = read_csv(args.csv, CsvColumns(args.label, args.text, args.category, args.lat, args.lon,
-                                             args.district), args.encoding, args.delimiter)
-        rows, labels, names = data.rows, list(data.labels), None
+        spb = not args.label  # no columns named: the St Petersburg archive's
+        columns = CsvColumns(args.label or "executor", args.text or ("text" if spb else None),
+                             args.category or ("city_object,category,reason" if spb else None),
+                             args.lat or ("lat" if spb else None), args.lon or ("lon" if spb else None),
+                             args.district or ("district" if spb else None),
+                             args.time_column or ("created_at" if spb else None))
+        data = read_csv(args.csv, columns, args.encoding, args.delimiter)
+        rows, labels, times = data.rows, list(data.labels), data.times
         source = f"CSV {args.csv}"
     elif args.demo_db:
         rows, labels, times, names = demo_database(args.limit)
         source = f"demo database, oldest {args.limit:,} routed appeals"
     elif args.archive:
-        from routing.csvdata import CsvColumns, category_path
+        from routing.csvdata import category_path
 
         frame = synthetic_archive(args.n, args.agencies)
         rows = []
@@ -485,49 +527,18 @@ def main() -> None:
             rows.append(RoutingRow(i, rec.text, path[0] if path else None, path,
                                    float(rec.lat) if rec.lat else None, float(rec.lon) if rec.lon else None,
                                    rec.district or None))
-        labels, names = list(frame["agency"]), None
-        _ = CsvColumns
+        labels = list(frame["agency"])
         source = f"synthetic archive, {args.agencies} agencies"
     else:
         rows, labels, times, names = synthetic_city(args.n)
         source = "synthetic city (location-dependent truth)"
-    print(f"== router bench: {source}, {len(rows)} rows")
-    if not args.skip_quality:
-        router, test_rows = quality(rows, labels, times, names, estimators, args.text_mode)
-        if router is not None:
-            t = throughput(router, test_rows * max(1, 4000 // max(len(test_rows), 1)), names)
-            print(f"batch routing, {t['rows']} rows: raw estimator.predict {t['raw_rows_per_s']:,.0f} rows/s | "
-                  f"full pipeline (features+predict+explanation) {t['full_rows_per_s']:,.0f} rows/s | "
-                  f"ratio {t['ratio']:.2f} (goal >= 0.5; best of 5 each, interleaved; load average "
-                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); in CPU time: ratio {t['cpu_ratio']:.2f}")
-            print(f"one appeal at a time (route(row)): median {single_route_latency(router, test_rows, names) * 1000:.1f} ms")
-            if args.demo_db:
-                ids = [r.appeal_id for r in test_rows[:: max(1, len(test_rows) // 300)]][:300]
-                median, p90 = registration_latency(router, ids)
-                print(f"added time per appeal inside registration (issues.routing_service.decide, {len(ids)} "
-                      f"appeals of the held-out window): median {median * 1000:.1f} ms, p90 {p90 * 1000:.1f} ms")
-            example = router.route(test_rows[0], names)
-            print(f"example: {example.agency_id} conf={example.confidence:.2f} auto={example.auto} — {example.explanation}")
+    print(f"== router bench: {source}, {len(rows):,} rows, {len(set(labels))} agencies")
+    if args.split in ("both", "time"):
+        time_split_bench(rows, labels, times, names)
+    if args.split in ("both", "kfold"):
+        kfold_bench(rows, labels, args.folds)
     if args.rows:
-        t0 = time.perf_counter()
-        big_rows, big_labels, _t, _n = synthetic_city(args.rows, seed=1)
-        generated = time.perf_counter() - t0
-        router = Router(estimator=estimators[0], text_mode=args.text_mode)
-        marks: list[tuple[str, float]] = []
-        t0, cpu0 = time.perf_counter(), time.process_time()
-        router.fit(big_rows, big_labels, progress=lambda step: marks.append((step, time.perf_counter())))
-        fit, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-        marks.append(("end", time.perf_counter()))
-        steps = ", ".join(f"{name} {end - start:.0f} s" for (name, start), (_next, end) in zip(marks, marks[1:], strict=False))
-        del big_rows, big_labels
-        held_rows, held_labels, _t, _n = synthetic_city(20_000, seed=2)
-        predicted, confidence = router.predict_labels(held_rows)
-        m = score(held_labels, predicted, confidence, per_agency=False)
-        print(f"training {estimators[0]} on {args.rows:,} rows: {fit:.1f} s wall, {cpu:.0f} s CPU over all "
-              f"threads (goal < 300 s; data generation {generated:.1f} s not counted; {steps}; "
-              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}), {len(router.classes_)} classes, "
-              f"{router.features_.n_features} features; on 20,000 fresh rows: accuracy {m['accuracy']:.3f}, "
-              f"macro-F1 {m['macro_f1']:.3f}, cov@95 {m['coverage_at_95']:.3f}")
+        training_time(rows, labels, args.rows)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from .models import RouterModel
 @admin.register(RouterModel)
 class RouterModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("version", "is_active", "created_at", "created_by", "accuracy_display", "macro_f1_display",
-                    "rule_display", "n_train", "n_test", "data_window_start", "data_window_end", "note")
+                    "rule_display", "linear_display", "n_train", "n_test", "data_window_start", "data_window_end",
+                    "note")
     list_filter = ("is_active",)
     readonly_fields = ("version", "created_at", "created_by", "params", "metrics", "data_window_start",
                        "data_window_end", "test_window_start", "n_train", "n_test", "is_active", "activated_at",
@@ -40,6 +41,10 @@ class RouterModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description=_("таблица правил"))
     def rule_display(self, obj: RouterModel) -> str:
         return _fmt(obj.metrics.get("baseline_rule_accuracy"))
+
+    @admin.display(description=_("LinearSVC"))
+    def linear_display(self, obj: RouterModel) -> str:
+        return _fmt(obj.metrics.get("baseline_linear_accuracy"))
 
     @admin.action(description=_("Сделать активной"), permissions=["activate"])
     def activate_version(self, request: HttpRequest, queryset: QuerySet[RouterModel]) -> None:

@@ -4,6 +4,7 @@ Used by ``manage.py evaluate_router`` and ``bench/router.py``. Errors are ``CsvE
 message meant for the person who typed the command."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ class CsvColumns:
     lat: str | None = None
     lon: str | None = None
     district: str | None = None
+    time: str | None = None
 
 
 @dataclass
@@ -34,6 +36,7 @@ class CsvData:
     rows: list[RoutingRow]
     labels: list[str]
     skipped_without_label: int
+    times: list[dt.datetime | None] | None = None  # with a time column: when each row was received
 
 
 def _float(value: str) -> float | None:
@@ -78,9 +81,11 @@ def read_csv(path: str | Path, columns: CsvColumns, encoding: str = "utf-8", del
     except pd.errors.ParserError as exc:
         raise CsvError(f"Не удалось разобрать CSV: {exc}")
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    wanted = {"--label": columns.label, "--text": columns.text, "--category": columns.category,
-              "--lat": columns.lat, "--lon": columns.lon, "--district": columns.district}
-    missing = [f"{option} {name!r}" for option, name in wanted.items() if name and name not in frame.columns]
+    category_columns = [c.strip() for c in columns.category.split(",")] if columns.category else []
+    wanted = [("--label", columns.label), *(("--category", c) for c in category_columns), ("--text", columns.text),
+              ("--lat", columns.lat), ("--lon", columns.lon), ("--district", columns.district),
+              ("--time-column", columns.time)]
+    missing = [f"{option} {name!r}" for option, name in wanted if name and name not in frame.columns]
     if missing:
         raise CsvError(f"В файле нет колонок: {', '.join(missing)}. Есть: {', '.join(map(str, frame.columns))}.")
 
@@ -88,8 +93,13 @@ def read_csv(path: str | Path, columns: CsvColumns, encoding: str = "utf-8", del
         return frame[name].tolist() if name else [""] * len(frame)
 
     labels_raw = column(columns.label)
-    texts, cats, lats, lons, districts = (column(columns.text), column(columns.category), column(columns.lat),
-                                          column(columns.lon), column(columns.district))
+    texts, lats, lons, districts = column(columns.text), column(columns.lat), column(columns.lon), \
+        column(columns.district)
+    # several category columns (broad to narrow, e.g. object,category,reason) make one path
+    cats = [" > ".join(p for p in parts if p.strip()) for parts in zip(*(column(c) for c in category_columns),
+                                                                        strict=True)] \
+        if len(category_columns) > 1 else column(category_columns[0] if category_columns else None)
+    stamps = _times(frame[columns.time].tolist(), columns.time) if columns.time else None
     rows: list[RoutingRow] = []
     labels: list[str] = []
     skipped = 0
@@ -103,13 +113,31 @@ def read_csv(path: str | Path, columns: CsvColumns, encoding: str = "utf-8", del
             lat = lon = None
         cat_path = category_path(cats[i])
         rows.append(RoutingRow(appeal_id=i + 2, text=texts[i], category_code=cat_path[0] if cat_path else None,
-                               category_path=cat_path, lat=lat, lon=lon, district_code=districts[i].strip() or None))
+                               category_path=cat_path, lat=lat, lon=lon, district_code=districts[i].strip() or None,
+                               received_at=stamps[i] if stamps else None))
         labels.append(label)
     if not rows:
         raise CsvError(f"В колонке {columns.label!r} нет ни одного значения: обучать не на чем.")
-    return CsvData(rows, labels, skipped)
+    times = [row.received_at for row in rows] if stamps else None
+    return CsvData(rows, labels, skipped, times)
+
+
+def _times(values: list[str], name: str) -> list[dt.datetime | None]:
+    """Dates of a time column (ISO 8601 or day.month.year, with or without time; naive values
+    are taken as Moscow time); a column where no value is a date is an error."""
+    import pandas as pd
+
+    parsed = pd.to_datetime(pd.Series(values), errors="coerce", format="ISO8601")
+    if parsed.isna().all():
+        parsed = pd.to_datetime(pd.Series(values), errors="coerce", dayfirst=True, format="mixed")
+    if parsed.isna().all():
+        raise CsvError(f"В колонке времени {name!r} нет ни одной даты (ожидается, например, 2021-01-31T23:58:57).")
+    moscow = dt.timezone(dt.timedelta(hours=3))
+    return [None if pd.isna(t) else (t.to_pydatetime() if t.tzinfo else t.to_pydatetime().replace(tzinfo=moscow))
+            for t in parsed]
 
 
 def describe_columns(options: dict[str, Any]) -> CsvColumns:
     return CsvColumns(label=options["label"], text=options.get("text"), category=options.get("category"),
-                      lat=options.get("lat"), lon=options.get("lon"), district=options.get("district"))
+                      lat=options.get("lat"), lon=options.get("lon"), district=options.get("district"),
+                      time=options.get("time_column"))

@@ -1,280 +1,34 @@
-"""What the router sees of an appeal, and how that becomes a feature matrix.
-
-``RoutingRow`` is the plain row the appeals app (or a CSV) hands to the router; this module
-never imports the appeals app. Location is turned into features in two ways:
-
-- one appeal: :func:`jurisdiction_for_point` asks PostGIS (the same rule as
-  ``Agency.objects.serving``: jurisdiction polygon or one of the agency's districts);
-- a training batch: :func:`enrich_batch` loads districts and agency areas once
-  (:class:`SpatialReference`) and does one vectorised spatial join (geopandas/shapely STRtree).
+"""The router's place/category/text columns as one sparse matrix, for single trees.
 
 :class:`FeatureBuilder` turns rows into one sparse CSR matrix (float32) and remembers, for
-every column, which human fact it stands for (``FeatureMeta``), so the explanation can be read
-back from the tree paths."""
+every column, which human fact it stands for (``FeatureMeta``). The stacked router
+(:mod:`routing.model`) does not use it; ``bench/router.py`` fits its "one decision tree"
+reference on it. ``RoutingRow`` and the place and text helpers are re-exported from here for the
+appeals app and older imports."""
 from __future__ import annotations
 
-import datetime as dt
-import html
 import math
-import re
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from shapely.geometry.base import BaseGeometry
 
+from .place import SpatialReference, coordinate_block, enrich_batch, enrich_row, jurisdiction_for_point
+from .rows import RoutingRow
+from .text import _SEP, byte_tokens, clean_text, clean_texts, stem_tokens, text_tokens
 
-@dataclass(frozen=True)
-class RoutingRow:
-    """One appeal as the router sees it. Every field but ``text`` may be missing."""
-
-    appeal_id: int | None
-    text: str
-    category_code: str | None = None
-    category_path: tuple[str, ...] = ()  # the category and its parents, nearest first
-    lat: float | None = None
-    lon: float | None = None
-    district_code: str | None = None
-    jurisdiction_agency_ids: tuple[int, ...] = ()
-    channel: str | None = None
-    received_at: dt.datetime | None = None
-
-    @property
-    def has_point(self) -> bool:
-        return (self.lat is not None and self.lon is not None
-                and math.isfinite(self.lat) and math.isfinite(self.lon))
-
-
-# --------------------------------------------------------------------------- location
-
-def jurisdiction_for_point(lon: float, lat: float) -> tuple[str | None, tuple[int, ...]]:
-    """(district code, ids of active agencies competent at the point) for one appeal, by PostGIS.
-
-    A point on a border between districts belongs to the one with the lowest id (as
-    ``District.containing``); a point outside every district has no district but may still be
-    inside some agency's jurisdiction polygon."""
-    from django.contrib.gis.geos import Point
-
-    from geoportal.models import Agency, District
-
-    point = Point(lon, lat, srid=4326)
-    district = District.containing(point)
-    agency_ids = tuple(sorted(Agency.objects.active().serving(point).values_list("id", flat=True)))
-    return (district.code if district else None), agency_ids
-
-
-def enrich_row(row: RoutingRow) -> RoutingRow:
-    """``row`` with district and jurisdiction filled from PostGIS when it has a point."""
-    if not row.has_point:
-        return row
-    assert row.lon is not None and row.lat is not None
-    district_code, agency_ids = jurisdiction_for_point(row.lon, row.lat)
-    return replace(row, district_code=district_code or row.district_code, jurisdiction_agency_ids=agency_ids)
-
-
-@dataclass
-class SpatialReference:
-    """Districts and agency areas held in memory for batch spatial joins.
-
-    ``agencies`` holds each active agency's area: its jurisdiction polygon united with its
-    districts, the same rule as ``Agency.objects.serving``."""
-
-    districts: list[tuple[int, str, BaseGeometry]]  # (id, code, boundary), id decides border ties
-    agencies: list[tuple[int, BaseGeometry]]
-
-    @classmethod
-    def from_db(cls) -> SpatialReference:
-        import shapely
-
-        from geoportal.models import Agency, District
-
-        districts = [(d.pk, d.code, shapely.from_wkb(bytes(d.boundary.wkb)))
-                     for d in District.objects.order_by("id")]
-        by_id = {pk: geom for pk, _code, geom in districts}
-        agencies: list[tuple[int, BaseGeometry]] = []
-        for agency in Agency.objects.active().prefetch_related("districts").order_by("id"):
-            parts = [by_id[d.pk] for d in agency.districts.all() if d.pk in by_id]
-            if agency.jurisdiction is not None:
-                parts.append(shapely.from_wkb(bytes(agency.jurisdiction.wkb)))
-            if parts:
-                agencies.append((agency.pk, shapely.union_all(parts)))
-        return cls(districts, agencies)
-
-    def join(self, lon: np.ndarray, lat: np.ndarray) -> tuple[list[str | None], list[tuple[int, ...]]]:
-        """District code and agency ids for each point (NaN coordinates give nothing)."""
-        import geopandas as gpd
-
-        n = len(lon)
-        district_codes: list[str | None] = [None] * n
-        jurisdictions: list[tuple[int, ...]] = [()] * n
-        valid = np.isfinite(lon) & np.isfinite(lat)
-        if not valid.any():
-            return district_codes, jurisdictions
-        index = np.flatnonzero(valid)
-        points = gpd.GeoDataFrame({"row": index}, geometry=gpd.points_from_xy(lon[valid], lat[valid]), crs=4326)
-        if self.districts:
-            frame = gpd.GeoDataFrame({"district_id": [d[0] for d in self.districts],
-                                      "code": [d[1] for d in self.districts]},
-                                     geometry=[d[2] for d in self.districts], crs=4326)
-            hits = gpd.sjoin(points, frame, how="inner", predicate="intersects")
-            # a point on a shared border intersects both districts: the lowest id wins
-            hits = hits.sort_values(["row", "district_id"]).drop_duplicates("row")
-            for row_index, code in zip(hits["row"].to_numpy(), hits["code"].to_numpy(), strict=True):
-                district_codes[int(row_index)] = str(code)
-        if self.agencies:
-            frame = gpd.GeoDataFrame({"agency_id": [a[0] for a in self.agencies]},
-                                     geometry=[a[1] for a in self.agencies], crs=4326)
-            hits = gpd.sjoin(points, frame, how="inner", predicate="intersects").sort_values(["row", "agency_id"])
-            grouped: dict[int, list[int]] = {}
-            for row_index, agency_id in zip(hits["row"].to_numpy(), hits["agency_id"].to_numpy(), strict=True):
-                grouped.setdefault(int(row_index), []).append(int(agency_id))
-            for row_index, ids in grouped.items():
-                jurisdictions[row_index] = tuple(ids)
-        return district_codes, jurisdictions
-
-
-def enrich_batch(rows: Sequence[RoutingRow], reference: SpatialReference | None = None) -> list[RoutingRow]:
-    """Rows with district and jurisdiction filled by one vectorised spatial join.
-
-    Rows without coordinates keep what they had (a district typed in a CSV, for example); the
-    reference is loaded from the database once when not given."""
-    if not rows:
-        return []
-    lon = np.array([r.lon if r.has_point else np.nan for r in rows], dtype=float)
-    lat = np.array([r.lat if r.has_point else np.nan for r in rows], dtype=float)
-    if not np.isfinite(lon).any():
-        return list(rows)
-    reference = reference or SpatialReference.from_db()
-    codes, jurisdictions = reference.join(lon, lat)
-    out: list[RoutingRow] = []
-    for row, code, agencies in zip(rows, codes, jurisdictions, strict=True):
-        if row.has_point:
-            row = replace(row, district_code=code, jurisdiction_agency_ids=agencies)
-        out.append(row)
-    return out
-
-
-# --------------------------------------------------------------------------- text
-
-_TAG = re.compile(r"<[^>]*>")
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
-
-
-def clean_text(text: str | None) -> str:
-    """HTML stripped, entities decoded, lower case, «ё» → «е», punctuation removed (numbers stay:
-    «школа № 17» names an institution)."""
-    if not text:
-        return ""
-    if "<" in text:
-        text = _TAG.sub(" ", text)
-    if "&" in text:
-        text = html.unescape(text)
-    text = text.lower().replace("ё", "е")
-    return _NON_WORD.sub(" ", text).replace("_", " ").strip()
-
-
-_SEP = "\x1f"  # joins a batch of texts; a control character no appeal contains
-_TAG_BATCH = re.compile(r"<[^>\x1f]*>")
-_NON_WORD_BATCH = re.compile(r"[^\w\x1f]+", re.UNICODE)
-
-
-def clean_texts(texts: Sequence[str | None]) -> list[str]:
-    """:func:`clean_text` of every text, done in a few passes over one joined string (the same
-    result; a tag cannot run past the end of its own text). Falls back to one by one when a
-    text contains the separator."""
-    parts = [t or "" for t in texts]
-    joined = _SEP.join(parts)
-    if joined.count(_SEP) != len(parts) - 1:
-        return [clean_text(t) for t in texts]
-    if "<" in joined:
-        joined = _TAG_BATCH.sub(" ", joined)
-    if "&" in joined:
-        joined = html.unescape(joined)
-        if joined.count(_SEP) != len(parts) - 1:
-            return [clean_text(t) for t in texts]
-    joined = _NON_WORD_BATCH.sub(" ", joined.lower().replace("ё", "е")).replace("_", " ")
-    return [part.strip() for part in joined.split(_SEP)]
-
-
-_WORD_OR_SEP = re.compile(r"[^\W_]+|\x1f", re.UNICODE)
-_WORD_RUNS = re.compile(r"[\w\x1f]+", re.UNICODE)  # the same tokens when no «_» and spaces around separators
-
-
-def text_tokens(texts: Sequence[str | None]) -> list[str]:
-    """The words of ``clean_text(t).split()`` of every text in one list, the texts separated by
-    ``"\x1f"`` (never part of a word). Read with one regex pass over the joined texts (the
-    words are the runs of word characters other than «_») instead of a substitution, a split
-    of the batch and a split per text; one by one when a text contains the separator."""
-    parts = [t or "" for t in texts]
-    joined = f" {_SEP} ".join(parts)
-    whole = joined.count(_SEP) == len(parts) - 1
-    if whole and "<" in joined:
-        joined = _TAG_BATCH.sub(" ", joined)
-    if whole and "&" in joined:
-        joined = html.unescape(joined)
-        whole = joined.count(_SEP) == len(parts) - 1
-    if whole:
-        joined = joined.lower().replace("ё", "е")
-        return (_WORD_OR_SEP if "_" in joined else _WORD_RUNS).findall(joined)
-    tokens: list[str] = []
-    for i, text in enumerate(texts):
-        if i:
-            tokens.append(_SEP)
-        tokens += clean_text(text).split()
-    return tokens
-
-
-def _cp1251_word_bytes() -> bytes:
-    return bytes(b for b in range(256) if b != 0x98 and bytes([b]).decode("cp1251").isalnum())
-
-
-# the word characters of Windows-1251 (Russian, Latin, digits): a bytes pattern scans ~2x faster
-_BYTE_WORDS = re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in _cp1251_word_bytes()) + b"\x1f]+")
-
-
-def byte_tokens(texts: Sequence[str | None]) -> list[bytes] | None:
-    """:func:`text_tokens` as Windows-1251 bytes, or None when a text has a character that
-    encoding lacks (emoji, most accented Latin letters): the words are the runs of bytes whose
-    character is alphanumeric, which is what ``[^\\W_]`` means for those characters."""
-    parts = [t or "" for t in texts]
-    joined = f" {_SEP} ".join(parts)
-    if joined.count(_SEP) != len(parts) - 1:
-        return None
-    if "<" in joined:
-        joined = _TAG_BATCH.sub(" ", joined)
-    if "&" in joined:
-        joined = html.unescape(joined)
-        if joined.count(_SEP) != len(parts) - 1:
-            return None
-    try:
-        encoded = joined.lower().replace("ё", "е").encode("cp1251")
-    except UnicodeEncodeError:
-        return None
-    return _BYTE_WORDS.findall(encoded)
-
-
-def stem_tokens(text: str, prefix: int = 6) -> list[str]:
-    """Words and their first ``prefix`` letters: a cheap stemmer for Russian inflection
-    (фонарь / фонари / фонаря → фонар…), readable in explanations unlike char n-grams."""
-    tokens: list[str] = []
-    for word in text.split():
-        if len(word) < 2:
-            continue
-        tokens.append(word)
-        if len(word) > prefix:
-            tokens.append(word[:prefix] + "…")
-    return tokens
-
+__all__ = ["COORD_FEATURES", "SEASONS", "FeatureBuilder", "FeatureMeta", "RoutingRow", "SpatialReference",
+           "byte_tokens", "clean_text", "clean_texts", "coordinate_block", "enrich_batch", "enrich_row",
+           "jurisdiction_for_point", "stem_tokens", "text_tokens"]
 
 # --------------------------------------------------------------------------- features
 
 SEASONS = {12: "зима", 1: "зима", 2: "зима", 3: "весна", 4: "весна", 5: "весна", 6: "лето", 7: "лето", 8: "лето",
            9: "осень", 10: "осень", 11: "осень"}
-EARTH_RADIUS_M = 6_378_137.0
 COORD_FEATURES = ("lat", "lon", "x3857", "y3857", "rot30", "rot45", "rot60", "rot120", "rot135", "rot150")
 
 
@@ -287,26 +41,6 @@ class FeatureMeta:
     key: Any
 
 
-def _mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x = EARTH_RADIUS_M * np.radians(lon)
-    y = EARTH_RADIUS_M * np.log(np.tan(np.pi / 4 + np.radians(np.clip(lat, -85, 85)) / 2))
-    return x, y
-
-
-def coordinate_block(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """lat, lon, Web Mercator x/y and the projected point on rotated axes (n × 10).
-
-    Axis-aligned trees cut lat/lon and x/y identically (each is a monotone function of the
-    other), so rotated projections are what let a tree follow a diagonal border cheaply.
-    Missing points are all zeros (far from any real territory); a flag column marks them."""
-    x, y = _mercator(lon, lat)
-    cols = [lat, lon, x, y]
-    for degrees in (30, 45, 60, 120, 135, 150):
-        angle = math.radians(degrees)
-        cols.append(x * math.cos(angle) + y * math.sin(angle))
-    block = np.column_stack(cols)
-    block[~np.isfinite(block)] = 0.0
-    return block
 
 
 class FeatureBuilder:

@@ -9,12 +9,19 @@ The mapping is a JSON object naming the CSV columns, e.g.::
      "date_format": "%d.%m.%Y"}
 
 ``category`` matches a category code or name, ``agency`` an agency short name or full name.
+``category`` may also list several columns, broad to narrow (``["city_object", "category",
+"reason"]``): the path is matched level by level by name. With ``"create_categories": true`` and
+``"create_agencies": true`` a region's own classifier and executors are created on first sight
+(so an archive whose names differ from ours still loads); ``district`` names a column matched to a
+district by name or code, used when the point lies in no loaded district. README, «Importing a
+region's archive», shows the mapping for St Petersburg's archive.
 Every row is validated; bad rows are reported with their line numbers and skipped, the good
 ones are written in one transaction with their event history (marked as imported)."""
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import html
 import json
 import re
@@ -26,7 +33,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from geoportal.models import Agency, District
+from geoportal.models import Agency, AgencyKind, District
 from issues.actions import next_number
 from issues.deadlines import MOSCOW
 from issues.models import Appeal, AppealEvent, Category, Channel, DeadlineRule, Result, Status
@@ -54,15 +61,36 @@ class Command(BaseCommand):
         path = Path(options["csv_path"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
+        self.create_categories = bool(mapping.get("create_categories"))
+        self.create_agencies = bool(mapping.get("create_agencies"))
+        # one transaction for everything, categories and agencies made on the way included: a dry
+        # run rolls it all back, a failure leaves nothing half-imported
+        with transaction.atomic():
+            good, bad = self._read(path, mapping)
+            for line, message in bad:
+                self.stderr.write(f"line {line}: {message}")
+            if options["dry_run"]:
+                transaction.set_rollback(True)
+                self.stdout.write(f"{len(good)} rows valid, {len(bad)} rows rejected (dry run: nothing written)")
+                return
+            category_objects = {c.pk: c for c in Category.objects.all()}
+            for _line, fields in good:
+                self._write(fields, category_objects[fields["category_id"]])
+        self.stdout.write(self.style.SUCCESS(f"imported {len(good)} appeals; rejected {len(bad)} rows"))
+
+    def _read(self, path: Path, mapping: dict[str, Any]) -> tuple[list[tuple[int, dict[str, Any]]],
+                                                                   list[tuple[int, str]]]:
         categories = self._lookup(Category.objects.values_list("id", "code", "name"))
+        self.category_paths = {self._path_key(c): c.pk for c in Category.objects.all()}
         agencies = self._lookup(Agency.objects.values_list("id", "short_name", "name"))
-        category_objects = {c.pk: c for c in Category.objects.all()}
+        self.districts = self._lookup(District.objects.values_list("id", "code", "name"))
         good: list[tuple[int, dict[str, Any]]] = []
         bad: list[tuple[int, str]] = []
         try:
             with path.open(encoding=mapping.get("encoding", "utf-8-sig"), newline="") as handle:
                 reader = csv.DictReader(handle, delimiter=mapping.get("delimiter", ","))
-                missing = [mapping[k] for k in REQUIRED if mapping[k] not in (reader.fieldnames or [])]
+                wanted = [c for k in (*REQUIRED, "district") for c in self._columns(mapping.get(k))]
+                missing = [c for c in wanted if c not in (reader.fieldnames or [])]
                 if missing:
                     raise CommandError(f"{path}: no column {', '.join(missing)}; the file has: "
                                        f"{', '.join(reader.fieldnames or [])}")
@@ -74,15 +102,7 @@ class Command(BaseCommand):
                         bad.append((line, str(exc)))
         except UnicodeDecodeError as exc:
             raise CommandError(f"{path}: not in encoding {mapping.get('encoding', 'utf-8')} ({exc})") from exc
-        for line, message in bad:
-            self.stderr.write(f"line {line}: {message}")
-        if options["dry_run"]:
-            self.stdout.write(f"{len(good)} rows valid, {len(bad)} rows rejected (dry run: nothing written)")
-            return
-        with transaction.atomic():
-            for _line, fields in good:
-                self._write(fields, category_objects[fields["category_id"]])
-        self.stdout.write(self.style.SUCCESS(f"imported {len(good)} appeals; rejected {len(bad)} rows"))
+        return good, bad
 
     @staticmethod
     def _mapping(path: Path) -> dict[str, Any]:
@@ -108,6 +128,61 @@ class Command(BaseCommand):
         return table
 
     @staticmethod
+    def _columns(value: Any) -> list[str]:
+        """The CSV columns a mapping entry names: one column, or a list (a category path)."""
+        if not value:
+            return []
+        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+    @staticmethod
+    def _path_key(category: Category) -> tuple[str, ...]:
+        return tuple(c.name.strip().lower() for c in reversed(category.lineage()))
+
+    def _category(self, row: dict[str, str | None], mapping: dict[str, Any], categories: dict[str, int]) -> int:
+        """The category of a row: by code or name (one column), or by its path of names (several
+        columns, broad to narrow), created level by level with ``create_categories``."""
+        columns = self._columns(mapping.get("category"))
+        names = [(row.get(c) or "").strip() for c in columns]
+        if len(columns) == 1:
+            found = categories.get(names[0].lower())
+            if found is None and self.create_categories and names[0]:
+                found = categories[names[0].lower()] = self._path_category([names[0]])
+            if found is None:
+                raise RowError(f"unknown category {names[0]!r}")
+            return found
+        path = [n for n in names if n]
+        if not path:
+            raise RowError("no category")
+        found = self.category_paths.get(tuple(n.lower() for n in path))
+        if found is None and self.create_categories:
+            found = self._path_category(path)
+        if found is None:
+            raise RowError(f"unknown category {' > '.join(path)!r}")
+        return found
+
+    def _path_category(self, path: list[str]) -> int:
+        """The category at ``path`` (names, broad to narrow), creating missing levels."""
+        parent: int | None = None
+        for depth in range(1, len(path) + 1):
+            key = tuple(n.lower() for n in path[:depth])
+            found = self.category_paths.get(key)
+            if found is None:
+                digest = hashlib.sha1(" > ".join(key).encode(), usedforsecurity=False).hexdigest()[:12]
+                found = Category.objects.create(code=f"import-{digest}", name=path[depth - 1][:200],
+                                                parent_id=parent).pk
+                self.category_paths[key] = found
+            parent = found
+        assert parent is not None
+        return parent
+
+    @staticmethod
+    def _new_agency(name: str) -> int:
+        short = name[:100]
+        if Agency.objects.filter(short_name=short).exists():  # a long name cut to an existing short one
+            short = name[:89] + "…" + hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:10]
+        return Agency.objects.create(name=name[:300], short_name=short, kind=AgencyKind.OTHER).pk
+
+    @staticmethod
     def _date(value: str, fmt: str | None) -> dt.datetime:
         value = value.strip()
         try:
@@ -127,12 +202,13 @@ class Command(BaseCommand):
         text = re.sub(r"\s+", " ", text).strip()
         if len(text) < 10:
             raise RowError("text is empty or shorter than 10 characters")
-        category_id = categories.get(cell("category").lower())
-        if category_id is None:
-            raise RowError(f"unknown category {cell('category')!r}")
-        agency_id = agencies.get(cell("agency").lower())
+        category_id = self._category(row, mapping, categories)
+        agency_name = cell("agency")
+        agency_id = agencies.get(agency_name.lower())
+        if agency_id is None and self.create_agencies and agency_name:
+            agency_id = agencies[agency_name.lower()] = self._new_agency(agency_name)
         if agency_id is None:
-            raise RowError(f"unknown agency {cell('agency')!r}")
+            raise RowError(f"unknown agency {agency_name!r}")
         received = self._date(cell("received_at"), mapping.get("date_format"))
         if received > timezone.now():
             raise RowError("received_at is in the future")
@@ -160,6 +236,7 @@ class Command(BaseCommand):
         if result not in Result.values:
             raise RowError(f"unknown result {cell('result')!r}")
         return {"text": text, "category_id": category_id, "agency_id": agency_id, "received_at": received,
+                "district_id": self.districts.get(cell("district").lower()) if cell("district") else None,
                 "answered_at": answered or received + dt.timedelta(days=10), "location": location,
                 "address": address, "channel": channel, "result": result}
 
@@ -172,7 +249,8 @@ class Command(BaseCommand):
         appeal = Appeal.objects.create(
             number=next_number(received), channel=fields["channel"], category=category, text=fields["text"],
             location=fields["location"], address=fields["address"],
-            district=District.containing(fields["location"]) if fields["location"] is not None else None,
+            district=(District.containing(fields["location"]) if fields["location"] is not None else None)
+            or (District.objects.get(pk=fields["district_id"]) if fields["district_id"] else None),
             responsible_agency_id=fields["agency_id"], status=Status.CLOSED, received_at=received,
             registered_at=received, routed_at=received,
             deadline_at=compute_deadline(received, working_days=working, calendar_days=None if working else 30),

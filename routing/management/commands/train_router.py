@@ -19,8 +19,6 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet", action="store_true", help="без индикатора и таблиц")
         parser.add_argument("--activate", choices=("if_not_worse", "yes", "no"), default="if_not_worse")
-        parser.add_argument("--estimator", default=None,
-                            help="random_forest (по умолчанию), extra_trees, decision_tree, hist_gb")
 
     def handle(self, *args: Any, **options: Any) -> None:
         quiet = options["quiet"]
@@ -36,9 +34,8 @@ class Command(BaseCommand):
             bar.set_postfix_str(name)
             bar.update(1)
 
-        params = {"estimator": options["estimator"]} if options["estimator"] else None
         try:
-            record = train_and_register(rows, labels, times, activate=activate, params=params, progress=step)
+            record = train_and_register(rows, labels, times, activate=activate, progress=step)
         except NoTrainingData as exc:
             raise CommandError(str(exc))
         finally:
@@ -49,7 +46,8 @@ class Command(BaseCommand):
                           f"(с {record.test_window_start:%Y-%m-%d})" if record.test_window_start else
                           f"Версия v{record.version}: {state}")
         self.stdout.write(f"Точность {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}; таблица правил "
-                          f"{m['baseline_rule_accuracy']:.3f}; самое частое ведомство "
+                          f"{m['baseline_rule_accuracy']:.3f}; LinearSVC "
+                          f"{m.get('baseline_linear_accuracy', 0.0):.3f}; самое частое ведомство "
                           f"{m['baseline_majority_accuracy']:.3f}; автоматически при ≥95%: {m['coverage_at_95']:.1%}")
         if "compared_with" in m:
             c = m["compared_with"]
