@@ -122,16 +122,21 @@ DATABASE_URL = env_str(
 DATABASE_POOLER = env_str("DATABASE_POOLER", "")
 # A database host that does not answer fails the request in seconds (503), not after minutes;
 # the web server sets DB_STATEMENT_TIMEOUT_MS (scripts/web.sh): no page waits on a runaway query.
-_DB_CONNECTION = {"jit": env_bool("DB_JIT", False), "pooler": DATABASE_POOLER,
-                  "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 3),
-                  "statement_timeout_ms": env_int("DB_STATEMENT_TIMEOUT_MS", 0)}
-DATABASES = {"default": database_from_url(DATABASE_URL, **_DB_CONNECTION)}
+
+
+def _database(url: str) -> dict[str, object]:
+    return database_from_url(url, jit=env_bool("DB_JIT", False), pooler=DATABASE_POOLER,
+                             connect_timeout=env_int("DB_CONNECT_TIMEOUT", 3),
+                             statement_timeout_ms=env_int("DB_STATEMENT_TIMEOUT_MS", 0))
+
+
+DATABASES = {"default": _database(DATABASE_URL)}
 # Parallel developers and CI jobs may each ask for their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME", "test_geoportal")}
 # A streaming hot standby for reads that tolerate a few seconds of lag (geoportal.replica).
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL, **_DB_CONNECTION)
+    DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["geoportal.replica.PrimaryReplicaRouter"]
 DATABASE_REPLICA_MAX_LAG = float(env_str("DATABASE_REPLICA_MAX_LAG", "5"))  # seconds of replay lag
