@@ -41,7 +41,7 @@ def blocking_violations(page: Any) -> list[str]:
 def unsure_router(region: Any, settings: Any) -> Any:
     """A real router trained on a generated history, with a threshold nothing reaches: every
     new appeal waits on the desk with the router's top 3 and its explanation."""
-    generate_appeals(800, seed=11, progress=False, until=dt.datetime(2026, 11, 1, tzinfo=MOSCOW))
+    generate_appeals(500, seed=11, progress=False, until=dt.datetime(2026, 11, 1, tzinfo=MOSCOW))
     rows, labels, times = training_rows()
     registry.train_and_register(rows, labels, times, activate=True)
     registry.reset_cache()
