@@ -5,7 +5,7 @@ on a phone (number and deadline at once); the moderator hides a reported comment
 workload by executor on the queue and reassigns an appeal by select. axe-core finds nothing
 serious on the desk, the registration form and the moderation queue. (The
 citizen's category search runs in Chromium in test_map_pages' report journeys, online and
-offline, and over 80 phrasings in node.) Screenshots in var/test-artifacts/desk-*.png."""
+offline, and over 99 phrasings in node.) Screenshots in var/test-artifacts/desk-*.png."""
 from __future__ import annotations
 
 import datetime as dt
