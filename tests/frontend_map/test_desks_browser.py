@@ -55,9 +55,10 @@ def unsure_router(region: Any, settings: Any) -> Any:
 
 
 def test_operator_routes_with_a_shortcut_merges_a_duplicate_and_routes_with_one_tap(
-        live_server, personas, unsure_router, desk_page):
+        live_server, personas, unsure_router, desk_page, artifacts_dir):
     here = point_in("centralny")
-    lamp = make_appeal(personas.citizen, "light-street", text="Не горит фонарь у дома 5, вечером темно.")
+    lamp = make_appeal(personas.citizen, "light-street", text="Не горит фонарь у дома 5, вечером темно.",
+                       district="sormovsky")
     original = make_appeal(personas.citizen, "roads-signs", text="Стёрлась разметка на переходе у школы № 5.",
                            location=here)
     duplicate = make_appeal(personas.other_citizen, "roads-signs", text="Зебры у школы № 5 совсем не видно.",
@@ -96,6 +97,7 @@ def test_operator_routes_with_a_shortcut_merges_a_duplicate_and_routes_with_one_
     page.locator(".candidate-label", has_text=original.number).wait_for()  # the candidate on the map
     card.scroll_into_view_if_needed()
     screenshot(page, "desk-operator-duplicates")
+    card.screenshot(path=str(artifacts_dir / "desk-operator-duplicates-card.png"))
     card.locator(".candidates li", has_text=original.number).locator("button.merge").click()
     wait_for(page, lambda: Appeal.objects.get(pk=duplicate.pk).status == Status.MERGED, what="the merge")
     assert Appeal.objects.get(pk=duplicate.pk).duplicate_of_id == original.pk
