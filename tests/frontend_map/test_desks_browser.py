@@ -5,7 +5,7 @@ on a phone (number and deadline at once); the moderator hides a reported comment
 workload by executor on the queue and reassigns an appeal by select. axe-core finds nothing
 serious on the desk, the registration form and the moderation queue. (The
 citizen's category search runs in Chromium in test_map_pages' report journeys, online and
-offline, and over 80 phrasings in node.) Screenshots in var/test-artifacts/desk-*.png."""
+offline, and over 99 phrasings in node.) Screenshots in var/test-artifacts/desk-*.png."""
 from __future__ import annotations
 
 import datetime as dt
@@ -41,7 +41,7 @@ def blocking_violations(page: Any) -> list[str]:
 def unsure_router(region: Any, settings: Any) -> Any:
     """A real router trained on a generated history, with a threshold nothing reaches: every
     new appeal waits on the desk with the router's top 3 and its explanation."""
-    generate_appeals(800, seed=11, progress=False, until=dt.datetime(2026, 11, 1, tzinfo=MOSCOW))
+    generate_appeals(500, seed=11, progress=False, until=dt.datetime(2026, 11, 1, tzinfo=MOSCOW))
     rows, labels, times = training_rows()
     registry.train_and_register(rows, labels, times, activate=True)
     registry.reset_cache()
@@ -55,9 +55,10 @@ def unsure_router(region: Any, settings: Any) -> Any:
 
 
 def test_operator_routes_with_a_shortcut_merges_a_duplicate_and_routes_with_one_tap(
-        live_server, personas, unsure_router, desk_page):
+        live_server, personas, unsure_router, desk_page, artifacts_dir):
     here = point_in("centralny")
-    lamp = make_appeal(personas.citizen, "light-street", text="Не горит фонарь у дома 5, вечером темно.")
+    lamp = make_appeal(personas.citizen, "light-street", text="Не горит фонарь у дома 5, вечером темно.",
+                       district="sormovsky")
     original = make_appeal(personas.citizen, "roads-signs", text="Стёрлась разметка на переходе у школы № 5.",
                            location=here)
     duplicate = make_appeal(personas.other_citizen, "roads-signs", text="Зебры у школы № 5 совсем не видно.",
@@ -96,6 +97,7 @@ def test_operator_routes_with_a_shortcut_merges_a_duplicate_and_routes_with_one_
     page.locator(".candidate-label", has_text=original.number).wait_for()  # the candidate on the map
     card.scroll_into_view_if_needed()
     screenshot(page, "desk-operator-duplicates")
+    card.screenshot(path=str(artifacts_dir / "desk-operator-duplicates-card.png"))
     card.locator(".candidates li", has_text=original.number).locator("button.merge").click()
     wait_for(page, lambda: Appeal.objects.get(pk=duplicate.pk).status == Status.MERGED, what="the merge")
     assert Appeal.objects.get(pk=duplicate.pk).duplicate_of_id == original.pk

@@ -218,8 +218,9 @@ def test_offline_draft_is_sent_exactly_once_when_back_online(live_server, person
     page = phone_page
     login(page, live_server.url, "citizen")
     page.goto(f"{live_server.url}/report/")
+    page.wait_for_load_state("networkidle")
+    page.context.set_offline(True)  # the pin, the category search (category-search.js) and the text: all offline
     pin_and_describe(page, "Фонарь не горит уже неделю, сообщаю без сети.")
-    page.context.set_offline(True)
     page.click("#submit")
     page.locator("#queued").wait_for(timeout=10000)
     assert "сохранено" in page.locator("#queued").inner_text()

@@ -2,7 +2,7 @@
    a map and in a list; the router's top 3 with probabilities and its explanation; one tap (or
    the keys 1/2/3 on a desk) routes the selected appeal; route elsewhere with an agency search,
    reject with a 59-FZ reason, merge into a nearby open appeal shown on the map. Every act is a
-   call to the appeals API (issues.actions); the list reloads after each. */
+   call to the appeals API (issues.actions); the list reloads after each and every minute. */
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
@@ -251,4 +251,10 @@
 
   window.geoportal.desk = {load: load, items: function () { return items; }};
   load();
+  // new arrivals every minute, unless the operator is in the middle of something (a dialog,
+  // duplicate candidates on show, an act on its way)
+  setInterval(function () {
+    var candidatesShown = Array.prototype.some.call(document.querySelectorAll(".candidates"), function (c) { return !c.hidden; });
+    if (!busy && !candidatesShown && !document.querySelector("dialog[open]")) { load(); }
+  }, 60000);
 })();
