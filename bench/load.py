@@ -117,7 +117,11 @@ def start_server(direct: bool, base: Path) -> tuple[list[subprocess.Popen[bytes]
                LOG_LEVEL="WARNING", PORT=str(web_port), PROMETHEUS_MULTIPROC_DIR=str(base / "prometheus"))
     web = subprocess.Popen([str(ROOT / "scripts/web.sh"), "--log-level", "warning"], cwd=ROOT, env=env,
                            start_new_session=True)
-    wait_up(f"http://127.0.0.1:{web_port}/healthz", web)
+    try:
+        wait_up(f"http://127.0.0.1:{web_port}/healthz", web)
+    except RuntimeError:
+        os.killpg(web.pid, 15)  # no server left behind
+        raise
     if direct:
         return [web], web_port
     nginx_port = free_port()
