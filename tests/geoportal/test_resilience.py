@@ -96,3 +96,26 @@ def test_metrics_are_for_staff_and_local_scrapes_only(personas: Any) -> None:
     assert 'route="api/v1/categories/$"' in body or "api/v1/categories" in body
     local = Client().get("/metrics")  # a scrape from this host (REMOTE_ADDR 127.0.0.1)
     assert local.status_code == 200 and local["Content-Type"].startswith("text/plain")
+
+
+def test_the_guards_and_the_outbox_speak_english_too() -> None:
+    from pathlib import Path
+
+    from tests.i18n_checks import assert_translated, gettext_msgids, untranslated_cyrillic
+
+    root = Path(__file__).resolve().parents[2]
+    modules = [root / "geoportal" / "resilience.py", *sorted((root / "outbox").glob("*.py"))]
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    plural = ("%(count)d сообщение поставлено в очередь.", "%(count)d сообщений поставлено в очередь.")
+    untranslated = {str(m): [t for t in untranslated_cyrillic(m) if t not in plural] for m in modules}
+    assert untranslated == {str(m): [] for m in modules}  # (the checker knows no ngettext: below)
+    assert_translated(gettext_msgids(modules))
+    with translation.override("en"):
+        assert [translation.ngettext(*plural, n) % {"count": n} for n in (1, 3)] == [
+            "1 message queued.", "3 messages queued."]
+
+    with translation.override("en"):
+        page = render_to_string("geoportal/unavailable.html", {"retry_after": "5"})
+    assert '<html lang="en">' in page and "Service temporarily unavailable" in page

@@ -113,7 +113,8 @@ def test_a_storm_of_100_requests_over_10_keys_makes_10_appeals(stack: Stack) -> 
     before = stack.sql("SELECT count(*) FROM issues_appeal")[0][0]
     with ThreadPoolExecutor(max_workers=20) as pool:
         responses = list(pool.map(lambda i: api.appeal(key=keys[i % 10]), range(100)))
-    assert Counter(r.status_code for r in responses) == {201: 100}
+    assert Counter(r.status_code for r in responses) == {201: 100}, [r.text[:200] for r in responses
+                                                                     if r.status_code != 201][:3]
     assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 90
     ids = {r.json()["id"] for r in responses}
     assert len(ids) == 10
