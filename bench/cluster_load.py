@@ -238,7 +238,11 @@ def measure(db: ReplicatedDatabase, cluster: Cluster, out: Path, *, users: int, 
             f"SELECT id FROM issues_appeal WHERE id = ANY('{{{','.join(map(str, ids))}}}'::bigint[])").split()}
     keys_per_appeal = db.primary.psql(
         "SELECT count(*) FROM issues_idempotencykey WHERE appeal_id IS NOT NULL") if ids else "0"
+    import redis
+
+    broker = redis.Redis.from_url(cluster.env["REDIS_URL"])
     results["failure_run"] = {**vars(failure), "killed": killed, "accepted_total": len(seen),
+                              "broker_unacked_after_run": int(broker.hlen("unacked")),
                               "accepted_distinct_appeals": len(ids), "missing": sorted(set(ids) - stored),
                               "idempotency_keys_with_appeal": int(keys_per_appeal)}
     (out / "cluster-load.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
