@@ -34,8 +34,8 @@ from tests.issues.helpers import make_appeal, point_in
 from tests.projects.conftest import make_cycle, make_project  # noqa: F401  (fixtures)
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-FUZZ_EXAMPLES = 6
-STATEFUL_EXAMPLES = int(os.environ.get("API_FUZZ_STATEFUL_EXAMPLES", 10))
+FUZZ_EXAMPLES = 12
+STATEFUL_EXAMPLES = int(os.environ.get("API_FUZZ_STATEFUL_EXAMPLES", 25))
 MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", FUZZ_EXAMPLES))
 DETERMINISTIC = os.environ.get("API_FUZZ_RANDOM", "") != "1"
 # Who calls: the persona behind each role's token (None: no credentials at all).
