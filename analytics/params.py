@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from issues.filters import parse_bbox
+from issues.filters import checked_instant, parse_bbox
 from issues.models import AppealType, Channel, Kind, Result, Status
 
 from . import catalog
@@ -92,15 +92,20 @@ def current_period(now: dt.datetime, kind: str = "quarter") -> Period:
 
 
 def parse_instant(value: str) -> dt.datetime | None:
-    parsed = parse_datetime(value)
-    if parsed is None:
-        day = parse_date(value)
-        if day is None:
-            return None
-        parsed = dt.datetime.combine(day, dt.time())
+    """An ISO 8601 date or datetime (local time when naive) in UTC; None when it is not one,
+    names no real day (2026-02-30) or lies outside the years the API takes (issues.filters)."""
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None:
+            day = parse_date(value)
+            if day is None:
+                return None
+            parsed = dt.datetime.combine(day, dt.time())
+    except ValueError:
+        return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
-    return parsed
+    return checked_instant(parsed)
 
 
 def _list(raw: str) -> list[str]:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext
+from rest_framework import exceptions
 
 API_PREFIX = "/api/"
 
@@ -19,13 +20,13 @@ def api_json_errors(get_response: Callable[[HttpRequest], HttpResponse]) -> Call
         response = get_response(request)
         if (request.path.startswith(API_PREFIX) and response.status_code >= 400
                 and response.get("Content-Type", "").startswith("text/html")):
-            if response.status_code == 404:
-                detail = gettext("Не найдено.")
-            elif response.status_code >= 500:
-                detail = gettext("Внутренняя ошибка сервера.")
-            else:
-                detail = gettext("Запрос отклонён.")
-            json_response = JsonResponse({"detail": detail}, status=response.status_code,
+            # DRF's own messages, so they come translated like every other API error
+            messages = {404: exceptions.NotFound.default_detail, 403: exceptions.PermissionDenied.default_detail,
+                        400: exceptions.ParseError.default_detail}
+            detail = messages.get(response.status_code) or (
+                exceptions.APIException.default_detail if response.status_code >= 500
+                else HTTPStatus(response.status_code).phrase)
+            json_response = JsonResponse({"detail": str(detail)}, status=response.status_code,
                                          json_dumps_params={"ensure_ascii": False})
             for header in ("Allow", "Retry-After", "Vary"):
                 if header in response:

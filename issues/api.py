@@ -164,7 +164,7 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
     @extend_schema(responses={200: docs.APPEAL_ANY}, examples=[docs.APPEAL_EXAMPLE])
     def retrieve(self, request: Request, pk: int) -> Response:
         """Anyone for a public appeal (public view); the author and competent staff in full."""
-        appeal, full = access_appeal(request.user, int(pk))
+        appeal, full = access_appeal(request.user, pk)
         serializer = (AppealFullSerializer if full else AppealPublicSerializer)(appeal, context={"request": request})
         return Response(serializer.data)
 
@@ -256,7 +256,7 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
 
     # --- transitions --------------------------------------------------------------------------
     def _transition(self, request: Request, pk: int, serializer_class: Any, run: Any) -> Response:
-        appeal, _full = access_appeal(request.user, int(pk))
+        appeal, _full = access_appeal(request.user, pk)
         if not request.user.is_authenticated:
             return Response({"detail": _("Требуется вход.")}, status=status.HTTP_401_UNAUTHORIZED)
         data: dict[str, Any] = {}
@@ -384,7 +384,7 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
     @action(detail=True, methods=["get"], pagination_class=None)
     def events(self, request: Request, pk: int) -> Response:
         """Anyone who can see the appeal: its timeline (full for the author and staff)."""
-        appeal, full = access_appeal(request.user, int(pk))
+        appeal, full = access_appeal(request.user, pk)
         events = appeal.events.all() if full and is_staff_user(request.user) else appeal.events.filter(is_public=True)
         serializer = EventSerializer if full else PublicEventSerializer
         return Response(serializer(events, many=True).data)
@@ -395,7 +395,7 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
     def messages(self, request: Request, pk: int) -> Response:
         """GET: public messages for anyone who sees the appeal; private ones for the author
         and staff; internal notes for staff. POST: the author and the responsible staff."""
-        appeal, full = access_appeal(request.user, int(pk))
+        appeal, full = access_appeal(request.user, pk)
         if request.method == "POST":
             if not request.user.is_authenticated:
                 return Response({"detail": _("Требуется вход.")}, status=status.HTTP_401_UNAUTHORIZED)

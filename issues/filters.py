@@ -1,13 +1,16 @@
 """Appeal filters shared by the API, tiles and statistics: one definition of each filter."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
+from django import forms
 from django.contrib.gis.geos import Polygon
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 
 from .models import OPEN_STATUSES, Appeal, Category, Status
@@ -32,14 +35,42 @@ def category_with_descendants(category_id: int) -> list[int]:
     return ids
 
 
+# Python takes offsets up to ±23:59 and years 1–9999; PostgreSQL refuses offsets beyond ±15:59,
+# and a day's arithmetic near year 1 or 9999 overflows. An instant from a query string is taken
+# to UTC and kept within these years, or it is a field error (400), never a 500.
+EARLIEST_YEAR, LATEST_YEAR = 1000, 9000
+
+
+def checked_instant(value: dt.datetime) -> dt.datetime | None:
+    """An aware datetime in UTC, or None when it is outside the years the API takes."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        return None
+    return value.astimezone(dt.UTC)
+
+
+class InstantField(IsoDateTimeField):
+    def to_python(self, value: Any) -> dt.datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        instant = checked_instant(parsed)
+        if instant is None:
+            raise forms.ValidationError(_("Дата или дата-время ISO 8601."), code="invalid")
+        return instant
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    field_class = InstantField
+
+
 class AppealFilter(django_filters.FilterSet):
     bbox = django_filters.CharFilter(method="filter_bbox", label="west,south,east,north")
     district = django_filters.CharFilter(field_name="district__code")
     category = django_filters.NumberFilter(method="filter_category")
     status = django_filters.CharFilter(method="filter_status", label="status[,status...]")
     agency = django_filters.NumberFilter(field_name="responsible_agency_id")
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = InstantFilter(field_name="received_at", lookup_expr="gte")
+    received_before = InstantFilter(field_name="received_at", lookup_expr="lt")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
 
     class Meta:

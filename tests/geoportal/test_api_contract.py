@@ -188,3 +188,29 @@ def test_a_generated_typed_client_files_an_appeal_and_reads_it_back(
     refused = create.sync_detailed(client=citizen, body=models.AppealCreateRequest(category=category.pk, text=""))
     assert refused.status_code == 400
     assert isinstance(refused.parsed, models.Error) and refused.parsed.additional_properties  # field errors
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unknown_api_path_is_a_json_404_even_with_debug_pages(db: None, settings: Any, debug: bool) -> None:
+    """Django's own 404 page (the technical one when DEBUG=1, as in ``make demo``) is HTML;
+    under /api/ integrators get the shared error shape instead. Pages elsewhere keep HTML."""
+    settings.DEBUG = debug
+    response = Client().get("/api/v1/appeals/null,null/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"]
+    page = Client().get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(("url", "status"), [
+    # Python takes a -22:42 offset, PostgreSQL refused it (a 500 schemathesis found): now UTC
+    ("/api/v1/appeals/?received_after=4196-12-28T18:29:51-22:42", 200),
+    ("/api/v1/appeals/?received_before=9999-12-31T23:00:00-22:00", 400),
+    ("/api/v1/stats/hotspots?until=0001-01-01", 400),
+    ("/api/v1/stats/appeals?received_after=2026-02-30", 400),
+    ("/api/v1/stats/heatmap?until=2026-03-01T10:00:00-23:59", 200),
+])
+def test_instants_postgresql_cannot_store_are_a_400_or_taken_to_utc(db: None, url: str, status: int) -> None:
+    response = Client().get(url)
+    assert response.status_code == status, response.content
