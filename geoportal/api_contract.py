@@ -33,7 +33,10 @@ ERROR_DESCRIPTIONS = {
     "404": "No such object, or not visible to this caller.",
     "409": "The object's state does not allow this now (e.g. a transition from the wrong status).",
     "415": "The body's content type is not one this operation reads.",
+    "413": "The body is larger than the cap for its kind (JSON or upload); refused before it is read.",
     "429": "Too many requests: wait `Retry-After` seconds.",
+    "503": "Temporarily unavailable (the database is unreachable, or the server is saturated): "
+           "retry after `Retry-After` seconds.",
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -3,9 +3,10 @@ operation, tags by resource, and the stateful links an integrator (and schemathe
 
 Every operation gets its possible error answers from one rule set here instead of a list per
 view: 400 (field errors) where it takes parameters or a body, 401 where it needs a signed-in
-caller, 403 and 429 everywhere (a bad token or API key is refused on any call; every caller is
-rate limited), 404 where the path names an object, 409 on writes (a transition or vote that the
-object's state does not allow). A view adds or overrides codes with ``extend_schema``."""
+caller, 403, 429 and 503 everywhere (a bad token is refused on any call; every caller is rate
+limited; a lost database or a saturated server sheds the request), 404 where the path names an
+object, 409, 413 and 415 on writes (a transition or vote that the object's state does not allow;
+a body over its cap, geoportal.resilience). A view adds or overrides codes with ``extend_schema``."""
 from __future__ import annotations
 
 from typing import Any
@@ -41,7 +42,7 @@ class GeoportalAutoSchema(AutoSchema):
         in_path = any(p.get("in") == "path" for p in operation.get("parameters", []))
         paginated = any(p.get("in") == "query" and p.get("name") in ("page", "offset")
                         for p in operation.get("parameters", []))
-        codes = {"403", "429"}
+        codes = {"403", "429", "503"}
         if method in WRITE_METHODS or in_query or in_path:
             codes.add("400")
         if method in WRITE_METHODS or not self._is_public():
@@ -49,7 +50,7 @@ class GeoportalAutoSchema(AutoSchema):
         if in_path or paginated:  # a page past the end is a 404 too (DRF's pagination)
             codes.add("404")
         if method in WRITE_METHODS:
-            codes.update(("409", "415"))
+            codes.update(("409", "413", "415"))
         responses = operation.setdefault("responses", {})
         for code in sorted(codes):
             responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code],
