@@ -102,6 +102,6 @@ def test_the_author_deletes_a_comment_on_a_phone(live_server, personas, phone_pa
     assert not Comment.objects.get(pk=mine.pk).is_hidden
     page.once("dialog", lambda dialog: dialog.accept())
     item.get_by_role("button", name="Удалить").tap()
-    page.wait_for_function(f"!document.getElementById('comment-{mine.pk}')")
+    page.wait_for_function(f"() => !document.getElementById('comment-{mine.pk}')")
     assert "Фонарь не горит уже неделю" not in page.locator("#comments").inner_text()
     assert Comment.objects.get(pk=mine.pk).moderation_note == "удалён автором"

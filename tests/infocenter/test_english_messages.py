@@ -172,7 +172,7 @@ def test_an_english_page_shows_the_comment_refusal_in_english_on_a_phone(live_se
     page.locator("#comment-form button[type=submit]").tap()
     error = page.locator("#comment-form [data-error]")
     error.wait_for(state="visible")
-    page.wait_for_function("document.querySelector('#comment-form [data-error]').textContent.length > 0")
+    page.wait_for_function("() => document.querySelector('#comment-form [data-error]').textContent.length > 0")
     assert error.inner_text() == "A comment is from 2 to 3000 characters."
     page.locator("#comments").screenshot(path=str(screenshot(page, "comment-refused-english-phone")))
     assert not Comment.objects.filter(target_id=appeal.pk).exists()
