@@ -335,6 +335,7 @@ def single_route_latency(router: Router, rows: list[RoutingRow], names: Any, k: 
 def demo_database(limit: int) -> tuple[list[RoutingRow], list[Any], list[Any], Any]:
     """The seeded demo region: the rows ``train_router`` would train on, in a read-only session."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
+    os.environ.setdefault("DEBUG", "1")  # this process reads the demo settings (no SECRET_KEY needed)
     import django
 
     django.setup()
