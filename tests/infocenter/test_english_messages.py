@@ -135,7 +135,8 @@ def test_comment_authors_are_named_in_the_page_language(appeal, personas):
     from infocenter.discussion import display_name
 
     question = comment(personas.client("citizen"), appeal, "Когда заделают?", is_question=True)
-    answer = comment(personas.client("executor_a"), appeal, "На этой неделе", parent=question["id"])
+    # the street light is Горсвет's: its executor answers officially (the agency in charge)
+    answer = comment(personas.client("executor_b"), appeal, "На этой неделе", parent=question["id"])
     listed = {c["id"]: c["author"] for c in personas.client("anonymous").get(
         "/api/v1/comments/", {"kind": "appeal", "target": appeal.pk}, **EN).json()}
     agency = Comment.objects.get(pk=answer["id"]).author.memberships.first().agency.short_name
