@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
+os.environ.setdefault("DEBUG", "1")  # this process reads the demo settings (no SECRET_KEY needed)
 
 import django  # noqa: E402
 

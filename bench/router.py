@@ -429,6 +429,7 @@ def training_time(rows: list[RoutingRow], labels: list[Any], n: int) -> None:
 def demo_database(limit: int) -> tuple[list[RoutingRow], list[Any], list[Any], Any]:
     """The seeded demo region: the rows ``train_router`` would train on, in a read-only session."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
+    os.environ.setdefault("DEBUG", "1")  # this process reads the demo settings (no SECRET_KEY needed)
     import django
 
     django.setup()

@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
+os.environ.setdefault("DEBUG", "1")  # this process reads the demo settings (no SECRET_KEY needed)
 
 import django  # noqa: E402
 
@@ -57,6 +58,9 @@ def free_port() -> int:
 
 def start_server(port: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
+               # plain HTTP on loopback, one client: no TLS redirect, no per-address limits in the way
+               SECURE_SSL_REDIRECT="0", TILES_RENDER_RATE="1000000/min", ANON_PAGE_RATE="1000000/min",
+               API_ANON_RATE="1000000/min",
                LOG_LEVEL="WARNING")
     env.update(PORT=str(port), WEB_WORKERS="1")  # the production web server, one worker process
     proc = subprocess.Popen([str(ROOT / "scripts" / "web.sh"), "--log-level", "warning"], cwd=ROOT, env=env)

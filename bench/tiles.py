@@ -58,6 +58,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
+os.environ.setdefault("DEBUG", "1")  # this process reads the demo settings (no SECRET_KEY needed)
 os.environ["CACHE_KEY_PREFIX"] = "bench-tiles"  # never touch the demo's cached tiles
 
 import django  # noqa: E402
@@ -111,6 +112,9 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], name: str, timeout: f
 def start_web(port: int, app: str = "geoportal.wsgi:application") -> subprocess.Popen[bytes]:
     """The production web server (scripts/web.sh) with one worker process."""
     env = dict(os.environ, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
+               # plain HTTP on loopback, one client: no TLS redirect, no per-address limits in the way
+               SECURE_SSL_REDIRECT="0", TILES_RENDER_RATE="1000000/min", ANON_PAGE_RATE="1000000/min",
+               API_ANON_RATE="1000000/min",
                LOG_LEVEL="WARNING", PORT=str(port), WEB_WORKERS="1", WSGI_APP=app)
     proc = subprocess.Popen([str(ROOT / "scripts/web.sh"), "--log-level", "warning"], cwd=ROOT, env=env)
     try:  # /healthz would also want a Celery worker; the TileJSON needs only the app and the database

@@ -82,8 +82,9 @@ self.addEventListener("fetch", (e) => {
   }
 });
 """
-PRIVATE_PREFIXES = ["/my/", "/queue/", "/desk/", "/moderation/", "/leadership/",
-                    "/appeals/", "/accounts/", "/admin/", "/notifications/"]
+# /photos/: an appeal photo must stop showing once the appeal is hidden, also offline
+PRIVATE_PREFIXES = ["/my/", "/queue/", "/desk/", "/moderation/", "/leadership/", "/appeals/", "/accounts/",
+                    "/admin/", "/notifications/", "/photos/"]
 
 
 @lru_cache(maxsize=1)

@@ -3,8 +3,9 @@
 DRF's ``AnonRateThrottle`` keys on ``X-Forwarded-For`` when it is present: a client that
 invents a new address per request is never throttled. Here every limit keys on
 ``geoportal.clientip.client_ip`` (``REMOTE_ADDR`` unless the peer is a trusted proxy).
-The pages (everything that is not the DRF API, Open311 or tiles, which have their own limits)
-get the same per-address limit through :class:`AnonymousRateLimitMiddleware`."""
+Every other anonymous request — pages, media, the checked photo files, plain Django views under
+/api/ — counts against ``ANON_PAGE_RATE`` per address through :class:`AnonymousRateLimitMiddleware`
+(Open311 and tiles have limits of their own)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -26,14 +27,14 @@ class AnonRateThrottle(DrfAnonRateThrottle):
         return client_ip(request)
 
 
-# These prefixes are limited elsewhere (DRF throttles, Open311's own limit, tile renders) or
-# cost nothing (static files are answered by WhiteNoise before this middleware).
-_OWN_LIMITS = ("/api/", "/open311/", "/tiles/", "/static/", "/healthz")
+# These prefixes are limited elsewhere (Open311's own limit, tile renders) or cost nothing
+# (static files are answered by WhiteNoise before this middleware, the health probe).
+_OWN_LIMITS = ("/open311/", "/tiles/", "/static/", "/healthz")
 
 
 class AnonymousRateLimitMiddleware:
-    """Anyone not signed in: at most ``ANON_PAGE_RATE`` page requests per client address
-    (429 with ``Retry-After`` beyond)."""
+    """Anyone not signed in: at most ``ANON_PAGE_RATE`` requests per client address (429 with
+    ``Retry-After`` beyond); the DRF API's own ``API_ANON_RATE`` applies on top."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -1,5 +1,9 @@
 """Browser fixtures: Debian's Chromium driven by Playwright (never a downloaded browser).
-Every request that leaves this machine is aborted, so tests never touch the network."""
+Every request that leaves this machine is aborted, so tests never touch the network.
+
+The pages send a Content-Security-Policy without 'unsafe-eval': give ``page.wait_for_function``
+an arrow function (``"() => …"``), which Playwright calls directly; a bare expression string is
+eval()-ed in the page while polling, and the CSP refuses that."""
 from __future__ import annotations
 
 import os

@@ -204,8 +204,8 @@ def test_statistics_in_english_on_a_phone(transactional_db, live_server, dataset
 
     phone_page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     phone_page.goto(f"{live_server.url}/stats/?period=2026-Q3")
-    phone_page.wait_for_function("!document.getElementById('rising').textContent.includes('Loading')")
-    phone_page.wait_for_function("!document.getElementById('hotspots').textContent.includes('Loading')")
+    phone_page.wait_for_function("() => !document.getElementById('rising').textContent.includes('Loading')")
+    phone_page.wait_for_function("() => !document.getElementById('hotspots').textContent.includes('Loading')")
     assert phone_page.inner_text("#rising") == "No growth above the norm."
     assert phone_page.inner_text("#hotspots") == "No hotspots."
     assert phone_page.inner_text("h1") == "Citizens' appeal statistics: Q3 2026"

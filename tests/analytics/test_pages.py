@@ -82,8 +82,8 @@ def test_scorecard_page_in_a_browser(transactional_db, live_server, personas, da
     phone_page.goto(f"{live_server.url}/stats/?period=2026-Q3")
     assert phone_page.inner_text('[data-metric="count"]').strip() == "7"
     # the insights are asked for the period's end: the requests succeed and say what they found
-    phone_page.wait_for_function("!document.getElementById('hotspots').textContent.includes('Загрузка')")
-    phone_page.wait_for_function("!document.getElementById('rising').textContent.includes('Загрузка')")
+    phone_page.wait_for_function("() => !document.getElementById('hotspots').textContent.includes('Загрузка')")
+    phone_page.wait_for_function("() => !document.getElementById('rising').textContent.includes('Загрузка')")
     assert phone_page.inner_text("#hotspots") == "Очагов нет."  # 20 appeals make a hotspot; July has 7
     assert phone_page.inner_text("#rising") == "Роста сверх нормы нет."  # no history before July
     phone_page.wait_for_selector("#heatmap canvas.leaflet-heatmap-layer")

@@ -43,7 +43,7 @@ def test_pages_work_under_the_csp_and_district_names_stay_text(live_server, pers
                        ("/stats/", "main"), ("/api/v1/docs/", ".swagger-ui .info")):
         _visit(page, base + url, ready)
     page.goto(f"{base}/appeals/{appeal.pk}/")
-    page.wait_for_function("document.querySelector('.photos img').complete")
+    page.wait_for_function("() => document.querySelector('.photos img').complete")
     assert page.evaluate("document.querySelector('.photos img').naturalWidth") > 0  # through the checking view
     assert page.evaluate("navigator.serviceWorker.ready.then(r => !!r.active)")  # the PWA's worker runs
     login(page, base, "citizen")

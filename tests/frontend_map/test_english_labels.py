@@ -179,7 +179,7 @@ def test_english_map_popups_and_queue_on_a_desk(live_server, personas, browser, 
         page.wait_for_timeout(400)  # the popup finished panning into view
         screenshot(page, "map-public-popup-desk-en")
 
-        page.wait_for_function("document.getElementById('map').dataset.projects === '3'", timeout=15000)
+        page.wait_for_function("() => document.getElementById('map').dataset.projects === '3'", timeout=15000)
         page.click("#near-me")
         page.wait_for_selector("#near-list[data-loaded='1']", timeout=20000)
         item = page.locator(f'#near-list li[data-project="{square.pk}"]')
@@ -202,7 +202,7 @@ def test_english_map_popups_and_queue_on_a_desk(live_server, personas, browser, 
 
         login(page, live_server.url, "leader")  # the leadership's heat map summary and legend
         page.goto(f"{live_server.url}/leadership/")
-        page.wait_for_function("parseInt(document.getElementById('heat-map').dataset.cells || '0') > 0",
+        page.wait_for_function("() => parseInt(document.getElementById('heat-map').dataset.cells || '0') > 0",
                                timeout=15000)
         summary = page.locator("#heat-summary").inner_text()
         assert re.fullmatch(r"In the map view: [\d,]+ appeals, \d+ cells", summary), summary

@@ -123,7 +123,7 @@ def pin_and_describe(page: Any, text: str) -> None:
     page.wait_for_selector("#report-map .leaflet-marker-icon", timeout=15000)  # geolocation pinned it
     box = page.locator("#report-map").bounding_box()
     page.locator("#report-map").tap(position={"x": box["width"] * 0.55, "y": box["height"] * 0.45})
-    page.wait_for_function("document.getElementById('pin-status').textContent.length > 0")
+    page.wait_for_function("() => document.getElementById('pin-status').textContent.length > 0")
     page.fill("#category-search", "фанари")  # a misspelling in another word form (category-search.js)
     assert page.eval_on_selector("#category", "s => s.selectedOptions[0].textContent") == "Не горит уличный фонарь"
     assert page.locator("#category-suggestions button[aria-pressed=true]").inner_text() == "Не горит уличный фонарь"
@@ -186,7 +186,7 @@ def test_executor_claims_and_answers_from_the_queue_map(live_server, personas, p
     answered = Appeal.objects.get(pk=appeal.pk)
     assert answered.result == "measures_taken" and answered.executor_id == personas.executor_b.pk
     assert AppealPhoto.objects.filter(appeal=appeal, kind="answer").count() == 1
-    page.wait_for_function(f"!document.querySelector('.queue-item[data-number=\"{appeal.number}\"] button.answer')")
+    page.wait_for_function(f"() => !document.querySelector('.queue-item[data-number=\"{appeal.number}\"] button.answer')")
     screenshot(page, "map-queue-after-phone")
 
 
@@ -198,7 +198,7 @@ def test_leadership_heatmap_and_choropleth_render(live_server, personas, phone_p
     for name, page in (("map-leadership-phone", phone_page), ("map-leadership-desk", desk_page)):
         login(page, live_server.url, "leader")
         page.goto(f"{live_server.url}/leadership/")
-        page.wait_for_function("parseInt(document.getElementById('heat-map').dataset.cells || '0') > 0",
+        page.wait_for_function("() => parseInt(document.getElementById('heat-map').dataset.cells || '0') > 0",
                                timeout=15000)
         page.wait_for_selector("canvas.leaflet-heatmap-layer")
         painted = page.evaluate("""() => {
@@ -206,7 +206,7 @@ def test_leadership_heatmap_and_choropleth_render(live_server, personas, phone_p
             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
             let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n; }""")
         assert painted > 100, painted
-        page.wait_for_function(f"document.querySelectorAll('#choro-map path.leaflet-interactive').length == "
+        page.wait_for_function(f"() => document.querySelectorAll('#choro-map path.leaflet-interactive').length == "
                                f"{District.objects.count()}", timeout=15000)
         assert page.locator("#agency-table tbody tr").count() >= 1
         screenshot(page, name)

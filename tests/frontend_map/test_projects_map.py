@@ -164,7 +164,7 @@ def test_resident_sees_projects_opens_a_popup_and_lists_projects_near_them(live_
     projects = build_projects(personas)
     page = phone_page
     page.goto(f"{live_server.url}/map/")
-    page.wait_for_function("document.getElementById('map').dataset.projects === '3'", timeout=15000)
+    page.wait_for_function("() => document.getElementById('map').dataset.projects === '3'", timeout=15000)
     assert page.locator("path.project-shape").count() == 3
     assert page.locator("path.proj-shape-in_progress").count() == 1
     assert page.locator("path.project-anchor").count() == 2  # the line and the polygon, marked citywide
@@ -185,7 +185,7 @@ def test_resident_sees_projects_opens_a_popup_and_lists_projects_near_them(live_
     assert "Выполнено: 50%" in popup.inner_text() and "1 250 000" in popup.inner_text().replace("\u00a0", " ")
     assert popup.locator("[role=progressbar]").get_attribute("aria-valuenow") == "50"
     assert popup.locator("a").get_attribute("href") == f"/projects/{projects['square'].pk}/"
-    page.wait_for_function("[...document.querySelectorAll('.project-popup .thumbs img')]"
+    page.wait_for_function("() => [...document.querySelectorAll('.project-popup .thumbs img')]"
                            ".filter(i => i.complete && i.naturalWidth > 0).length === 3", timeout=15000)
     page.wait_for_timeout(600)  # the map finished moving
     page.screenshot(path=str(screenshot_path("map-projects-popup-phone")))  # what the phone shows now
@@ -193,9 +193,9 @@ def test_resident_sees_projects_opens_a_popup_and_lists_projects_near_them(live_
 
     assert page.locator("path.project-anchor").count() == 0  # zoomed in: the shapes themselves
     page.locator("#layer-projects").uncheck()
-    page.wait_for_function("document.querySelectorAll('path.project-shape').length === 0")
+    page.wait_for_function("() => document.querySelectorAll('path.project-shape').length === 0")
     page.locator("#layer-projects").check()
-    page.wait_for_function("document.querySelectorAll('path.project-shape').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('path.project-shape').length === 3")
     page.locator("#near-list li").nth(0).locator("button").tap()
     page.locator(".project-popup a").tap()  # on to the project's own page
     page.wait_for_url(f"**/projects/{projects['square'].pk}/", timeout=15000)
@@ -219,7 +219,7 @@ def test_without_geolocation_the_list_starts_from_the_map_centre(live_server, pe
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/map/")
-        page.wait_for_function("document.getElementById('map').dataset.projects === '3'", timeout=15000)
+        page.wait_for_function("() => document.getElementById('map').dataset.projects === '3'", timeout=15000)
         page.locator("#near-me").tap()
         page.wait_for_selector("#near-list[data-loaded='1']", timeout=20000)
         assert "от центра карты" in page.locator("#near-origin").inner_text()

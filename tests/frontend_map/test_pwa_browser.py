@@ -23,7 +23,7 @@ def test_service_worker_serves_the_shell_and_the_offline_page(live_server, perso
     page.goto(f"{live_server.url}/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the worker
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
     cached = page.evaluate(CACHED_URLS)
     assert {"/static/frontend_map/app.css", "/offline/", "/"} <= set(cached)
@@ -52,7 +52,7 @@ def test_service_worker_keeps_no_personal_page_and_forgets_pages_on_sign_out(liv
     page.goto(f"{live_server.url}/library/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     login(page, live_server.url, "citizen")
     for path in ("/my/", f"/appeals/{appeal.pk}/", "/library/no-such-document/", "/library/"):
         page.goto(f"{live_server.url}{path}")
@@ -63,7 +63,7 @@ def test_service_worker_keeps_no_personal_page_and_forgets_pages_on_sign_out(liv
     page.click(".menu-toggle")
     page.click("form[action='/accounts/logout/'] button")
     page.wait_for_load_state("networkidle")
-    page.wait_for_function("caches.keys().then(ks => !ks.some(k => k.startsWith('geoportal-pages-')))")
+    page.wait_for_function("() => caches.keys().then(ks => !ks.some(k => k.startsWith('geoportal-pages-')))")
     assert "/library/" not in set(page.evaluate(CACHED_URLS))
 
 
@@ -88,7 +88,7 @@ def test_offline_queue_drops_sent_drafts_keeps_refused_ones_aside_and_retries_th
     page.route("**/queue-test/**", answer)
     page.goto(f"{live_server.url}/")
     page.add_script_tag(url="/static/frontend_map/offline-queue.js")
-    page.wait_for_function("window.geoportal && window.geoportal.offlineQueue")
+    page.wait_for_function("() => window.geoportal && window.geoportal.offlineQueue")
     for outcome in ("created", "refused", "broken", "offline"):
         page.evaluate("([url, key]) => window.geoportal.offlineQueue.enqueue(url, {text: 'Яма', tags: ['a', 'b']}, key)",
                       [f"/queue-test/{outcome}/", f"key-{outcome}"])

@@ -88,12 +88,17 @@ def test_the_web_server_serves_tiles_pages_and_requests(personas: Any, web_port:
     status, _headers, body, _ = get(connection, path, If_None_Match=headers["etag"])
     assert status == 304 and body == b""
 
-    status, headers, body, _ = get(connection, "/")  # a page through Django's whole request cycle
+    # production expects a TLS proxy: plain HTTP is sent to https, what the proxy forwards is served
+    status, headers, _body, _ = get(connection, "/")
+    assert status == 301 and headers["location"].startswith("https://")
+    status, headers, body, _ = get(connection, "/", X_Forwarded_Proto="https")  # Django's whole request cycle
     assert status == 200 and headers["content-type"].startswith("text/html") and "<html" in body.decode()
     assert headers["x-frame-options"] == "DENY"
+    assert headers["strict-transport-security"].startswith("max-age=31536000")
+    assert "script-src 'self'" in headers["content-security-policy"]
     # A request body arrives whole: a 1 MB anonymous POST is refused by Django, not lost or cut.
     status, _headers, body, _ = get(connection, "/api/v1/appeals/", "POST", b'{"text": "' + b"x" * 1_000_000 + b'"}',
-                                    Content_Type="application/json")
+                                    Content_Type="application/json", X_Forwarded_Proto="https")
     assert status in (401, 403), (status, body[:200])
     assert "detail" in body.decode()
     connection.close()

@@ -135,7 +135,8 @@ def test_comment_authors_are_named_in_the_page_language(appeal, personas):
     from infocenter.discussion import display_name
 
     question = comment(personas.client("citizen"), appeal, "Когда заделают?", is_question=True)
-    answer = comment(personas.client("executor_a"), appeal, "На этой неделе", parent=question["id"])
+    # the street light is Горсвет's: its executor answers officially (the agency in charge)
+    answer = comment(personas.client("executor_b"), appeal, "На этой неделе", parent=question["id"])
     listed = {c["id"]: c["author"] for c in personas.client("anonymous").get(
         "/api/v1/comments/", {"kind": "appeal", "target": appeal.pk}, **EN).json()}
     agency = Comment.objects.get(pk=answer["id"]).author.memberships.first().agency.short_name
@@ -172,7 +173,7 @@ def test_an_english_page_shows_the_comment_refusal_in_english_on_a_phone(live_se
     page.locator("#comment-form button[type=submit]").tap()
     error = page.locator("#comment-form [data-error]")
     error.wait_for(state="visible")
-    page.wait_for_function("document.querySelector('#comment-form [data-error]').textContent.length > 0")
+    page.wait_for_function("() => document.querySelector('#comment-form [data-error]').textContent.length > 0")
     assert error.inner_text() == "A comment is from 2 to 3000 characters."
     page.locator("#comments").screenshot(path=str(screenshot(page, "comment-refused-english-phone")))
     assert not Comment.objects.filter(target_id=appeal.pk).exists()

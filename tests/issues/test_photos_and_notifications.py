@@ -142,8 +142,9 @@ def test_a_transition_notifies_the_author_in_app_and_by_email(personas, celery_w
     wait_for(lambda: len(_notifications(personas.citizen, appeal=appeal, kind="status")) == 2)  # register, route
     accepted = personas.client("executor_a").post(f"/api/v1/appeals/{appeal.pk}/accept/")
     assert accepted.status_code == 200
+    # the row is written before the e-mail goes out: wait for both, not for the first
     rows = wait_for(lambda: [n for n in _notifications(personas.citizen, appeal=appeal, kind="status")
-                             if "принято в работу" in n.title])
+                             if "принято в работу" in n.title and n.emailed_at is not None])
     assert len(rows) == 1 and appeal.number in rows[0].title
     assert rows[0].emailed_at is not None and rows[0].read_at is None
     # the citizen reads it through the API

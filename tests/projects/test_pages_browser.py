@@ -27,7 +27,7 @@ def screenshot(page: Any, name: str) -> None:
 
 def tap_on_map(page: Any, map_selector: str, lat: float, lon: float) -> None:
     """Tap the map where (lat, lon) is now drawn (the map is already fitted to the district)."""
-    page.wait_for_function("window.geoportal && window.geoportal.proposalMap")
+    page.wait_for_function("() => window.geoportal && window.geoportal.proposalMap")
     point = page.evaluate("([lat, lon]) => { var p = window.geoportal.proposalMap.latLngToContainerPoint([lat, lon]);"
                           " return {x: p.x, y: p.y}; }", [lat, lon])
     page.locator(map_selector).scroll_into_view_if_needed()
@@ -46,7 +46,7 @@ def test_citizen_proposes_a_project_on_a_phone(live_server, personas, make_cycle
     page.wait_for_timeout(400)  # the map flies to the district
     spot = inside(heading)
     tap_on_map(page, "#proposal-map", spot.y, spot.x)
-    page.wait_for_function("document.getElementById('geometry').value.length > 0")
+    page.wait_for_function("() => document.getElementById('geometry').value.length > 0")
     assert "Point" in page.input_value("#geometry")
     page.fill("#id_title", "Скамейки вдоль набережной")
     page.select_option("#id_category", "greenery")

@@ -27,7 +27,7 @@ def test_citizen_attaches_minutes_and_photos_on_a_phone(live_server, personas, m
     page.wait_for_timeout(400)
     spot = inside(heading)
     tap_on_map(page, "#proposal-map", spot.y, spot.x)
-    page.wait_for_function("document.getElementById('geometry').value.length > 0")
+    page.wait_for_function("() => document.getElementById('geometry').value.length > 0")
     page.fill("#id_title", "Цветник у школы")
     page.select_option("#id_category", "greenery")
     page.fill("#id_description", "Разбить цветник и поставить ограждение")
@@ -58,7 +58,7 @@ def test_citizen_attaches_minutes_and_photos_on_a_phone(live_server, personas, m
     page.wait_for_url(re.compile(r".*/projects/\d+/$"), timeout=20000)
     project = Project.objects.get()
     assert project.meeting_minutes and project.photos.count() == 2
-    page.wait_for_function("Array.from(document.querySelectorAll('.gallery img'))"
+    page.wait_for_function("() => Array.from(document.querySelectorAll('.gallery img'))"
                            ".every(function (i) { return i.complete && i.naturalWidth > 0; })")
     assert page.locator(".gallery img").count() == 2
     assert "minutes" not in page.content()
