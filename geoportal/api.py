@@ -8,11 +8,11 @@ from rest_framework import pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import Conflict
+from .exceptions import Conflict
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Model/action ``ValidationError`` → 400 with field errors; a ``geoportal.errors.Conflict``
+    """Model/action ``ValidationError`` → 400 with field errors; a ``geoportal.exceptions.Conflict``
     (every app's illegal transition, a second ballot, a closed phase) → 409 with its message.
     Every body is an object (the ``Error`` schema of the OpenAPI document): the errors of a
     list input (DRF gives a bare list) go under ``non_field_errors``."""

@@ -1,10 +1,15 @@
-"""Errors every app shares. The API maps them once (``geoportal.api.exception_handler``); pages
-catch them to show the message next to the form."""
+"""What an error report may show. Django's filter hides settings and request META entries
+named like secrets (KEY, TOKEN, PASS…); connection strings carry passwords too and are named
+``…_URL`` (``DATABASE_URL``, ``REDIS_URL``, ``EMAIL_URL``, ``CELERY_BROKER_URL``), so they are
+hidden as well — on a debug page (DEBUG=1) and in the e-mailed reports of production."""
 from __future__ import annotations
 
+import re
 
-class Conflict(Exception):
-    """The request clashes with the object's current state (HTTP 409): an illegal transition, a
-    second ballot, a closed phase. The message is for the person who acted, in their language."""
+from django.views.debug import SafeExceptionReporterFilter
 
-    http_status = 409
+
+class ExceptionReporterFilter(SafeExceptionReporterFilter):
+    hidden_settings = re.compile(
+        "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|DATABASE|REDIS|BROKER|BACKEND|EMAIL_URL|DSN|_URL$",
+        flags=re.IGNORECASE)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from geoportal.errors import Conflict
+from geoportal.exceptions import Conflict
 from geoportal.i18n import english_page
 from geoportal.models import Agency, District, Role
 

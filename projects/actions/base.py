@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from geoportal.errors import Conflict
+from geoportal.exceptions import Conflict
 
 from .. import notifications
 from ..access import can, monitoring_agency_ids
