@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from geoportal.exceptions import Conflict
@@ -14,7 +15,8 @@ from .. import notifications
 from ..access import can, monitoring_agency_ids
 from ..models import BudgetCycle, PhaseKind, Project, ProjectEvent
 
-__all__ = ["Conflict", "PhaseClosed", "locked", "require_monitor", "require_phase", "require_role", "transition"]
+__all__ = ["Conflict", "PhaseClosed", "clean_copy", "locked", "photo_position", "require_monitor", "require_phase",
+           "require_role", "transition"]
 
 
 class PhaseClosed(Conflict):
@@ -54,3 +56,26 @@ def transition(project: Project, to_status: str, **kwargs: Any) -> ProjectEvent:
 def locked(project: Project | int) -> Project:
     pk = project.pk if isinstance(project, Project) else project
     return Project.objects.select_for_update().select_related("cycle", "heading").get(pk=pk)
+
+
+def photo_position(upload: Any, location: Point | None) -> Point | None:
+    """Check an uploaded photo by decoding it (``issues.photos``; a bad one is a
+    ``ValidationError`` on "photo") and return ``location``, or else the photo's own EXIF GPS."""
+    from issues.photos import validate_photo
+
+    try:
+        gps = validate_photo(upload)
+    except ValidationError as exc:
+        raise ValidationError({"photo": exc.messages}) from exc
+    if location is None and gps is not None:
+        location = Point(gps[1], gps[0], srid=4326)
+    return location
+
+
+def clean_copy(upload: Any) -> bytes:
+    """The checked photo re-encoded without metadata (camera serials, owner names, GPS)."""
+    from issues.photos import public_copies
+
+    upload.seek(0)
+    clean, _thumb = public_copies(upload.read())
+    return clean

@@ -1,11 +1,14 @@
 """Residents' control of the works: reports, officials' answers, a report filed as an appeal."""
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,7 +22,7 @@ from ..models import (
     ProjectEvent,
     ProjectStatus,
 )
-from .base import Conflict, locked, require_monitor, require_role
+from .base import Conflict, clean_copy, locked, photo_position, require_monitor, require_role
 
 
 @transaction.atomic
@@ -37,23 +40,10 @@ def submit_control_report(project: Project | int, *, author: Any, text: str, kin
         raise ValidationError({"kind": [_("Неизвестный вид отчёта")]})
     clean = None
     if photo is not None:
-        from issues.photos import public_copies, validate_photo
-
-        try:
-            gps = validate_photo(photo)
-        except ValidationError as exc:
-            raise ValidationError({"photo": exc.messages}) from exc
-        if location is None and gps is not None:
-            location = Point(gps[1], gps[0], srid=4326)
-        photo.seek(0)
-        clean, _thumb = public_copies(photo.read())
+        location = photo_position(photo, location)
+        clean = clean_copy(photo)
     report = ControlReport(project=project, author=author, text=text.strip(), kind=kind, location=location)
     if clean is not None:
-        import secrets
-
-        from django.core.files.base import ContentFile
-        from django.core.files.storage import default_storage
-
         # a private folder and a random name: served only by projects.views_official.control_photo
         report.photo.name = default_storage.save(
             f"private/projects/control/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}.jpg", ContentFile(clean))

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -28,7 +29,7 @@ from ..models import (
     ProjectStatus,
 )
 from ..selection import money
-from .base import Conflict, locked, require_monitor, require_phase, require_role, transition
+from .base import Conflict, clean_copy, locked, photo_position, require_monitor, require_phase, require_role, transition
 
 
 @transaction.atomic
@@ -204,24 +205,14 @@ def add_project_photo(project: Project | int, *, actor: Any, upload: Any, captio
     require_monitor(actor, project)
     if project.status not in (ProjectStatus.SELECTED, ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED):
         raise Conflict(_("Фотографии работ добавляют к отобранному или реализуемому проекту"))
-    from django.core.files.base import ContentFile
-
-    from issues.photos import public_copies, validate_photo
-
-    try:
-        gps = validate_photo(upload)
-    except ValidationError as exc:
-        raise ValidationError({"photo": exc.messages}) from exc
-    if location is None and gps is not None:
-        location = Point(gps[1], gps[0], srid=4326)
+    location = photo_position(upload, location)
     if location is None:
         raise ValidationError({"location": [_("В фотографии нет геометки: укажите место съёмки")]})
     if not (-180 <= location.x <= 180 and -90 <= location.y <= 90):
         raise ValidationError({"location": [_("Координаты вне допустимого диапазона")]})
     if milestone is not None and milestone.project_id != project.pk:
         raise ValidationError({"milestone": [_("Этап другого проекта")]})
-    upload.seek(0)
-    clean, _thumb = public_copies(upload.read())
+    clean = clean_copy(upload)
     photo = ProjectPhoto(project=project, milestone=milestone, caption=caption.strip()[:300],
                          taken_at=taken_at or timezone.now(), location=location, uploaded_by=actor)
     photo.image.save(f"project-{project.pk}.jpg", ContentFile(clean), save=False)
