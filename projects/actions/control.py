@@ -14,14 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .. import notifications
-from ..models import (
-    ControlReport,
-    ControlReportKind,
-    ControlReportStatus,
-    Project,
-    ProjectEvent,
-    ProjectStatus,
-)
+from ..models import ControlReport, ControlReportKind, ControlReportStatus, Project, ProjectEvent, ProjectStatus
 from .base import Conflict, clean_copy, locked, photo_position, require_monitor, require_role
 
 

@@ -18,16 +18,7 @@ from geoportal.models import Agency
 
 from .. import notifications
 from ..access import may_monitor
-from ..models import (
-    Expense,
-    Milestone,
-    MilestoneStatus,
-    PhaseKind,
-    Project,
-    ProjectEvent,
-    ProjectPhoto,
-    ProjectStatus,
-)
+from ..models import Expense, Milestone, MilestoneStatus, PhaseKind, Project, ProjectEvent, ProjectPhoto, ProjectStatus
 from ..selection import money
 from .base import Conflict, clean_copy, locked, photo_position, require_monitor, require_phase, require_role, transition
 

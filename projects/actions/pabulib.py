@@ -10,15 +10,7 @@ from django.utils import timezone
 
 from .. import pabulib
 from ..models import Ballot as BallotModel
-from ..models import (
-    BallotChannel,
-    BallotRule,
-    BudgetCycle,
-    Heading,
-    Project,
-    ProjectEvent,
-    ProjectStatus,
-)
+from ..models import BallotChannel, BallotRule, BudgetCycle, Heading, Project, ProjectEvent, ProjectStatus
 from ..models import BallotChoice as ChoiceModel
 from ..queries import tally
 

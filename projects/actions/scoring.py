@@ -12,15 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .. import need
-from ..models import (
-    BudgetCycle,
-    CommissionScore,
-    CriterionKind,
-    PhaseKind,
-    Project,
-    ProjectEvent,
-    ProjectStatus,
-)
+from ..models import BudgetCycle, CommissionScore, CriterionKind, PhaseKind, Project, ProjectEvent, ProjectStatus
 from ..queries import score_breakdown
 from .base import Conflict, locked, require_phase, require_role
 

@@ -7,13 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from ..models import (
-    Heading,
-    PhaseKind,
-    ProjectStatus,
-    SelectionDecision,
-    SelectionRun,
-)
+from ..models import Heading, PhaseKind, ProjectStatus, SelectionDecision, SelectionRun
 from ..queries import compute_selection
 from .base import require_phase, require_role, transition
 

@@ -11,13 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ..models import Ballot as BallotModel
-from ..models import (
-    BallotChannel,
-    BallotRule,
-    Heading,
-    PhaseKind,
-    Project,
-)
+from ..models import BallotChannel, BallotRule, Heading, PhaseKind, Project
 from ..models import BallotChoice as ChoiceModel
 from ..selection import money
 from .base import Conflict, require_phase, require_role
