@@ -21,8 +21,10 @@ seed: setup
 demo: seed
 	$(ENVFILE) scripts/serve.sh
 
+# lint-imports: the dependency contracts of pyproject.toml [tool.importlinter] (no cycles, one-way apps)
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 
 typecheck:
 	$(ENVFILE) .venv/bin/mypy

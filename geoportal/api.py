@@ -8,18 +8,19 @@ from rest_framework import pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .exceptions import Conflict
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Model/action ``ValidationError`` → 400 with field errors; exceptions that carry an
-    ``http_status`` (e.g. an illegal transition → 409) → that status with their message.
+    """Model/action ``ValidationError`` → 400 with field errors; a ``geoportal.exceptions.Conflict``
+    (every app's illegal transition, a second ballot, a closed phase) → 409 with its message.
     Every body is an object (the ``Error`` schema of the OpenAPI document): the errors of a
     list input (DRF gives a bare list) go under ``non_field_errors``."""
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-    http_status = getattr(exc, "http_status", None)
-    if http_status:
-        return Response({"detail": str(exc)}, status=http_status)
+    if isinstance(exc, Conflict):
+        return Response({"detail": str(exc)}, status=exc.http_status)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, list):
         response.data = {"non_field_errors": response.data}

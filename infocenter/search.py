@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from issues.access import public_text
+
+from .models import Document, DocumentVersion
 
 
 @dataclass
@@ -23,9 +25,22 @@ class Hit:
     snippet: str
 
 
-def _documents(query: str, limit: int) -> list[Hit]:
-    from .views import search_documents
+def search_documents(query: str, queryset: QuerySet[Document] | None = None) -> QuerySet[Document]:
+    """Russian full-text search: «обращение» finds «обращений» (snowball stemming)."""
+    search = SearchQuery(query, config="russian", search_type="websearch")
+    current_text = Subquery(DocumentVersion.objects.filter(document=OuterRef("pk")).order_by("-number")
+                            .values("text")[:1])
+    # ts_headline escapes nothing: the texts are ours, but a snippet is still built from plain text
+    # and only <mark> is let through by the template filter ``snippet``.
+    return ((queryset if queryset is not None else Document.objects.all())
+            .filter(search_vector=search)
+            .annotate(rank=SearchRank(F("search_vector"), search),
+                      snippet=SearchHeadline(current_text, search, config="russian", start_sel="[[",
+                                             stop_sel="]]", max_words=24, min_words=12, max_fragments=1))
+            .order_by("-rank", "title"))
 
+
+def _documents(query: str, limit: int) -> list[Hit]:
     return [Hit("document", d.title, f"/library/{d.slug}/", d.summary[:200]) for d in
             search_documents(query)[:limit]]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from rest_framework import permissions, serializers, viewsets
 from .actions import can_edit, save_page
 from .models import Document, DocumentStatus, DocumentType, DocumentVersion, Level, News, Page
 from .rendering import render_markdown
+from .search import search, search_documents
 from .stats import headline
 
 
@@ -51,21 +51,6 @@ def page_edit(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("infocenter-page", slug=slug)
     return render(request, "infocenter/page_edit.html", {"page": page, "slug": slug, "errors": errors},
                   status=400 if errors else 200)
-
-
-def search_documents(query: str, queryset: QuerySet[Document] | None = None) -> QuerySet[Document]:
-    """Russian full-text search: «обращение» finds «обращений» (snowball stemming)."""
-    search = SearchQuery(query, config="russian", search_type="websearch")
-    current_text = Subquery(DocumentVersion.objects.filter(document=OuterRef("pk")).order_by("-number")
-                            .values("text")[:1])
-    # ts_headline escapes nothing: the texts are ours, but a snippet is still built from plain text
-    # and only <mark> is let through by the template filter ``snippet``.
-    return ((queryset if queryset is not None else Document.objects.all())
-            .filter(search_vector=search)
-            .annotate(rank=SearchRank(F("search_vector"), search),
-                      snippet=SearchHeadline(current_text, search, config="russian", start_sel="[[",
-                                             stop_sel="]]", max_words=24, min_words=12, max_fragments=1))
-            .order_by("-rank", "title"))
 
 
 FILTERS = ("doc_type", "level", "status", "year")
@@ -104,8 +89,6 @@ def document_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 def search_view(request: HttpRequest) -> HttpResponse:
     """Anyone: one box over public appeals, projects and documents."""
-    from .search import search
-
     query = request.GET.get("q", "")
     return render(request, "infocenter/search.html", {"query": query, "groups": search(query)})
 

@@ -236,21 +236,6 @@ def register_appeal(appeal: Appeal | int, *, actor: Any, now: dt.datetime | None
     return appeal
 
 
-def rule_table_agency(category: Category, location: Point | None, district: District | None) -> Agency | None:
-    """The category → agency rule table, restricted to agencies competent at the point."""
-    point = location if location is not None else (district.boundary.point_on_surface if district else None)
-    competent = set(Agency.objects.serving(point).values_list("id", flat=True)) if point is not None else None
-    for node in category.lineage():
-        candidates = list(node.routes.select_related("agency").filter(agency__is_active=True))
-        if not candidates:
-            continue
-        for route in candidates:
-            if competent is None or route.agency_id in competent:
-                return route.agency
-        return candidates[0].agency
-    return None
-
-
 @outbox.atomic
 def route_appeal(appeal: Appeal | int, *, actor: Any, agency: Agency | None = None, reason: str = "") -> Appeal:
     """Send a registered appeal to an agency: chosen by an operator, or by the router.

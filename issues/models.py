@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from geoportal.exceptions import Conflict
 from geoportal.i18n import english_page
 from geoportal.models import Agency, District, Role
 
@@ -180,9 +181,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-class IllegalTransition(Exception):
-    http_status = 409
-
+class IllegalTransition(Conflict):
     def __init__(self, name: str, status: str) -> None:
         # the API answers with this text (409, geoportal.api): in the request's language
         label = Status(status).label if status in Status.values else status

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import Appeal
+from django.contrib.gis.geos import Point
+
+from geoportal.models import Agency, District
+
+from .models import Appeal, Category
 
 
 @dataclass
@@ -22,8 +26,6 @@ def decide(appeal: Appeal) -> RoutingDecision:
     model_decision = _model_decision(appeal)
     if model_decision is not None:
         return model_decision
-    from .actions import rule_table_agency
-
     agency = rule_table_agency(appeal.category, appeal.location, appeal.district)
     if agency is None:
         return RoutingDecision(None, None, "нет правила для категории", False, "rules")
@@ -34,6 +36,21 @@ def decide(appeal: Appeal) -> RoutingDecision:
                            [{"agency_id": agency.pk, "agency": agency.short_name, "probability": None}])
 
 
+def rule_table_agency(category: Category, location: Point | None, district: District | None) -> Agency | None:
+    """The category → agency rule table, restricted to agencies competent at the point."""
+    point = location if location is not None else (district.boundary.point_on_surface if district else None)
+    competent = set(Agency.objects.serving(point).values_list("id", flat=True)) if point is not None else None
+    for node in category.lineage():
+        candidates = list(node.routes.select_related("agency").filter(agency__is_active=True))
+        if not candidates:
+            continue
+        for route in candidates:
+            if competent is None or route.agency_id in competent:
+                return route.agency
+        return candidates[0].agency
+    return None
+
+
 def _model_decision(appeal: Appeal) -> RoutingDecision | None:
     from routing import registry
 
@@ -42,7 +59,6 @@ def _model_decision(appeal: Appeal) -> RoutingDecision | None:
     decision = registry.route(build_row(appeal))
     if decision is None:
         return None
-    from geoportal.models import Agency
 
     top = list(getattr(decision, "top3", []) or [])
     names = dict(Agency.objects.filter(pk__in=[int(label) for label, _p in top]).values_list("id", "short_name"))

@@ -2,9 +2,14 @@
 tests all ask here)."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from geoportal.models import Role
+
+from .models import BallotChoice, PhaseKind, Project, ProjectStatus
 
 # act -> roles allowed (administrators may do everything)
 ACT_ROLES: dict[str, frozenset[str]] = {
@@ -67,3 +72,26 @@ def may_monitor(user: Any, agency_id: int | None, act: str = "implement") -> boo
         return False
     allowed = monitoring_agency_ids(user)
     return allowed is None or (agency_id is not None and agency_id in allowed)
+
+
+# a draft exists only inside submit_project's transaction; withdrawing one would publish it
+WITHDRAWABLE = (ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE)
+
+
+def may_withdraw(project: Project, actor: Any) -> bool:
+    """The author, or an administrator at the author's request."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    return bool(project.author_id == actor.pk or actor.is_superuser or actor.role == Role.ADMIN)
+
+
+def withdraw_refusal(project: Project, now: dt.datetime | None = None) -> str | None:
+    """Why ``project`` cannot be withdrawn now, or ``None``: only before it is on a ballot
+    someone has filled in, before the district's voting opens for it and before selection."""
+    if project.status not in WITHDRAWABLE:
+        return _("Проект уже прошёл отбор или закрыт: отозвать его нельзя")
+    if BallotChoice.objects.filter(project=project).exists():
+        return _("За проект уже голосовали: отозвать его нельзя, обратитесь в администрацию")
+    if project.status == ProjectStatus.FEASIBLE and project.cycle.open_phase(PhaseKind.VOTING, now) is not None:
+        return _("Голосование по району уже идёт: отозвать проект нельзя, обратитесь в администрацию")
+    return None

@@ -5,7 +5,7 @@ results with reasons, implementation milestones, expenses and residents' control
 
 A project's status changes only through :meth:`Project.transition`, which writes a
 :class:`ProjectEvent` (who, when, from, to, why); that table is the project's timeline.
-Writes go through ``projects/actions.py``."""
+Writes go through ``projects/actions/`` (one module a domain)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from geoportal.exceptions import Conflict
 from geoportal.models import District
 
 
@@ -234,7 +235,7 @@ BALLOT_STATUSES = frozenset({ProjectStatus.FEASIBLE, ProjectStatus.SELECTED, Pro
 PUBLIC_STATUSES = frozenset(set(ProjectStatus.values) - {ProjectStatus.DRAFT})
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(Conflict):
     def __init__(self, from_status: str, to_status: str) -> None:
         # the API and the pages answer with this text (409): in the request's language
         super().__init__(gettext("Нельзя перевести проект из «{source}» в «{target}»").format(

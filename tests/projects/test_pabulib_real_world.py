@@ -133,7 +133,8 @@ def test_a_bad_file_in_the_middle_of_a_batch_fails_alone(tmp_path):
 def test_the_exit_status_of_a_batch_from_the_command_line(tmp_path):
     db = settings.DATABASES["default"]
     env = {"DATABASE_URL": f"postgis://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
-                           f"{db['PORT'] or 5432}/{db['NAME']}", "PATH": "/usr/bin:/bin"}
+                           f"{db['PORT'] or 5432}/{db['NAME']}", "PATH": "/usr/bin:/bin",
+           "DEBUG": "1"}  # the demo settings (the production ones refuse to start without a secret key)
     files = _batch(tmp_path)
     done = subprocess.run([sys.executable, "manage.py", "pabulib_winners", "--json", *map(str, files)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
