@@ -77,7 +77,7 @@ def test_operator_routes_with_a_shortcut_merges_a_duplicate_and_routes_with_one_
     assert "%" in item.locator(".suggestion").first.inner_text() and item.locator(".explanation").inner_text()
     assert page.locator('[data-counter="waiting"]').inner_text() == "3"
     item.locator(".desk-text").click()
-    page.wait_for_function(f"document.querySelector('.desk-item[data-id=\"{lamp.pk}\"]').classList.contains('is-current')")
+    page.wait_for_function(f"() => document.querySelector('.desk-item[data-id=\"{lamp.pk}\"]').classList.contains('is-current')")
     screenshot(page, "desk-operator-desk")
     assert blocking_violations(page) == []
     page.keyboard.press("2")
@@ -86,7 +86,7 @@ def test_operator_routes_with_a_shortcut_merges_a_duplicate_and_routes_with_one_
     assert routed.responsible_agency_id == second["agency_id"]
     event = routed.events.get(kind="route")
     assert event.actor_id == personas.operator.pk and event.data["source"] == "operator"
-    page.wait_for_function(f"!document.querySelector('.desk-item[data-id=\"{lamp.pk}\"]')")
+    page.wait_for_function(f"() => !document.querySelector('.desk-item[data-id=\"{lamp.pk}\"]')")
     assert second["agency"] in page.locator("#desk-announce").inner_text()
 
     card = page.locator(f'.desk-item[data-id="{duplicate.pk}"]')
@@ -140,7 +140,7 @@ def test_operator_registers_a_phone_appeal_and_gets_number_and_deadline(live_ser
     page.locator("#register-map").scroll_into_view_if_needed()
     box = page.locator("#register-map").bounding_box()
     page.locator("#register-map").tap(position={"x": box["width"] / 2, "y": box["height"] / 2})
-    page.wait_for_function("document.getElementById('id_lat').value !== ''")
+    page.wait_for_function("() => document.getElementById('id_lat').value !== ''")
     screenshot(page, "desk-register-phone")
     assert blocking_violations(page) == []
     page.locator("#register-submit").tap()
