@@ -509,6 +509,7 @@ def main() -> None:
 
     times: list[Any] | None = None
     names: Any = None
+    labels: list[Any]
     if args.csv:
         from routing.csvdata import CsvColumns, read_csv
 
