@@ -88,7 +88,10 @@ class Names:
 
 
 class TopLabelCalibrator:
-    """Isotonic map from the raw top-1 score to the probability that top-1 is right."""
+    """Isotonic map from the raw top-1 score to the probability that top-1 is right (the raw
+    score itself until fitted on at least 20 rows with both outcomes)."""
+
+    iso_: Any = None
 
     def fit(self, raw_top: np.ndarray, correct: np.ndarray) -> TopLabelCalibrator:
         from sklearn.isotonic import IsotonicRegression

@@ -196,7 +196,7 @@ class PlaceNeighbours:
     def fit(self, rows: Sequence[RoutingRow], y: np.ndarray, fold_of: np.ndarray | None = None) -> Neighbours:
         """Remember the training points; return the training rows' own neighbours, taken only
         from the other folds when ``fold_of`` is given."""
-        lats = [r.lat for r in rows if r.has_point]
+        lats = [float(r.lat) for r in rows if r.has_point and r.lat is not None]
         self.cos_lat_ = math.cos(math.radians(float(np.median(lats)))) if lats else 1.0
         xy = self._xy(rows)
         self.labels_ = y.astype(np.int64)

@@ -67,3 +67,50 @@ def test_dry_run_writes_nothing_and_bad_mapping_is_clear(region, tmp_path):
                                  "received_at": "Дата", "delimiter": ";"}), encoding="utf-8")
     with pytest.raises(CommandError, match="no column Нет"):
         call_command("import_appeals", "--csv", str(csv_path), "--mapping", str(wrong))
+
+
+SPB_SAMPLE = Path(__file__).resolve().parent.parent / "data" / "appeals" / "spb_sample.csv"
+SPB_MAPPING = Path(__file__).resolve().parent.parent.parent / "fixtures" / "mappings" / "spb_appeals.json"
+
+
+def test_a_real_archive_loads_through_the_column_mapping_and_trains_a_router_seen_in_admin(region, tmp_path,
+                                                                                          client):
+    """St Petersburg's columns (object › category › reason, executor, created_at, district) through
+    fixtures/mappings/spb_appeals.json: the region's classifier and executors are created, the
+    history trains a router whose quality beside LinearSVC shows in /admin/routing/."""
+    from geoportal.models import Agency, User
+    from issues.models import Category
+    from issues.routing_data import training_rows
+    from routing import registry
+
+    lines = SPB_SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    import csv
+
+    records = list(csv.reader(lines))
+    sample = tmp_path / "spb.csv"
+    with sample.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(records[:301])  # the header and the 300 oldest appeals of the sample
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_appeals", "--csv", str(sample), "--mapping", str(SPB_MAPPING), stdout=out, stderr=err)
+    imported = int(out.getvalue().split("imported ")[1].split(" ")[0])
+    short = sum(1 for r in records[1:301] if len(" ".join(r[9].split())) < 10)
+    assert imported == 300 - short and f"rejected {short} rows" in out.getvalue()
+    first = records[1]
+    appeal = Appeal.objects.get(text=" ".join(first[9].split()))
+    assert [c.name for c in reversed(appeal.category.lineage())] == first[6:9]  # object › category › reason
+    assert appeal.responsible_agency.name == first[11] and appeal.status == Status.CLOSED
+    assert appeal.location is not None and abs(appeal.location.y - float(first[4])) < 1e-6
+    assert Agency.objects.filter(name=first[11]).count() == 1  # created once, reused by later rows
+    assert Category.objects.filter(name=first[6], parent=None).count() == 1
+    again = io.StringIO()
+    call_command("import_appeals", "--csv", str(sample), "--mapping", str(SPB_MAPPING), "--dry-run", stdout=again,
+                 stderr=io.StringIO())
+    assert Appeal.objects.count() == imported  # a dry run writes nothing
+
+    rows, labels, times = training_rows()
+    assert len(rows) == imported and rows[0].category_path[0] == appeal.category.code if rows else False
+    record = registry.train_and_register(rows, labels, times, activate=True, params={"max_iter": 30})
+    assert {"accuracy", "baseline_linear_accuracy", "baseline_rule_accuracy", "coverage_at_95"} <= set(record.metrics)
+    client.force_login(User.objects.filter(is_superuser=True).first())
+    page = client.get("/admin/routing/routermodel/").content.decode()
+    assert "LinearSVC" in page and f"{record.metrics['baseline_linear_accuracy']:.3f}" in page

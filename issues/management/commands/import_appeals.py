@@ -82,6 +82,7 @@ class Command(BaseCommand):
                                                                    list[tuple[int, str]]]:
         categories = self._lookup(Category.objects.values_list("id", "code", "name"))
         self.category_paths = {self._path_key(c): c.pk for c in Category.objects.all()}
+        self.category_codes = dict(Category.objects.values_list("code", "pk"))
         agencies = self._lookup(Agency.objects.values_list("id", "short_name", "name"))
         self.districts = self._lookup(District.objects.values_list("id", "code", "name"))
         good: list[tuple[int, dict[str, Any]]] = []
@@ -167,9 +168,13 @@ class Command(BaseCommand):
             key = tuple(n.lower() for n in path[:depth])
             found = self.category_paths.get(key)
             if found is None:
+                # the code comes from the whole path, so a name cut to 200 characters is still found
                 digest = hashlib.sha1(" > ".join(key).encode(), usedforsecurity=False).hexdigest()[:12]
-                found = Category.objects.create(code=f"import-{digest}", name=path[depth - 1][:200],
-                                                parent_id=parent).pk
+                code = f"import-{digest}"
+                found = self.category_codes.get(code)
+                if found is None:
+                    found = self.category_codes[code] = Category.objects.create(
+                        code=code, name=path[depth - 1][:200], parent_id=parent).pk
                 self.category_paths[key] = found
             parent = found
         assert parent is not None
