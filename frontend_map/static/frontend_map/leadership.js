@@ -32,7 +32,7 @@
     var mine = ++seq, z = heatMap.getZoom();
     var p = filters();
     p.set("bbox", bbox(heatMap));
-    p.set("z", String(z === 12 ? 11 : z));  // z12 reads the precomputed cells one level coarser
+    p.set("z", String(z));  // every zoom reads precomputed cells (tiles.cells)
     window.geoportal.api("/api/v1/heatmap?" + p.toString()).then(function (r) {
       if (mine !== seq || r.status !== 200) { return; }
       var data = r.body, max = data.max || 1;
