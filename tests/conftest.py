@@ -130,6 +130,10 @@ def _worker_env() -> dict[str, str]:
     )
     env["REDIS_URL"] = settings.REDIS_URL
     env["EMAIL_URL"] = "console://"
+    # No sweep thread in the suite's worker: every 5 s it would read the outbox beside the flush
+    # between transactional tests (a TRUNCATE of every table) and the two can deadlock. The
+    # outbox tests call the sweep themselves; tests/reliability runs a stack with the thread on.
+    env["OUTBOX_SWEEP_EVERY_S"] = "0"
     return env
 
 

@@ -51,6 +51,8 @@ def test_followers_hear_of_the_review_and_of_an_official_answer(make_cycle, make
         "kind": "project", "target_id": project.pk, "is_question": True,
         "text": "Будет ли у площадки резиновое покрытие?"})
     assert question.status_code == 201
+    # an answer is official only from the agency in charge: the operator's administration implements it
+    type(project).objects.filter(pk=project.pk).update(implementing_agency_id=min(personas.operator.agency_ids()))
     answer = personas.client("operator").post("/api/v1/comments/", {
         "kind": "project", "target_id": project.pk, "parent": question.json()["id"],
         "text": "Да, покрытие из резиновой крошки заложено в смету."})

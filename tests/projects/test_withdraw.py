@@ -130,8 +130,8 @@ def test_author_withdraws_on_a_phone(live_server, make_cycle, make_project, pers
     page.locator("#withdraw summary").tap()
     page.locator("#withdraw-reason").fill(REASON)
     page.locator("#withdraw").screenshot(path=str(screenshot(page, "projects-withdraw-form-phone")))
-    page.get_by_role("button", name="Отозвать проект").tap()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():  # the answer to the POST, not the page it was sent from
+        page.get_by_role("button", name="Отозвать проект").tap()
     assert "Проект отозван" in page.locator("body").inner_text()
     assert REASON in page.locator("#history").inner_text()
     assert page.locator("#withdraw-form").count() == 0
