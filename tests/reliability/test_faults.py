@@ -84,7 +84,7 @@ def copies_on_disk(stack: Stack) -> set[str]:
 
 def referenced_copies(stack: Stack, appeal_id: int | None = None) -> set[str]:
     """The copy files the photo rows name (of one appeal, or of all)."""
-    rows = stack.sql("SELECT public_copy, thumbnail FROM issues_appealphoto WHERE %s IS NULL OR appeal_id = %s",
+    rows = stack.sql("SELECT public_copy, thumbnail FROM issues_appealphoto WHERE %s::bigint IS NULL OR appeal_id = %s",
                      (appeal_id, appeal_id))
     return {name for row in rows for name in row if name}
 
