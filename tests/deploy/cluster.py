@@ -294,7 +294,10 @@ def app_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "PYTEST", "DJANGO_SETTINGS"))}
     env.update(DEBUG="0", SECRET_KEY="deploy-test-" + "x" * 40, ALLOWED_HOSTS="127.0.0.1,localhost",
                EMAIL_URL="locmem://", LOG_LEVEL="WARNING", SESSION_COOKIE_SECURE="0", CSRF_COOKIE_SECURE="0",
-               PYTHONUNBUFFERED="1")
+               # plain HTTP on loopback (no TLS proxy here), and one load client behind one address:
+               # the per-address limits are tested on their own (tests/geoportal/test_client_address.py)
+               SECURE_SSL_REDIRECT="0", API_ANON_RATE="1000000/min", ANON_PAGE_RATE="1000000/min",
+               TILES_RENDER_RATE="1000000/min", PYTHONUNBUFFERED="1")
     env.update(overrides)
     return env
 

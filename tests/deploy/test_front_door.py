@@ -89,20 +89,23 @@ def test_media_on_s3_public_copy_through_nginx_private_original_by_signed_url(
     assert requests.get(f"{stack.s3.endpoint}/{MEDIA_BUCKET}/{original}", timeout=30).status_code == 403
     assert requests.get(f"{cluster.url}/media/{original}", timeout=30).status_code == 404
 
-    # A worker made the public copy (read from and written to the bucket); its URL is the
-    # proxy's /media/..., served by nginx from the storage, without the GPS of the original.
+    # A worker made the metadata-free copy (read from and written to the bucket, under a private,
+    # unguessable name: issue 16); its URL is the portal's checking view, which asks each time
+    # whether the appeal is public and streams the copy from the storage.
     def public_copy() -> str | None:
         photos = requests.get(f"{cluster.url}/api/v1/appeals/{appeal_id}/", timeout=30).json()["properties"]["photos"]
         return str(photos[0]["url"]) if photos and photos[0]["url"] else None
 
     wait_for("the worker's public copy", lambda: public_copy() is not None, timeout=120)
     url = cast(str, public_copy())
-    assert url.startswith("/media/public/appeals/"), url
+    assert url.startswith("/photos/appeals/"), url
     served = requests.get(f"{cluster.url}{url}", timeout=30)
     assert served.status_code == 200 and served.headers["Content-Type"] == "image/jpeg"
     assert served.content != photo and 0x8825 not in Image.open(io.BytesIO(served.content)).getexif()  # no GPS
-    assert requests.get(f"{stack.s3.endpoint}/{MEDIA_BUCKET}/{url.removeprefix('/media/')}",
-                        timeout=30).content == served.content  # the storage serves it to anyone too
+    copy_key = stack.db.primary.psql(f"SELECT public_copy FROM issues_appealphoto WHERE appeal_id = {appeal_id}")
+    assert copy_key.startswith("private/appeals/copies/")
+    assert s3.get_object(Bucket=MEDIA_BUCKET, Key=copy_key)["Body"].read() == served.content
+    assert requests.get(f"{stack.s3.endpoint}/{MEDIA_BUCKET}/{copy_key}", timeout=30).status_code == 403
 
     # Private files: a short-lived signed URL of exactly that key (geoportal.storage).
     from django.core.files.storage import storages
@@ -114,7 +117,7 @@ def test_media_on_s3_public_copy_through_nginx_private_original_by_signed_url(
     storage = MediaStorage(bucket_name=MEDIA_BUCKET, endpoint_url=stack.s3.endpoint, region_name="us-east-1",
                            access_key="geoportal", secret_key="geoportal-secret",  # noqa: S106
                            addressing_style="path", signature_version="s3v4")
-    assert storage.url(url.removeprefix("/media/")) == url  # public: the plain proxy URL
+    assert storage.url("library/act.pdf") == "/media/library/act.pdf"  # a public prefix: the plain proxy URL
     signed = storage.url(original)
     query = parse_qs(urlparse(signed).query)
     assert urlparse(signed).path == f"/{MEDIA_BUCKET}/{original}"
