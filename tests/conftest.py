@@ -102,6 +102,18 @@ def _generous_anonymous_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def steady_rate_clock(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Fixed-window limits (geoportal.ratelimit) count per clock minute: a test that sends a
+    handful of requests and expects the n-th to be refused must not see them split by a minute
+    boundary, so the limiter's clock stands still in the middle of the current minute."""
+    from geoportal import ratelimit
+
+    now = time.time() // 60 * 60 + 30
+    monkeypatch.setattr(ratelimit, "_now", lambda: now)
+    return now
+
+
+@pytest.fixture
 def region(db: None) -> dict[str, int]:
     """The demo territory (districts, agencies, demo users, appeal categories and their rule
     table); rebuilt after a transactional test flushed it."""

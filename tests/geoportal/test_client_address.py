@@ -43,7 +43,7 @@ def test_a_trusted_proxy_passes_on_each_client_and_only_its_own_hop(monkeypatch,
     assert codes == [200, 200, 200, 429, 429]
 
 
-def test_anonymous_pages_have_a_per_address_limit_too(settings):
+def test_anonymous_pages_have_a_per_address_limit_too(settings, steady_rate_clock):
     settings.ANON_PAGE_RATE = "5/min"
     window = int(time.time() // 60)
     cache.delete_many([f"ratelimit:anon-pages:203.0.113.41:60:{w}" for w in (window, window + 1)])

@@ -67,7 +67,7 @@ def test_an_open311_key_is_valid_for_open311_only(personas, key):
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_anonymous_open311_reads_are_limited_per_ip(personas, settings, fmt):
+def test_anonymous_open311_reads_are_limited_per_ip(personas, settings, steady_rate_clock, fmt):
     settings.OPEN311_ANON_RATE_PER_MINUTE = 3
     reader = Client(REMOTE_ADDR=fresh_address())
     statuses = [reader.get(f"/open311/v2/services.{fmt}").status_code for _ in range(5)]
@@ -79,7 +79,7 @@ def test_anonymous_open311_reads_are_limited_per_ip(personas, settings, fmt):
     assert Client(REMOTE_ADDR=fresh_address()).get(f"/open311/v2/services.{fmt}").status_code == 200  # another IP
 
 
-def test_a_key_has_its_own_limit_for_posts_and_reads(personas, settings):
+def test_a_key_has_its_own_limit_for_posts_and_reads(personas, settings, steady_rate_clock):
     settings.OPEN311_ANON_RATE_PER_MINUTE = 10_000
     _record, raw = issue_api_key(name="Медленное", owner=personas.operator, rate_limit_per_minute=2)
     app = Client(REMOTE_ADDR=fresh_address())

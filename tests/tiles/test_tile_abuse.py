@@ -51,7 +51,7 @@ def test_filters_the_aggregates_cannot_answer_wait_for_the_points_zoom(personas,
     assert fetch(client, "appeals", high, received_after="2026-01-05", district="centralny").status_code == 200
 
 
-def test_renders_are_limited_per_client_address(personas, settings):
+def test_renders_are_limited_per_client_address(personas, settings, steady_rate_clock):
     settings.TILES_RENDER_RATE = "4/min"
     window = int(time.time() // 60)
     cache.delete_many([f"ratelimit:tiles:203.0.113.82:60:{w}" for w in (window, window + 1)])
