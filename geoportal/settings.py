@@ -158,7 +158,7 @@ CACHES = {
         # Rate limits and caches fail open (a log line and a metric) when Redis is down: a citizen
         # is never refused because a counter could not be read. Short timeouts keep that fast.
         "BACKEND": "geoportal.cache.FailOpenRedisCache",
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": env_int("CACHE_SOCKET_TIMEOUT_S", 1)},
     }
 }
 
