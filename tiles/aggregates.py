@@ -21,6 +21,7 @@ from issues.models import Appeal
 from . import cache, cells, conf, points
 from .grid import ORIGIN, cell_size, mercator_to_lonlat
 from .models import AppealCellAggregate
+from .rollup import rewrite_parents
 
 LOCK_KEY = 0x7E1E5A66  # pg_advisory_xact_lock key of the aggregate table
 TABLE = AppealCellAggregate._meta.db_table
@@ -129,12 +130,5 @@ def refresh_cells(cells: set[tuple[int, int]]) -> int:
                                          "p.ix = %s AND p.iy = %s")
             cursor.execute(sql, [*params, ix, iy])
             rewritten += 1
-        level = set(cells)
-        for zoom in range(top - 1, -1, -1):
-            level = {(ix >> 1, iy >> 1) for ix, iy in level}
-            for ix, iy in sorted(level):
-                cursor.execute(f"DELETE FROM {TABLE} WHERE zoom = %s AND ix = %s AND iy = %s", [zoom, ix, iy])
-                cursor.execute(_rollup_insert(zoom, "c.ix BETWEEN %s AND %s AND c.iy BETWEEN %s AND %s"),
-                               [2 * ix, 2 * ix + 1, 2 * iy, 2 * iy + 1])
-                rewritten += 1
+        rewritten += rewrite_parents(cursor, TABLE, _rollup_insert, cells, top)
     return rewritten

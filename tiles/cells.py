@@ -19,6 +19,7 @@ from typing import Any
 from . import conf, points
 from .grid import CELLS_PER_TILE, ORIGIN, Tile, cell_size
 from .models import AppealStatusCell
+from .rollup import rewrite_parents
 
 TABLE = AppealStatusCell._meta.db_table
 COLUMNS = "zoom, ix, iy, status, count, sum_x, sum_y"
@@ -104,12 +105,4 @@ def refresh(cursor: Any, appeal_ids: Iterable[int]) -> int:
         keys, ranges = _neighbourhood_keys(ix, iy)
         cursor.execute(_finest_insert("p.ix = %s AND p.iy = %s").replace("{keys}", keys), [*ranges, ix, iy])
         rewritten += 1
-    level = cells
-    for zoom in range(top - 1, -1, -1):
-        level = {(ix >> 1, iy >> 1) for ix, iy in level}
-        for ix, iy in sorted(level):
-            cursor.execute(f"DELETE FROM {TABLE} WHERE zoom = %s AND ix = %s AND iy = %s", [zoom, ix, iy])
-            cursor.execute(_rollup_insert(zoom, "c.ix BETWEEN %s AND %s AND c.iy BETWEEN %s AND %s"),
-                           [2 * ix, 2 * ix + 1, 2 * iy, 2 * iy + 1])
-            rewritten += 1
-    return rewritten
+    return rewritten + rewrite_parents(cursor, TABLE, _rollup_insert, cells, top)
