@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext, gettext_lazy
-from rest_framework import permissions
 from rest_framework.exceptions import PermissionDenied
 
 from geoportal.models import Role
-from issues.access import is_staff_user
+from geoportal.roles import HasRole, has_role, is_staff_member
 
 
 def sees_all(user: Any) -> bool:
-    return is_staff_user(user)
+    return is_staff_member(user)
 
 
 def stats_public(user: Any, requested_scope: str = "") -> bool:
@@ -28,14 +27,12 @@ def stats_public(user: Any, requested_scope: str = "") -> bool:
     return requested_scope == "public" or not sees_all(user)
 
 
+LEADERSHIP = (Role.LEADER, Role.ADMIN)
+LEADERS_ONLY = gettext_lazy("Доступно руководству и администраторам.")
+
+
 def is_leader(user: Any) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in (Role.LEADER, Role.ADMIN)))
+    return has_role(user, *LEADERSHIP)
 
 
-class IsLeader(permissions.BasePermission):
-    """Leaders (руководство) and administrators."""
-
-    message = gettext_lazy("Доступно руководству и администраторам.")
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        return is_leader(request.user)
+IsLeader = HasRole.of(*LEADERSHIP, message=LEADERS_ONLY)  # the API's form of the same check

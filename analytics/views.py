@@ -8,32 +8,21 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from geoportal.dbtimeout import export_timeout
+from geoportal.roles import role_required
 
-from .access import is_leader
+from .access import LEADERS_ONLY, LEADERSHIP
 from .params import current_period, parse_period
 from .report import build_report
 
 
-def _leader_only(request: HttpRequest) -> HttpResponse | None:
-    user: Any = request.user
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not is_leader(user):
-        return HttpResponse(gettext("Доступно руководству и администраторам."), status=403)
-    return None
-
-
+@role_required(*LEADERSHIP, message=LEADERS_ONLY)
 def leadership_report(request: HttpRequest) -> HttpResponse:
     """Leaders and administrators: download the self-contained report for ``period``."""
-    denied = _leader_only(request)
-    if denied is not None:
-        return denied
     raw = request.GET.get("period", "")
     try:
         period = parse_period(raw) if raw else current_period(timezone.now())
@@ -127,13 +116,11 @@ def pivot_page(request: HttpRequest) -> HttpResponse:
     })
 
 
+@role_required(*LEADERSHIP, message=LEADERS_ONLY)
 def leadership_page(request: HttpRequest) -> HttpResponse:
     """Leaders and administrators: the report button."""
     from django.shortcuts import render
 
-    denied = _leader_only(request)
-    if denied is not None:
-        return denied
     now = current_period(timezone.now())
     periods = [now]
     for _month in range(5):

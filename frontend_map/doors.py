@@ -15,18 +15,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from geoportal.models import Role
+from geoportal.roles import has_role, role_of
 from projects.access import can as project_can
 
 
-def role_of(user: Any) -> str | None:
-    if not user or not user.is_authenticated:
-        return None
-    return str(Role.ADMIN if user.is_superuser else user.role)
-
-
 def _roles(*roles: str) -> Callable[[Any], bool]:
-    allowed = frozenset(roles) | {Role.ADMIN}
-    return lambda user: role_of(user) in allowed
+    return lambda user: has_role(user, *roles, Role.ADMIN)
 
 
 def _signed_in(user: Any) -> bool:

@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
-from geoportal.models import Agency, District, Role
+from geoportal.models import Agency, District
+from geoportal.roles import is_staff_member
 from issues.access import access_appeal, can_support, public_answer, public_text
 from issues.models import OPEN_STATUSES, PUBLIC_STATUSES, Appeal, AppealPhoto, Category, Result, Status
 from projects.models import ProjectStatus
@@ -132,7 +133,7 @@ def appeal_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Anyone for a public appeal; the author and competent staff see it in full."""
     appeal, full = access_appeal(request.user, pk)
     user: Any = request.user
-    staff = full and user.is_authenticated and user.role != Role.CITIZEN
+    staff = full and is_staff_member(user)
     events = appeal.events.all() if staff else appeal.events.filter(is_public=True)
     all_photos = list(AppealPhoto.objects.filter(appeal=appeal))
     photos = [p for p in all_photos if p.public_copy]

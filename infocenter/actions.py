@@ -10,6 +10,7 @@ from django.db.models import Max, Value
 from django.utils import timezone
 
 from geoportal.models import Role
+from geoportal.roles import has_role
 
 from .models import Document, DocumentVersion, News, Page
 
@@ -20,7 +21,7 @@ def can_edit(user: Any) -> bool:
     """Pages: moderators and administrators by role, or staff given ``infocenter.change_page``."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return bool(user.is_superuser or user.role in EDITOR_ROLES
+    return bool(has_role(user, *EDITOR_ROLES)
                 or (user.is_staff and user.has_perm("infocenter.change_page")))
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from geoportal.models import Role
+from geoportal.roles import has_role, role_of
 
 from .models import Comment, CommentReport, Subscription
 
@@ -106,7 +107,7 @@ def report_comment(*, actor: Any, comment: Comment, reason: str) -> CommentRepor
 
 @transaction.atomic
 def moderate_comment(*, actor: Any, comment: Comment, hidden: bool, note: str) -> Comment:
-    if not (actor and actor.is_authenticated and (actor.is_superuser or actor.role in MODERATORS)):
+    if not can_moderate(actor):
         raise PermissionDenied(gettext("Скрывать и возвращать комментарии могут только модераторы."))
     comment.is_hidden = hidden
     comment.moderation_note = note.strip()
@@ -171,7 +172,7 @@ def shown_note(note: str) -> str:
 
 
 def can_moderate(user: Any) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in MODERATORS))
+    return has_role(user, *MODERATORS)
 
 
 def agency_in_charge(kind: str, target_id: int) -> int | None:
@@ -191,11 +192,10 @@ def agency_in_charge(kind: str, target_id: int) -> int | None:
 def can_answer_officially(user: Any, kind: str, target_id: int) -> bool:
     """An «Официальный ответ» speaks for the agency in charge: only its staff (and the
     portal's administrators) may give one; other agencies' staff comment like anyone else."""
-    if not (user and user.is_authenticated):
-        return False
-    if user.is_superuser or user.role == Role.ADMIN:
+    role = role_of(user)
+    if role == Role.ADMIN:
         return True
-    if user.role not in STAFF_ROLES:
+    if role not in STAFF_ROLES:
         return False
     agency_id = agency_in_charge(kind, target_id)
     return agency_id is not None and agency_id in user.agency_ids()

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import Http404
 
 from geoportal.models import Role
+from geoportal.roles import has_role, is_staff_member, role_of
 
 from .models import Appeal
 
@@ -31,7 +32,8 @@ AGENCY_BOUND = frozenset({Role.EXECUTOR, Role.AGENCY_HEAD})
 
 
 def is_staff_user(user: Any) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role not in (Role.CITIZEN,)))
+    """Staff see appeals' internal events and every appeal's figures (``geoportal.roles``)."""
+    return is_staff_member(user)
 
 
 def can_see_full(user: Any, appeal: Appeal) -> bool:
@@ -40,11 +42,8 @@ def can_see_full(user: Any, appeal: Appeal) -> bool:
 
 
 def can_transition(user: Any, appeal: Appeal, transition: str) -> bool:
-    if not user or not user.is_authenticated:
-        return False
-    role = Role.ADMIN if user.is_superuser else user.role
-    allowed = TRANSITION_ROLES.get(transition, frozenset())
-    if role not in allowed:
+    role = role_of(user)
+    if not has_role(user, *TRANSITION_ROLES.get(transition, frozenset())):
         return False
     if role in AGENCY_BOUND:
         staff_role = "agency_head" if transition in ("assign", "extend", "redirect") else None
@@ -56,8 +55,7 @@ def can_transition(user: Any, appeal: Appeal, transition: str) -> bool:
 def can_support(user: Any, appeal: Appeal) -> bool:
     """Supporting an appeal is a citizen's act (it counts residents who share the problem),
     never of one's own appeal; staff and leaders do not vote with their feet."""
-    return bool(user and user.is_authenticated and not user.is_superuser and user.role == Role.CITIZEN
-                and appeal.author_id != user.pk)
+    return has_role(user, Role.CITIZEN) and appeal.author_id != user.pk
 
 
 def access_appeal(user: Any, appeal_id: int) -> tuple[Appeal, bool]:

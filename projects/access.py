@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from geoportal.models import Role
+from geoportal.roles import has_role, role_of
 
 from .models import BallotChoice, PhaseKind, Project, ProjectStatus
 
@@ -31,17 +32,8 @@ ACT_ROLES: dict[str, frozenset[str]] = {
 }
 
 
-def role_of(user: Any) -> str | None:
-    if not user or not user.is_authenticated:
-        return None
-    return str(Role.ADMIN if user.is_superuser else user.role)
-
-
 def can(user: Any, act: str) -> bool:
-    role = role_of(user)
-    if role is None:
-        return False
-    return role == Role.ADMIN or role in ACT_ROLES[act]
+    return has_role(user, Role.ADMIN, *ACT_ROLES[act])
 
 
 # Roles that monitor every project's implementation (the city administration's operators and
@@ -80,9 +72,9 @@ WITHDRAWABLE = (ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE)
 
 def may_withdraw(project: Project, actor: Any) -> bool:
     """The author, or an administrator at the author's request."""
-    if not getattr(actor, "is_authenticated", False):
+    if role_of(actor) is None:
         return False
-    return bool(project.author_id == actor.pk or actor.is_superuser or actor.role == Role.ADMIN)
+    return bool(project.author_id == actor.pk or has_role(actor, Role.ADMIN))
 
 
 def withdraw_refusal(project: Project, now: dt.datetime | None = None) -> str | None:
