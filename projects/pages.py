@@ -1,35 +1,30 @@
 """Residents' pages of initiative budgeting (server-rendered in the portal shell). Who may open each:
 
 - ``/projects/`` list and map of the current cycle's public projects with filters — anyone;
-- ``/projects/new/`` submit a project — signed-in citizens while a cycle takes proposals
-  (anonymous → login; other roles 403; no open submission phase 403 with the dates);
 - ``/projects/<id>/`` project page — anyone for a public project (drafts 404); it shows no
   author, initiative group member, supporter or voter (only the group's size);
 - ``/projects/<id>/support/`` (POST) — signed-in citizens in the support phase, once;
-- ``/projects/headings/<id>/ballot/`` ballot page — signed-in citizens while the voting phase
-  is open (anonymous → login; other roles or closed voting 403); the ballot itself goes to
-  ``POST /api/v1/headings/<id>/ballot/`` (400 breaks the rule, 409 second ballot);
-- ``/projects/headings/<id>/results/`` results with every project's reason — anyone.
+- ``/projects/<id>/control/`` and ``/projects/<id>/withdraw/`` (POST) — a resident's report on
+  the works; the author takes a project back (see each view).
+
+Submitting a project is in ``pages_submit.py``, the ballot and the results in ``pages_ballot.py``.
 
 Every write calls ``projects.actions`` (phase gates, role checks, validation live there)."""
 from __future__ import annotations
 
 import datetime as dt
 import json
-import random
-import uuid
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.gis.geos import GEOSException, GEOSGeometry
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.gis.geos import GEOSGeometry
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,14 +34,13 @@ from django.views.decorators.http import require_POST
 
 from . import actions
 from .access import can
+from .forms import CATEGORY_LABELS, ControlReportForm, WithdrawForm
 from .models import (
     PRIVATE_NOTE_EVENTS,
     PUBLIC_STATUSES,
-    BallotRule,
     BudgetCycle,
     ControlReportKind,
     ControlReportStatus,
-    Heading,
     Milestone,
     Phase,
     PhaseKind,
@@ -55,19 +49,8 @@ from .models import (
     SelectionRun,
     Support,
 )
-from .models import Ballot as BallotModel
 from .need import DEFAULT_RADIUS_M, RELATED_CATEGORIES
 
-CATEGORY_LABELS: dict[str, Any] = {
-    "yards": _("Дворы и детские площадки"),
-    "greenery": _("Скверы и озеленение"),
-    "lighting": _("Освещение"),
-    "sport": _("Спорт"),
-    "roads": _("Дороги и тротуары"),
-    "accessibility": _("Доступная среда"),
-    "waste": _("Чистота и отходы"),
-    "culture": _("Культура и досуг"),
-}
 EVENT_LABELS: dict[str, Any] = {
     "submit": _("Проект подан"),
     "review": _("Проверка допустимости и реализуемости"),
@@ -172,214 +155,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/list.html", context)
 
 
-# --- submit ------------------------------------------------------------------------------------
-
-class ProposalForm(forms.Form):
-    """The single-value fields of a proposal; cost lines and group members come as repeated rows."""
-
-    heading = forms.TypedChoiceField(label=_("Район (направление конкурса)"), coerce=int, required=False,
-                                     empty_value=None)
-    title = forms.CharField(label=_("Название проекта"), max_length=500)
-    category = forms.ChoiceField(label=_("Категория"))
-    description = forms.CharField(label=_("Описание: что сделать"), widget=forms.Textarea(attrs={"rows": 4}),
-                                  max_length=10000)
-    problem = forms.CharField(label=_("Какую проблему решает"), widget=forms.Textarea(attrs={"rows": 3}),
-                              required=False, max_length=5000)
-    expected_results = forms.CharField(label=_("Ожидаемый результат"), widget=forms.Textarea(attrs={"rows": 3}),
-                                       required=False, max_length=5000)
-    geometry = forms.CharField(widget=forms.HiddenInput, required=False)
-    cofinancing_residents = forms.DecimalField(label=_("Инициативные платежи жителей, ₽"), min_value=0,
-                                               max_digits=16, decimal_places=2, required=False)
-    cofinancing_business = forms.DecimalField(label=_("Инициативные платежи бизнеса, ₽"), min_value=0,
-                                              max_digits=16, decimal_places=2, required=False)
-    cofinancing_local_budget = forms.DecimalField(label=_("Средства местного бюджета, ₽"), min_value=0,
-                                                  max_digits=16, decimal_places=2, required=False)
-    inkind_labour = forms.DecimalField(label=_("Трудовое и неденежное участие (оценка), ₽"), min_value=0,
-                                       max_digits=16, decimal_places=2, required=False)
-    beneficiaries = forms.IntegerField(label=_("Сколько жителей получат пользу"), min_value=0, required=False)
-    durability_years = forms.IntegerField(label=_("Срок службы, лет"), min_value=1, max_value=100, required=False)
-    form_token = forms.CharField(widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, headings: list[Heading], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["heading"].choices = [("", _("определить по месту на карте"))] + [  # type: ignore[attr-defined]
-            (h.pk, f"{h.name} — {actions.money(h.money)} ₽") for h in headings]
-        self.fields["category"].choices = [("", _("— выберите —"))] + [  # type: ignore[attr-defined]
-            (code, label) for code, label in CATEGORY_LABELS.items()]
-
-
-def parse_geometry(text: str) -> GEOSGeometry | None:
-    """A GeoJSON point, line or polygon in WGS84 from the map; None when absent or unusable."""
-    if not text.strip():
-        return None
-    try:
-        geometry = GEOSGeometry(text)
-    except (GEOSException, ValueError, TypeError):
-        return None
-    if geometry.geom_type not in ("Point", "LineString", "Polygon") or geometry.empty:
-        return None
-    xmin, ymin, xmax, ymax = geometry.extent
-    if not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):
-        return None
-    geometry.srid = 4326
-    return geometry
-
-
-def _decimal(value: str) -> Decimal:
-    cleaned = value.replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    number = Decimal(cleaned)
-    if not number.is_finite():
-        raise InvalidOperation(value)
-    return number
-
-
-def parse_rows(post: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, list[str]],
-                                   list[dict[str, str]], list[dict[str, str]]]:
-    """Cost lines and group members from the repeated inputs; (cost_items, group, errors, raw
-    cost rows, raw member rows) — the raw rows refill the form after an error."""
-    errors: dict[str, list[str]] = defaultdict(list)
-    raw_costs = [{"name": n, "quantity": q, "unit": u, "unit_price": p} for n, q, u, p in zip(
-        post.getlist("cost_name"), post.getlist("cost_quantity"), post.getlist("cost_unit"),
-        post.getlist("cost_price"), strict=False)]
-    cost_items = []
-    for index, row in enumerate(raw_costs, start=1):
-        if not any(value.strip() for value in row.values()):
-            continue
-        try:
-            quantity = _decimal(row["quantity"] or "1")
-            price = _decimal(row["unit_price"])
-        except (InvalidOperation, ValueError):
-            errors["cost_items"].append(gettext("Статья %(n)s: количество и цена — числа") % {"n": index})
-            continue
-        cost_items.append({"name": row["name"].strip(), "quantity": quantity, "unit": row["unit"].strip(),
-                           "unit_price": price})
-    raw_members = [{"full_name": n, "birth_date": b, "address": a} for n, b, a in zip(
-        post.getlist("member_name"), post.getlist("member_birth"), post.getlist("member_address"), strict=False)]
-    group = []
-    today = timezone.localdate()
-    for index, row in enumerate(raw_members, start=1):
-        if not any(value.strip() for value in row.values()):
-            continue
-        if not row["full_name"].strip():
-            errors["group"].append(gettext("Участник %(n)s: укажите ФИО") % {"n": index})
-            continue
-        try:
-            birth = dt.date.fromisoformat(row["birth_date"].strip())
-        except ValueError:
-            errors["group"].append(gettext("Участник %(n)s: укажите дату рождения") % {"n": index})
-            continue
-        if birth >= today or birth.year < 1900:
-            errors["group"].append(gettext("Участник %(n)s: неверная дата рождения") % {"n": index})
-            continue
-        group.append({"full_name": row["full_name"].strip(), "birth_date": birth, "address": row["address"].strip()})
-    return cost_items, group, errors, raw_costs, raw_members
-
-
-def _heading_for(geometry: GEOSGeometry, headings: list[Heading]) -> Heading | None:
-    point = geometry.point_on_surface
-    return next((h for h in headings if h.district is not None and h.district.boundary.contains(point)), None)
-
-
-def _closed(request: HttpRequest, title: Any, message: Any, phases: list[Phase] | None = None) -> HttpResponse:
+def closed(request: HttpRequest, title: Any, message: Any, phases: list[Phase] | None = None) -> HttpResponse:
     return render(request, "projects/closed.html", {"title": title, "message": message, "phases": phases or []},
                   status=403)
-
-
-@login_required
-def project_new(request: HttpRequest) -> HttpResponse:
-    """Signed-in citizens during a submission phase: the proposal form with a map (point, line or
-    polygon), cost lines, co-financing and the initiative group. The form token makes a
-    repeated POST (double tap, reload, retry) return the project created by the first one."""
-    if not can(request.user, "submit"):
-        raise PermissionDenied(gettext("Предлагать проекты могут жители (учётная запись гражданина)"))
-    now = timezone.now()
-    headings = list(Heading.objects.filter(cycle__in=open_cycles(PhaseKind.SUBMISSION, now))
-                    .select_related("cycle", "district").order_by("cycle_id", "name"))
-    if not headings:
-        upcoming = list(Phase.objects.filter(kind=PhaseKind.SUBMISSION, starts_at__gt=now)
-                        .select_related("cycle").order_by("starts_at")[:3])
-        return _closed(request, _("Приём проектов закрыт"),
-                       _("Сейчас ни один конкурс не принимает проекты. Предложить проект можно на этапе приёма."),
-                       upcoming)
-    min_group = max(h.cycle.min_group_size for h in headings)
-    raw_costs: list[dict[str, str]] = []
-    raw_members: list[dict[str, str]] = []
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        form = ProposalForm(request.POST, headings=headings)
-        token = request.POST.get("form_token", "")[:64]
-        # a repeated POST of a form that went through (double tap, reload): its project
-        replay = Project.objects.filter(author_id=request.user.pk, submission_key=token).values_list(
-            "pk", flat=True).first() if token else None
-        if replay is not None:
-            return HttpResponseRedirect(reverse("project-page", args=[replay]))
-        cost_items, group, row_errors, raw_costs, raw_members = parse_rows(request.POST)
-        errors = dict(row_errors)
-        geometry = parse_geometry(request.POST.get("geometry", ""))
-        if geometry is None:
-            errors.setdefault("geometry", []).append(gettext("Отметьте место проекта на карте"))
-        if form.is_valid() and not errors and token and geometry is not None:
-            data = form.cleaned_data
-            heading = next((h for h in headings if h.pk == data["heading"]), None) if data["heading"] else None
-            heading = heading or _heading_for(geometry, headings)
-            if heading is None:
-                errors["heading"] = [gettext("Место вне районов конкурса: выберите район или поставьте метку в районе")]
-            else:
-                try:
-                    project = actions.submit_project(
-                        author=request.user, heading=heading, title=data["title"], description=data["description"],
-                        geometry=geometry, category=data["category"], cost_items=cost_items, group=group,
-                        problem=data["problem"], expected_results=data["expected_results"],
-                        cofinancing_residents=data["cofinancing_residents"] or Decimal(0),
-                        cofinancing_business=data["cofinancing_business"] or Decimal(0),
-                        cofinancing_local_budget=data["cofinancing_local_budget"] or Decimal(0),
-                        inkind_labour=data["inkind_labour"] or Decimal(0),
-                        beneficiaries=data["beneficiaries"] or 0, durability_years=data["durability_years"],
-                        meeting_minutes=request.FILES.get("meeting_minutes"),
-                        photos=request.FILES.getlist("photos"), submission_key=token)
-                except ValidationError as exc:
-                    errors = {name: [str(m) for m in messages_] for name, messages_ in exc.message_dict.items()}
-                except actions.Conflict as exc:
-                    errors = {"__all__": [str(exc)]}
-                else:
-                    messages.success(request, gettext("Проект подан и передан на проверку. Номер проекта: %(n)s")
-                                     % {"n": project.pk})
-                    return HttpResponseRedirect(reverse("project-page", args=[project.pk]))
-        for name, field_errors in form.errors.items():
-            errors.setdefault(name, []).extend(str(e) for e in field_errors)
-        if not token:
-            errors.setdefault("__all__", []).append(gettext("Форма устарела: обновите страницу"))
-        # the cofinancing sum error is reported on the residents' field by the action
-    else:
-        form = ProposalForm(initial={"form_token": uuid.uuid4().hex}, headings=headings)
-    if "__all__" in errors:  # templates cannot read names starting with an underscore
-        errors["general"] = errors.pop("__all__")
-    anchors = {"geometry": ("where", gettext("Место на карте")), "heading": ("where", gettext("Район")),
-               "cost_items": ("costs", gettext("Смета")), "group": ("group", gettext("Инициативная группа")),
-               "meeting_minutes": ("id_meeting_minutes", gettext("Протокол собрания жителей")),
-               "photos": ("id_photos", gettext("Фотографии места"))}
-    error_links = [{"anchor": anchors[name][0] if name in anchors else f"id_{name}",
-                    "label": anchors[name][1] if name in anchors else str(form.fields[name].label),
-                    "message": messages_[0]}
-                   for name, messages_ in errors.items() if name != "general" and messages_
-                   and (name in anchors or name in form.fields)]
-    while len(raw_costs) < 2:
-        raw_costs.append({"name": "", "quantity": "1", "unit": "", "unit_price": ""})
-    while len(raw_members) < min_group:
-        raw_members.append({"full_name": "", "birth_date": "", "address": ""})
-    return render(request, "projects/new.html", {
-        "form": form, "errors": errors, "error_links": error_links, "raw_costs": raw_costs,
-        "raw_members": raw_members, "min_group": min_group,
-        "cycle_names": sorted({h.cycle.name for h in headings}),
-        "geometry_value": request.POST.get("geometry", "") if request.method == "POST" else "",
-        "strings": {"point": gettext("Метка"), "line": gettext("Линия"), "polygon": gettext("Участок"),
-                    "vertices": gettext("точек"),
-                    "needLine": gettext("Для линии нужно не меньше 2 точек"),
-                    "needPolygon": gettext("Для участка нужно не меньше 3 точек"),
-                    "requested": gettext("Из средств конкурса"),
-                    "over": gettext("Софинансирование больше стоимости проекта")},
-        "heading_bounds": {h.pk: (list(h.district.boundary.extent) if h.district else None) for h in headings},
-    }, status=400 if request.method == "POST" else 200)
 
 
 # --- project page ------------------------------------------------------------------------------
@@ -510,10 +288,12 @@ def project_control(request: HttpRequest, pk: int) -> HttpResponse:
     wrong, optional photo) through ``actions.submit_control_report``; officials answer it or file
     it as an appeal. Staff 403; bad input 400 on the project page; wrong stage 409."""
     project = _public_project(pk)
-    text = request.POST.get("text", "")
-    refused = _page_form(request, project, "control", text, lambda: actions.submit_control_report(
-        project, author=request.user, text=text, kind=request.POST.get("kind", ControlReportKind.QUALITY),
-        photo=request.FILES.get("photo")))
+    form = ControlReportForm(request.POST, request.FILES)
+    form.is_valid()  # every field is optional: the action checks the text and the kind
+    data = form.cleaned_data
+    refused = _page_form(request, project, "control", data["text"], lambda: actions.submit_control_report(
+        project, author=request.user, text=data["text"], kind=data["kind"] or ControlReportKind.QUALITY,
+        photo=data["photo"]))
     if refused is not None:
         return refused
     messages.success(request, gettext("Спасибо! Отчёт передан ответственным, ответ придёт в уведомления."))
@@ -527,7 +307,9 @@ def project_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     with a public reason, through ``actions.withdraw_project``. Anyone else 403; no reason or too
     long 400 on the project page; too late (on a ballot, voting open, selected) 409."""
     project = _public_project(pk)
-    reason = request.POST.get("reason", "")
+    form = WithdrawForm(request.POST)
+    form.is_valid()  # the reason is checked by the action (required, at most WITHDRAW_REASON_MAX)
+    reason = form.cleaned_data["reason"]
     refused = _page_form(request, project, "withdraw", reason,
                          lambda: actions.withdraw_project(project, actor=request.user, reason=reason))
     if refused is not None:
@@ -559,67 +341,3 @@ def project_support(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, gettext("Спасибо! Вы поддержали проект. Поддержали: %(n)s")
                          % {"n": project.supports_count})
     return HttpResponseRedirect(reverse("project-page", args=[pk]) + "#support")
-
-
-# --- ballot ------------------------------------------------------------------------------------
-
-@login_required
-def ballot_page(request: HttpRequest, heading_id: int) -> HttpResponse:
-    """Signed-in citizens while the heading's voting is open: the ballot by the cycle's rule."""
-    heading = get_object_or_404(Heading.objects.select_related("cycle", "district"), pk=heading_id)
-    if not can(request.user, "vote"):
-        raise PermissionDenied(gettext("Голосуют жители (учётная запись гражданина)"))
-    cycle = heading.cycle
-    if cycle.open_phase(PhaseKind.VOTING) is None:
-        return _closed(request, _("Голосование не идёт"),
-                       _("Бюллетень можно заполнить только на этапе голосования."),
-                       list(cycle.phases.filter(kind=PhaseKind.VOTING)))
-    user: Any = request.user
-    ballot = BallotModel.objects.filter(heading=heading, voter=user).prefetch_related("choices__project").first()
-    projects = list(heading.projects.on_ballot().select_related("district"))
-    # every voter sees the projects in an order of their own, so the first card is nobody's favourite
-    random.Random(f"{user.pk}:{heading.pk}").shuffle(projects)  # noqa: S311 (not security: ballot order)
-    rule = cycle.ballot_rule
-    return render(request, "projects/ballot.html", {
-        "heading": heading, "cycle": cycle, "rule": rule, "rule_label": BallotRule(rule).label,
-        "projects": [{"p": p, "category": category_label(p.category), "cost": p.cost} for p in projects],
-        "ballot": ballot, "config": {
-            "rule": rule, "money": str(heading.money), "maxApprovals": cycle.max_approvals,
-            "minApprovals": cycle.min_approvals, "pointsTotal": cycle.points_total,
-            "maxRanks": cycle.max_ranks or len(projects), "url": f"/api/v1/headings/{heading.pk}/ballot/",
-            "resultsUrl": reverse("project-results", args=[heading.pk]),
-        },
-        "ranks": range(1, (cycle.max_ranks or len(projects)) + 1),
-        "strings": {
-            "chosen": gettext("Выбрано"), "of": gettext("из"), "left": gettext("осталось"),
-            "over": gettext("больше средств района на"),
-            "pointsLeft": gettext("Осталось баллов"), "pointsOver": gettext("Лишних баллов"),
-            "limit": gettext("Больше выбрать нельзя: снимите отметку с другого проекта"),
-            "empty": gettext("Выберите хотя бы один проект"),
-            "fixBudget": gettext("Уберите проекты: стоимость больше средств района"),
-            "fixPoints": gettext("Распределено больше баллов, чем есть"), "sending": gettext("Отправляем…"),
-            "accepted": gettext("Бюллетень принят. Спасибо за участие!"), "results": gettext("Итоги по району"),
-            "rejected": gettext("Бюллетень не принят"),
-            "again": gettext("Вы уже голосовали по этому району: второй бюллетень не принимается."),
-            "network": gettext("Нет связи с сервером. Бюллетень не отправлен — попробуйте ещё раз."),
-            "rank": gettext("Места должны быть разными"), "money": heading.cycle.currency,
-        },
-    })
-
-
-# --- results -----------------------------------------------------------------------------------
-
-def results_page(request: HttpRequest, heading_id: int) -> HttpResponse:
-    """Anyone: the heading's latest selection with the reason for every project."""
-    heading = get_object_or_404(Heading.objects.select_related("cycle", "district"), pk=heading_id)
-    run = SelectionRun.objects.filter(heading=heading).first()
-    decisions = list(run.decisions.select_related("project").order_by("position")) if run else []
-    if run is None and not heading.projects.public().exists():
-        raise Http404("no such heading")
-    return render(request, "projects/results.html", {
-        "heading": heading, "cycle": heading.cycle, "run": run,
-        "winners": [d for d in decisions if d.selected], "losers": [d for d in decisions if not d.selected],
-        "left": (run.money - run.spent) if run else None,
-        "spent_percent": (run.spent / run.money * 100) if run and run.money else Decimal(0),
-        "selection_phase": list(heading.cycle.phases.filter(kind=PhaseKind.SELECTION)),
-    })

@@ -224,7 +224,9 @@ def test_a_control_report_filed_on_an_english_page_is_stored_and_told_in_russian
 
 
 MODULES = (*sorted(str(path.relative_to(PROJECTS)) for path in (PROJECTS / "actions").glob("*.py")),
-           "access.py", "queries.py", "api.py", "serializers.py", "models.py", "pages.py", "views_official.py")
+           "access.py", "queries.py", "api.py", "serializers.py", "models.py", "pages.py", "pages_submit.py",
+           "pages_ballot.py", "forms.py", "forms_official.py", "views_official.py", "views_commission.py",
+           "views_monitoring.py")
 
 
 def test_every_russian_refusal_of_the_projects_goes_through_gettext_and_has_an_english_translation():
