@@ -114,94 +114,116 @@ def parse(source: str | Path) -> Election:
     - extra cells that are all empty (a trailing ';') are ignored."""
     text = Path(source).read_text(encoding="utf-8-sig") if isinstance(source, Path) or (
         isinstance(source, str) and "\n" not in source and Path(source).exists()) else str(source)
-    text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
-    section = None
-    header: list[str] = []
-    meta: dict[str, str] = {}
-    meta_lines: dict[str, int] = {}
-    projects: dict[str, dict[str, str]] = {}
-    votes: dict[str, dict[str, str]] = {}
-    ballots: list[tuple[str, list[str], list[int]]] = []
-    voter_lines: dict[str, int] = {}
-    warnings: list[str] = []
-    columns: dict[str, list[str]] = {}
-    vote_type = ""
-    for row in reader:
-        line = reader.line_num
+    reader = _Reader()
+    rows = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=";", quotechar='"')
+    for row in rows:
+        reader.row(row, rows.line_num)
+    return reader.election()
+
+
+class _Reader:
+    """``parse``'s state while it walks the file's rows, one method a kind of row."""
+
+    def __init__(self) -> None:
+        self.section: str | None = None
+        self.header: list[str] = []
+        self.meta: dict[str, str] = {}
+        self.meta_lines: dict[str, int] = {}
+        self.projects: dict[str, dict[str, str]] = {}
+        self.votes: dict[str, dict[str, str]] = {}
+        self.ballots: list[tuple[str, list[str], list[int]]] = []
+        self.voter_lines: dict[str, int] = {}
+        self.warnings: list[str] = []
+        self.columns: dict[str, list[str]] = {}
+        self.vote_type = ""
+
+    def row(self, row: list[str], line: int) -> None:
         if not row or all(not cell.strip() for cell in row):
-            continue
+            return
         first = row[0].strip()
         if first.upper() in SECTIONS and len([c for c in row if c.strip()]) == 1:
-            section = first.upper()
-            header = []
-            continue
-        if section is None:
+            self.section, self.header = first.upper(), []
+            return
+        if self.section is None:
             raise PabulibError(f"content before the first section: {first!r}", line)
-        if not header:
-            header = [c.strip() for c in row]
-            columns[section] = header
-            if section == "PROJECTS" and not {"project_id", "cost"} <= set(header):
-                raise PabulibError("PROJECTS needs project_id and cost columns", line)
-            if section == "VOTES":
-                if not {"voter_id", "vote"} <= set(header):
-                    raise PabulibError("VOTES needs voter_id and vote columns", line)
-                vote_type = meta.get("vote_type", "approval")
-                _declared(ballot_rule, meta, "vote_type", "approval", meta_lines)
-                if vote_type == "cumulative" and "points" not in header:
-                    raise PabulibError("cumulative votes need a points column", line)
-            continue
+        if not self.header:
+            self._header([c.strip() for c in row], line)
+            return
+        header = self.header
         if len(row) > len(header) and not any(cell.strip() for cell in row[len(header):]):
             row = row[:len(header)]  # a trailing ';'
         if len(row) != len(header):
-            problem = f"{section} row has {len(row)} cells, the header has {len(header)}"
-            if section != "VOTES":
+            problem = f"{self.section} row has {len(row)} cells, the header has {len(header)}"
+            if self.section != "VOTES":
                 raise PabulibError(problem, line)
-            warnings.append(f"line {line}: {problem}: vote skipped")
-            continue
+            self.warnings.append(f"line {line}: {problem}: vote skipped")
+            return
         record = {key: value.strip() for key, value in zip(header, row, strict=True)}
-        if section == "META":
+        if self.section == "META":
             key = record.get("key", row[0]).strip()
-            meta[key] = record.get("value", row[1] if len(row) > 1 else "")
-            meta_lines[key] = line
-        elif section == "PROJECTS":
-            try:
-                if Decimal(record["cost"]) < 0:
-                    raise PabulibError("negative cost", line)
-            except InvalidOperation as exc:
-                raise PabulibError(f"cost {record['cost']!r} is not a number", line) from exc
-            if not record["project_id"]:
-                raise PabulibError("a project without project_id", line)
-            if record["project_id"] in projects:
-                raise PabulibError(f"project {record['project_id']} repeats", line)
-            projects[record["project_id"]] = record
+            self.meta[key] = record.get("value", row[1] if len(row) > 1 else "")
+            self.meta_lines[key] = line
+        elif self.section == "PROJECTS":
+            self._project(record, line)
         else:
-            voter = record["voter_id"]
-            if not voter:
-                warnings.append(f"line {line}: a vote without voter_id: vote skipped")
-                continue
-            if voter in voter_lines:
-                raise PabulibError(f"voter {voter} votes twice (lines {voter_lines[voter]} and {line})", line)
-            voter_lines[voter] = line
-            ballot = _ballot(vote_type, record, projects, f"line {line}: voter {voter}", warnings)
-            if ballot is not None:
-                votes[voter] = record
-                ballots.append((voter, *ballot))
-    for name in SECTIONS:
-        if name not in columns and not (name == "META" and meta):
-            raise PabulibError(f"section {name} is missing")
-    if not meta.get("budget"):
-        raise PabulibError("META has no budget")
-    for key in ("budget", "min_project_score_threshold"):
+            self._vote(record, line)
+
+    def _header(self, header: list[str], line: int) -> None:
+        assert self.section is not None
+        self.header = self.columns[self.section] = header
+        if self.section == "PROJECTS" and not {"project_id", "cost"} <= set(header):
+            raise PabulibError("PROJECTS needs project_id and cost columns", line)
+        if self.section == "VOTES":
+            if not {"voter_id", "vote"} <= set(header):
+                raise PabulibError("VOTES needs voter_id and vote columns", line)
+            self.vote_type = self.meta.get("vote_type", "approval")
+            _declared(ballot_rule, self.meta, "vote_type", "approval", self.meta_lines)
+            if self.vote_type == "cumulative" and "points" not in header:
+                raise PabulibError("cumulative votes need a points column", line)
+
+    def _project(self, record: dict[str, str], line: int) -> None:
         try:
-            if meta.get(key):
-                Decimal(meta[key])
+            if Decimal(record["cost"]) < 0:
+                raise PabulibError("negative cost", line)
         except InvalidOperation as exc:
-            raise PabulibError(f"{key} {meta[key]!r} is not a number", meta_lines.get(key)) from exc
-    _declared(ballot_rule, meta, "vote_type", "approval", meta_lines)
-    _declared(selection_rule, meta, "rule", "greedy", meta_lines)
-    return Election(meta, projects, votes, columns.get("PROJECTS", []), columns.get("VOTES", []),
-                    warnings=warnings, normalized=ballots)
+            raise PabulibError(f"cost {record['cost']!r} is not a number", line) from exc
+        if not record["project_id"]:
+            raise PabulibError("a project without project_id", line)
+        if record["project_id"] in self.projects:
+            raise PabulibError(f"project {record['project_id']} repeats", line)
+        self.projects[record["project_id"]] = record
+
+    def _vote(self, record: dict[str, str], line: int) -> None:
+        voter = record["voter_id"]
+        if not voter:
+            self.warnings.append(f"line {line}: a vote without voter_id: vote skipped")
+            return
+        if voter in self.voter_lines:
+            raise PabulibError(f"voter {voter} votes twice (lines {self.voter_lines[voter]} and {line})", line)
+        self.voter_lines[voter] = line
+        ballot = _ballot(self.vote_type, record, self.projects, f"line {line}: voter {voter}", self.warnings)
+        if ballot is not None:
+            self.votes[voter] = record
+            self.ballots.append((voter, *ballot))
+
+    def election(self) -> Election:
+        """The election read, once the sections and META are checked as a whole."""
+        meta = self.meta
+        for name in SECTIONS:
+            if name not in self.columns and not (name == "META" and meta):
+                raise PabulibError(f"section {name} is missing")
+        if not meta.get("budget"):
+            raise PabulibError("META has no budget")
+        for key in ("budget", "min_project_score_threshold"):
+            try:
+                if meta.get(key):
+                    Decimal(meta[key])
+            except InvalidOperation as exc:
+                raise PabulibError(f"{key} {meta[key]!r} is not a number", self.meta_lines.get(key)) from exc
+        _declared(ballot_rule, meta, "vote_type", "approval", self.meta_lines)
+        _declared(selection_rule, meta, "rule", "greedy", self.meta_lines)
+        return Election(meta, self.projects, self.votes, self.columns.get("PROJECTS", []),
+                        self.columns.get("VOTES", []), warnings=self.warnings, normalized=self.ballots)
 
 
 def _declared(check: Callable[[str], str], meta: dict[str, str], key: str, default: str,
