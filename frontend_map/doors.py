@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from geoportal.models import Role
 from geoportal.roles import has_role, role_of
+from issues.access import DESK_ROLES, QUEUE_ROLES
+from issues.access import REFUSED as APPEAL_PAGES_REFUSED
 from projects.access import can as project_can
 
 
@@ -42,8 +44,8 @@ DOORS: dict[str, Callable[[Any], bool]] = {
     "report": _signed_in,
     "my": _signed_in,
     "notifications": _signed_in,
-    "queue": _roles(Role.EXECUTOR, Role.AGENCY_HEAD),
-    "desk": _roles(Role.OPERATOR),
+    "queue": lambda user: has_role(user, *QUEUE_ROLES),
+    "desk": lambda user: has_role(user, *DESK_ROLES),
     "moderation": _roles(Role.MODERATOR),
     "leadership": _roles(Role.LEADER),
     "project_office": _project_office,
@@ -62,8 +64,7 @@ WHY_NOT: dict[str, Any] = {
     "project_support": _("Поддерживают проекты жители со своей учётной записью гражданина."),
 }
 REFUSED: dict[str, Any] = {
-    "queue": _("Очередь ведомства доступна исполнителям и руководителям ведомств."),
-    "desk": _("Стол оператора доступен операторам."),
+    **APPEAL_PAGES_REFUSED,
     "moderation": _("Стол модератора доступен модераторам."),
     "leadership": _("Страница доступна руководству и администраторам."),
 }

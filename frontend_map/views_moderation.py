@@ -24,6 +24,7 @@ from infocenter.discussion import DELETED_BY_AUTHOR, public_comment_text, shown_
 from infocenter.models import Comment
 from issues.access import redact_personal
 from issues.models import PUBLIC_STATUSES, Appeal
+from issues.page_context import texts
 
 from .doors import require
 
@@ -82,5 +83,5 @@ def moderation(request: HttpRequest) -> HttpResponse:
     require(request, "moderation")
     return render(request, "frontend_map/moderation.html", {
         "comments": _comments(), "appeals": _appeals(),
-        "texts": {key: str(value) for key, value in MODERATION_TEXT.items()},
+        "texts": texts(MODERATION_TEXT),
     })

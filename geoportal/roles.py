@@ -7,7 +7,8 @@ named explicitly. What each role may do with an appeal or a project stays decide
 owning app (``issues.access``, ``projects.access``), which asks here for the role.
 
 - ``has_role(user, *roles)``: the question itself;
-- ``@role_required(*roles, message=...)``: a page's check (anonymous → sign in, others → 403);
+- ``@role_required(*roles, message=...)``: a page's check (anonymous → sign in, others → 403),
+  and ``require_role(request, *roles, message=...)`` where a page decides something first;
 - ``HasRole.of(*roles, message=...)``: the same as a DRF permission class;
 - ``{% load roles %}{% if user|has_role:"leader,admin" %}``: the same in a template."""
 from __future__ import annotations
@@ -43,6 +44,13 @@ def is_staff_member(user: Any) -> bool:
     return role_of(user) not in (None, Role.CITIZEN)
 
 
+def require_role(request: HttpRequest, *roles: str, message: Any = None) -> None:
+    """A view's check inside its body (where it first decides something else): 403 with
+    ``message`` unless the user acts in one of ``roles``."""
+    if not has_role(request.user, *roles):
+        raise PermissionDenied(str(message or gettext_lazy("Доступ запрещён.")))
+
+
 def role_required(*roles: str, message: Any = None) -> Callable[[Callable[..., HttpResponseBase]],
                                                                Callable[..., HttpResponseBase]]:
     """A page for ``roles`` only: anonymous visitors are sent to sign in, other roles get 403
@@ -53,8 +61,7 @@ def role_required(*roles: str, message: Any = None) -> Callable[[Callable[..., H
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if role_of(request.user) is None:
                 return redirect_to_login(request.get_full_path())
-            if not has_role(request.user, *roles):
-                raise PermissionDenied(str(message or gettext_lazy("Доступ запрещён.")))
+            require_role(request, *roles, message=message)
             return view(request, *args, **kwargs)
 
         return checked

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
 from geoportal.models import Role
 from geoportal.roles import has_role, is_staff_member, role_of
@@ -29,6 +30,15 @@ TRANSITION_ROLES: dict[str, frozenset[str]] = {
     "note": frozenset({Role.OPERATOR, Role.EXECUTOR, Role.AGENCY_HEAD, Role.MODERATOR, Role.ADMIN}),
 }
 AGENCY_BOUND = frozenset({Role.EXECUTOR, Role.AGENCY_HEAD})
+
+# the staff pages of appeals (issues.pages, issues.pages_desk) and who may open them; the
+# navigation (frontend_map.doors) asks the same
+QUEUE_ROLES = (Role.EXECUTOR, Role.AGENCY_HEAD, Role.ADMIN)
+DESK_ROLES = (Role.OPERATOR, Role.ADMIN)
+REFUSED: dict[str, Any] = {
+    "queue": gettext_lazy("Очередь ведомства доступна исполнителям и руководителям ведомств."),
+    "desk": gettext_lazy("Стол оператора доступен операторам."),
+}
 
 
 def is_staff_user(user: Any) -> bool:

@@ -1,4 +1,4 @@
-"""The operator's desk. Who may open each (``frontend_map.doors``: operators and
+"""The operator's desk. Who may open each (``access.DESK_ROLES``: operators and
 administrators; anonymous visitors are sent to sign in, other roles get 403):
 
 - ``/desk/`` the map and list of appeals waiting for registration or routing, the router's
@@ -16,7 +16,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,11 +28,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from geoportal.models import Agency
-from issues import actions
-from issues.models import Appeal, Category, Channel, RejectReason
+from geoportal.roles import role_required
 
-from . import desk
-from .doors import require
+from . import actions, desk
+from .access import DESK_ROLES, REFUSED
+from .models import Appeal, Category, Channel, RejectReason
+from .page_context import texts
 
 OPERATOR_CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.PAPER)
 MAX_ATTACHMENTS = 10
@@ -56,40 +56,33 @@ DESK_TEXT: dict[str, Any] = {
 }
 
 
-def _texts() -> dict[str, str]:
-    return {key: str(value) for key, value in DESK_TEXT.items()}
-
-
-@login_required
+@role_required(*DESK_ROLES, message=REFUSED["desk"])
 @never_cache
 def desk_page(request: HttpRequest) -> HttpResponse:
     """Operators: the desk (see the module's docstring)."""
-    require(request, "desk")
-    return render(request, "frontend_map/desk.html", {
+    return render(request, "issues/desk.html", {
         "counters": desk.counters(), "corrections": desk.corrections_last_week(),
         "registration_days": settings.APPEAL_REGISTRATION_DAYS, "routing_days": settings.APPEAL_REDIRECT_DAYS,
         "reject_reasons": [(str(v), str(label)) for v, label in RejectReason.choices],
         "desk_config": {
             "agencies": list(Agency.objects.filter(is_active=True).order_by("short_name")
                              .values("id", "short_name", "name")),
-            "texts": _texts(),
+            "texts": texts(DESK_TEXT),
         },
     })
 
 
-@login_required
+@role_required(*DESK_ROLES, message=REFUSED["desk"])
 @never_cache
 def desk_items(request: HttpRequest) -> JsonResponse:
     """Operators: the desk's list and counters."""
-    require(request, "desk")
     return JsonResponse({"items": desk.items(), "counters": desk.counters()})
 
 
-@login_required
+@role_required(*DESK_ROLES, message=REFUSED["desk"])
 @never_cache
 def desk_duplicates(request: HttpRequest, pk: int) -> JsonResponse:
     """Operators: open appeals near appeal ``pk`` (candidates to merge it into)."""
-    require(request, "desk")
     appeal = get_object_or_404(Appeal.objects.select_related("category"), pk=pk)
     return JsonResponse({"candidates": desk.duplicate_candidates(appeal)})
 
@@ -152,11 +145,10 @@ def _attachments(request: HttpRequest) -> tuple[list[Any], list[str]]:
     return files, errors
 
 
-@login_required
+@role_required(*DESK_ROLES, message=REFUSED["desk"])
 def desk_register(request: HttpRequest) -> HttpResponse:
     """Operators: an appeal received by phone, e-mail or on paper, typed in for the citizen;
     registered at once (its number and deadline shown next), then routed like any other."""
-    require(request, "desk")
     form = PhoneAppealForm(request.POST or None, initial={
         "channel": Channel.PHONE, "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
     attachment_errors: list[str] = []
@@ -186,15 +178,14 @@ def desk_register(request: HttpRequest) -> HttpResponse:
                 else:
                     return HttpResponseRedirect(reverse("desk-registered", args=[appeal.pk]))
     status = 400 if request.method == "POST" else 200
-    return render(request, "frontend_map/desk_register.html", {
+    return render(request, "issues/desk_register.html", {
         "form": form, "attachment_errors": attachment_errors, "max_attachments": MAX_ATTACHMENTS,
         "map_config": {"fallbackCenter": list(settings.MAP_DEFAULT_CENTER)},
     }, status=status)
 
 
-@login_required
+@role_required(*DESK_ROLES, message=REFUSED["desk"])
 def desk_registered(request: HttpRequest, pk: int) -> HttpResponse:
     """Operators: the registration number and deadline of an appeal just registered."""
-    require(request, "desk")
     appeal = get_object_or_404(Appeal.objects.select_related("category", "responsible_agency"), pk=pk)
-    return render(request, "frontend_map/desk_registered.html", {"appeal": appeal})
+    return render(request, "issues/desk_registered.html", {"appeal": appeal})
