@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
 
-SHELL = ["/offline/", "/static/frontend_map/app.css", "/static/frontend_map/map.js",
+SHELL = ["/offline/", "/static/frontend_map/app.css", "/static/frontend_map/common.js", "/static/frontend_map/map.js",
          "/static/frontend_map/offline-queue.js", "/static/vendor/leaflet/leaflet.js",
          "/static/vendor/leaflet/leaflet.css"]
 

@@ -3,8 +3,7 @@
    /api/v1/choropleth; category and period filters. The agency table is server-rendered. */
 (function () {
   "use strict";
-  var T = window.gettext || function (s) { return s; };
-  var locale = document.documentElement.lang === "en" ? "en-GB" : "ru-RU";
+  var g = window.geoportal, T = g.T, esc = g.escape, locale = g.locale;  // common.js
   var form = document.getElementById("lead-filters");
   var heatMap = window.geoportal.createMap("heat-map");
   var choroMap = window.geoportal.createMap("choro-map");
@@ -13,16 +12,7 @@
   var heat = null, districts = null, seq = 0;
   var COLOURS = ["#fff5eb", "#fdd0a2", "#fdae6b", "#f16913", "#a63603"];
 
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
-  }
-  function filters() {
-    var p = new URLSearchParams();
-    new FormData(form).forEach(function (value, key) { if (value) { p.set(key, value); } });
-    return p;
-  }
+  function filters() { return g.formParams(form); }
   function bbox(map) {
     var b = map.getBounds();
     return [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -85), Math.min(b.getEast(), 180),

@@ -14,9 +14,4 @@
       return layer;
     });
   };
-  window.geoportal.escape = function (s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
-  };
 })();

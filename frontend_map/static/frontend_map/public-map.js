@@ -3,8 +3,7 @@
    and live statistics of the viewport. Popups carry public fields only. */
 (function () {
   "use strict";
-  var T = window.gettext || function (s) { return s; };
-  var locale = document.documentElement.lang === "en" ? "en-GB" : "ru-RU";
+  var g = window.geoportal, T = g.T, esc = g.escape, locale = g.locale;  // common.js
   var cfg = JSON.parse(document.getElementById("map-config").textContent);
   var query = new URLSearchParams(window.location.search);
   var map = window.geoportal.createMap("map");
@@ -19,8 +18,7 @@
   var seq = 0;
 
   function filterParams(forAppealsApi) {
-    var params = new URLSearchParams();
-    new FormData(form).forEach(function (value, key) { if (value) { params.set(key, value); } });
+    var params = g.formParams(form);
     var days = /^(\d+)d$/.exec(params.get("period") || "");
     if (forAppealsApi && days) {  // the appeals API takes dates, not the tiles' compact period
       var since = new Date();
@@ -36,11 +34,6 @@
     var b = map.getBounds();
     return [clamp(b.getWest(), -180, 179.9), clamp(b.getSouth(), -85, 84.9), clamp(b.getEast(), -179.9, 180),
             clamp(b.getNorth(), -84.9, 85)].map(function (v) { return v.toFixed(5); }).join(",");
-  }
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
   }
   function renderStats(data) {
     document.getElementById("stats-total").textContent = (data.total || 0).toLocaleString(locale);

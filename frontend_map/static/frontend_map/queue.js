@@ -3,8 +3,7 @@
    filters; polls every 30 s and marks appeals that arrived since the last look. */
 (function () {
   "use strict";
-  var T = window.gettext || function (s) { return s; };
-  var locale = document.documentElement.lang === "en" ? "en-GB" : "ru-RU";
+  var g = window.geoportal, T = g.T, esc = g.escape, locale = g.locale;  // common.js
   var cfg = JSON.parse(document.getElementById("map-config").textContent);
   var $ = function (id) { return document.getElementById(id); };
   var map = window.geoportal.createMap("queue-map");
@@ -13,14 +12,9 @@
   var form = $("queue-filters");
   var known = null, current = [], fitted = false, selected = {};
 
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
-  }
   function params() {
     var p = new URLSearchParams({scope: "work", page_size: "500"});
-    new FormData(form).forEach(function (value, key) { if (value) { p.set(key, value); } });
+    g.formParams(form).forEach(function (value, key) { p.set(key, value); });
     return p;
   }
   function slaLabel(sla) {

@@ -4,7 +4,7 @@
    the offline queue (offline-queue.js) under the same key, so it is created exactly once. */
 (function () {
   "use strict";
-  var T = window.gettext || function (s) { return s; };
+  var g = window.geoportal, T = g.T, esc = g.escape;  // common.js
   var cfg = JSON.parse(document.getElementById("map-config").textContent);
   var form = document.getElementById("report");
   var $ = function (id) { return document.getElementById(id); };
@@ -12,11 +12,6 @@
   window.geoportal.addDistricts(map);
   var marker = null, draftKey = null, nearbySeq = 0;
 
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
-  }
   function newKey() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     var bytes = new Uint8Array(16); crypto.getRandomValues(bytes);

@@ -13,14 +13,10 @@
 
   function fmt(n) { return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, "\u00a0") + "\u00a0₽"; }
   function items() { return Array.prototype.slice.call(form.querySelectorAll(".ballot-item")); }
-  function say(html, ok) {
+  var el = window.geoportal.el;  // frontend_map/common.js: DOM building, texts never parsed as markup
+  function say(parts, ok) {  // parts: texts and elements, in order
     message.className = "ballot-result " + (ok ? "ok" : "bad");
-    message.innerHTML = html;
-  }
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
+    message.replaceChildren.apply(message, [].concat(parts));
   }
 
   function state() {
@@ -68,7 +64,7 @@
     if (box.name === "pick" && box.checked && cfg.maxApprovals && (cfg.rule === "approval" || cfg.rule === "knapsack") &&
         state().chosen.length > cfg.maxApprovals) {
       box.checked = false;
-      say(esc(S.limit), false);
+      say(S.limit, false);
     } else { message.textContent = ""; message.className = ""; }
     render();
   });
@@ -77,13 +73,13 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var r = render();
-    if (!r.s.chosen.length) { say(esc(S.empty), false); return; }
-    if (cfg.rule === "knapsack" && r.over) { say(esc(S.fixBudget), false); return; }
-    if (cfg.rule === "cumulative" && r.over) { say(esc(S.fixPoints), false); return; }
-    if (r.s.duplicate) { say(esc(S.rank), false); return; }
+    if (!r.s.chosen.length) { say(S.empty, false); return; }
+    if (cfg.rule === "knapsack" && r.over) { say(S.fixBudget, false); return; }
+    if (cfg.rule === "cumulative" && r.over) { say(S.fixPoints, false); return; }
+    if (r.s.duplicate) { say(S.rank, false); return; }
     var button = $("cast");
     button.disabled = true;
-    say(esc(S.sending), true);
+    say(S.sending, true);
     fetch(cfg.url, {method: "POST", credentials: "same-origin", body: JSON.stringify({choices: r.s.chosen}),
                     headers: {"Content-Type": "application/json", "Accept": "application/json",
                               "X-CSRFToken": window.geoportal.csrf}})
@@ -93,7 +89,7 @@
       if (res.status === 201) {
         form.querySelector(".ballot-list").hidden = true;
         button.hidden = true;
-        say("<strong>" + esc(S.accepted) + "</strong>", true);
+        say(el("strong", {text: S.accepted}), true);
         form.dataset.cast = "1";
         return;
       }
@@ -106,12 +102,12 @@
       });
       if (res.status === 409) {
         button.disabled = true;
-        say("<strong>" + esc(S.again) + "</strong><br>" + esc(lines.join(" ")), false);
+        say([el("strong", {text: S.again}), el("br"), lines.join(" ")], false);
       } else {
-        say("<strong>" + esc(S.rejected) + "</strong>: " + esc(lines.join(" ")), false);
+        say([el("strong", {text: S.rejected}), ": " + lines.join(" ")], false);
       }
       form.dataset.error = String(res.status);
-    }, function () { button.disabled = false; say(esc(S.network), false); });
+    }, function () { button.disabled = false; say(S.network, false); });
   });
   render();
 })();

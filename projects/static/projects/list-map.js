@@ -4,11 +4,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("project-features").textContent);
   var map = window.geoportal.createMap("projects-map");
-  var esc = function (s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
-  };
+  var esc = window.geoportal.escape;  // frontend_map/common.js
   var COLORS = {submitted: "#6b7785", feasible: "#0b5cad", unfeasible: "#b3261e", selected: "#1e7b34",
                 not_selected: "#a15c00", in_progress: "#7a3fb0", completed: "#0f5132", withdrawn: "#5b6472"};
   var layer = L.geoJSON(data, {
