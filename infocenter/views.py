@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
 
@@ -37,18 +38,23 @@ def page_view(request: HttpRequest, slug: str) -> HttpResponse:
                                                     "can_edit": can_edit(request.user)})
 
 
+class PageForm(forms.Form):
+    title = forms.CharField(error_messages={"required": gettext_lazy("Укажите заголовок.")})
+    body = forms.CharField(required=False, strip=False)
+
+
 def page_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Moderators and administrators (``can_edit``): a page's title and Markdown body."""
     if not can_edit(request.user):
         raise PermissionDenied
     page = Page.objects.filter(slug=slug).first()
     errors = {}
     if request.method == "POST":
-        title, body = request.POST.get("title", "").strip(), request.POST.get("body", "")
-        if not title:
-            errors["title"] = gettext("Укажите заголовок.")
-        else:
-            save_page(actor=request.user, slug=slug, title=title, body=body)
+        form = PageForm(request.POST)
+        if form.is_valid():
+            save_page(actor=request.user, slug=slug, **form.cleaned_data)
             return redirect("infocenter-page", slug=slug)
+        errors = {name: str(found[0]) for name, found in form.errors.items()}
     return render(request, "infocenter/page_edit.html", {"page": page, "slug": slug, "errors": errors},
                   status=400 if errors else 200)
 
