@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from . import actions, need
 from .forms_official import ScoreForm
 from .models import BudgetCycle, CommissionScore, CriterionKind, PhaseKind, Project, ProjectStatus
-from .views_official import field_errors, require_act
+from .views_official import attempt, require_act
 
 
 @login_required
@@ -83,14 +82,9 @@ def score_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = ScoreForm(request.POST, project=project)
     errors, status = form.sheet_errors(), 400
     if form.is_valid():
-        try:
-            actions.score_project(project, member=request.user, scores=form.scores(),
-                                  comment=form.cleaned_data["comment"])
-        except ValidationError as exc:
-            errors = field_errors(exc)
-        except actions.Conflict as exc:
-            errors, status = {"__all__": [str(exc)]}, 409
-        else:
+        _done, errors, status = attempt(lambda: actions.score_project(
+            project, member=request.user, scores=form.scores(), comment=form.cleaned_data["comment"]))
+        if not errors:
             messages.success(request, _("Оценка проекта «%(title)s» сохранена") % {"title": project.title})
             return redirect(f"/projects/cycles/{project.cycle_id}/commission/#project-{project.pk}")
     return render(request, "projects/official_form_errors.html", {

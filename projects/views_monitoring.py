@@ -29,7 +29,7 @@ from . import forms_official as forms
 from .access import may_monitor, monitoring_agency_ids
 from .forms import form_errors
 from .models import ControlReportStatus, Milestone, MilestoneStatus, Project, ProjectStatus
-from .views_official import IMPLEMENTATION_STATUSES, field_errors, require_act
+from .views_official import IMPLEMENTATION_STATUSES, attempt, require_act
 
 
 @login_required
@@ -64,13 +64,8 @@ def monitoring_page(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form_name = request.POST.get("form", "")
-        try:
-            done = _monitoring_post(request, project, form_name)
-        except ValidationError as exc:
-            errors, status = field_errors(exc), 400
-        except actions.Conflict as exc:
-            errors, status = {"__all__": [str(exc)]}, 409
-        else:
+        done, errors, status = attempt(lambda: _monitoring_post(request, project, form_name))
+        if not errors:
             messages.success(request, done)
             return redirect("project-monitoring", pk=project.pk)
         project.refresh_from_db()

@@ -18,6 +18,7 @@ the private files, and the check the three share (``require_act``)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
@@ -51,6 +52,17 @@ IMPLEMENTATION_STATUSES = (ProjectStatus.SELECTED, ProjectStatus.IN_PROGRESS, Pr
 def require_act(request: HttpRequest, act: str) -> None:
     if not can(request.user, act):
         raise PermissionDenied(_("Эта страница доступна только должностным лицам с правом на это действие"))
+
+
+def attempt(call: Callable[[], Any]) -> tuple[Any, dict[str, list[str]], int]:
+    """Run an official's action: (its result, {}, 200), or (None, the errors, 400) for bad input,
+    (None, the conflict, 409) for a wrong state."""
+    try:
+        return call(), {}, 200
+    except ValidationError as exc:
+        return None, field_errors(exc), 400
+    except actions.Conflict as exc:
+        return None, {"__all__": [str(exc)]}, 409
 
 
 def field_errors(exc: ValidationError) -> dict[str, list[str]]:
@@ -110,14 +122,10 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
     errors, status = (form_errors(form), 400) if form.is_bound else ({}, 200)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            actions.review_project(project, actor=request.user, feasible=data["feasible"] == "yes",
-                                   explanation=data["explanation"], reviewed_price=data["reviewed_price"])
-        except ValidationError as exc:
-            errors = field_errors(exc)
-        except actions.Conflict as exc:
-            errors, status = {"__all__": [str(exc)]}, 409
-        else:
+        _done, errors, status = attempt(lambda: actions.review_project(
+            project, actor=request.user, feasible=data["feasible"] == "yes", explanation=data["explanation"],
+            reviewed_price=data["reviewed_price"]))
+        if not errors:
             messages.success(request, _("Заключение по проекту «%(title)s» сохранено") % {"title": project.title})
             return redirect("project-review-list")
     return render(request, "projects/official_review.html", {
