@@ -119,6 +119,9 @@ def test_review_requires_an_explanation_to_refuse_and_records_the_price(pages, p
     assert refused.status_code == 400 and "Объясните, почему проект нельзя реализовать" in refused.content.decode()
     bad_price = client.post(f"/projects/{project.pk}/review/", {"feasible": "yes", "reviewed_price": "дорого"})
     assert bad_price.status_code == 400 and "Введите число" in bad_price.content.decode()
+    for not_a_number in ("NaN", "Infinity", "-inf"):  # the one number parser (projects.forms.NumberField)
+        refused = client.post(f"/projects/{project.pk}/review/", {"feasible": "yes", "reviewed_price": not_a_number})
+        assert refused.status_code == 400 and "Введите число" in refused.content.decode()
     project.refresh_from_db()
     assert project.status == ProjectStatus.SUBMITTED
     done = client.post(f"/projects/{project.pk}/review/", {"feasible": "yes", "reviewed_price": "231 500,50"})
