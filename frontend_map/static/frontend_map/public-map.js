@@ -37,15 +37,14 @@
   }
   function renderStats(data) {
     document.getElementById("stats-total").textContent = (data.total || 0).toLocaleString(locale);
-    var list = document.getElementById("stats-list");
-    list.innerHTML = "";
-    Object.keys(data.totals || {}).forEach(function (status) {
-      if (!data.totals[status]) { return; }
-      var li = document.createElement("li");
-      li.innerHTML = '<span><span class="dot st-' + esc(status) + '" style="display:inline-block;width:10px;height:10px"></span> ' +
-        esc(cfg.statusLabels[status] || status) + "</span><strong>" + data.totals[status].toLocaleString(locale) + "</strong>";
-      list.appendChild(li);
-    });
+    var el = g.el, list = document.getElementById("stats-list");
+    var rows = Object.keys(data.totals || {}).filter(function (status) { return data.totals[status]; });
+    list.replaceChildren.apply(list, rows.map(function (status) {
+      return el("li", {}, [
+        el("span", {}, [el("span", {"class": "dot st-" + status, style: "display:inline-block;width:10px;height:10px"}),
+                        " " + (cfg.statusLabels[status] || status)]),
+        el("strong", {text: data.totals[status].toLocaleString(locale)})]);
+    }));
   }
   function renderClusters(data) {
     clusters.clearLayers();
@@ -65,14 +64,15 @@
       clusters.addLayer(marker);
     });
   }
-  function popupHtml(p, id) {
-    var received = p.received_at ? new Date(p.received_at).toLocaleDateString(locale) : "";
-    return '<div class="popup"><strong><a href="/appeals/' + id + '/">' + esc(p.number) + "</a></strong><dl>" +
-      "<dt>" + T("Категория") + "</dt><dd>" + esc(p.category_name) + "</dd>" +
-      "<dt>" + T("Статус") + "</dt><dd>" + esc(p.status_display) + "</dd>" +
-      "<dt>" + T("Исполнитель") + "</dt><dd>" + esc(p.agency || "—") + "</dd>" +
-      "<dt>" + T("Поступило") + "</dt><dd>" + esc(received) + "</dd>" +
-      (p.address ? "<dt>" + T("Адрес") + "</dt><dd>" + esc(p.address) + "</dd>" : "") + "</dl></div>";
+  function popupContent(p, id) {  // built with the DOM: an appeal's fields are data, never markup
+    var el = g.el, received = p.received_at ? new Date(p.received_at).toLocaleDateString(locale) : "";
+    var fields = [[T("Категория"), p.category_name], [T("Статус"), p.status_display], [T("Исполнитель"), p.agency || "—"],
+                  [T("Поступило"), received]].concat(p.address ? [[T("Адрес"), p.address]] : []);
+    return el("div", {"class": "popup"}, [
+      el("strong", {}, [el("a", {href: "/appeals/" + id + "/", text: p.number})]),
+      el("dl", {}, fields.reduce(function (nodes, field) {
+        return nodes.concat([el("dt", {text: field[0]}), el("dd", {text: field[1]})]);
+      }, []))]);
   }
   function renderPoints(data) {
     points.clearLayers();
@@ -81,7 +81,7 @@
       var marker = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
         icon: L.divIcon({className: "", html: '<span class="dot st-' + esc(p.status) + '" data-number="' + esc(p.number) +
           '"></span>', iconSize: [16, 16]}), title: p.number, keyboard: true});
-      marker.bindPopup(popupHtml(p, f.id));
+      marker.bindPopup(popupContent(p, f.id));
       return marker;
     });
     points.addLayers(markers);
