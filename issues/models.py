@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from geoportal.exceptions import Conflict
 from geoportal.i18n import english_page
 from geoportal.models import Agency, District, Role
+from geoportal.transitions import Transition, allow
 
 
 class DeadlineRule(models.TextChoices):
@@ -164,20 +165,20 @@ class RejectReason(models.TextChoices):
     UNREADABLE = "unreadable", _("текст не поддаётся прочтению (ст. 11 ч. 4 59-ФЗ)")
 
 
-# name -> (allowed source statuses, target status). Redirect and extend keep or reset the
-# working status; the trigger in migration 0002 mirrors this graph.
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "register": ((Status.SUBMITTED,), Status.REGISTERED),
-    "route": ((Status.REGISTERED,), Status.ROUTED),
-    "accept": ((Status.ROUTED,), Status.ACCEPTED),
-    "start": ((Status.ACCEPTED,), Status.IN_PROGRESS),
-    "answer": ((Status.ACCEPTED, Status.IN_PROGRESS), Status.ANSWERED),
-    "close": ((Status.ANSWERED,), Status.CLOSED),
-    "reopen": ((Status.ANSWERED, Status.CLOSED), Status.IN_PROGRESS),
-    "redirect": ((Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS), Status.ROUTED),
-    "reject": ((Status.SUBMITTED, Status.REGISTERED, Status.ROUTED), Status.REJECTED),
-    "merge": ((Status.SUBMITTED, Status.REGISTERED, Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS),
-              Status.MERGED),
+# name -> (allowed source statuses, target status), the shape projects.models uses too. Redirect
+# and extend keep or reset the working status; the trigger in migration 0002 mirrors this graph.
+TRANSITIONS: dict[str, Transition] = {
+    "register": allow((Status.SUBMITTED,), Status.REGISTERED),
+    "route": allow((Status.REGISTERED,), Status.ROUTED),
+    "accept": allow((Status.ROUTED,), Status.ACCEPTED),
+    "start": allow((Status.ACCEPTED,), Status.IN_PROGRESS),
+    "answer": allow((Status.ACCEPTED, Status.IN_PROGRESS), Status.ANSWERED),
+    "close": allow((Status.ANSWERED,), Status.CLOSED),
+    "reopen": allow((Status.ANSWERED, Status.CLOSED), Status.IN_PROGRESS),
+    "redirect": allow((Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS), Status.ROUTED),
+    "reject": allow((Status.SUBMITTED, Status.REGISTERED, Status.ROUTED), Status.REJECTED),
+    "merge": allow((Status.SUBMITTED, Status.REGISTERED, Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS),
+                   Status.MERGED),
 }
 
 

@@ -44,7 +44,7 @@ def start_implementation(project: Project | int, *, actor: Any, contractor: str 
     require_monitor(actor, project)
     project.contractor, project.contract_number, project.contract_amount = contractor, contract_number, contract_amount
     project.save(update_fields=["contractor", "contract_number", "contract_amount", "implementing_agency"])
-    transition(project, ProjectStatus.IN_PROGRESS, actor=actor, kind="start",
+    transition(project, "start", actor=actor,
                 data={"contractor": contractor, "contract_amount": str(contract_amount or ""),
                       "agency": agency.pk if agency is not None else None})
     return project
@@ -157,7 +157,7 @@ def complete_project(project: Project | int, *, actor: Any) -> Project:
     require_monitor(actor, project)
     if project.milestones.exclude(status__in=[MilestoneStatus.DONE, MilestoneStatus.CANCELLED]).exists():
         raise Conflict(_("Не все этапы выполнены"))
-    transition(project, ProjectStatus.COMPLETED, actor=actor, kind="complete")
+    transition(project, "complete", actor=actor)
     return project
 
 

@@ -259,7 +259,7 @@ def _create_proposal(*, author: Any, heading: Heading, title: str, description: 
                               birth_date=m["birth_date"], address=str(m.get("address", ""))[:500],
                               is_leader=index == 0) for index, m in enumerate(adults)])
     ProjectEvent.objects.create(project=project, actor=author, kind="create", to_status=ProjectStatus.DRAFT)
-    transition(project, ProjectStatus.SUBMITTED, actor=author, kind="submit")
+    transition(project, "submit", actor=author)
     notifications.follow(author, project.pk)
     refresh_need_score(project)
     return project
@@ -280,15 +280,15 @@ def review_project(project: Project | int, *, actor: Any, feasible: bool, explan
         errors["reviewed_price"] = [_("Стоимость не может быть отрицательной")]
     if errors:
         raise ValidationError(errors)
-    target = ProjectStatus.FEASIBLE if feasible else ProjectStatus.UNFEASIBLE
-    if target not in TRANSITIONS[project.status]:
-        raise IllegalTransition(project.status, target)
+    name = "admit" if feasible else "refuse"
+    if not project.can(name):
+        raise IllegalTransition(project.status, TRANSITIONS[name].target)
     project.feasible = feasible
     project.feasibility_explanation = explanation.strip()
     project.reviewed_price = reviewed_price
     project.save(update_fields=["feasible", "feasibility_explanation", "reviewed_price"])
     refresh_need_score(project, now=now)  # the commission sees the count as of the review
-    transition(project, target, actor=actor, kind="review", note=explanation.strip(),
+    transition(project, name, actor=actor, kind="review", note=explanation.strip(),
                 data={"reviewed_price": str(reviewed_price) if reviewed_price is not None else None})
     return project
 
@@ -329,5 +329,5 @@ def withdraw_project(project: Project | int, *, actor: Any, reason: str = "",
         raise ValidationError({"reason": [_("Напишите, почему вы отзываете проект: причина будет видна всем")]})
     if len(reason) > WITHDRAW_REASON_MAX:
         raise ValidationError({"reason": [_("Не больше {max} символов").format(max=WITHDRAW_REASON_MAX)]})
-    transition(project, ProjectStatus.WITHDRAWN, actor=actor, kind="withdraw", note=reason)
+    transition(project, "withdraw", actor=actor, note=reason)
     return project

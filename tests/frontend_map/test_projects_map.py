@@ -57,7 +57,7 @@ def build_projects(personas: Any) -> dict[str, Project]:
     assert heading.district.boundary.contains(_near_phone(0, 0))
     square = _submit(personas, heading, "Благоустройство сквера у фонтана", _near_phone(0.002, 0.001), 1_250_000)
     actions.review_project(square, actor=personas.operator, feasible=True)
-    Project.objects.get(pk=square.pk).transition(ProjectStatus.SELECTED, actor=personas.leader)
+    Project.objects.get(pk=square.pk).transition("select", actor=personas.leader)
     actions.start_implementation(square.pk, actor=personas.operator, contractor="ООО Сквер")
     first = actions.add_milestone(square.pk, actor=personas.operator, title="Дорожки")
     actions.add_milestone(square.pk, actor=personas.operator, title="Освещение")
