@@ -1,14 +1,16 @@
-"""Who hears of what. Called inside actions; delivery (in-app row + e-mail by preference)
-happens in a Celery task after the transaction commits, through the outbox."""
+"""Who hears of what, composed from an appeal's event rows. ``event_recorded`` is called for
+every event an action records (``issues.actions.base``, at the end of the write); delivery
+(in-app row + e-mail by preference) happens in a Celery task after the transaction commits,
+through the outbox."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
-from geoportal.models import StaffMembership
+from geoportal.models import StaffMembership, StaffRole
 from outbox import core as outbox
 
-from .models import Appeal, Message, NotificationKind
+from .models import Appeal, AppealEvent, Message, NotificationKind
 
 CITIZEN_MESSAGES = {
     "register": "Обращение {number} зарегистрировано. Срок ответа — {deadline}.",
@@ -30,8 +32,6 @@ def _deliver(user_id: int, appeal_id: int | None, kind: str, title: str, body: s
 
 
 def _format(template: str, appeal: Appeal) -> str:
-    from django.utils import timezone
-
     deadline = timezone.localtime(appeal.deadline_at).strftime("%d.%m.%Y") if appeal.deadline_at else "—"
     with translation.override(settings.LANGUAGE_CODE):  # stored Russian, whatever page the staff acted on
         reason = appeal.get_reject_reason_display() if appeal.reject_reason else ""
@@ -45,6 +45,26 @@ def status_changed(appeal: Appeal, transition: str) -> None:
     if appeal.author_id is None or transition not in CITIZEN_MESSAGES:
         return
     _deliver(appeal.author_id, appeal.pk, NotificationKind.STATUS, _format(CITIZEN_MESSAGES[transition], appeal))
+
+
+def event_recorded(event: AppealEvent) -> None:
+    """The notices an event owes: the author hears of a status change, the agency's staff of an
+    appeal sent to them, executors and agency heads of deadlines."""
+    appeal = event.appeal
+    status_changed(appeal, event.kind)
+    if event.kind in ("route", "redirect"):
+        new_appeal_for_agency(appeal)
+    elif event.kind == "overdue":
+        deadline_notice(_agency_staff(appeal, StaffRole.AGENCY_HEAD), appeal, f"Просрочено обращение {appeal.number}")
+    elif event.kind == "deadline_warning" and appeal.deadline_at is not None:
+        targets = {appeal.executor_id} if appeal.executor_id else _agency_staff(appeal, StaffRole.EXECUTOR)
+        deadline_notice(targets, appeal, f"Срок ответа по обращению {appeal.number} истекает "
+                                         f"{timezone.localtime(appeal.deadline_at):%d.%m.%Y}")
+
+
+def _agency_staff(appeal: Appeal, role: str) -> set[int]:
+    return set(StaffMembership.objects.filter(agency_id=appeal.responsible_agency_id or 0, role=role)
+               .values_list("user_id", flat=True))
 
 
 def new_appeal_for_agency(appeal: Appeal) -> None:
@@ -68,5 +88,5 @@ def message_posted(appeal: Appeal, message: Message) -> None:
 
 
 def deadline_notice(user_ids: set[int], appeal: Appeal, title: str) -> None:
-    for user_id in user_ids:
+    for user_id in sorted(user_id for user_id in user_ids if user_id):
         _deliver(user_id, appeal.pk, NotificationKind.DEADLINE, title)
