@@ -1,27 +1,16 @@
 """Delivery for the information centre: followers of a discussion, subscribers of an appeal,
-a district or a category, and the daily e-mail digest. Runs in the Celery worker."""
+a district or a category (in the app; the daily e-mail digest is ``inbox.tasks.send_digests``).
+Runs in the Celery worker."""
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-
 from celery import shared_task
-from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db.models import Q
-from django.utils import timezone
 
-from issues.models import Appeal, Notification, NotificationKind, NotificationPreference
+from inbox.delivery import post_in_app
+from issues.models import Appeal
 
 from .models import Comment, Subscription
-
-
-def _notify(user_ids: set[int], appeal_id: int | None, title: str, body: str = "") -> int:
-    Notification.objects.bulk_create([
-        Notification(user_id=user_id, appeal_id=appeal_id, kind=NotificationKind.SUBSCRIPTION, title=title[:300],
-                     body=body[:2000]) for user_id in sorted(user_ids)])
-    return len(user_ids)
 
 
 @shared_task
@@ -38,8 +27,8 @@ def notify_followers(comment_id: int) -> int:
     from .discussion import public_comment_text
 
     text = public_comment_text(comment.kind, comment.target_id)(comment.text)
-    return _notify(followers, comment.target_id if comment.kind == "appeal" else None,
-                   f"{label} к {where} №{comment.target_id}", text[:300])
+    return post_in_app(followers, f"{label} к {where} №{comment.target_id}", text[:300],
+                       appeal_id=comment.target_id if comment.kind == "appeal" else None)
 
 
 @shared_task
@@ -64,31 +53,5 @@ def notify_appeal_subscribers(appeal_id: int) -> int:
             who |= Q(kind=Subscription.Kind.DISTRICT, target_id=appeal.district_id)
     users = set(Subscription.objects.filter(who).values_list("user_id", flat=True))
     users.discard(appeal.author_id or 0)
-    return _notify(users, appeal.pk, f"{appeal.number}: {appeal.get_status_display()} — {appeal.category.name}",
-                   appeal.address)
-
-
-@shared_task
-def send_digests(hours: int = 24) -> int:
-    """One e-mail per user with the subscription notices of the last ``hours`` not yet e-mailed,
-    except for users who turned the digest off in the notification centre."""
-    since = timezone.now() - dt.timedelta(hours=hours)
-    opted_out = NotificationPreference.objects.filter(kind=NotificationKind.SUBSCRIPTION, email=False)
-    pending = (Notification.objects.filter(kind=NotificationKind.SUBSCRIPTION, emailed_at__isnull=True,
-                                           created_at__gte=since)
-               .exclude(user_id__in=opted_out.values("user_id"))  # the notification centre's switch
-               .select_related("user").order_by("created_at"))
-    by_user: dict[int, list[Notification]] = defaultdict(list)
-    for notification in pending:
-        by_user[notification.user_id].append(notification)
-    sent = 0
-    for items in by_user.values():
-        user = items[0].user
-        if not user.email:
-            continue
-        lines = "\n".join(f"— {n.title}" for n in items)
-        send_mail(f"Геопортал: {len(items)} новостей по вашим подпискам", lines, settings.DEFAULT_FROM_EMAIL,
-                  [user.email])
-        Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=timezone.now())
-        sent += 1
-    return sent
+    return post_in_app(users, f"{appeal.number}: {appeal.get_status_display()} — {appeal.category.name}",
+                       appeal.address, appeal_id=appeal.pk)

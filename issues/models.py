@@ -1,5 +1,5 @@
 """Citizens' appeals: categories, the appeal with its lifecycle, events (the audit log and
-the citizen's timeline), photos, dialogue, ratings and notifications.
+the citizen's timeline), photos, dialogue and ratings (notifications: the ``inbox`` app).
 
 An appeal's status changes only through :meth:`Appeal.apply_transition`, which checks the
 transition table, stamps the timestamps and writes an :class:`AppealEvent`. The database
@@ -470,39 +470,6 @@ class DeadlineViolation(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["appeal", "kind"], name="unique_violation")]
-
-
-class NotificationKind(models.TextChoices):
-    STATUS = "status", _("изменение статуса моего обращения")
-    MESSAGE = "message", _("новое сообщение по обращению")
-    NEW_APPEAL = "new_appeal", _("новое обращение в ведомство")
-    DEADLINE = "deadline", _("приближение и нарушение сроков")
-    SUBSCRIPTION = "subscription", _("новое по подпискам (в приложении; на почту — дайджестом)")
-
-
-class Notification(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.CASCADE)
-    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
-    title = models.CharField(max_length=300)
-    body = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-
-class NotificationPreference(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs")
-    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
-    email = models.BooleanField(default=True)
-    in_app = models.BooleanField(default=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="unique_notification_pref")]
 
 
 class IdempotencyKey(models.Model):

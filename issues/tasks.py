@@ -1,6 +1,7 @@
-"""Celery tasks of the appeals app: photo processing, notification delivery, deadlines.
+"""Celery tasks of the appeals app: photo processing, the change follow-up, deadlines, the
+auto-close (notification delivery is the inbox's: ``inbox.tasks``).
 
-The outbox (outbox/) calls the first three once per owed effect inside its own transaction; they
+The outbox (outbox/) calls the first two once per owed effect inside its own transaction; they
 are also safe to run again by themselves (a photo already processed is left alone, its files are
 written under fixed names, so a re-run after a crash overwrites instead of orphaning). Lost
 connections to the database or the broker are retried with backoff."""
@@ -13,7 +14,6 @@ from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -22,8 +22,6 @@ from .models import (
     OPEN_STATUSES,
     Appeal,
     AppealPhoto,
-    Notification,
-    NotificationPreference,
     Status,
 )
 
@@ -68,28 +66,6 @@ def process_photo(self: object, photo_id: int) -> str:
     photo.processing_error = ""
     photo.save(update_fields=["public_copy", "thumbnail", "processed_at", "processing_error"])
     return "ok"
-
-
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
-def deliver_notification(user_id: int, appeal_id: int | None, kind: str, title: str, body: str = "") -> int | None:
-    from geoportal.models import User
-
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or (appeal_id is not None and not Appeal.objects.filter(pk=appeal_id).exists()):
-        return None
-    pref = NotificationPreference.objects.filter(user=user, kind=kind).first()
-    in_app = pref.in_app if pref else True
-    email = pref.email if pref else True
-    notification = None
-    if in_app:
-        notification = Notification.objects.create(user=user, appeal_id=appeal_id, kind=kind, title=title, body=body)
-    address = user.email or (user.profile.email if hasattr(user, "profile") else "")
-    if email and address:
-        send_mail(subject=title[:200], message=f"{title}\n\n{body}".strip(), from_email=settings.DEFAULT_FROM_EMAIL,
-                  recipient_list=[address])
-        if notification:
-            Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-    return notification.pk if notification else 0
 
 
 @shared_task(ignore_result=True)

@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from geoportal.models import Agency
-from issues.models import Appeal, AppealPhoto, Category, Notification, Status
+from inbox.models import Notification
+from issues.models import Appeal, AppealPhoto, Category, Status
 from projects import actions
 from projects.models import ControlReportStatus, ProjectEvent
 from tests.issues.helpers import jpeg_bytes

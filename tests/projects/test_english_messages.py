@@ -13,7 +13,8 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from issues.models import Appeal, Category, Notification
+from inbox.models import Notification
+from issues.models import Appeal, Category
 from projects import actions
 from projects.models import BallotRule, ProjectStatus
 from tests.i18n_checks import assert_translated, gettext_msgids, untranslated_cyrillic

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from inbox.models import Notification
 from infocenter.models import Comment, Subscription
-from issues.models import Notification
 from projects import actions
 from tests.projects.conftest import open_all
 from tests.projects.official_helpers import implementing_project

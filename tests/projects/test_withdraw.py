@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from issues.models import Notification
+from inbox.models import Notification
 from projects import actions
 from projects.models import ProjectStatus
 from tests.projects.conftest import close_all, open_all
