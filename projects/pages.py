@@ -326,7 +326,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
                 errors["heading"] = [gettext("Место вне районов конкурса: выберите район или поставьте метку в районе")]
             else:
                 try:
-                    project = actions.submit_project(
+                    project = actions.do_submit_project(
                         author=request.user, heading=heading, title=data["title"], description=data["description"],
                         geometry=geometry, category=data["category"], cost_items=cost_items, group=group,
                         problem=data["problem"], expected_results=data["expected_results"],
@@ -507,11 +507,11 @@ def _page_form(request: HttpRequest, project: Project, form: str, text: str, cal
 @require_POST
 def project_control(request: HttpRequest, pk: int) -> HttpResponse:
     """Signed-in citizens, for a project being built or finished: a report on the works (what is
-    wrong, optional photo) through ``actions.submit_control_report``; officials answer it or file
+    wrong, optional photo) through ``actions.do_submit_control_report``; officials answer it or file
     it as an appeal. Staff 403; bad input 400 on the project page; wrong stage 409."""
     project = _public_project(pk)
     text = request.POST.get("text", "")
-    refused = _page_form(request, project, "control", text, lambda: actions.submit_control_report(
+    refused = _page_form(request, project, "control", text, lambda: actions.do_submit_control_report(
         project, author=request.user, text=text, kind=request.POST.get("kind", ControlReportKind.QUALITY),
         photo=request.FILES.get("photo")))
     if refused is not None:
@@ -524,12 +524,12 @@ def project_control(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def project_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """The project's author (or an administrator): takes a published project back before voting,
-    with a public reason, through ``actions.withdraw_project``. Anyone else 403; no reason or too
+    with a public reason, through ``actions.do_withdraw_project``. Anyone else 403; no reason or too
     long 400 on the project page; too late (on a ballot, voting open, selected) 409."""
     project = _public_project(pk)
     reason = request.POST.get("reason", "")
     refused = _page_form(request, project, "withdraw", reason,
-                         lambda: actions.withdraw_project(project, actor=request.user, reason=reason))
+                         lambda: actions.do_withdraw_project(project, actor=request.user, reason=reason))
     if refused is not None:
         return refused
     messages.success(request, gettext("Проект отозван. Подписчики проекта получат уведомление."))
@@ -552,7 +552,7 @@ def project_support(request: HttpRequest, pk: int) -> HttpResponse:
     """Signed-in citizens in the support phase, once per project (the action decides)."""
     project = get_object_or_404(Project.objects.public(), pk=pk)
     try:
-        project = actions.support_project(project, actor=request.user)
+        project = actions.do_support_project(project, actor=request.user)
     except actions.Conflict as exc:
         messages.error(request, str(exc))
     else:

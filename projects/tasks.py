@@ -33,6 +33,6 @@ def notify_project_followers(event_id: int) -> int:
 @shared_task
 def refresh_need_scores() -> int:
     """Beat, nightly: recount the appeals near every project still in the contest."""
-    from .actions import refresh_open_need_scores
+    from .actions import do_refresh_open_need_scores
 
-    return refresh_open_need_scores()
+    return do_refresh_open_need_scores()

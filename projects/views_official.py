@@ -145,7 +145,7 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
         price = _decimal(form["reviewed_price"], "reviewed_price", errors)
         if not errors:
             try:
-                actions.review_project(project, actor=request.user, feasible=form["feasible"] == "yes",
+                actions.do_review_project(project, actor=request.user, feasible=form["feasible"] == "yes",
                                        explanation=form["explanation"], reviewed_price=price)
             except ValidationError as exc:
                 errors = _field_errors(exc)
@@ -258,7 +258,7 @@ def need_refresh(request: HttpRequest, cycle_id: int) -> HttpResponse:
     _require(request, "score")
     cycle = get_object_or_404(BudgetCycle, pk=cycle_id)
     if request.method == "POST":
-        changed = actions.refresh_cycle_need_scores(cycle, actor=request.user)
+        changed = actions.do_refresh_cycle_need_scores(cycle, actor=request.user)
         messages.success(request, _("Обращения рядом пересчитаны; изменилось у проектов: %(n)s") % {"n": changed})
     return redirect("project-commission", cycle_id=cycle.pk)
 
@@ -281,7 +281,8 @@ def score_page(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400
     if not errors:
         try:
-            actions.score_project(project, member=request.user, scores=scores, comment=request.POST.get("comment", ""))
+            actions.do_score_project(project, member=request.user, scores=scores,
+                                     comment=request.POST.get("comment", ""))
         except ValidationError as exc:
             errors = _field_errors(exc)
         except actions.Conflict as exc:
@@ -382,7 +383,7 @@ def _monitoring_post(request: HttpRequest, project: Project, form: str) -> str:
                 if data["agency"].isdigit() else None
             if agency is None:
                 raise ValidationError({"agency": [_("Выберите ведомство из списка")]})
-        actions.start_implementation(project, actor=user, contractor=data.get("contractor", "").strip(),
+        actions.do_start_implementation(project, actor=user, contractor=data.get("contractor", "").strip(),
                                      contract_number=data.get("contract_number", "").strip(), contract_amount=amount,
                                      agency=agency)
         return _("Реализация начата, контракт записан")
@@ -399,7 +400,7 @@ def _monitoring_post(request: HttpRequest, project: Project, form: str) -> str:
             errors["title"] = [_("Назовите этап")]
         if errors:
             raise ValidationError(errors)
-        actions.add_milestone(project, actor=user, title=data["title"], weight=weight or Decimal(1), parent=parent,
+        actions.do_add_milestone(project, actor=user, title=data["title"], weight=weight or Decimal(1), parent=parent,
                               starts_on=starts_on, due_on=due_on)
         return _("Этап добавлен")
     if form == "milestone_update":
@@ -411,7 +412,7 @@ def _monitoring_post(request: HttpRequest, project: Project, form: str) -> str:
         if errors:
             raise ValidationError(errors)
         assert milestone is not None
-        actions.update_milestone(milestone, actor=user, status=data.get("status", ""), progress=progress)
+        actions.do_update_milestone(milestone, actor=user, status=data.get("status", ""), progress=progress)
         return _("Ход этапа обновлён")
     if form == "expense":
         amount = _decimal(data.get("amount", ""), "amount", errors, required=True)
@@ -419,7 +420,7 @@ def _monitoring_post(request: HttpRequest, project: Project, form: str) -> str:
         if errors:
             raise ValidationError(errors)
         assert amount is not None and paid_on is not None
-        actions.record_expense(project, actor=user, amount=amount, paid_on=paid_on,
+        actions.do_record_expense(project, actor=user, amount=amount, paid_on=paid_on,
                                description=data.get("description", ""), document=data.get("document", "").strip())
         return _("Расход записан")
     if form == "photo":
@@ -435,20 +436,20 @@ def _monitoring_post(request: HttpRequest, project: Project, form: str) -> str:
             if data.get("milestone", "").isdigit() else None
         if errors:
             raise ValidationError(errors)
-        actions.add_project_photo(project, actor=user, upload=upload, caption=data.get("caption", ""),
+        actions.do_add_project_photo(project, actor=user, upload=upload, caption=data.get("caption", ""),
                                   location=location, milestone=milestone)
         return _("Фотография добавлена")
     if form == "answer":
         report = _report(project, data.get("report", ""))
-        actions.answer_control_report(report, actor=user, answer=data.get("answer", ""))
+        actions.do_answer_control_report(report, actor=user, answer=data.get("answer", ""))
         return _("Ответ жителю отправлен")
     if form == "file":
         report = _report(project, data.get("report", ""))
         category = _category(data.get("category", ""))
-        report = actions.file_control_report(report, actor=user, category=category, note=data.get("note", ""))
+        report = actions.do_file_control_report(report, actor=user, category=category, note=data.get("note", ""))
         return _("Отчёт передан как обращение")
     # "complete" (the button carries no report: looking one up refused it with "no such report")
-    actions.complete_project(project, actor=user)
+    actions.do_complete_project(project, actor=user)
     return _("Проект отмечен как реализованный")
 
 

@@ -24,7 +24,7 @@ from .base import Conflict, clean_copy, locked, photo_position, require_monitor,
 
 
 @transaction.atomic
-def start_implementation(project: Project | int, *, actor: Any, contractor: str = "", contract_number: str = "",
+def do_start_implementation(project: Project | int, *, actor: Any, contractor: str = "", contract_number: str = "",
                          contract_amount: Decimal | None = None, agency: Agency | None = None,
                          now: dt.datetime | None = None) -> Project:
     """The contract is signed: works begin under ``agency``, the body responsible for them
@@ -56,7 +56,7 @@ def _require_implementing(project: Project) -> None:
 
 
 @transaction.atomic
-def add_milestone(project: Project | int, *, actor: Any, title: str, weight: Decimal = Decimal(1),
+def do_add_milestone(project: Project | int, *, actor: Any, title: str, weight: Decimal = Decimal(1),
                   parent: Milestone | None = None, starts_on: dt.date | None = None,
                   due_on: dt.date | None = None) -> Milestone:
     require_role(actor, "implement")
@@ -72,12 +72,12 @@ def add_milestone(project: Project | int, *, actor: Any, title: str, weight: Dec
     milestone = Milestone.objects.create(project=project, parent=parent, title=title.strip(), weight=weight,
                                          starts_on=starts_on, due_on=due_on,
                                          order=project.milestones.filter(parent=parent).count())
-    roll_up_progress(project)
+    do_roll_up_progress(project)
     return milestone
 
 
 @transaction.atomic
-def update_milestone(milestone: Milestone, *, actor: Any, status: str, progress: Decimal | None = None,
+def do_update_milestone(milestone: Milestone, *, actor: Any, status: str, progress: Decimal | None = None,
                      now: dt.datetime | None = None) -> Project:
     """Status drives progress (done → 100, planned → 0, in progress or delayed → the given
     percent); the project's percent is rolled up by weight."""
@@ -101,7 +101,7 @@ def update_milestone(milestone: Milestone, *, actor: Any, status: str, progress:
         milestone.progress = progress
     milestone.save(update_fields=["status", "progress", "completed_on"])
     before = project.progress_percent
-    percent = roll_up_progress(project)
+    percent = do_roll_up_progress(project)
     notifications.event_recorded(ProjectEvent.objects.create(
         project=project, actor=actor, kind="milestone", note=milestone.title,
         data={"milestone": milestone.pk, "status": status, "progress": str(milestone.progress),
@@ -114,7 +114,7 @@ def _leaf_progress(milestone: Milestone) -> Decimal:
         milestone.status, milestone.progress)  # type: ignore[call-overload]
 
 
-def roll_up_progress(project: Project) -> Decimal:
+def do_roll_up_progress(project: Project) -> Decimal:
     """Weighted mean of the top-level stages, each the weighted mean of its children
     (cancelled stages count for nothing); stored on the project."""
     milestones = list(project.milestones.all())
@@ -151,7 +151,7 @@ def roll_up_progress(project: Project) -> Decimal:
 
 
 @transaction.atomic
-def complete_project(project: Project | int, *, actor: Any) -> Project:
+def do_complete_project(project: Project | int, *, actor: Any) -> Project:
     require_role(actor, "implement")
     project = locked(project)
     require_monitor(actor, project)
@@ -162,7 +162,7 @@ def complete_project(project: Project | int, *, actor: Any) -> Project:
 
 
 @transaction.atomic
-def record_expense(project: Project | int, *, actor: Any, amount: Decimal, paid_on: dt.date, description: str,
+def do_record_expense(project: Project | int, *, actor: Any, amount: Decimal, paid_on: dt.date, description: str,
                    document: str = "") -> Expense:
     """Money spent; the total may not exceed the contract amount."""
     require_role(actor, "implement")
@@ -185,7 +185,7 @@ def record_expense(project: Project | int, *, actor: Any, amount: Decimal, paid_
 
 
 @transaction.atomic
-def add_project_photo(project: Project | int, *, actor: Any, upload: Any, caption: str = "",
+def do_add_project_photo(project: Project | int, *, actor: Any, upload: Any, caption: str = "",
                       location: Point | None = None, taken_at: dt.datetime | None = None,
                       milestone: Milestone | None = None) -> ProjectPhoto:
     """A dated, geotagged photo of the works (the map shows it). The position is the one given

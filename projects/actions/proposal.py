@@ -35,7 +35,7 @@ from ..models import (
     Support,
 )
 from .base import Conflict, locked, require_phase, require_role, transition
-from .scoring import refresh_need_score
+from .scoring import do_refresh_need_score
 
 MIN_MEMBER_AGE = 16  # 131-FZ art. 26.1
 
@@ -45,7 +45,7 @@ def _age(birth_date: dt.date, on: dt.date) -> int:
 
 
 @transaction.atomic
-def submit_project(*, author: Any, heading: Heading, title: str, description: str, geometry: GEOSGeometry,
+def do_submit_project(*, author: Any, heading: Heading, title: str, description: str, geometry: GEOSGeometry,
                    category: str, cost_items: Sequence[Mapping[str, Any]],
                    group: Sequence[Mapping[str, Any]], problem: str = "", expected_results: str = "",
                    cofinancing_residents: Decimal = Decimal(0), cofinancing_business: Decimal = Decimal(0),
@@ -261,12 +261,12 @@ def _create_proposal(*, author: Any, heading: Heading, title: str, description: 
     ProjectEvent.objects.create(project=project, actor=author, kind="create", to_status=ProjectStatus.DRAFT)
     transition(project, "submit", actor=author)
     notifications.follow(author, project.pk)
-    refresh_need_score(project)
+    do_refresh_need_score(project)
     return project
 
 
 @transaction.atomic
-def review_project(project: Project | int, *, actor: Any, feasible: bool, explanation: str = "",
+def do_review_project(project: Project | int, *, actor: Any, feasible: bool, explanation: str = "",
                    reviewed_price: Decimal | None = None, now: dt.datetime | None = None) -> Project:
     """Admissibility and feasibility review. A project that is not feasible leaves the contest
     and must be explained; a reviewed price replaces the estimate in the selection."""
@@ -287,14 +287,14 @@ def review_project(project: Project | int, *, actor: Any, feasible: bool, explan
     project.feasibility_explanation = explanation.strip()
     project.reviewed_price = reviewed_price
     project.save(update_fields=["feasible", "feasibility_explanation", "reviewed_price"])
-    refresh_need_score(project, now=now)  # the commission sees the count as of the review
+    do_refresh_need_score(project, now=now)  # the commission sees the count as of the review
     transition(project, name, actor=actor, kind="review", note=explanation.strip(),
                 data={"reviewed_price": str(reviewed_price) if reviewed_price is not None else None})
     return project
 
 
 @transaction.atomic
-def support_project(project: Project | int, *, actor: Any, now: dt.datetime | None = None) -> Project:
+def do_support_project(project: Project | int, *, actor: Any, now: dt.datetime | None = None) -> Project:
     """A resident supports a proposal in the support phase (once)."""
     require_role(actor, "support")
     project = locked(project)
@@ -314,7 +314,7 @@ WITHDRAW_REASON_MAX = 1000
 
 
 @transaction.atomic
-def withdraw_project(project: Project | int, *, actor: Any, reason: str = "",
+def do_withdraw_project(project: Project | int, *, actor: Any, reason: str = "",
                      now: dt.datetime | None = None) -> Project:
     """The author takes the project back (submitted or admitted, before voting). The reason is
     required and public (it is the project's last timeline entry); followers are told."""
