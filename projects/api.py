@@ -129,7 +129,7 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
         data = ScoreSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         total = actions.do_score_project(project, member=request.user, scores=data.validated_data["scores"],
-                                      comment=data.validated_data["comment"])
+                                         comment=data.validated_data["comment"])
         return Response({"commission_score": total})
 
 

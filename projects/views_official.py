@@ -146,7 +146,7 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
         if not errors:
             try:
                 actions.do_review_project(project, actor=request.user, feasible=form["feasible"] == "yes",
-                                       explanation=form["explanation"], reviewed_price=price)
+                                          explanation=form["explanation"], reviewed_price=price)
             except ValidationError as exc:
                 errors = _field_errors(exc)
             except actions.Conflict as exc:
@@ -384,8 +384,8 @@ def _monitoring_post(request: HttpRequest, project: Project, form: str) -> str:
             if agency is None:
                 raise ValidationError({"agency": [_("Выберите ведомство из списка")]})
         actions.do_start_implementation(project, actor=user, contractor=data.get("contractor", "").strip(),
-                                     contract_number=data.get("contract_number", "").strip(), contract_amount=amount,
-                                     agency=agency)
+                                        contract_number=data.get("contract_number", "").strip(), contract_amount=amount,
+                                        agency=agency)
         return _("Реализация начата, контракт записан")
     if form == "milestone_add":
         weight = _decimal(data.get("weight", "") or "1", "weight", errors)
@@ -401,7 +401,7 @@ def _monitoring_post(request: HttpRequest, project: Project, form: str) -> str:
         if errors:
             raise ValidationError(errors)
         actions.do_add_milestone(project, actor=user, title=data["title"], weight=weight or Decimal(1), parent=parent,
-                              starts_on=starts_on, due_on=due_on)
+                                 starts_on=starts_on, due_on=due_on)
         return _("Этап добавлен")
     if form == "milestone_update":
         milestone = project.milestones.filter(pk=int(data["milestone"])).first() \
@@ -421,7 +421,7 @@ def _monitoring_post(request: HttpRequest, project: Project, form: str) -> str:
             raise ValidationError(errors)
         assert amount is not None and paid_on is not None
         actions.do_record_expense(project, actor=user, amount=amount, paid_on=paid_on,
-                               description=data.get("description", ""), document=data.get("document", "").strip())
+                                  description=data.get("description", ""), document=data.get("document", "").strip())
         return _("Расход записан")
     if form == "photo":
         upload = request.FILES.get("photo")
@@ -437,7 +437,7 @@ def _monitoring_post(request: HttpRequest, project: Project, form: str) -> str:
         if errors:
             raise ValidationError(errors)
         actions.do_add_project_photo(project, actor=user, upload=upload, caption=data.get("caption", ""),
-                                  location=location, milestone=milestone)
+                                     location=location, milestone=milestone)
         return _("Фотография добавлена")
     if form == "answer":
         report = _report(project, data.get("report", ""))

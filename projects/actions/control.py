@@ -20,7 +20,7 @@ from .base import Conflict, clean_copy, locked, photo_position, require_monitor,
 
 @transaction.atomic
 def do_submit_control_report(project: Project | int, *, author: Any, text: str, kind: str = "quality",
-                          location: Point | None = None, photo: Any = None) -> ControlReport:
+                             location: Point | None = None, photo: Any = None) -> ControlReport:
     """A resident's report on the works (public oversight), with an optional photo: stored as
     a copy without metadata; its EXIF position is used when no point is given."""
     require_role(author, "control_report")

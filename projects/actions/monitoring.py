@@ -25,8 +25,8 @@ from .base import Conflict, clean_copy, locked, photo_position, require_monitor,
 
 @transaction.atomic
 def do_start_implementation(project: Project | int, *, actor: Any, contractor: str = "", contract_number: str = "",
-                         contract_amount: Decimal | None = None, agency: Agency | None = None,
-                         now: dt.datetime | None = None) -> Project:
+                            contract_amount: Decimal | None = None, agency: Agency | None = None,
+                            now: dt.datetime | None = None) -> Project:
     """The contract is signed: works begin under ``agency``, the body responsible for them
     (from now on only its staff, its parent's staff and the administration's operators write
     the project's monitoring data). Operators may leave it empty; an executor or agency head
@@ -57,8 +57,8 @@ def _require_implementing(project: Project) -> None:
 
 @transaction.atomic
 def do_add_milestone(project: Project | int, *, actor: Any, title: str, weight: Decimal = Decimal(1),
-                  parent: Milestone | None = None, starts_on: dt.date | None = None,
-                  due_on: dt.date | None = None) -> Milestone:
+                     parent: Milestone | None = None, starts_on: dt.date | None = None,
+                     due_on: dt.date | None = None) -> Milestone:
     require_role(actor, "implement")
     project = locked(project)
     require_monitor(actor, project)
@@ -78,7 +78,7 @@ def do_add_milestone(project: Project | int, *, actor: Any, title: str, weight: 
 
 @transaction.atomic
 def do_update_milestone(milestone: Milestone, *, actor: Any, status: str, progress: Decimal | None = None,
-                     now: dt.datetime | None = None) -> Project:
+                        now: dt.datetime | None = None) -> Project:
     """Status drives progress (done → 100, planned → 0, in progress or delayed → the given
     percent); the project's percent is rolled up by weight."""
     require_role(actor, "implement")
@@ -163,7 +163,7 @@ def do_complete_project(project: Project | int, *, actor: Any) -> Project:
 
 @transaction.atomic
 def do_record_expense(project: Project | int, *, actor: Any, amount: Decimal, paid_on: dt.date, description: str,
-                   document: str = "") -> Expense:
+                      document: str = "") -> Expense:
     """Money spent; the total may not exceed the contract amount."""
     require_role(actor, "implement")
     project = locked(project)
@@ -186,8 +186,8 @@ def do_record_expense(project: Project | int, *, actor: Any, amount: Decimal, pa
 
 @transaction.atomic
 def do_add_project_photo(project: Project | int, *, actor: Any, upload: Any, caption: str = "",
-                      location: Point | None = None, taken_at: dt.datetime | None = None,
-                      milestone: Milestone | None = None) -> ProjectPhoto:
+                         location: Point | None = None, taken_at: dt.datetime | None = None,
+                         milestone: Milestone | None = None) -> ProjectPhoto:
     """A dated, geotagged photo of the works (the map shows it). The position is the one given
     or the photo's own EXIF GPS; a photo with neither is refused. The stored image is a
     re-encoded copy without metadata (camera serials, owner names)."""

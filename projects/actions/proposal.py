@@ -46,13 +46,13 @@ def _age(birth_date: dt.date, on: dt.date) -> int:
 
 @transaction.atomic
 def do_submit_project(*, author: Any, heading: Heading, title: str, description: str, geometry: GEOSGeometry,
-                   category: str, cost_items: Sequence[Mapping[str, Any]],
-                   group: Sequence[Mapping[str, Any]], problem: str = "", expected_results: str = "",
-                   cofinancing_residents: Decimal = Decimal(0), cofinancing_business: Decimal = Decimal(0),
-                   cofinancing_local_budget: Decimal = Decimal(0), inkind_labour: Decimal = Decimal(0),
-                   beneficiaries: int = 0, durability_years: int | None = None,
-                   meeting_minutes: Any = None, photos: Sequence[Any] = (), submission_key: str = "",
-                   now: dt.datetime | None = None) -> Project:
+                      category: str, cost_items: Sequence[Mapping[str, Any]],
+                      group: Sequence[Mapping[str, Any]], problem: str = "", expected_results: str = "",
+                      cofinancing_residents: Decimal = Decimal(0), cofinancing_business: Decimal = Decimal(0),
+                      cofinancing_local_budget: Decimal = Decimal(0), inkind_labour: Decimal = Decimal(0),
+                      beneficiaries: int = 0, durability_years: int | None = None,
+                      meeting_minutes: Any = None, photos: Sequence[Any] = (), submission_key: str = "",
+                      now: dt.datetime | None = None) -> Project:
     """A resident submits a project for a district heading during the submission phase.
 
     ``submission_key``: the form's one-time token; a second call with the same author and key
@@ -267,7 +267,7 @@ def _create_proposal(*, author: Any, heading: Heading, title: str, description: 
 
 @transaction.atomic
 def do_review_project(project: Project | int, *, actor: Any, feasible: bool, explanation: str = "",
-                   reviewed_price: Decimal | None = None, now: dt.datetime | None = None) -> Project:
+                      reviewed_price: Decimal | None = None, now: dt.datetime | None = None) -> Project:
     """Admissibility and feasibility review. A project that is not feasible leaves the contest
     and must be explained; a reviewed price replaces the estimate in the selection."""
     require_role(actor, "review")
@@ -315,7 +315,7 @@ WITHDRAW_REASON_MAX = 1000
 
 @transaction.atomic
 def do_withdraw_project(project: Project | int, *, actor: Any, reason: str = "",
-                     now: dt.datetime | None = None) -> Project:
+                        now: dt.datetime | None = None) -> Project:
     """The author takes the project back (submitted or admitted, before voting). The reason is
     required and public (it is the project's last timeline entry); followers are told."""
     project = locked(project)

@@ -19,7 +19,7 @@ from .base import Conflict, locked, require_phase, require_role
 
 @transaction.atomic
 def do_score_project(project: Project | int, *, member: Any, scores: Mapping[str, Decimal | int],
-                  comment: str = "", now: dt.datetime | None = None) -> Decimal:
+                     comment: str = "", now: dt.datetime | None = None) -> Decimal:
     """A commission member's sheet for the manual criteria; returns the project's new total
     (automatic criteria from the project's data by tier tables + mean of members' points)."""
     require_role(member, "score")

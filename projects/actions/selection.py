@@ -14,7 +14,7 @@ from .base import require_phase, require_role, transition
 
 @transaction.atomic
 def do_run_selection(heading: Heading, *, actor: Any = None, rule: str | None = None, now: dt.datetime | None = None,
-                  check: bool = True) -> SelectionRun:
+                     check: bool = True) -> SelectionRun:
     """Run the cycle's selection rule over a heading and store every decision with its reason.
     ``check=False`` is for imports and the command line (no person, no phase)."""
     if check:

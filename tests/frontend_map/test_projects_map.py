@@ -42,8 +42,8 @@ def _submit(personas: Any, heading: Heading, title: str, geometry: Any, cost: in
     group = [{"full_name": GROUP_NAME if i == 0 else f"Житель Номер {i}", "birth_date": dt.date(1980, 5, 17),
               "address": f"ул. Тестовая, {i}"} for i in range(10)]
     return actions.do_submit_project(author=personas.citizen, heading=heading, title=title, description="Описание",
-                                  geometry=geometry, category="yards", group=group,
-                                  cost_items=[{"name": "Работы", "quantity": 1, "unit_price": Decimal(cost)}])
+                                     geometry=geometry, category="yards", group=group,
+                                     cost_items=[{"name": "Работы", "quantity": 1, "unit_price": Decimal(cost)}])
 
 
 def _near_phone(dx: float, dy: float) -> Point:

@@ -78,7 +78,7 @@ def make_project(personas: Any) -> Any:
             cost_items=[{"name": "Работы", "quantity": 1, "unit_price": cost}], group=group(), **kwargs)
         if feasible is not None:
             actions.do_review_project(project, actor=personas.operator, feasible=feasible,
-                                   explanation="" if feasible else "Нет земельного участка")
+                                      explanation="" if feasible else "Нет земельного участка")
         for pk, (start, end) in saved.items():
             Phase.objects.filter(pk=pk).update(starts_at=start, ends_at=end)
         project.refresh_from_db()

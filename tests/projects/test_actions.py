@@ -51,7 +51,7 @@ def _act(kind, personas, heading, project):
         return actions.do_cast_ballot(heading, voter=personas.other_citizen, choices=[{"project": project.pk}])
     if kind == "paper":
         return actions.do_enter_paper_ballot(heading, actor=personas.operator, voter_key="17",
-                                          choices=[{"project": project.pk}])
+                                             choices=[{"project": project.pk}])
     if kind == "selection":
         return actions.do_run_selection(heading, actor=personas.leader)
     if kind == "implementation":
@@ -228,11 +228,11 @@ def test_paper_ballots_by_operator_once_per_register_number(make_cycle, make_pro
     heading = make_cycle({"voting"}).headings.get()
     project = make_project(heading)
     ballot = actions.do_enter_paper_ballot(heading, actor=personas.operator, voter_key="0042",
-                                        choices=[{"project": project.pk}])
+                                           choices=[{"project": project.pk}])
     assert ballot.voter is None and ballot.entered_by == personas.operator and ballot.channel == "paper"
     with pytest.raises(actions.Conflict):
         actions.do_enter_paper_ballot(heading, actor=personas.operator, voter_key="0042",
-                                   choices=[{"project": project.pk}])
+                                      choices=[{"project": project.pk}])
     with pytest.raises(PermissionDenied):
         actions.do_enter_paper_ballot(heading, actor=personas.citizen, voter_key="1", choices=[{"project": project.pk}])
 
@@ -246,7 +246,7 @@ def test_run_selection_stores_decisions_with_reasons_and_can_be_rerun(make_cycle
                           for c, t in ((60_000, "Большой"), (30_000, "Малый"), (52_000, "Средний")))
     for key, picks in enumerate([[big, middle], [big, middle], [middle, small], [middle], [big]]):
         actions.do_enter_paper_ballot(heading, actor=personas.operator, voter_key=str(key),
-                                   choices=[{"project": p.pk} for p in picks])
+                                      choices=[{"project": p.pk} for p in picks])
     run = actions.do_run_selection(heading, actor=personas.leader)
     decisions = {d.project_id: d for d in run.decisions.all()}
     assert decisions[middle.pk].selected and decisions[small.pk].selected and not decisions[big.pk].selected
@@ -310,7 +310,7 @@ def building(make_cycle, make_project, personas):
     actions.do_enter_paper_ballot  # noqa: B018 - selection with no ballots still funds what fits
     actions.do_run_selection(heading, actor=personas.leader)
     return actions.do_start_implementation(project, actor=personas.executor_a, contractor="ООО Ромашка",
-                                        agency=agency_of(personas.executor_a), contract_amount=Decimal(90_000))
+                                           agency=agency_of(personas.executor_a), contract_amount=Decimal(90_000))
 
 
 def test_progress_rolls_up_by_weight(building, personas):
@@ -323,7 +323,7 @@ def test_progress_rolls_up_by_weight(building, personas):
     actions.do_update_milestone(cancelled, actor=actor, status=MilestoneStatus.CANCELLED)
     assert actions.do_update_milestone(design, actor=actor, status=MilestoneStatus.DONE).progress_percent == 25
     project = actions.do_update_milestone(paving, actor=actor, status=MilestoneStatus.IN_PROGRESS,
-                                       progress=Decimal(40))
+                                          progress=Decimal(40))
     # works = (1×40 + 3×0)/4 = 10; project = (1×100 + 3×10)/4 = 32.5
     assert project.progress_percent == Decimal("32.50")
     project = actions.do_update_milestone(fence, actor=actor, status=MilestoneStatus.DONE)
@@ -340,16 +340,16 @@ def test_progress_rolls_up_by_weight(building, personas):
 def test_expenses_stay_within_the_contract(building, personas):
     actor = personas.executor_a
     actions.do_record_expense(building, actor=actor, amount=Decimal(60_000), paid_on=dt.date(2026, 5, 1),
-                           description="Аванс")
+                              description="Аванс")
     with pytest.raises(ValidationError, match="превысят"):
         actions.do_record_expense(building, actor=actor, amount=Decimal(30_001), paid_on=dt.date(2026, 6, 1),
-                               description="Остаток")
+                                  description="Остаток")
     actions.do_record_expense(building, actor=actor, amount=Decimal(30_000), paid_on=dt.date(2026, 6, 1),
-                           description="Остаток")
+                              description="Остаток")
     assert actions.spent(building) == Decimal(90_000)
     with pytest.raises(PermissionDenied):
         actions.do_record_expense(building, actor=personas.citizen, amount=Decimal(1), paid_on=dt.date(2026, 6, 1),
-                               description="x")
+                                  description="x")
 
 
 def test_control_report_is_answered(building, personas):

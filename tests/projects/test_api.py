@@ -122,7 +122,7 @@ def test_results_say_why(contest, personas):
     cycle, central, _nagorny, projects, _rejected = contest
     for key, picks in enumerate([[0, 1], [0, 1], [0, 2], [2]]):
         actions.do_enter_paper_ballot(central, actor=personas.operator, voter_key=str(key),
-                                   choices=[{"project": projects[i].pk} for i in picks])
+                                      choices=[{"project": projects[i].pk} for i in picks])
     empty = personas.client("anonymous").get(f"/api/v1/headings/{central.pk}/results/").json()
     assert empty["run"] is None
     open_all(cycle, "selection")

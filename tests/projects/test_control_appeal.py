@@ -32,7 +32,7 @@ def wait_for(predicate, timeout: float = 30.0):
 def test_only_officials_file_a_report_and_a_failed_filing_leaves_nothing(make_cycle, make_project, personas):
     project = implementing_project(make_cycle, make_project, personas)
     report = actions.do_submit_control_report(project, author=personas.other_citizen, kind="quality",
-                                           text="Плитка уложена без основания, уже шатается")
+                                              text="Плитка уложена без основания, уже шатается")
     sidewalk = Category.objects.get(code="roads-sidewalk")  # this category requires a photo
     for outsider in (personas.citizen, personas.other_citizen, personas.leader, personas.moderator):
         with pytest.raises(PermissionDenied):
@@ -54,13 +54,13 @@ def test_control_report_becomes_a_routed_appeal_in_the_agency_queue(make_cycle, 
     spot = project.geometry
     photo = SimpleUploadedFile("plitka.jpg", jpeg_bytes(gps=(spot.y, spot.x)), "image/jpeg")
     report = actions.do_submit_control_report(project, author=personas.other_citizen, kind="quality", photo=photo,
-                                           text="Плитка уложена без основания, уже шатается у входа")
+                                              text="Плитка уложена без основания, уже шатается у входа")
     assert report.location is not None and report.location.distance(spot) < 1e-4  # from the photo's GPS
     assert b"TestCam" not in report.photo.read()  # the stored copy has no EXIF
     sidewalk = Category.objects.get(code="roads-sidewalk")
 
     filed = actions.do_file_control_report(report, actor=personas.operator, category=sidewalk,
-                                        note="Передали в Комдорхоз для проверки качества работ")
+                                           note="Передали в Комдорхоз для проверки качества работ")
     with pytest.raises(actions.Conflict):
         actions.do_file_control_report(filed, actor=personas.operator, category=sidewalk)
 

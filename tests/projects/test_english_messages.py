@@ -105,7 +105,7 @@ def test_api_selection_reasons_are_stored_in_russian_and_given_in_the_request_la
     cycle, heading, projects = contest
     for key, picks in enumerate([[0, 1], [0, 1], [0, 2], [2]]):
         actions.do_enter_paper_ballot(heading, actor=personas.operator, voter_key=str(key),
-                                   choices=[{"project": projects[i].pk} for i in picks])
+                                      choices=[{"project": projects[i].pk} for i in picks])
     open_all(cycle, "selection")
     heading.money = Decimal(200_000)  # two of the three fit
     heading.save(update_fields=["money"])
@@ -203,7 +203,7 @@ def test_a_control_report_filed_on_an_english_page_is_stored_and_told_in_russian
                                                                                  personas, celery_worker_process):
     project = implementing_project(make_cycle, make_project, personas)
     report = actions.do_submit_control_report(project, author=personas.other_citizen, kind="quality",
-                                           text="Плитка уложена без основания, уже шатается у входа")
+                                              text="Плитка уложена без основания, уже шатается у входа")
     signs = Category.objects.get(code="roads-signs")  # no photo required
     with translation.override("en"):  # what an official's English page has active
         with pytest.raises(actions.Conflict) as refused:

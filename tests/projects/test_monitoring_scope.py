@@ -60,7 +60,7 @@ def roads_project(make_cycle, make_project, personas):
     project = implementing_project(make_cycle, make_project, personas)
     stage = actions.do_add_milestone(project, actor=personas.executor_a, title="Основание")
     report = actions.do_submit_control_report(project, author=personas.other_citizen, kind="quality",
-                                           text="Плитка шатается")
+                                              text="Плитка шатается")
     return project, stage, report
 
 
@@ -107,7 +107,7 @@ def test_actions_refuse_staff_of_another_agency(roads_project, personas):
             lambda a: actions.do_add_milestone(project, actor=a, title="Чужой"),
             lambda a: actions.do_update_milestone(stage, actor=a, status="done"),
             lambda a: actions.do_record_expense(project, actor=a, amount=Decimal(1), paid_on=dt.date(2026, 6, 1),
-                                             description="Чужой"),
+                                                description="Чужой"),
             lambda a: actions.do_add_project_photo(project, actor=a, upload=_photo(project)),
             lambda a: actions.do_answer_control_report(report, actor=a, answer="Чужой"),
             lambda a: actions.do_file_control_report(report, actor=a, category=category),
@@ -193,7 +193,7 @@ def test_monitoring_list_shows_an_executor_only_their_agency(make_cycle, make_pr
     actions.do_start_implementation(lamp, actor=personas.operator, agency=agency_of(personas.executor_b))
     actions.do_start_implementation(free, actor=personas.operator)
     actions.do_submit_control_report(lamp, author=personas.citizen, text="Не горит", kind="quality",
-                                  location=Point(lamp.geometry.centroid.x, lamp.geometry.centroid.y, srid=4326))
+                                     location=Point(lamp.geometry.centroid.x, lamp.geometry.centroid.y, srid=4326))
 
     def listed(name: str) -> set[int]:
         html = personas.client(name).get("/projects/monitoring/").content.decode()

@@ -249,9 +249,9 @@ def test_control_reports_are_answered_or_filed_from_the_monitoring_page(pages, p
     project = pages["building"]
     path = f"/projects/{project.pk}/monitoring/"
     delay = actions.do_submit_control_report(project, author=personas.other_citizen, kind="delay",
-                                          text="Работы стоят вторую неделю")
+                                             text="Работы стоят вторую неделю")
     broken = actions.do_submit_control_report(project, author=personas.other_citizen, kind="quality",
-                                           text="Знак «Пешеходная дорожка» установлен криво и закрывает проход")
+                                              text="Знак «Пешеходная дорожка» установлен криво и закрывает проход")
     client = personas.client("operator")
     assert client.post(path, {"form": "answer", "report": delay.pk, "answer": " "}).status_code == 400
     assert client.post(path, {"form": "answer", "report": delay.pk,
@@ -281,13 +281,13 @@ def test_officials_pages_on_a_phone(live_server, pages, personas, phone_page):
     tiles = actions.do_add_milestone(project, actor=personas.executor_a, title="Укладка плитки", weight=Decimal(3))
     actions.do_update_milestone(tiles, actor=personas.executor_a, status="delayed", progress=Decimal(30))
     actions.do_record_expense(project, actor=personas.executor_a, amount=Decimal(30_000), paid_on=dt.date(2026, 6, 1),
-                           description="Аванс подрядчику", document="п/п 118")
+                              description="Аванс подрядчику", document="п/п 118")
     actions.do_submit_control_report(project, author=personas.other_citizen, kind="delay",
-                                  text="Работы стоят вторую неделю, плитка сложена на газоне")
+                                     text="Работы стоят вторую неделю, плитка сложена на газоне")
     for north, caption in ((0, "Основание"), (60, "Бордюр")):
         spot = near(project.geometry, north_m=north)
         actions.do_add_project_photo(project, actor=personas.executor_a, caption=caption,
-                                  upload=SimpleUploadedFile("p.jpg", jpeg_bytes((320, 240), gps=(spot.y, spot.x),
+                                     upload=SimpleUploadedFile("p.jpg", jpeg_bytes((320, 240), gps=(spot.y, spot.x),
                                                                                 color="olive"), "image/jpeg"))
     page = phone_page
     login(page, live_server.url, "operator")

@@ -256,7 +256,7 @@ def test_results_page_gives_the_reason_for_every_project(personas, make_cycle, m
     third = make_project(heading, cost=Decimal(40_000), title="Фонари")
     for key, picks in enumerate([[first, second, third], [first, second], [first]]):
         actions.do_enter_paper_ballot(heading, actor=personas.operator, voter_key=str(key),
-                                   choices=[{"project": p.pk} for p in picks])
+                                      choices=[{"project": p.pk} for p in picks])
     actions.do_run_selection(heading, actor=personas.leader)
     body = personas.client("anonymous").get(f"/projects/headings/{heading.pk}/results/").content.decode()
     body = body.replace("\u00a0", " ")  # numbers are kept from wrapping with no-break spaces
@@ -297,20 +297,20 @@ def test_project_page_shows_progress_milestones_costs_and_cofinancing(personas, 
                                                  ends_at=project.submitted_at + dt.timedelta(days=5))
     actions.do_run_selection(heading, actor=personas.leader)
     actions.do_start_implementation(project, actor=personas.executor_a, contractor="ООО «Двор»",
-                                 agency=agency_of(personas.executor_a), contract_amount=Decimal(190_000))
+                                    agency=agency_of(personas.executor_a), contract_amount=Decimal(190_000))
     design = actions.do_add_milestone(project, actor=personas.executor_a, title="Проектирование")
     actions.do_add_milestone(project, actor=personas.executor_a, title="Строительство", weight=Decimal(3))
     actions.do_update_milestone(design, actor=personas.executor_a, status="done")
     actions.do_record_expense(project, actor=personas.executor_a, amount=Decimal(57_000),
-                           paid_on=timezone.localdate(), description="Аванс")
+                              paid_on=timezone.localdate(), description="Аванс")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from tests.issues.helpers import jpeg_bytes
 
     spot = inside(heading)
     photo = actions.do_add_project_photo(project, actor=personas.executor_a, caption="Разметка площадки",
-                                      upload=SimpleUploadedFile("w.jpg", jpeg_bytes((320, 240)), "image/jpeg"),
-                                      location=spot)
+                                         upload=SimpleUploadedFile("w.jpg", jpeg_bytes((320, 240)), "image/jpeg"),
+                                         location=spot)
     report = actions.do_submit_control_report(project, author=personas.other_citizen, text="Работы стоят", kind="delay")
     actions.do_answer_control_report(report, actor=personas.executor_a, answer="Уважаемый Пётр Секретович, работы идут")
     body = personas.client("anonymous").get(f"/projects/{project.pk}/").content.decode()
@@ -358,7 +358,7 @@ def test_residents_report_on_the_works_from_the_project_page(personas, make_cycl
     waiting = make_project(heading, title="Ещё не отобран", feasible=None)
     actions.do_run_selection(heading, actor=personas.leader)
     actions.do_start_implementation(project, actor=personas.executor_a, contractor="ООО «Двор»",
-                                 agency=agency_of(personas.executor_a))
+                                    agency=agency_of(personas.executor_a))
     url = f"/projects/{project.pk}/control/"
     citizen = personas.client("other_citizen")
     assert 'id="control-form"' in citizen.get(f"/projects/{project.pk}/").content.decode()

@@ -154,10 +154,10 @@ def test_the_action_checks_size_phase_and_role_before_storing_anything(personas,
     closed = make_cycle({"voting"}, name="Прошлый").headings.get()
     with pytest.raises(actions.PhaseClosed):
         actions.do_submit_project(author=personas.citizen, meeting_minutes=pdf(), photos=[photo()],
-                               **{**base, "heading": closed})
+                                  **{**base, "heading": closed})
     assert not Project.objects.exists() and files_under(media_root) == []
     project = actions.do_submit_project(author=personas.citizen, meeting_minutes=pdf("scan.png", png_bytes()),
-                                     photos=[photo()], **base)
+                                        photos=[photo()], **base)
     assert project.meeting_minutes.name.endswith(".png") and project.photos.count() == 1
 
 
