@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from inbox.models import Notification
+from infocenter.announcements import notify_followers
 from infocenter.models import Comment, Subscription
-from infocenter.tasks import notify_followers
 from issues import actions
 from issues.models import Appeal, Category
 from tests.issues.helpers import point_in
