@@ -55,6 +55,7 @@ from .scoring import (
     do_refresh_need_score,
     do_refresh_open_need_scores,
     do_score_project,
+    validate_scores,
 )
 from .selection import do_run_selection
 from .voting import do_cast_ballot, do_enter_paper_ballot, validate_ballot
@@ -69,5 +70,5 @@ __all__ = [
     "do_refresh_need_score", "do_refresh_open_need_scores", "do_review_project", "do_roll_up_progress",
     "do_run_selection", "do_score_project", "do_start_implementation", "do_submit_control_report",
     "do_submit_project", "do_support_project", "do_update_milestone", "do_withdraw_project", "may_withdraw",
-    "money", "score_breakdown", "spent", "tally", "validate_ballot", "withdraw_refusal",
+    "money", "score_breakdown", "spent", "tally", "validate_ballot", "validate_scores", "withdraw_refusal",
 ]

@@ -12,7 +12,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .. import need
-from ..models import BudgetCycle, CommissionScore, CriterionKind, PhaseKind, Project, ProjectEvent, ProjectStatus
+from ..models import (
+    BudgetCycle,
+    CommissionScore,
+    Criterion,
+    CriterionKind,
+    PhaseKind,
+    Project,
+    ProjectEvent,
+    ProjectStatus,
+    Rubric,
+)
 from ..queries import score_breakdown
 from .base import Conflict, locked, require_phase, require_role
 
@@ -30,8 +40,18 @@ def do_score_project(project: Project | int, *, member: Any, scores: Mapping[str
     rubric = project.cycle.rubric
     if rubric is None:
         raise Conflict(_("У конкурса нет методики оценки"))
+    for criterion, points in validate_scores(rubric, scores):
+        CommissionScore.objects.update_or_create(project=project, criterion=criterion, member=member,
+                                                 defaults={"points": points, "comment": comment})
+    return do_recompute_score(project, actor=member)
+
+
+def validate_scores(rubric: Rubric, scores: Mapping[str, Decimal | int]) -> list[tuple[Criterion, Decimal]]:
+    """A sheet's points checked against the rubric's manual criteria, all errors at once (a
+    ``ValidationError`` by criterion code); returns each criterion with its points."""
     manual = {c.code: c for c in rubric.criteria.filter(kind=CriterionKind.MANUAL)}
     errors: dict[str, list[str]] = defaultdict(list)
+    sheet: list[tuple[Criterion, Decimal]] = []
     for code, raw in scores.items():
         criterion = manual.get(code)
         try:
@@ -43,12 +63,11 @@ def do_score_project(project: Project | int, *, member: Any, scores: Mapping[str
             errors[code].append(_("Такого критерия, оцениваемого комиссией, нет"))
         elif not 0 <= points <= criterion.max_points:
             errors[code].append(_("От 0 до {max} баллов").format(max=f"{criterion.max_points.normalize():f}"))
+        else:
+            sheet.append((criterion, points))
     if errors:
         raise ValidationError(dict(errors))
-    for code, raw in scores.items():
-        CommissionScore.objects.update_or_create(project=project, criterion=manual[code], member=member,
-                                                 defaults={"points": Decimal(str(raw)), "comment": comment})
-    return do_recompute_score(project, actor=member)
+    return sheet
 
 
 def do_recompute_score(project: Project, *, actor: Any = None) -> Decimal:
