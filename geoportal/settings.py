@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "open311",
     "infocenter",
     "outbox",
+    "inbox",
     "django.contrib.postgres",
     "corsheaders",
     "axes",
@@ -335,7 +336,7 @@ SPECTACULAR_SETTINGS = {
     "APPEND_COMPONENTS": {"schemas": {"Error": OPENAPI_ERROR}},
     "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"NotificationKindEnum": "issues.models.NotificationKind",
+    "ENUM_NAME_OVERRIDES": {"NotificationKindEnum": "inbox.models.NotificationKind",
                             "AppealKindEnum": "issues.models.Kind"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "geoportal.openapi.postprocess"],
 }
@@ -464,4 +465,4 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["accept", "x-api-key"]
 CORS_EXPOSE_HEADERS = ["Retry-After"]
-CELERY_BEAT_SCHEDULE["subscription-digests"] = {"task": "infocenter.tasks.send_digests", "schedule": 24 * 3600.0}
+CELERY_BEAT_SCHEDULE["subscription-digests"] = {"task": "inbox.tasks.send_digests", "schedule": 24 * 3600.0}

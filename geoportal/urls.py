@@ -16,6 +16,7 @@ from .observability import metrics_view
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("issues.api_urls")),
+    path("", include("inbox.api_urls")),
     path("", include("projects.api_urls")),
     path("", include("analytics.api_urls")),
     path("", include("tiles.api_urls")),

@@ -1,17 +1,14 @@
-"""The notification centre: a user's in-app notices (``issues.Notification``) and everything
-they follow (``Subscription``), with what each links to. Writes are here, called by the page
-(``/notifications/``) and usable from anywhere; every function acts on the given user's own
-rows only."""
+"""The notification centre: a user's in-app notices (``inbox.Notification``) and everything
+they follow (``Subscription``), with what each links to. The inbox's writes (reading notices,
+the digest switch) are ``inbox.actions``."""
 from __future__ import annotations
 
 import re
 from typing import Any
 
 from django.apps import apps
-from django.db import transaction
-from django.utils import timezone
 
-from issues.models import Notification, NotificationKind, NotificationPreference
+from inbox.models import Notification
 
 from .models import Subscription
 
@@ -78,28 +75,3 @@ def subscription_labels(subscriptions: list[Subscription]) -> dict[int, tuple[st
         else:
             labels[s.pk] = (categories.get(s.target_id, f"№{s.target_id}"), "/map/")
     return labels
-
-
-def mark_all_read(user: Any) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
-
-
-def mark_read(user: Any, notification_id: int) -> Notification | None:
-    """The user's own notice, marked read; ``None`` for someone else's or a missing one."""
-    notice = Notification.objects.filter(user=user, pk=notification_id).first()
-    if notice is not None and notice.read_at is None:
-        notice.read_at = timezone.now()
-        notice.save(update_fields=["read_at"])
-    return notice
-
-
-def wants_digest(user: Any) -> bool:
-    pref = NotificationPreference.objects.filter(user=user, kind=NotificationKind.SUBSCRIPTION).first()
-    return pref.email if pref is not None else True
-
-
-@transaction.atomic
-def set_digest(user: Any, on: bool) -> None:
-    """The daily e-mail digest of subscription news on or off (the in-app notices stay)."""
-    NotificationPreference.objects.update_or_create(user=user, kind=NotificationKind.SUBSCRIPTION,
-                                                    defaults={"email": on})

@@ -5,6 +5,6 @@ from typing import Any
 
 
 def appeal_change_delivered(sender: Any, appeal_id: int, **kwargs: Any) -> None:
-    from .tasks import notify_appeal_subscribers
+    from .announcements import notify_appeal_subscribers
 
     notify_appeal_subscribers(appeal_id)

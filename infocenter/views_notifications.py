@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from geoportal.models import District
-from issues.models import Category, Notification
+from inbox import actions as inbox_actions
+from inbox.models import Notification
+from issues.models import Category
 
 from . import discussion, notifications
 from .models import Subscription
@@ -42,9 +44,9 @@ def notification_centre(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "read_all":
-            notifications.mark_all_read(user)
+            inbox_actions.do_mark_all_read(user)
         elif action == "digest":
-            notifications.set_digest(user, request.POST.get("digest") == "on")
+            inbox_actions.do_set_digest(user, request.POST.get("digest") == "on")
         elif action == "follow":
             errors = _follow(user, request.POST.get("kind", ""), _int(request.POST.get("target_id")))
         elif action == "unfollow":
@@ -69,7 +71,7 @@ def notification_centre(request: HttpRequest) -> HttpResponse:
         "unread": mine.filter(read_at__isnull=True).count(), "page": page, "more": more,
         "subscriptions": [{"subscription": s, "label": labels[s.pk][0], "link": labels[s.pk][1]}
                           for s in subscriptions],
-        "digest": notifications.wants_digest(user), "has_email": bool(user.email),
+        "digest": inbox_actions.wants_digest(user), "has_email": bool(user.email),
         "districts": District.objects.order_by("name").values("pk", "name"),
         # objects, not values(): the template shows ``label``, the name in the request's language
         "categories": sorted(Category.objects.filter(parent__isnull=True, is_active=True).only("pk", "name", "name_en"),
@@ -97,8 +99,10 @@ def _follow(user: Any, kind: str, target_id: int | None) -> dict[str, str]:
 @never_cache
 @login_required
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = notifications.mark_read(request.user, pk)
+    user: Any = request.user
+    notice = Notification.objects.filter(user=user, pk=pk).first()
     if notice is None:
         raise Http404
+    inbox_actions.do_mark_read(notice)
     link = notifications.notification_links([notice]).get(notice.pk)
     return redirect(link or "notification-centre")

@@ -1,5 +1,5 @@
 """Citizens' appeals: categories, the appeal with its lifecycle, events (the audit log and
-the citizen's timeline), photos, dialogue, ratings and notifications.
+the citizen's timeline), photos, dialogue and ratings (notifications: the ``inbox`` app).
 
 An appeal's status changes only through :meth:`Appeal.apply_transition`, which checks the
 transition table, stamps the timestamps and writes an :class:`AppealEvent`. The database
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from geoportal.exceptions import Conflict
 from geoportal.i18n import english_page
 from geoportal.models import Agency, District, Role
+from geoportal.transitions import Transition, allow
 
 
 class DeadlineRule(models.TextChoices):
@@ -164,20 +165,20 @@ class RejectReason(models.TextChoices):
     UNREADABLE = "unreadable", _("текст не поддаётся прочтению (ст. 11 ч. 4 59-ФЗ)")
 
 
-# name -> (allowed source statuses, target status). Redirect and extend keep or reset the
-# working status; the trigger in migration 0002 mirrors this graph.
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "register": ((Status.SUBMITTED,), Status.REGISTERED),
-    "route": ((Status.REGISTERED,), Status.ROUTED),
-    "accept": ((Status.ROUTED,), Status.ACCEPTED),
-    "start": ((Status.ACCEPTED,), Status.IN_PROGRESS),
-    "answer": ((Status.ACCEPTED, Status.IN_PROGRESS), Status.ANSWERED),
-    "close": ((Status.ANSWERED,), Status.CLOSED),
-    "reopen": ((Status.ANSWERED, Status.CLOSED), Status.IN_PROGRESS),
-    "redirect": ((Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS), Status.ROUTED),
-    "reject": ((Status.SUBMITTED, Status.REGISTERED, Status.ROUTED), Status.REJECTED),
-    "merge": ((Status.SUBMITTED, Status.REGISTERED, Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS),
-              Status.MERGED),
+# name -> (allowed source statuses, target status), the shape projects.models uses too. Redirect
+# and extend keep or reset the working status; the trigger in migration 0002 mirrors this graph.
+TRANSITIONS: dict[str, Transition] = {
+    "register": allow((Status.SUBMITTED,), Status.REGISTERED),
+    "route": allow((Status.REGISTERED,), Status.ROUTED),
+    "accept": allow((Status.ROUTED,), Status.ACCEPTED),
+    "start": allow((Status.ACCEPTED,), Status.IN_PROGRESS),
+    "answer": allow((Status.ACCEPTED, Status.IN_PROGRESS), Status.ANSWERED),
+    "close": allow((Status.ANSWERED,), Status.CLOSED),
+    "reopen": allow((Status.ANSWERED, Status.CLOSED), Status.IN_PROGRESS),
+    "redirect": allow((Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS), Status.ROUTED),
+    "reject": allow((Status.SUBMITTED, Status.REGISTERED, Status.ROUTED), Status.REJECTED),
+    "merge": allow((Status.SUBMITTED, Status.REGISTERED, Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS),
+                   Status.MERGED),
 }
 
 
@@ -469,39 +470,6 @@ class DeadlineViolation(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["appeal", "kind"], name="unique_violation")]
-
-
-class NotificationKind(models.TextChoices):
-    STATUS = "status", _("изменение статуса моего обращения")
-    MESSAGE = "message", _("новое сообщение по обращению")
-    NEW_APPEAL = "new_appeal", _("новое обращение в ведомство")
-    DEADLINE = "deadline", _("приближение и нарушение сроков")
-    SUBSCRIPTION = "subscription", _("новое по подпискам (в приложении; на почту — дайджестом)")
-
-
-class Notification(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.CASCADE)
-    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
-    title = models.CharField(max_length=300)
-    body = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-
-class NotificationPreference(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs")
-    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
-    email = models.BooleanField(default=True)
-    in_app = models.BooleanField(default=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="unique_notification_pref")]
 
 
 class IdempotencyKey(models.Model):

@@ -1,14 +1,17 @@
-"""Who hears of what. Called inside actions; delivery (in-app row + e-mail by preference)
-happens in a Celery task after the transaction commits, through the outbox."""
+"""Who hears of what, composed from an appeal's event rows. ``event_recorded`` is called for
+every event an action records (``issues.actions.base``, at the end of the write); delivery
+(in-app row + e-mail by preference) is the inbox's (``inbox.delivery.notify_on_commit``: a
+Celery task after the transaction commits, through the outbox)."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
-from geoportal.models import StaffMembership
-from outbox import core as outbox
+from geoportal.models import StaffMembership, StaffRole
+from inbox.delivery import notify_on_commit
+from inbox.models import NotificationKind
 
-from .models import Appeal, Message, NotificationKind
+from .models import Appeal, AppealEvent, Message
 
 CITIZEN_MESSAGES = {
     "register": "Обращение {number} зарегистрировано. Срок ответа — {deadline}.",
@@ -24,14 +27,7 @@ CITIZEN_MESSAGES = {
 }
 
 
-def _deliver(user_id: int, appeal_id: int | None, kind: str, title: str, body: str = "") -> None:
-    # through the outbox: delivered once the write commits, also if Redis is down right now
-    outbox.enqueue("issues.tasks.deliver_notification", user_id, appeal_id, kind, title, body)
-
-
 def _format(template: str, appeal: Appeal) -> str:
-    from django.utils import timezone
-
     deadline = timezone.localtime(appeal.deadline_at).strftime("%d.%m.%Y") if appeal.deadline_at else "—"
     with translation.override(settings.LANGUAGE_CODE):  # stored Russian, whatever page the staff acted on
         reason = appeal.get_reject_reason_display() if appeal.reject_reason else ""
@@ -44,7 +40,28 @@ def _format(template: str, appeal: Appeal) -> str:
 def status_changed(appeal: Appeal, transition: str) -> None:
     if appeal.author_id is None or transition not in CITIZEN_MESSAGES:
         return
-    _deliver(appeal.author_id, appeal.pk, NotificationKind.STATUS, _format(CITIZEN_MESSAGES[transition], appeal))
+    notify_on_commit([appeal.author_id], NotificationKind.STATUS, _format(CITIZEN_MESSAGES[transition], appeal),
+                     appeal_id=appeal.pk)
+
+
+def event_recorded(event: AppealEvent) -> None:
+    """The notices an event owes: the author hears of a status change, the agency's staff of an
+    appeal sent to them, executors and agency heads of deadlines."""
+    appeal = event.appeal
+    status_changed(appeal, event.kind)
+    if event.kind in ("route", "redirect"):
+        new_appeal_for_agency(appeal)
+    elif event.kind == "overdue":
+        deadline_notice(_agency_staff(appeal, StaffRole.AGENCY_HEAD), appeal, f"Просрочено обращение {appeal.number}")
+    elif event.kind == "deadline_warning" and appeal.deadline_at is not None:
+        targets = {appeal.executor_id} if appeal.executor_id else _agency_staff(appeal, StaffRole.EXECUTOR)
+        deadline_notice(targets, appeal, f"Срок ответа по обращению {appeal.number} истекает "
+                                         f"{timezone.localtime(appeal.deadline_at):%d.%m.%Y}")
+
+
+def _agency_staff(appeal: Appeal, role: str) -> set[int]:
+    return set(StaffMembership.objects.filter(agency_id=appeal.responsible_agency_id or 0, role=role)
+               .values_list("user_id", flat=True))
 
 
 def new_appeal_for_agency(appeal: Appeal) -> None:
@@ -52,8 +69,7 @@ def new_appeal_for_agency(appeal: Appeal) -> None:
         return
     staff = StaffMembership.objects.filter(agency_id=appeal.responsible_agency_id).values_list("user_id", flat=True)
     title = f"Новое обращение {appeal.number}: {appeal.category.name}"
-    for user_id in set(staff):
-        _deliver(user_id, appeal.pk, NotificationKind.NEW_APPEAL, title)
+    notify_on_commit(set(staff), NotificationKind.NEW_APPEAL, title, appeal_id=appeal.pk)
 
 
 def message_posted(appeal: Appeal, message: Message) -> None:
@@ -62,11 +78,9 @@ def message_posted(appeal: Appeal, message: Message) -> None:
         recipients.add(appeal.author_id)
     if appeal.executor_id and appeal.executor_id != message.author_id:
         recipients.add(appeal.executor_id)
-    for user_id in recipients:
-        _deliver(user_id, appeal.pk, NotificationKind.MESSAGE, f"Новое сообщение по обращению {appeal.number}",
-                 message.text[:500])
+    notify_on_commit(recipients, NotificationKind.MESSAGE, f"Новое сообщение по обращению {appeal.number}",
+                     message.text[:500], appeal_id=appeal.pk)
 
 
 def deadline_notice(user_ids: set[int], appeal: Appeal, title: str) -> None:
-    for user_id in user_ids:
-        _deliver(user_id, appeal.pk, NotificationKind.DEADLINE, title)
+    notify_on_commit(user_ids, NotificationKind.DEADLINE, title, appeal_id=appeal.pk)

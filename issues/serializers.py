@@ -22,8 +22,6 @@ from .models import (
     Channel,
     Kind,
     Message,
-    Notification,
-    NotificationPreference,
     RejectReason,
     Result,
     Visibility,
@@ -245,15 +243,3 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
         return value
 
 
-class NotificationSerializer(serializers.ModelSerializer[Notification]):
-    appeal_number = serializers.CharField(source="appeal.number", default=None, read_only=True, allow_null=True)
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "title", "body", "appeal", "appeal_number", "created_at", "read_at"]
-
-
-class PreferenceSerializer(serializers.ModelSerializer[NotificationPreference]):
-    class Meta:
-        model = NotificationPreference
-        fields = ["kind", "email", "in_app"]

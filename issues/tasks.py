@@ -1,6 +1,7 @@
-"""Celery tasks of the appeals app: photo processing, notification delivery, deadlines.
+"""Celery tasks of the appeals app: photo processing, the change follow-up, deadlines, the
+auto-close (notification delivery is the inbox's: ``inbox.tasks``).
 
-The outbox (outbox/) calls the first three once per owed effect inside its own transaction; they
+The outbox (outbox/) calls the first two once per owed effect inside its own transaction; they
 are also safe to run again by themselves (a photo already processed is left alone, its files are
 written under fixed names, so a re-run after a crash overwrites instead of orphaning). Lost
 connections to the database or the broker are retried with backoff."""
@@ -13,22 +14,15 @@ from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from .deadlines import working_days_between
 from .models import (
     OPEN_STATUSES,
     Appeal,
-    AppealEvent,
     AppealPhoto,
-    DeadlineViolation,
-    Notification,
-    NotificationPreference,
     Status,
-    ViolationKind,
 )
 
 log = logging.getLogger(__name__)
@@ -74,28 +68,6 @@ def process_photo(self: object, photo_id: int) -> str:
     return "ok"
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
-def deliver_notification(user_id: int, appeal_id: int | None, kind: str, title: str, body: str = "") -> int | None:
-    from geoportal.models import User
-
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or (appeal_id is not None and not Appeal.objects.filter(pk=appeal_id).exists()):
-        return None
-    pref = NotificationPreference.objects.filter(user=user, kind=kind).first()
-    in_app = pref.in_app if pref else True
-    email = pref.email if pref else True
-    notification = None
-    if in_app:
-        notification = Notification.objects.create(user=user, appeal_id=appeal_id, kind=kind, title=title, body=body)
-    address = user.email or (user.profile.email if hasattr(user, "profile") else "")
-    if email and address:
-        send_mail(subject=title[:200], message=f"{title}\n\n{body}".strip(), from_email=settings.DEFAULT_FROM_EMAIL,
-                  recipient_list=[address])
-        if notification:
-            Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-    return notification.pk if notification else 0
-
-
 @shared_task(ignore_result=True)
 def announce_change(appeal_id: int) -> None:
     """From the outbox, once per write that changed the appeal: tell the durable listeners
@@ -108,42 +80,20 @@ def announce_change(appeal_id: int) -> None:
 @shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)
 def check_deadlines() -> dict[str, int]:
     """Warn the executor two working days before the deadline, warn the agency head and
-    record the violation once it is overdue. Each notice goes out once per appeal."""
-    from geoportal.models import StaffMembership, StaffRole
-
-    from . import notifications
+    record the violation once it is overdue (``issues.actions.escalate_deadline``, one write per
+    appeal). Each notice goes out once per appeal."""
+    from .actions import escalate_deadline
 
     now = timezone.now()
-    warned = overdue = 0
+    done = {"warned": 0, "overdue": 0}
     candidates = (Appeal.objects.filter(status__in=OPEN_STATUSES, deadline_at__isnull=False,
                                         deadline_at__lt=now + dt.timedelta(days=10))
                   .select_related("responsible_agency"))
     for appeal in candidates.iterator(chunk_size=500):
-        deadline_at = appeal.deadline_at
-        agency_id = appeal.responsible_agency_id or 0
-        assert deadline_at is not None
-        with transaction.atomic():
-            if deadline_at < now:
-                _violation, created = DeadlineViolation.objects.get_or_create(
-                    appeal=appeal, kind=ViolationKind.ANSWER, defaults={"agency": appeal.responsible_agency})
-                if created:
-                    overdue += 1
-                    heads = set(StaffMembership.objects.filter(agency_id=agency_id,
-                                                               role=StaffRole.AGENCY_HEAD)
-                                .values_list("user_id", flat=True))
-                    AppealEvent.objects.create(appeal=appeal, kind="overdue", is_public=False)
-                    notifications.deadline_notice(heads, appeal, f"Просрочено обращение {appeal.number}")
-            elif (working_days_between(now, deadline_at) <= settings.APPEAL_DUE_SOON_WORKING_DAYS
-                  and not AppealEvent.objects.filter(appeal=appeal, kind="deadline_warning").exists()):
-                warned += 1
-                AppealEvent.objects.create(appeal=appeal, kind="deadline_warning", is_public=False)
-                targets = {appeal.executor_id} if appeal.executor_id else set(
-                    StaffMembership.objects.filter(agency_id=agency_id,
-                                                   role=StaffRole.EXECUTOR).values_list("user_id", flat=True))
-                notifications.deadline_notice({t for t in targets if t}, appeal,
-                                              f"Срок ответа по обращению {appeal.number} истекает "
-                                              f"{timezone.localtime(deadline_at):%d.%m.%Y}")
-    return {"warned": warned, "overdue": overdue}
+        outcome = escalate_deadline(appeal, now=now)
+        if outcome:
+            done[outcome] += 1
+    return done
 
 
 @shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)

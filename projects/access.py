@@ -66,7 +66,7 @@ def may_monitor(user: Any, agency_id: int | None, act: str = "implement") -> boo
     return allowed is None or (agency_id is not None and agency_id in allowed)
 
 
-# a draft exists only inside submit_project's transaction; withdrawing one would publish it
+# a draft exists only inside do_submit_project's transaction; withdrawing one would publish it
 WITHDRAWABLE = (ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE)
 
 

@@ -108,7 +108,7 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def support(self, request: Request, pk: str | None = None) -> Response:
         """Signed-in residents (citizens), once per project, in the support phase."""
-        project = actions.support_project(self.get_object(), actor=request.user)
+        project = actions.do_support_project(self.get_object(), actor=request.user)
         return Response({"supports_count": project.supports_count})
 
     @extend_schema(request=ReviewSerializer, responses={200: ReviewAnswer})
@@ -118,7 +118,7 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
         project = get_object_or_404(Project.objects.all(), pk=pk)
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = actions.review_project(project, actor=request.user, **data.validated_data)
+        project = actions.do_review_project(project, actor=request.user, **data.validated_data)
         return Response({"status": project.status, "cost": project.cost})
 
     @extend_schema(request=ScoreSerializer, responses={200: ScoreAnswer})
@@ -128,8 +128,8 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
         project = get_object_or_404(Project.objects.all(), pk=pk)
         data = ScoreSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        total = actions.score_project(project, member=request.user, scores=data.validated_data["scores"],
-                                      comment=data.validated_data["comment"])
+        total = actions.do_score_project(project, member=request.user, scores=data.validated_data["scores"],
+                                         comment=data.validated_data["comment"])
         return Response({"commission_score": total})
 
 
@@ -154,7 +154,7 @@ def cast_ballot(request: Request, heading_id: int) -> Response:
     heading = get_object_or_404(Heading.objects.select_related("cycle"), pk=heading_id)
     data = BallotSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    ballot = actions.cast_ballot(heading, voter=request.user, choices=data.validated_data["choices"])
+    ballot = actions.do_cast_ballot(heading, voter=request.user, choices=data.validated_data["choices"])
     return Response({"ballot": ballot.pk, "choices": ballot.choices.count()}, status=status.HTTP_201_CREATED)
 
 

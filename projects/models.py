@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from geoportal.exceptions import Conflict
 from geoportal.models import District
+from geoportal.transitions import Transition, allow
 
 
 class BallotRule(models.TextChoices):
@@ -219,17 +220,19 @@ class ProjectStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("отозван")
 
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    ProjectStatus.DRAFT: frozenset({ProjectStatus.SUBMITTED, ProjectStatus.WITHDRAWN}),
-    ProjectStatus.SUBMITTED: frozenset({ProjectStatus.FEASIBLE, ProjectStatus.UNFEASIBLE, ProjectStatus.WITHDRAWN}),
-    ProjectStatus.FEASIBLE: frozenset({ProjectStatus.SELECTED, ProjectStatus.NOT_SELECTED, ProjectStatus.WITHDRAWN}),
+# name -> (allowed source statuses, target status), the shape issues.models uses too. The name is
+# the event's kind unless the caller gives one (admit/refuse are both a "review", select/not_select
+# both a "selection").
+TRANSITIONS: dict[str, Transition] = {
+    "submit": allow((ProjectStatus.DRAFT,), ProjectStatus.SUBMITTED),
+    "admit": allow((ProjectStatus.SUBMITTED,), ProjectStatus.FEASIBLE),
+    "refuse": allow((ProjectStatus.SUBMITTED,), ProjectStatus.UNFEASIBLE),
     # the selection may be run again until implementation starts
-    ProjectStatus.SELECTED: frozenset({ProjectStatus.NOT_SELECTED, ProjectStatus.IN_PROGRESS}),
-    ProjectStatus.NOT_SELECTED: frozenset({ProjectStatus.SELECTED}),
-    ProjectStatus.IN_PROGRESS: frozenset({ProjectStatus.COMPLETED}),
-    ProjectStatus.UNFEASIBLE: frozenset(),
-    ProjectStatus.COMPLETED: frozenset(),
-    ProjectStatus.WITHDRAWN: frozenset(),
+    "select": allow((ProjectStatus.FEASIBLE, ProjectStatus.NOT_SELECTED), ProjectStatus.SELECTED),
+    "not_select": allow((ProjectStatus.FEASIBLE, ProjectStatus.SELECTED), ProjectStatus.NOT_SELECTED),
+    "start": allow((ProjectStatus.SELECTED,), ProjectStatus.IN_PROGRESS),
+    "complete": allow((ProjectStatus.IN_PROGRESS,), ProjectStatus.COMPLETED),
+    "withdraw": allow((ProjectStatus.DRAFT, ProjectStatus.SUBMITTED, ProjectStatus.FEASIBLE), ProjectStatus.WITHDRAWN),
 }
 BALLOT_STATUSES = frozenset({ProjectStatus.FEASIBLE, ProjectStatus.SELECTED, ProjectStatus.NOT_SELECTED})
 PUBLIC_STATUSES = frozenset(set(ProjectStatus.values) - {ProjectStatus.DRAFT})
@@ -347,16 +350,21 @@ class Project(models.Model):
         """The id selections and exports use: the Pabulib id when imported, else the pk."""
         return self.external_id or str(self.pk)
 
-    def transition(self, to_status: str, *, actor: Any = None, kind: str = "", note: str = "",
+    def can(self, transition: str) -> bool:
+        return self.status in TRANSITIONS[transition].sources
+
+    def transition(self, name: str, *, actor: Any = None, kind: str = "", note: str = "",
                    data: dict[str, Any] | None = None) -> ProjectEvent:
-        """The only way a status changes; leaves a :class:`ProjectEvent`."""
-        if to_status not in TRANSITIONS[self.status]:
+        """The only way a status changes: the transition ``name`` of :data:`TRANSITIONS`; leaves
+        a :class:`ProjectEvent` of kind ``kind`` (by default the transition's name)."""
+        sources, to_status = TRANSITIONS[name]
+        if self.status not in sources:
             raise IllegalTransition(self.status, to_status)
         from_status = self.status
         self.status = to_status
         self.save(update_fields=["status"])
         return ProjectEvent.objects.create(project=self, actor=actor if getattr(actor, "pk", None) else None,
-                                           kind=kind or to_status, from_status=from_status, to_status=to_status,
+                                           kind=kind or name, from_status=from_status, to_status=to_status,
                                            note=note, data=data or {})
 
 

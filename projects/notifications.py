@@ -6,15 +6,20 @@ Celery worker after the transaction commits.
   events: review, selection, start of works, stages, completion, answers to control reports;
 - the author of a control report hears of the official's answer and of the appeal it became.
 
-The inbox itself (``issues.Notification``) belongs to the appeals app; the subscriptions to the
-information centre. Both are looked up through the app registry so projects/ works without them."""
+The inbox (``inbox``) stores and delivers the notices; the subscriptions belong to the information
+centre, looked up through the app registry so projects/ works without it."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.utils import translation
 
-from .models import ProjectEvent
+from inbox.delivery import notify_on_commit
+
+from .models import ProjectEvent, ProjectStatus
 
 # event kind -> what followers read (None: not announced)
 FOLLOWER_MESSAGES: dict[str, str] = {
@@ -46,11 +51,19 @@ def event_recorded(event: ProjectEvent) -> None:
     enqueue("projects.tasks.notify_project_followers", event.pk)  # delivered after commit, once
 
 
-def tell(user_id: int, title: str, body: str = "", *, kind: str = "message", appeal_id: int | None = None) -> None:
-    """A personal notice (in-app and e-mail by the user's preference) through the appeals app's
-    delivery task, after commit."""
-    if not apps.is_installed("issues"):
-        return
-    from outbox.core import enqueue
+def follower_notice(event: ProjectEvent) -> tuple[str, str]:
+    """(title, body) of the notice a public event sends its project's followers: stored
+    Russian, whatever language is active."""
+    project = event.project
+    with translation.override(settings.LANGUAGE_CODE):
+        status = str(ProjectStatus(event.to_status).label) if event.to_status else ""
+    title = FOLLOWER_MESSAGES[event.kind].format(
+        title=project.title[:150], status=status, note=event.note[:100],
+        percent=f"{Decimal(str(event.data.get('project_progress', project.progress_percent))).normalize():f}")
+    body = event.note if event.kind in ("review", "selection", "withdraw") else ""
+    return title, f"/projects/{project.pk}/\n{body}".strip()
 
-    enqueue("issues.tasks.deliver_notification", user_id, appeal_id, kind, title[:300], body[:2000])
+
+def tell(user_id: int, title: str, body: str = "", *, kind: str = "message", appeal_id: int | None = None) -> None:
+    """A personal notice (in-app and e-mail by the user's preference), after commit."""
+    notify_on_commit([user_id], kind, title, body, appeal_id=appeal_id)

@@ -285,13 +285,13 @@ def _page_form(request: HttpRequest, project: Project, form: str, text: str, cal
 @require_POST
 def project_control(request: HttpRequest, pk: int) -> HttpResponse:
     """Signed-in citizens, for a project being built or finished: a report on the works (what is
-    wrong, optional photo) through ``actions.submit_control_report``; officials answer it or file
+    wrong, optional photo) through ``actions.do_submit_control_report``; officials answer it or file
     it as an appeal. Staff 403; bad input 400 on the project page; wrong stage 409."""
     project = _public_project(pk)
     form = ControlReportForm(request.POST, request.FILES)
     form.is_valid()  # every field is optional: the action checks the text and the kind
     data = form.cleaned_data
-    refused = _page_form(request, project, "control", data["text"], lambda: actions.submit_control_report(
+    refused = _page_form(request, project, "control", data["text"], lambda: actions.do_submit_control_report(
         project, author=request.user, text=data["text"], kind=data["kind"] or ControlReportKind.QUALITY,
         photo=data["photo"]))
     if refused is not None:
@@ -304,14 +304,14 @@ def project_control(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def project_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """The project's author (or an administrator): takes a published project back before voting,
-    with a public reason, through ``actions.withdraw_project``. Anyone else 403; no reason or too
+    with a public reason, through ``actions.do_withdraw_project``. Anyone else 403; no reason or too
     long 400 on the project page; too late (on a ballot, voting open, selected) 409."""
     project = _public_project(pk)
     form = WithdrawForm(request.POST)
     form.is_valid()  # the reason is checked by the action (required, at most WITHDRAW_REASON_MAX)
     reason = form.cleaned_data["reason"]
     refused = _page_form(request, project, "withdraw", reason,
-                         lambda: actions.withdraw_project(project, actor=request.user, reason=reason))
+                         lambda: actions.do_withdraw_project(project, actor=request.user, reason=reason))
     if refused is not None:
         return refused
     messages.success(request, gettext("Проект отозван. Подписчики проекта получат уведомление."))
@@ -334,7 +334,7 @@ def project_support(request: HttpRequest, pk: int) -> HttpResponse:
     """Signed-in citizens in the support phase, once per project (the action decides)."""
     project = get_object_or_404(Project.objects.public(), pk=pk)
     try:
-        project = actions.support_project(project, actor=request.user)
+        project = actions.do_support_project(project, actor=request.user)
     except actions.Conflict as exc:
         messages.error(request, str(exc))
     else:

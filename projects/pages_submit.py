@@ -2,7 +2,7 @@
 (anonymous → login; other roles 403; no open submission phase 403 with the dates).
 
 The proposal form with a map (point, line or polygon), cost lines, co-financing and the
-initiative group (``projects.forms``); the write is ``actions.submit_project``. The form token
+initiative group (``projects.forms``); the write is ``actions.do_submit_project``. The form token
 makes a repeated POST (double tap, reload, retry) return the project created by the first one."""
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def _submit(request: HttpRequest, form: ProposalForm, headings: list[Heading], t
     if heading is None:
         return {"heading": [gettext("Место вне районов конкурса: выберите район или поставьте метку в районе")]}
     try:
-        return actions.submit_project(
+        return actions.do_submit_project(
             author=request.user, heading=heading, title=data["title"], description=data["description"],
             geometry=geometry, category=data["category"], cost_items=cost_items, group=group,
             problem=data["problem"], expected_results=data["expected_results"],

@@ -67,7 +67,7 @@ def need_refresh(request: HttpRequest, cycle_id: int) -> HttpResponse:
     require_act(request, "score")
     cycle = get_object_or_404(BudgetCycle, pk=cycle_id)
     if request.method == "POST":
-        changed = actions.refresh_cycle_need_scores(cycle, actor=request.user)
+        changed = actions.do_refresh_cycle_need_scores(cycle, actor=request.user)
         messages.success(request, _("Обращения рядом пересчитаны; изменилось у проектов: %(n)s") % {"n": changed})
     return redirect("project-commission", cycle_id=cycle.pk)
 
@@ -82,7 +82,7 @@ def score_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = ScoreForm(request.POST, project=project)
     errors, status = form.sheet_errors(), 400
     if form.is_valid():
-        _done, errors, status = attempt(lambda: actions.score_project(
+        _done, errors, status = attempt(lambda: actions.do_score_project(
             project, member=request.user, scores=form.scores(), comment=form.cleaned_data["comment"]))
         if not errors:
             messages.success(request, _("Оценка проекта «%(title)s» сохранена") % {"title": project.title})

@@ -95,25 +95,25 @@ def monitoring_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _start(project: Project, user: Any, data: dict[str, Any], files: Any) -> str:
-    actions.start_implementation(project, actor=user, contractor=data["contractor"],
+    actions.do_start_implementation(project, actor=user, contractor=data["contractor"],
                                  contract_number=data["contract_number"], contract_amount=data["contract_amount"],
                                  agency=data["agency"])
     return _("Реализация начата, контракт записан")
 
 
 def _milestone_add(project: Project, user: Any, data: dict[str, Any], files: Any) -> str:
-    actions.add_milestone(project, actor=user, title=data["title"], weight=data["weight"], parent=data["parent"],
+    actions.do_add_milestone(project, actor=user, title=data["title"], weight=data["weight"], parent=data["parent"],
                           starts_on=data["starts_on"], due_on=data["due_on"])
     return _("Этап добавлен")
 
 
 def _milestone_update(project: Project, user: Any, data: dict[str, Any], files: Any) -> str:
-    actions.update_milestone(data["milestone"], actor=user, status=data["status"], progress=data["progress"])
+    actions.do_update_milestone(data["milestone"], actor=user, status=data["status"], progress=data["progress"])
     return _("Ход этапа обновлён")
 
 
 def _expense(project: Project, user: Any, data: dict[str, Any], files: Any) -> str:
-    actions.record_expense(project, actor=user, amount=data["amount"], paid_on=data["paid_on"],
+    actions.do_record_expense(project, actor=user, amount=data["amount"], paid_on=data["paid_on"],
                            description=data["description"], document=data["document"])
     return _("Расход записан")
 
@@ -121,23 +121,23 @@ def _expense(project: Project, user: Any, data: dict[str, Any], files: Any) -> s
 def _photo(project: Project, user: Any, data: dict[str, Any], files: Any) -> str:
     location = Point(float(data["lon"]), float(data["lat"]), srid=4326) \
         if data["lat"] is not None and data["lon"] is not None else None
-    actions.add_project_photo(project, actor=user, upload=data["photo"], caption=data["caption"],
+    actions.do_add_project_photo(project, actor=user, upload=data["photo"], caption=data["caption"],
                               location=location, milestone=data["milestone"])
     return _("Фотография добавлена")
 
 
 def _answer(project: Project, user: Any, data: dict[str, Any], files: Any) -> str:
-    actions.answer_control_report(data["report"], actor=user, answer=data["answer"])
+    actions.do_answer_control_report(data["report"], actor=user, answer=data["answer"])
     return _("Ответ жителю отправлен")
 
 
 def _file(project: Project, user: Any, data: dict[str, Any], files: Any) -> str:
-    actions.file_control_report(data["report"], actor=user, category=data["category"], note=data["note"])
+    actions.do_file_control_report(data["report"], actor=user, category=data["category"], note=data["note"])
     return _("Отчёт передан как обращение")
 
 
 def _complete(project: Project, user: Any, data: dict[str, Any], files: Any) -> str:
-    actions.complete_project(project, actor=user)
+    actions.do_complete_project(project, actor=user)
     return _("Проект отмечен как реализованный")
 
 

@@ -122,7 +122,7 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
     errors, status = (form_errors(form), 400) if form.is_bound else ({}, 200)
     if form.is_valid():
         data = form.cleaned_data
-        _done, errors, status = attempt(lambda: actions.review_project(
+        _done, errors, status = attempt(lambda: actions.do_review_project(
             project, actor=request.user, feasible=data["feasible"] == "yes", explanation=data["explanation"],
             reviewed_price=data["reviewed_price"]))
         if not errors:

@@ -4,7 +4,7 @@ that raised the text model's score for that agency.
 
 The trees' path is read from the first ``explain_trees`` trees of the ranker (in boosting the
 first trees carry most of the decision): every split a pair passes names one piece of evidence
-(:data:`routing.model.PAIR_FEATURES`); the pieces are grouped (a table's share and count are one
+(:data:`routing.tables.PAIR_FEATURES`); the pieces are grouped (a table's share and count are one
 fact) and said with the pair's own numbers: «категория «Неисправный лифт» в районе «Невский»:
 92% из 310 обращений — сюда»."""
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .rows import RoutingRow
+from .tables import PAIR_FEATURES
 
 if TYPE_CHECKING:
     from .model import Evidence, Names, Router
@@ -80,7 +81,6 @@ def say_fact(group: str, values: dict[str, float], row: RoutingRow, agency: str,
 def explain_decisions(router: Router, rows: Sequence[RoutingRow], evidence: Evidence, chosen: np.ndarray,
                       names: Names) -> list[str]:
     """One sentence per row for its chosen pair (``chosen``: the pair index of each row)."""
-    from .model import PAIR_FEATURES
 
     agencies = evidence.agency[chosen]
     cues = router.text_.cues(evidence.text_matrix, agencies.tolist()) if evidence.text_matrix is not None \

@@ -41,19 +41,11 @@ import numpy as np
 from .place import Neighbours, PlaceNeighbours
 from .ranker import FlatTrees, fit_ranker
 from .rows import RoutingRow
-from .tables import TABLES, RoutingTables, RuleTable
+from .tables import PAIR_FEATURES, TABLES, RoutingTables, RuleTable
 from .text import TextScorer
 
 DEFAULT_THRESHOLD = 0.6
 NEAR_KM = 0.06  # "the same house or yard"
-PAIR_FEATURES: tuple[str, ...] = (
-    "text_score", "text_gap", "text_rank",
-    *(f"{table}_{part}" for table in TABLES for part in ("share", "n")),
-    "near_share", "near_count", "near_same_share", "near_same_count",
-    "in_zone", "prior", "agency",
-)
-
-
 @dataclass(slots=True)
 class Decision:
     """Where the router would send an appeal and why. ``auto`` is False when the operator

@@ -17,6 +17,15 @@ import numpy as np
 from .rows import RoutingRow
 
 TABLES = ("category_district", "category", "parent_district", "category_jurisdiction", "district")
+# The evidence of one pair (appeal, candidate agency), column by column: the text model's cues,
+# each table's share and count, the neighbours', the zone, the prior, the agency's id. The model
+# builds these rows; the explanation names their columns.
+PAIR_FEATURES: tuple[str, ...] = (
+    "text_score", "text_gap", "text_rank",
+    *(f"{table}_{part}" for table in TABLES for part in ("share", "n")),
+    "near_share", "near_count", "near_same_share", "near_same_count",
+    "in_zone", "prior", "agency",
+)
 
 
 def row_keys(row: RoutingRow) -> tuple[Any, ...]:

@@ -8,6 +8,7 @@ import redis
 from django.db import DatabaseError
 
 from . import cache
+from .invalidation import invalidate_appeal, refresh_appeal_cells
 
 log = logging.getLogger(__name__)
 
@@ -28,20 +29,10 @@ def appeal_changed(sender: Any, appeal_id: int, **kwargs: Any) -> None:
             log.warning("could not owe the tile invalidation of appeal %s either", appeal_id, exc_info=True)
 
 
-def invalidate_appeal(appeal_id: int) -> None:
-    from issues.models import Appeal
-
-    location = Appeal.objects.filter(pk=appeal_id).values_list("location", flat=True).first()
-    if location is not None:
-        cache.invalidate_point("appeals", location.x, location.y)
-
-
 def appeal_change_delivered(sender: Any, appeal_id: int, **kwargs: Any) -> None:
     """In the worker, from the outbox: the exact refresh of the appeal's aggregate cells and
     point-table rows (which drops its tiles again)."""
     if cache.aggregates_ready():
-        from .tasks import refresh_appeal_cells
-
         refresh_appeal_cells([appeal_id])
 
 

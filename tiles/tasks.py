@@ -6,8 +6,7 @@ import logging
 
 from celery import shared_task
 
-from . import aggregates, cache, conf, preseed
-from .grid import tiles_for_point
+from . import aggregates, invalidation, preseed
 
 log = logging.getLogger(__name__)
 
@@ -27,22 +26,10 @@ def refresh_appeal_aggregates() -> int:
 def invalidate_appeal_tiles(appeal_id: int) -> None:
     """Owed through the outbox when Redis was down as the appeal changed; raises while it still is
     (the outbox tries again with backoff)."""
-    from .signals import invalidate_appeal
-
-    invalidate_appeal(appeal_id)
+    invalidation.invalidate_appeal(appeal_id)
 
 
 @shared_task
 def refresh_appeal_cells(appeal_ids: list[int]) -> int:
-    """After appeals change: rewrite their cells at every level and their rows of the point
-    table, then drop the tiles that were cached from the old rows (a request may have cached
-    one in between)."""
-    from issues.models import Appeal
-
-    rewritten = aggregates.refresh_appeals(appeal_ids)
-    zooms = range(0, conf.max_zoom() + 1)
-    for location in Appeal.objects.filter(pk__in=appeal_ids, location__isnull=False).values_list("location",
-                                                                                                 flat=True):
-        if location is not None:
-            cache.invalidate_tiles("appeals", tiles_for_point(location.x, location.y, zooms))
-    return rewritten
+    """After appeals change: their cells, point rows and cached tiles (``tiles.invalidation``)."""
+    return invalidation.refresh_appeal_cells(appeal_ids)

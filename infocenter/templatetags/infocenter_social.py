@@ -23,7 +23,7 @@ def comment_thread(context: template.Context, kind: str, target_id: int) -> dict
 
 @register.simple_tag(takes_context=True)
 def unread_notifications(context: template.Context) -> int:
-    from issues.models import Notification
+    from inbox.models import Notification
 
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -24,49 +24,51 @@ from .control import (
     CONTROL_FILED,
     CONTROL_FILED_BODY,
     CONTROL_FILED_NO_AGENCY,
-    answer_control_report,
-    file_control_report,
-    submit_control_report,
+    do_answer_control_report,
+    do_file_control_report,
+    do_submit_control_report,
 )
 from .monitoring import (
-    add_milestone,
-    add_project_photo,
-    complete_project,
-    record_expense,
-    roll_up_progress,
-    start_implementation,
-    update_milestone,
+    do_add_milestone,
+    do_add_project_photo,
+    do_complete_project,
+    do_record_expense,
+    do_roll_up_progress,
+    do_start_implementation,
+    do_update_milestone,
 )
-from .pabulib import import_election
+from .pabulib import do_import_election
 from .proposal import (
     MIN_MEMBER_AGE,
     MINUTES_MAX_BYTES,
     PROPOSAL_MAX_PHOTOS,
     WITHDRAW_REASON_MAX,
-    review_project,
-    submit_project,
-    support_project,
-    withdraw_project,
+    do_review_project,
+    do_submit_project,
+    do_support_project,
+    do_withdraw_project,
 )
 from .scoring import (
     IN_CONTEST,
-    recompute_score,
-    refresh_cycle_need_scores,
-    refresh_need_score,
-    refresh_open_need_scores,
-    score_project,
+    do_recompute_score,
+    do_refresh_cycle_need_scores,
+    do_refresh_need_score,
+    do_refresh_open_need_scores,
+    do_score_project,
+    validate_scores,
 )
-from .selection import run_selection
-from .voting import cast_ballot, enter_paper_ballot, validate_ballot
+from .selection import do_run_selection
+from .voting import do_cast_ballot, do_enter_paper_ballot, validate_ballot
 
 __all__ = [
     "APPEAL_TEXT_LIMIT", "CONTROL_ANSWERED", "CONTROL_APPEAL_TEXT", "CONTROL_FILED", "CONTROL_FILED_BODY",
-    "CONTROL_FILED_NO_AGENCY", "IN_CONTEST", "MINUTES_MAX_BYTES", "MIN_MEMBER_AGE", "PROPOSAL_MAX_PHOTOS",
-    "WITHDRAWABLE", "WITHDRAW_REASON_MAX", "Conflict", "PhaseClosed", "ValidationError", "add_milestone",
-    "add_project_photo", "answer_control_report", "cast_ballot", "complete_project", "compute_selection",
-    "criterion_value", "enter_paper_ballot", "file_control_report", "import_election", "may_withdraw", "money",
-    "recompute_score", "record_expense", "refresh_cycle_need_scores", "refresh_need_score",
-    "refresh_open_need_scores", "review_project", "roll_up_progress", "run_selection", "score_breakdown",
-    "score_project", "spent", "start_implementation", "submit_control_report", "submit_project", "support_project",
-    "tally", "update_milestone", "validate_ballot", "withdraw_project", "withdraw_refusal",
+    "CONTROL_FILED_NO_AGENCY", "Conflict", "IN_CONTEST", "MINUTES_MAX_BYTES", "MIN_MEMBER_AGE",
+    "PROPOSAL_MAX_PHOTOS", "PhaseClosed", "ValidationError", "WITHDRAWABLE", "WITHDRAW_REASON_MAX",
+    "compute_selection", "criterion_value", "do_add_milestone", "do_add_project_photo", "do_answer_control_report",
+    "do_cast_ballot", "do_complete_project", "do_enter_paper_ballot", "do_file_control_report",
+    "do_import_election", "do_recompute_score", "do_record_expense", "do_refresh_cycle_need_scores",
+    "do_refresh_need_score", "do_refresh_open_need_scores", "do_review_project", "do_roll_up_progress",
+    "do_run_selection", "do_score_project", "do_start_implementation", "do_submit_control_report",
+    "do_submit_project", "do_support_project", "do_update_milestone", "do_withdraw_project", "may_withdraw",
+    "money", "score_breakdown", "spent", "tally", "validate_ballot", "validate_scores", "withdraw_refusal",
 ]

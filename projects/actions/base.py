@@ -45,10 +45,10 @@ def require_phase(cycle: BudgetCycle, *kinds: str, now: dt.datetime | None = Non
         raise PhaseClosed(cycle, kinds[0])
 
 
-def transition(project: Project, to_status: str, **kwargs: Any) -> ProjectEvent:
+def transition(project: Project, name: str, **kwargs: Any) -> ProjectEvent:
     """``Project.transition`` (its ``IllegalTransition`` is a ``Conflict``: 409), then the
     followers hear of the event after commit."""
-    event = project.transition(to_status, **kwargs)
+    event = project.transition(name, **kwargs)
     notifications.event_recorded(event)
     return event
 

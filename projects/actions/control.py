@@ -19,8 +19,8 @@ from .base import Conflict, clean_copy, locked, photo_position, require_monitor,
 
 
 @transaction.atomic
-def submit_control_report(project: Project | int, *, author: Any, text: str, kind: str = "quality",
-                          location: Point | None = None, photo: Any = None) -> ControlReport:
+def do_submit_control_report(project: Project | int, *, author: Any, text: str, kind: str = "quality",
+                             location: Point | None = None, photo: Any = None) -> ControlReport:
     """A resident's report on the works (public oversight), with an optional photo: stored as
     a copy without metadata; its EXIF position is used when no point is given."""
     require_role(author, "control_report")
@@ -46,7 +46,7 @@ def submit_control_report(project: Project | int, *, author: Any, text: str, kin
 
 
 @transaction.atomic
-def answer_control_report(report: ControlReport, *, actor: Any, answer: str) -> ControlReport:
+def do_answer_control_report(report: ControlReport, *, actor: Any, answer: str) -> ControlReport:
     """An official or the contractor answers a resident's control report; the resident and
     the project's followers are told."""
     require_role(actor, "answer_report")
@@ -76,7 +76,7 @@ CONTROL_FILED_NO_AGENCY = "оператору для направления"
 
 
 @transaction.atomic
-def file_control_report(report: ControlReport, *, actor: Any, category: Any, note: str = "") -> ControlReport:
+def do_file_control_report(report: ControlReport, *, actor: Any, category: Any, note: str = "") -> ControlReport:
     """Turn a resident's control report into an appeal of the resident, through the appeals
     app's own ``submit_appeal`` (web channel: it registers itself, gets its 59-FZ deadline and
     is routed to the responsible agency by the category's rule table or the router), in the

@@ -24,9 +24,9 @@ from .base import Conflict, clean_copy, locked, photo_position, require_monitor,
 
 
 @transaction.atomic
-def start_implementation(project: Project | int, *, actor: Any, contractor: str = "", contract_number: str = "",
-                         contract_amount: Decimal | None = None, agency: Agency | None = None,
-                         now: dt.datetime | None = None) -> Project:
+def do_start_implementation(project: Project | int, *, actor: Any, contractor: str = "", contract_number: str = "",
+                            contract_amount: Decimal | None = None, agency: Agency | None = None,
+                            now: dt.datetime | None = None) -> Project:
     """The contract is signed: works begin under ``agency``, the body responsible for them
     (from now on only its staff, its parent's staff and the administration's operators write
     the project's monitoring data). Operators may leave it empty; an executor or agency head
@@ -44,7 +44,7 @@ def start_implementation(project: Project | int, *, actor: Any, contractor: str 
     require_monitor(actor, project)
     project.contractor, project.contract_number, project.contract_amount = contractor, contract_number, contract_amount
     project.save(update_fields=["contractor", "contract_number", "contract_amount", "implementing_agency"])
-    transition(project, ProjectStatus.IN_PROGRESS, actor=actor, kind="start",
+    transition(project, "start", actor=actor,
                 data={"contractor": contractor, "contract_amount": str(contract_amount or ""),
                       "agency": agency.pk if agency is not None else None})
     return project
@@ -56,9 +56,9 @@ def _require_implementing(project: Project) -> None:
 
 
 @transaction.atomic
-def add_milestone(project: Project | int, *, actor: Any, title: str, weight: Decimal = Decimal(1),
-                  parent: Milestone | None = None, starts_on: dt.date | None = None,
-                  due_on: dt.date | None = None) -> Milestone:
+def do_add_milestone(project: Project | int, *, actor: Any, title: str, weight: Decimal = Decimal(1),
+                     parent: Milestone | None = None, starts_on: dt.date | None = None,
+                     due_on: dt.date | None = None) -> Milestone:
     require_role(actor, "implement")
     project = locked(project)
     require_monitor(actor, project)
@@ -72,13 +72,13 @@ def add_milestone(project: Project | int, *, actor: Any, title: str, weight: Dec
     milestone = Milestone.objects.create(project=project, parent=parent, title=title.strip(), weight=weight,
                                          starts_on=starts_on, due_on=due_on,
                                          order=project.milestones.filter(parent=parent).count())
-    roll_up_progress(project)
+    do_roll_up_progress(project)
     return milestone
 
 
 @transaction.atomic
-def update_milestone(milestone: Milestone, *, actor: Any, status: str, progress: Decimal | None = None,
-                     now: dt.datetime | None = None) -> Project:
+def do_update_milestone(milestone: Milestone, *, actor: Any, status: str, progress: Decimal | None = None,
+                        now: dt.datetime | None = None) -> Project:
     """Status drives progress (done → 100, planned → 0, in progress or delayed → the given
     percent); the project's percent is rolled up by weight."""
     require_role(actor, "implement")
@@ -101,7 +101,7 @@ def update_milestone(milestone: Milestone, *, actor: Any, status: str, progress:
         milestone.progress = progress
     milestone.save(update_fields=["status", "progress", "completed_on"])
     before = project.progress_percent
-    percent = roll_up_progress(project)
+    percent = do_roll_up_progress(project)
     notifications.event_recorded(ProjectEvent.objects.create(
         project=project, actor=actor, kind="milestone", note=milestone.title,
         data={"milestone": milestone.pk, "status": status, "progress": str(milestone.progress),
@@ -114,7 +114,7 @@ def _leaf_progress(milestone: Milestone) -> Decimal:
         milestone.status, milestone.progress)  # type: ignore[call-overload]
 
 
-def roll_up_progress(project: Project) -> Decimal:
+def do_roll_up_progress(project: Project) -> Decimal:
     """Weighted mean of the top-level stages, each the weighted mean of its children
     (cancelled stages count for nothing); stored on the project."""
     milestones = list(project.milestones.all())
@@ -151,19 +151,19 @@ def roll_up_progress(project: Project) -> Decimal:
 
 
 @transaction.atomic
-def complete_project(project: Project | int, *, actor: Any) -> Project:
+def do_complete_project(project: Project | int, *, actor: Any) -> Project:
     require_role(actor, "implement")
     project = locked(project)
     require_monitor(actor, project)
     if project.milestones.exclude(status__in=[MilestoneStatus.DONE, MilestoneStatus.CANCELLED]).exists():
         raise Conflict(_("Не все этапы выполнены"))
-    transition(project, ProjectStatus.COMPLETED, actor=actor, kind="complete")
+    transition(project, "complete", actor=actor)
     return project
 
 
 @transaction.atomic
-def record_expense(project: Project | int, *, actor: Any, amount: Decimal, paid_on: dt.date, description: str,
-                   document: str = "") -> Expense:
+def do_record_expense(project: Project | int, *, actor: Any, amount: Decimal, paid_on: dt.date, description: str,
+                      document: str = "") -> Expense:
     """Money spent; the total may not exceed the contract amount."""
     require_role(actor, "implement")
     project = locked(project)
@@ -185,9 +185,9 @@ def record_expense(project: Project | int, *, actor: Any, amount: Decimal, paid_
 
 
 @transaction.atomic
-def add_project_photo(project: Project | int, *, actor: Any, upload: Any, caption: str = "",
-                      location: Point | None = None, taken_at: dt.datetime | None = None,
-                      milestone: Milestone | None = None) -> ProjectPhoto:
+def do_add_project_photo(project: Project | int, *, actor: Any, upload: Any, caption: str = "",
+                         location: Point | None = None, taken_at: dt.datetime | None = None,
+                         milestone: Milestone | None = None) -> ProjectPhoto:
     """A dated, geotagged photo of the works (the map shows it). The position is the one given
     or the photo's own EXIF GPS; a photo with neither is refused. The stored image is a
     re-encoded copy without metadata (camera serials, owner names)."""

@@ -16,7 +16,7 @@ from ..queries import tally
 
 
 @transaction.atomic
-def import_election(election: pabulib.Election, name: str) -> tuple[BudgetCycle, list[str]]:
+def do_import_election(election: pabulib.Election, name: str) -> tuple[BudgetCycle, list[str]]:
     """Store a Pabulib election as a cycle with one heading, its projects (on the ballot) and
     ballots; return the cycle and the disagreements between the tallies recomputed from VOTES
     and the file's own votes/score columns. The file's ``selected`` column is not read."""

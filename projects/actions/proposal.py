@@ -35,7 +35,7 @@ from ..models import (
     Support,
 )
 from .base import Conflict, locked, require_phase, require_role, transition
-from .scoring import refresh_need_score
+from .scoring import do_refresh_need_score
 
 MIN_MEMBER_AGE = 16  # 131-FZ art. 26.1
 
@@ -45,14 +45,14 @@ def _age(birth_date: dt.date, on: dt.date) -> int:
 
 
 @transaction.atomic
-def submit_project(*, author: Any, heading: Heading, title: str, description: str, geometry: GEOSGeometry,
-                   category: str, cost_items: Sequence[Mapping[str, Any]],
-                   group: Sequence[Mapping[str, Any]], problem: str = "", expected_results: str = "",
-                   cofinancing_residents: Decimal = Decimal(0), cofinancing_business: Decimal = Decimal(0),
-                   cofinancing_local_budget: Decimal = Decimal(0), inkind_labour: Decimal = Decimal(0),
-                   beneficiaries: int = 0, durability_years: int | None = None,
-                   meeting_minutes: Any = None, photos: Sequence[Any] = (), submission_key: str = "",
-                   now: dt.datetime | None = None) -> Project:
+def do_submit_project(*, author: Any, heading: Heading, title: str, description: str, geometry: GEOSGeometry,
+                      category: str, cost_items: Sequence[Mapping[str, Any]],
+                      group: Sequence[Mapping[str, Any]], problem: str = "", expected_results: str = "",
+                      cofinancing_residents: Decimal = Decimal(0), cofinancing_business: Decimal = Decimal(0),
+                      cofinancing_local_budget: Decimal = Decimal(0), inkind_labour: Decimal = Decimal(0),
+                      beneficiaries: int = 0, durability_years: int | None = None,
+                      meeting_minutes: Any = None, photos: Sequence[Any] = (), submission_key: str = "",
+                      now: dt.datetime | None = None) -> Project:
     """A resident submits a project for a district heading during the submission phase.
 
     ``submission_key``: the form's one-time token; a second call with the same author and key
@@ -259,15 +259,15 @@ def _create_proposal(*, author: Any, heading: Heading, title: str, description: 
                               birth_date=m["birth_date"], address=str(m.get("address", ""))[:500],
                               is_leader=index == 0) for index, m in enumerate(adults)])
     ProjectEvent.objects.create(project=project, actor=author, kind="create", to_status=ProjectStatus.DRAFT)
-    transition(project, ProjectStatus.SUBMITTED, actor=author, kind="submit")
+    transition(project, "submit", actor=author)
     notifications.follow(author, project.pk)
-    refresh_need_score(project)
+    do_refresh_need_score(project)
     return project
 
 
 @transaction.atomic
-def review_project(project: Project | int, *, actor: Any, feasible: bool, explanation: str = "",
-                   reviewed_price: Decimal | None = None, now: dt.datetime | None = None) -> Project:
+def do_review_project(project: Project | int, *, actor: Any, feasible: bool, explanation: str = "",
+                      reviewed_price: Decimal | None = None, now: dt.datetime | None = None) -> Project:
     """Admissibility and feasibility review. A project that is not feasible leaves the contest
     and must be explained; a reviewed price replaces the estimate in the selection."""
     require_role(actor, "review")
@@ -280,21 +280,21 @@ def review_project(project: Project | int, *, actor: Any, feasible: bool, explan
         errors["reviewed_price"] = [_("Стоимость не может быть отрицательной")]
     if errors:
         raise ValidationError(errors)
-    target = ProjectStatus.FEASIBLE if feasible else ProjectStatus.UNFEASIBLE
-    if target not in TRANSITIONS[project.status]:
-        raise IllegalTransition(project.status, target)
+    name = "admit" if feasible else "refuse"
+    if not project.can(name):
+        raise IllegalTransition(project.status, TRANSITIONS[name].target)
     project.feasible = feasible
     project.feasibility_explanation = explanation.strip()
     project.reviewed_price = reviewed_price
     project.save(update_fields=["feasible", "feasibility_explanation", "reviewed_price"])
-    refresh_need_score(project, now=now)  # the commission sees the count as of the review
-    transition(project, target, actor=actor, kind="review", note=explanation.strip(),
+    do_refresh_need_score(project, now=now)  # the commission sees the count as of the review
+    transition(project, name, actor=actor, kind="review", note=explanation.strip(),
                 data={"reviewed_price": str(reviewed_price) if reviewed_price is not None else None})
     return project
 
 
 @transaction.atomic
-def support_project(project: Project | int, *, actor: Any, now: dt.datetime | None = None) -> Project:
+def do_support_project(project: Project | int, *, actor: Any, now: dt.datetime | None = None) -> Project:
     """A resident supports a proposal in the support phase (once)."""
     require_role(actor, "support")
     project = locked(project)
@@ -314,8 +314,8 @@ WITHDRAW_REASON_MAX = 1000
 
 
 @transaction.atomic
-def withdraw_project(project: Project | int, *, actor: Any, reason: str = "",
-                     now: dt.datetime | None = None) -> Project:
+def do_withdraw_project(project: Project | int, *, actor: Any, reason: str = "",
+                        now: dt.datetime | None = None) -> Project:
     """The author takes the project back (submitted or admitted, before voting). The reason is
     required and public (it is the project's last timeline entry); followers are told."""
     project = locked(project)
@@ -329,5 +329,5 @@ def withdraw_project(project: Project | int, *, actor: Any, reason: str = "",
         raise ValidationError({"reason": [_("Напишите, почему вы отзываете проект: причина будет видна всем")]})
     if len(reason) > WITHDRAW_REASON_MAX:
         raise ValidationError({"reason": [_("Не больше {max} символов").format(max=WITHDRAW_REASON_MAX)]})
-    transition(project, ProjectStatus.WITHDRAWN, actor=actor, kind="withdraw", note=reason)
+    transition(project, "withdraw", actor=actor, note=reason)
     return project

@@ -7,14 +7,14 @@ from typing import Any
 
 from django.db import transaction
 
-from ..models import Heading, PhaseKind, ProjectStatus, SelectionDecision, SelectionRun
+from ..models import TRANSITIONS, Heading, PhaseKind, SelectionDecision, SelectionRun
 from ..queries import compute_selection
 from .base import require_phase, require_role, transition
 
 
 @transaction.atomic
-def run_selection(heading: Heading, *, actor: Any = None, rule: str | None = None, now: dt.datetime | None = None,
-                  check: bool = True) -> SelectionRun:
+def do_run_selection(heading: Heading, *, actor: Any = None, rule: str | None = None, now: dt.datetime | None = None,
+                     check: bool = True) -> SelectionRun:
     """Run the cycle's selection rule over a heading and store every decision with its reason.
     ``check=False`` is for imports and the command line (no person, no phase)."""
     if check:
@@ -34,9 +34,9 @@ def run_selection(heading: Heading, *, actor: Any = None, rule: str | None = Non
         project.tally = tallies.get(project.pk, Decimal(0))
         project.selection_reason = decision.reason[:300]
         project.save(update_fields=["tally", "selection_reason"])
-        target = ProjectStatus.SELECTED if decision.selected else ProjectStatus.NOT_SELECTED
-        if project.status != target:
-            transition(project, target, actor=actor, kind="selection", note=decision.reason,
-                        data={"run": run.pk, "rule": rule})
+        name = "select" if decision.selected else "not_select"
+        if project.status != TRANSITIONS[name].target:
+            transition(project, name, actor=actor, kind="selection", note=decision.reason,
+                       data={"run": run.pk, "rule": rule})
     SelectionDecision.objects.bulk_create(rows)
     return run

@@ -64,8 +64,8 @@ def validate_ballot(heading: Heading, choices: Sequence[Mapping[str, Any]]) -> l
 
 
 @transaction.atomic
-def cast_ballot(heading: Heading, *, voter: Any, choices: Sequence[Mapping[str, Any]],
-                now: dt.datetime | None = None) -> BallotModel:
+def do_cast_ballot(heading: Heading, *, voter: Any, choices: Sequence[Mapping[str, Any]],
+                   now: dt.datetime | None = None) -> BallotModel:
     """One ballot per resident per heading in the voting phase; a second one is a conflict."""
     require_role(voter, "vote")
     require_phase(heading.cycle, PhaseKind.VOTING, now=now)
@@ -74,8 +74,8 @@ def cast_ballot(heading: Heading, *, voter: Any, choices: Sequence[Mapping[str, 
 
 
 @transaction.atomic
-def enter_paper_ballot(heading: Heading, *, actor: Any, voter_key: str, choices: Sequence[Mapping[str, Any]],
-                       now: dt.datetime | None = None) -> BallotModel:
+def do_enter_paper_ballot(heading: Heading, *, actor: Any, voter_key: str, choices: Sequence[Mapping[str, Any]],
+                          now: dt.datetime | None = None) -> BallotModel:
     """An operator types in a paper ballot (voter identified by the paper register number)."""
     require_role(actor, "paper_ballot")
     require_phase(heading.cycle, PhaseKind.VOTING, PhaseKind.SELECTION, now=now)

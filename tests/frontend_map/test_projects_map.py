@@ -41,9 +41,9 @@ def _cycle() -> Heading:
 def _submit(personas: Any, heading: Heading, title: str, geometry: Any, cost: int) -> Project:
     group = [{"full_name": GROUP_NAME if i == 0 else f"Житель Номер {i}", "birth_date": dt.date(1980, 5, 17),
               "address": f"ул. Тестовая, {i}"} for i in range(10)]
-    return actions.submit_project(author=personas.citizen, heading=heading, title=title, description="Описание",
-                                  geometry=geometry, category="yards", group=group,
-                                  cost_items=[{"name": "Работы", "quantity": 1, "unit_price": Decimal(cost)}])
+    return actions.do_submit_project(author=personas.citizen, heading=heading, title=title, description="Описание",
+                                     geometry=geometry, category="yards", group=group,
+                                     cost_items=[{"name": "Работы", "quantity": 1, "unit_price": Decimal(cost)}])
 
 
 def _near_phone(dx: float, dy: float) -> Point:
@@ -56,12 +56,12 @@ def build_projects(personas: Any) -> dict[str, Project]:
     heading = _cycle()
     assert heading.district.boundary.contains(_near_phone(0, 0))
     square = _submit(personas, heading, "Благоустройство сквера у фонтана", _near_phone(0.002, 0.001), 1_250_000)
-    actions.review_project(square, actor=personas.operator, feasible=True)
-    Project.objects.get(pk=square.pk).transition(ProjectStatus.SELECTED, actor=personas.leader)
-    actions.start_implementation(square.pk, actor=personas.operator, contractor="ООО Сквер")
-    first = actions.add_milestone(square.pk, actor=personas.operator, title="Дорожки")
-    actions.add_milestone(square.pk, actor=personas.operator, title="Освещение")
-    actions.update_milestone(first, actor=personas.operator, status="done")
+    actions.do_review_project(square, actor=personas.operator, feasible=True)
+    Project.objects.get(pk=square.pk).transition("select", actor=personas.leader)
+    actions.do_start_implementation(square.pk, actor=personas.operator, contractor="ООО Сквер")
+    first = actions.do_add_milestone(square.pk, actor=personas.operator, title="Дорожки")
+    actions.do_add_milestone(square.pk, actor=personas.operator, title="Освещение")
+    actions.do_update_milestone(first, actor=personas.operator, status="done")
     base = timezone.now() - dt.timedelta(days=10)
     for day, color in enumerate(("red", "green", "blue", "yellow")):
         photo = ProjectPhoto(project_id=square.pk, caption=f"Фото {color}", taken_at=base + dt.timedelta(days=day),
@@ -70,7 +70,7 @@ def build_projects(personas: Any) -> dict[str, Project]:
     path = _submit(personas, heading, "Пешеходная дорожка вдоль набережной",
                    LineString((PHONE_AT[0] - 0.004, PHONE_AT[1] + 0.006), (PHONE_AT[0] + 0.002, PHONE_AT[1] + 0.007),
                               srid=4326), 800_000)
-    actions.review_project(path, actor=personas.operator, feasible=True)
+    actions.do_review_project(path, actor=personas.operator, feasible=True)
     x, y = PHONE_AT[0] - 0.012, PHONE_AT[1] - 0.008
     playground = _submit(personas, heading, "Детская площадка во дворе",
                          Polygon(((x, y), (x + 0.002, y), (x + 0.002, y + 0.001), (x, y + 0.001), (x, y)), srid=4326),

@@ -137,7 +137,7 @@ def test_staff_navigation_fits_a_desk_in_both_languages(live_server, personas, b
     Russian (longer labels) at most two, the user's own links moving together onto the second;
     no label breaks inside, nothing scrolls sideways. On a phone it stays the menu that opens as a
     column."""
-    from issues.models import Notification, NotificationKind
+    from inbox.models import Notification, NotificationKind
     from tests.browser import _page, login
 
     for user in (personas.agency_head, personas.leader):  # the widest header: with a notices badge

@@ -98,10 +98,11 @@ def api_world(personas: Any, make_cycle: Any, make_project: Any) -> ApiWorld:  #
     from rest_framework.authtoken.models import Token
 
     from geoportal.models import Agency, District
+    from inbox.models import Notification
     from infocenter import discussion
     from infocenter.models import Comment, Subscription
     from issues import actions
-    from issues.models import Category, Notification
+    from issues.models import Category
 
     world = ApiWorld()
     for name in {p for p in ROLES.values() if p}:

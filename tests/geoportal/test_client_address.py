@@ -57,7 +57,7 @@ def test_anonymous_pages_have_a_per_address_limit_too(settings, steady_rate_cloc
 
 def test_a_page_of_the_api_has_a_ceiling(personas):
     """``?limit=`` cannot ask for a whole table in one request (LimitOffsetPagination.max_limit)."""
-    from issues.models import Notification
+    from inbox.models import Notification
 
     Notification.objects.bulk_create([Notification(user=personas.citizen, kind="status", title=f"n{i}")
                                       for i in range(520)])

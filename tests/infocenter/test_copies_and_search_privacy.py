@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from inbox.models import Notification
+from infocenter.announcements import notify_followers
 from infocenter.models import Comment, Subscription
-from infocenter.tasks import notify_followers
 from issues import actions
-from issues.models import Appeal, Category, Notification
+from issues.models import Appeal, Category
 from tests.issues.helpers import point_in
 from tests.projects.conftest import make_cycle, make_project  # noqa: F401  (fixtures)
 

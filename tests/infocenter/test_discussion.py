@@ -8,10 +8,11 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from inbox.models import Notification
+from inbox.tasks import send_digests
 from infocenter.models import Comment
-from infocenter.tasks import send_digests
 from issues import actions
-from issues.models import Category, Notification
+from issues.models import Category
 from tests.issues.helpers import make_appeal
 
 

@@ -122,7 +122,7 @@ def test_subscription_and_page_editor_refusals_follow_the_language(appeal, perso
     assert "Укажите заголовок." not in refused.content.decode()
     # the notification centre names a notice's kind in the page's language (the labels were never
     # extracted: ``_lazy`` is not a keyword makemessages knows)
-    from issues.models import Notification, NotificationKind
+    from inbox.models import Notification, NotificationKind
 
     Notification.objects.create(user=personas.citizen, appeal=appeal, kind=NotificationKind.SUBSCRIPTION,
                                 title=f"{appeal.number}: зарегистрировано")

@@ -8,9 +8,10 @@ from django.core import mail
 from django.test import Client
 
 from geoportal.models import District
+from inbox.models import Notification, NotificationKind
+from inbox.tasks import send_digests
 from infocenter.models import Subscription
-from infocenter.tasks import send_digests
-from issues.models import Category, Notification, NotificationKind
+from issues.models import Category
 from tests.infocenter.test_discussion import wait_for
 from tests.issues.helpers import make_appeal
 

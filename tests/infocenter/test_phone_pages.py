@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from inbox.models import Notification
 from infocenter.models import Comment, News
-from issues.models import Notification
 from tests.browser import login, screenshot
 from tests.issues.helpers import make_appeal
 

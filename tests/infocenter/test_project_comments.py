@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from issues.models import Notification
+from inbox.models import Notification
 from projects.models import Project
 from tests.infocenter.test_discussion import wait_for
 from tests.projects.conftest import make_cycle, make_project  # noqa: F401  (fixtures)

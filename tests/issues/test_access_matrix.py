@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from geoportal.models import Agency
+from inbox.models import Notification
 from issues import actions
-from issues.models import Appeal, Category, CategoryRoute, Message, Notification, Status
+from issues.models import Appeal, Category, CategoryRoute, Message, Status
 
 from .helpers import make_appeal
 

@@ -20,7 +20,7 @@ def test_answer_uploads_are_not_decoded_for_callers_without_the_right(personas, 
     appeal = make_appeal(personas.citizen, "roads-potholes")
     actions.accept_appeal(appeal, actor=personas.executor_a)
     decoded: list[str] = []
-    import issues.api as api
+    import issues.api.lifecycle as api
 
     real = api.validate_photo
     monkeypatch.setattr(api, "validate_photo", lambda f: (decoded.append(f.name), real(f))[1])

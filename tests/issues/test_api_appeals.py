@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from geoportal.models import Agency
+from inbox.models import Notification
 from issues import actions
 from issues.deadlines import MOSCOW, compute_deadline
 from issues.models import (
@@ -26,7 +27,6 @@ from issues.models import (
     AppealPhoto,
     Category,
     IdempotencyKey,
-    Notification,
     Status,
 )
 

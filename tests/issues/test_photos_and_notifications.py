@@ -18,6 +18,7 @@ from django.utils import timezone
 from PIL import Image
 
 from geoportal.models import Agency
+from inbox.models import Notification, NotificationPreference
 from issues import actions
 from issues.deadlines import MOSCOW, add_working_days, end_of_day
 from issues.models import (
@@ -26,8 +27,6 @@ from issues.models import (
     AppealPhoto,
     Category,
     DeadlineViolation,
-    Notification,
-    NotificationPreference,
 )
 from issues.tasks import check_deadlines, process_photo
 

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from issues.models import AppealPhoto, Notification
+from inbox.models import Notification
+from issues.models import AppealPhoto
 from outbox import core
 from outbox.models import OutboxMessage
 from tests.issues.helpers import jpeg_bytes, make_appeal
@@ -29,7 +30,7 @@ def names(message: OutboxMessage) -> list[str]:
 def test_an_appeal_owes_all_its_side_effects_in_one_outbox_row(personas: Any) -> None:
     appeal = make_appeal(personas.citizen, "transport-schedule", text="Автобус 45 не ходит по вечерам.")
     [message] = OutboxMessage.objects.all()
-    assert names(message).count("issues.tasks.deliver_notification") >= 2  # registered, routed (+ agency staff)
+    assert names(message).count("inbox.tasks.deliver_notification") >= 2  # registered, routed (+ agency staff)
     assert names(message)[-1] == "issues.tasks.announce_change" and names(message).count(
         "issues.tasks.announce_change") == 1  # registered and routed in one write: one follow-up
     assert all(args[1] == appeal.pk for name, args in message.effects if name.endswith("deliver_notification"))

@@ -72,13 +72,13 @@ def make_project(personas: Any) -> Any:
         cycle = heading.cycle
         saved = {p.pk: (p.starts_at, p.ends_at) for p in cycle.phases.all()}
         open_all(cycle, "submission", "review")
-        project = actions.submit_project(
+        project = actions.do_submit_project(
             author=personas.citizen, heading=heading, title=title, description="Описание проекта",
             geometry=kwargs.pop("geometry", inside(heading)), category=kwargs.pop("category", "yards"),
             cost_items=[{"name": "Работы", "quantity": 1, "unit_price": cost}], group=group(), **kwargs)
         if feasible is not None:
-            actions.review_project(project, actor=personas.operator, feasible=feasible,
-                                   explanation="" if feasible else "Нет земельного участка")
+            actions.do_review_project(project, actor=personas.operator, feasible=feasible,
+                                      explanation="" if feasible else "Нет земельного участка")
         for pk, (start, end) in saved.items():
             Phase.objects.filter(pk=pk).update(starts_at=start, ends_at=end)
         project.refresh_from_db()

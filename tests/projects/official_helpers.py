@@ -13,10 +13,10 @@ def implementing_project(make_cycle: Any, make_project: Any, personas: Any, *, c
     cycle = make_cycle({"selection", "implementation"}, **cycle_fields)
     heading = cycle.headings.get()
     project = make_project(heading, category=category, title=title)
-    actions.run_selection(heading, actor=personas.leader)  # no ballots: what fits is funded
-    return actions.start_implementation(project, actor=personas.executor_a, contractor="ООО «Дорстрой»",
-                                        agency=agency_of(personas.executor_a),
-                                        contract_number="0132-2026", contract_amount=Decimal(90_000))
+    actions.do_run_selection(heading, actor=personas.leader)  # no ballots: what fits is funded
+    return actions.do_start_implementation(project, actor=personas.executor_a, contractor="ООО «Дорстрой»",
+                                           agency=agency_of(personas.executor_a),
+                                           contract_number="0132-2026", contract_amount=Decimal(90_000))
 
 
 def agency_of(user: Any) -> Any:

@@ -121,12 +121,12 @@ def test_support_review_score_permissions(contest, personas):
 def test_results_say_why(contest, personas):
     cycle, central, _nagorny, projects, _rejected = contest
     for key, picks in enumerate([[0, 1], [0, 1], [0, 2], [2]]):
-        actions.enter_paper_ballot(central, actor=personas.operator, voter_key=str(key),
-                                   choices=[{"project": projects[i].pk} for i in picks])
+        actions.do_enter_paper_ballot(central, actor=personas.operator, voter_key=str(key),
+                                      choices=[{"project": projects[i].pk} for i in picks])
     empty = personas.client("anonymous").get(f"/api/v1/headings/{central.pk}/results/").json()
     assert empty["run"] is None
     open_all(cycle, "selection")
-    actions.run_selection(central, actor=personas.leader)
+    actions.do_run_selection(central, actor=personas.leader)
     body = personas.client("anonymous").get(f"/api/v1/headings/{central.pk}/results/").json()
     decisions = {d["project"]: d for d in body["run"]["decisions"]}
     assert decisions[projects[0].pk]["selected"] and decisions[projects[1].pk]["selected"]

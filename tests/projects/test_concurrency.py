@@ -41,7 +41,7 @@ def test_fifty_concurrent_voters(make_cycle, make_project, personas):
     heading = cycle.headings.get()
     a, b = make_project(heading, title="А"), make_project(heading, title="Б")
     voters = [User.objects.create_user(f"voter{i}", password="x", role=Role.CITIZEN) for i in range(50)]
-    results = _race([lambda v=v, i=i: actions.cast_ballot(
+    results = _race([lambda v=v, i=i: actions.do_cast_ballot(
         heading, voter=v, choices=[{"project": a.pk}] + ([{"project": b.pk}] if i % 2 else []))
         for i, v in enumerate(voters)])
     assert all(not isinstance(r, Exception) for r in results), [r for r in results if isinstance(r, Exception)]
@@ -53,7 +53,7 @@ def test_fifty_concurrent_voters(make_cycle, make_project, personas):
 def test_one_resident_racing_with_himself(make_cycle, make_project, personas):
     heading = make_cycle({"voting"}).headings.get()
     project = make_project(heading)
-    results = _race([lambda: actions.cast_ballot(heading, voter=personas.citizen, choices=[{"project": project.pk}])
+    results = _race([lambda: actions.do_cast_ballot(heading, voter=personas.citizen, choices=[{"project": project.pk}])
                      for _ in range(8)])
     conflicts = [r for r in results if isinstance(r, actions.Conflict)]
     assert len(conflicts) == 7 and heading.ballots.count() == 1

@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from geoportal.models import Agency
-from issues.models import Appeal, AppealPhoto, Category, Notification, Status
+from inbox.models import Notification
+from issues.models import Appeal, AppealPhoto, Category, Status
 from projects import actions
 from projects.models import ControlReportStatus, ProjectEvent
 from tests.issues.helpers import jpeg_bytes
@@ -30,15 +31,15 @@ def wait_for(predicate, timeout: float = 30.0):
 @pytest.mark.django_db
 def test_only_officials_file_a_report_and_a_failed_filing_leaves_nothing(make_cycle, make_project, personas):
     project = implementing_project(make_cycle, make_project, personas)
-    report = actions.submit_control_report(project, author=personas.other_citizen, kind="quality",
-                                           text="Плитка уложена без основания, уже шатается")
+    report = actions.do_submit_control_report(project, author=personas.other_citizen, kind="quality",
+                                              text="Плитка уложена без основания, уже шатается")
     sidewalk = Category.objects.get(code="roads-sidewalk")  # this category requires a photo
     for outsider in (personas.citizen, personas.other_citizen, personas.leader, personas.moderator):
         with pytest.raises(PermissionDenied):
-            actions.file_control_report(report, actor=outsider, category=sidewalk)
+            actions.do_file_control_report(report, actor=outsider, category=sidewalk)
     before = Appeal.objects.count()
     with pytest.raises(ValidationError) as error:
-        actions.file_control_report(report, actor=personas.operator, category=sidewalk)
+        actions.do_file_control_report(report, actor=personas.operator, category=sidewalk)
     assert "photos" in error.value.message_dict
     report.refresh_from_db()
     assert (report.status, report.appeal_id) == (ControlReportStatus.NEW, None)
@@ -52,16 +53,16 @@ def test_control_report_becomes_a_routed_appeal_in_the_agency_queue(make_cycle, 
     project = implementing_project(make_cycle, make_project, personas)
     spot = project.geometry
     photo = SimpleUploadedFile("plitka.jpg", jpeg_bytes(gps=(spot.y, spot.x)), "image/jpeg")
-    report = actions.submit_control_report(project, author=personas.other_citizen, kind="quality", photo=photo,
-                                           text="Плитка уложена без основания, уже шатается у входа")
+    report = actions.do_submit_control_report(project, author=personas.other_citizen, kind="quality", photo=photo,
+                                              text="Плитка уложена без основания, уже шатается у входа")
     assert report.location is not None and report.location.distance(spot) < 1e-4  # from the photo's GPS
     assert b"TestCam" not in report.photo.read()  # the stored copy has no EXIF
     sidewalk = Category.objects.get(code="roads-sidewalk")
 
-    filed = actions.file_control_report(report, actor=personas.operator, category=sidewalk,
-                                        note="Передали в Комдорхоз для проверки качества работ")
+    filed = actions.do_file_control_report(report, actor=personas.operator, category=sidewalk,
+                                           note="Передали в Комдорхоз для проверки качества работ")
     with pytest.raises(actions.Conflict):
-        actions.file_control_report(filed, actor=personas.operator, category=sidewalk)
+        actions.do_file_control_report(filed, actor=personas.operator, category=sidewalk)
 
     appeal = Appeal.objects.select_related("responsible_agency").get(pk=filed.appeal_id)
     assert filed.status == ControlReportStatus.ESCALATED

@@ -19,10 +19,10 @@ def test_api_hides_control_answer_notes_and_the_photo_is_private(make_cycle, mak
     settings.MEDIA_ROOT = str(tmp_path / "media")
     project = implementing_project(make_cycle, make_project, personas)
     photo = SimpleUploadedFile("dvor.jpg", jpeg_bytes(), "image/jpeg")
-    report = actions.submit_control_report(project, author=personas.other_citizen, kind="quality", photo=photo,
-                                           text="Плитка уложена без основания у подъезда 2")
+    report = actions.do_submit_control_report(project, author=personas.other_citizen, kind="quality", photo=photo,
+                                              text="Плитка уложена без основания у подъезда 2")
     words = "Уважаемая Мария Петровна, подрядчик переложит плитку до 20 мая."
-    actions.answer_control_report(report, actor=personas.executor_a, answer=words)
+    actions.do_answer_control_report(report, actor=personas.executor_a, answer=words)
     body = Client().get(f"/api/v1/projects/{project.pk}/")
     assert body.status_code == 200
     events = [e for e in body.json()["properties"]["events"] if e["kind"] == "control_answer"]

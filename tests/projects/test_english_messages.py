@@ -13,7 +13,8 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from issues.models import Appeal, Category, Notification
+from inbox.models import Notification
+from issues.models import Appeal, Category
 from projects import actions
 from projects.models import BallotRule, ProjectStatus
 from tests.i18n_checks import assert_translated, gettext_msgids, untranslated_cyrillic
@@ -103,12 +104,12 @@ def test_api_review_conflict_and_bbox_follow_the_language(contest, personas):
 def test_api_selection_reasons_are_stored_in_russian_and_given_in_the_request_language(contest, personas):
     cycle, heading, projects = contest
     for key, picks in enumerate([[0, 1], [0, 1], [0, 2], [2]]):
-        actions.enter_paper_ballot(heading, actor=personas.operator, voter_key=str(key),
-                                   choices=[{"project": projects[i].pk} for i in picks])
+        actions.do_enter_paper_ballot(heading, actor=personas.operator, voter_key=str(key),
+                                      choices=[{"project": projects[i].pk} for i in picks])
     open_all(cycle, "selection")
     heading.money = Decimal(200_000)  # two of the three fit
     heading.save(update_fields=["money"])
-    actions.run_selection(heading, actor=personas.leader)
+    actions.do_run_selection(heading, actor=personas.leader)
     projects[2].refresh_from_db()
     stored = "не хватило средств: осталось 40 000, стоимость 80 000"
     assert projects[2].selection_reason == stored and projects[2].events.get(kind="selection").note == stored
@@ -201,16 +202,16 @@ def test_official_monitoring_page_refuses_in_the_page_language(make_cycle, make_
 def test_a_control_report_filed_on_an_english_page_is_stored_and_told_in_russian(make_cycle, make_project,
                                                                                  personas, celery_worker_process):
     project = implementing_project(make_cycle, make_project, personas)
-    report = actions.submit_control_report(project, author=personas.other_citizen, kind="quality",
-                                           text="Плитка уложена без основания, уже шатается у входа")
+    report = actions.do_submit_control_report(project, author=personas.other_citizen, kind="quality",
+                                              text="Плитка уложена без основания, уже шатается у входа")
     signs = Category.objects.get(code="roads-signs")  # no photo required
     with translation.override("en"):  # what an official's English page has active
         with pytest.raises(actions.Conflict) as refused:
-            actions.answer_control_report(report, actor=personas.operator, answer="Проверим")
-            actions.answer_control_report(report, actor=personas.operator, answer="Ещё раз")
+            actions.do_answer_control_report(report, actor=personas.operator, answer="Проверим")
+            actions.do_answer_control_report(report, actor=personas.operator, answer="Ещё раз")
         assert str(refused.value) == "This report has already been answered"
         report.refresh_from_db()
-        filed = actions.file_control_report(report, actor=personas.operator, category=signs)
+        filed = actions.do_file_control_report(report, actor=personas.operator, category=signs)
     appeal = Appeal.objects.get(pk=filed.appeal_id)
     assert appeal.text.startswith(f"Контроль реализации инициативного проекта «{project.title}» "
                                   f"(/projects/{project.pk}/), качество работ: Плитка")

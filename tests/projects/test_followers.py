@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from inbox.models import Notification
 from infocenter.models import Comment, Subscription
-from issues.models import Notification
 from projects import actions
 from tests.projects.conftest import open_all
 from tests.projects.official_helpers import implementing_project
@@ -34,7 +34,7 @@ def test_followers_hear_of_the_review_and_of_an_official_answer(make_cycle, make
                                                                  celery_worker_process):
     cycle = make_cycle({"support"})
     project = make_project(cycle.headings.get(), feasible=None, title="Детская площадка")
-    actions.support_project(project, actor=personas.other_citizen)
+    actions.do_support_project(project, actor=personas.other_citizen)
     assert set(Subscription.objects.filter(kind="project", target_id=project.pk).values_list("user__username",
                                                                                              flat=True)) \
         == {"citizen", "citizen2"}
@@ -42,7 +42,7 @@ def test_followers_hear_of_the_review_and_of_an_official_answer(make_cycle, make
     assert moderator.post("/api/v1/subscriptions/", {"kind": "project", "target_id": project.pk}).status_code == 201
 
     open_all(cycle, "review")
-    actions.review_project(project, actor=personas.operator, feasible=True, reviewed_price=Decimal(95_000))
+    actions.do_review_project(project, actor=personas.operator, feasible=True, reviewed_price=Decimal(95_000))
     for follower in (personas.citizen, personas.other_citizen, personas.moderator):
         wait_for(lambda f=follower: notices(f, "Детская площадка»: допущен к конкурсу").exists())
     assert not Notification.objects.filter(user=personas.operator, kind="subscription").exists()
@@ -77,11 +77,11 @@ def test_followers_hear_of_stages_and_answers_to_control_reports(make_cycle, mak
     project = implementing_project(make_cycle, make_project, personas, title="Тротуар к школе")
     # the author (citizen) follows since submission; the start of works was announced
     wait_for(lambda: notices(personas.citizen, "Тротуар к школе»: начата реализация").exists())
-    stage = actions.add_milestone(project, actor=personas.executor_a, title="Укладка плитки")
-    actions.update_milestone(stage, actor=personas.executor_a, status="done")
+    stage = actions.do_add_milestone(project, actor=personas.executor_a, title="Укладка плитки")
+    actions.do_update_milestone(stage, actor=personas.executor_a, status="done")
     wait_for(lambda: notices(personas.citizen, "этап «Укладка плитки» — 100 % проекта выполнено").exists())
-    report = actions.submit_control_report(project, author=personas.other_citizen, text="Бордюр треснул")
-    actions.answer_control_report(report, actor=personas.executor_a, answer="Заменим по гарантии до пятницы")
+    report = actions.do_submit_control_report(project, author=personas.other_citizen, text="Бордюр треснул")
+    actions.do_answer_control_report(report, actor=personas.executor_a, answer="Заменим по гарантии до пятницы")
     wait_for(lambda: notices(personas.citizen, "дан ответ на отчёт жителя").exists())
     # the report's author gets the answer itself in a personal notice
     wait_for(lambda: Notification.objects.filter(user=personas.other_citizen, kind="message",

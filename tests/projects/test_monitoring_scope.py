@@ -48,7 +48,7 @@ def _selected(make_cycle, make_project, personas, *titles: str) -> list:
     """Projects of one heading, selected, in a cycle whose implementation phase is open."""
     heading = make_cycle({"selection", "implementation"}).headings.get()
     projects = [make_project(heading, title=t) for t in titles]
-    actions.run_selection(heading, actor=personas.leader)
+    actions.do_run_selection(heading, actor=personas.leader)
     for project in projects:
         project.refresh_from_db()
     return projects
@@ -58,9 +58,9 @@ def _selected(make_cycle, make_project, personas, *titles: str) -> list:
 def roads_project(make_cycle, make_project, personas):
     """Implemented by the roads agency (Комдорхоз, executor_a's), one stage, one resident's report."""
     project = implementing_project(make_cycle, make_project, personas)
-    stage = actions.add_milestone(project, actor=personas.executor_a, title="Основание")
-    report = actions.submit_control_report(project, author=personas.other_citizen, kind="quality",
-                                           text="Плитка шатается")
+    stage = actions.do_add_milestone(project, actor=personas.executor_a, title="Основание")
+    report = actions.do_submit_control_report(project, author=personas.other_citizen, kind="quality",
+                                              text="Плитка шатается")
     return project, stage, report
 
 
@@ -104,21 +104,21 @@ def test_actions_refuse_staff_of_another_agency(roads_project, personas):
     before = _snapshot(project)
     for outsider in (personas.executor_b, light_head):
         calls = [
-            lambda a: actions.add_milestone(project, actor=a, title="Чужой"),
-            lambda a: actions.update_milestone(stage, actor=a, status="done"),
-            lambda a: actions.record_expense(project, actor=a, amount=Decimal(1), paid_on=dt.date(2026, 6, 1),
-                                             description="Чужой"),
-            lambda a: actions.add_project_photo(project, actor=a, upload=_photo(project)),
-            lambda a: actions.answer_control_report(report, actor=a, answer="Чужой"),
-            lambda a: actions.file_control_report(report, actor=a, category=category),
-            lambda a: actions.complete_project(project, actor=a),
+            lambda a: actions.do_add_milestone(project, actor=a, title="Чужой"),
+            lambda a: actions.do_update_milestone(stage, actor=a, status="done"),
+            lambda a: actions.do_record_expense(project, actor=a, amount=Decimal(1), paid_on=dt.date(2026, 6, 1),
+                                                description="Чужой"),
+            lambda a: actions.do_add_project_photo(project, actor=a, upload=_photo(project)),
+            lambda a: actions.do_answer_control_report(report, actor=a, answer="Чужой"),
+            lambda a: actions.do_file_control_report(report, actor=a, category=category),
+            lambda a: actions.do_complete_project(project, actor=a),
         ]
         for call in calls:
             with pytest.raises(PermissionDenied):
                 call(outsider)
     assert _snapshot(project) == before
     # the administrator writes everywhere
-    actions.add_milestone(project, actor=personas.admin, title="Приёмка")
+    actions.do_add_milestone(project, actor=personas.admin, title="Приёмка")
     assert project.milestones.count() == 2
 
 
@@ -132,16 +132,16 @@ def test_parent_agency_staff_oversee_a_subordinate_agency(make_cycle, make_proje
     cycle = make_cycle({"selection", "implementation"})
     heading = cycle.headings.get()
     mine, parents = make_project(heading, title="Участок ДУ-3"), make_project(heading, title="Объект Комдорхоза")
-    actions.run_selection(heading, actor=personas.leader)
-    actions.start_implementation(mine, actor=foreman, agency=depot, contract_amount=Decimal(90_000))
+    actions.do_run_selection(heading, actor=personas.leader)
+    actions.do_start_implementation(mine, actor=foreman, agency=depot, contract_amount=Decimal(90_000))
     # the head of the parent agency (Комдорхоз) writes to its subordinate's project
-    actions.add_milestone(mine, actor=personas.agency_head, title="Разметка")
+    actions.do_add_milestone(mine, actor=personas.agency_head, title="Разметка")
     # the subordinate's executor may not claim or write the parent agency's works
     with pytest.raises(PermissionDenied):
-        actions.start_implementation(parents, actor=foreman, agency=roads)
-    actions.start_implementation(parents, actor=personas.executor_a, agency=roads)
+        actions.do_start_implementation(parents, actor=foreman, agency=roads)
+    actions.do_start_implementation(parents, actor=personas.executor_a, agency=roads)
     with pytest.raises(PermissionDenied):
-        actions.add_milestone(parents, actor=foreman, title="Чужой")
+        actions.do_add_milestone(parents, actor=foreman, title="Чужой")
     assert mine.milestones.count() == 1 and parents.milestones.count() == 0
 
 
@@ -151,10 +151,10 @@ def test_start_records_the_agency_and_a_project_without_one_is_for_operators(mak
     roads, light = agency_of(personas.executor_a), agency_of(personas.executor_b)
     # an executor must name an agency, and only their own
     with pytest.raises(ValidationError) as error:
-        actions.start_implementation(a, actor=personas.executor_a)
+        actions.do_start_implementation(a, actor=personas.executor_a)
     assert "agency" in error.value.message_dict
     with pytest.raises(PermissionDenied):
-        actions.start_implementation(a, actor=personas.executor_a, agency=light)
+        actions.do_start_implementation(a, actor=personas.executor_a, agency=light)
     a.refresh_from_db()
     assert (a.status, a.implementing_agency) == (ProjectStatus.SELECTED, None)
     # through the page: another agency's executor is refused, the own one records it
@@ -171,14 +171,14 @@ def test_start_records_the_agency_and_a_project_without_one_is_for_operators(mak
     a.refresh_from_db()
     assert (a.status, a.implementing_agency) == (ProjectStatus.IN_PROGRESS, roads)
     # the operator may start without an agency: then only operators and administrators write
-    actions.start_implementation(b, actor=personas.operator)
+    actions.do_start_implementation(b, actor=personas.operator)
     for staff in (personas.executor_a, personas.agency_head):
         with pytest.raises(PermissionDenied):
-            actions.add_milestone(b, actor=staff, title="Без ведомства")
+            actions.do_add_milestone(b, actor=staff, title="Без ведомства")
     assert personas.client("executor_a").get(f"/projects/{b.pk}/monitoring/").status_code == 403
-    actions.add_milestone(b, actor=personas.operator, title="Оператор может")
+    actions.do_add_milestone(b, actor=personas.operator, title="Оператор может")
     # the operator names any agency
-    actions.start_implementation(c, actor=personas.operator, agency=light)
+    actions.do_start_implementation(c, actor=personas.operator, agency=light)
     c.refresh_from_db()
     assert c.implementing_agency == light
 
@@ -189,11 +189,11 @@ def test_monitoring_list_shows_an_executor_only_their_agency(make_cycle, make_pr
     # a selected project nobody has started is listed for every agency (to start it for theirs)
     html = personas.client("executor_b").get("/projects/monitoring/").content.decode()
     assert all(f'data-project="{p.pk}"' in html for p in (road, lamp, free))
-    actions.start_implementation(road, actor=personas.executor_a, agency=agency_of(personas.executor_a))
-    actions.start_implementation(lamp, actor=personas.operator, agency=agency_of(personas.executor_b))
-    actions.start_implementation(free, actor=personas.operator)
-    actions.submit_control_report(lamp, author=personas.citizen, text="Не горит", kind="quality",
-                                  location=Point(lamp.geometry.centroid.x, lamp.geometry.centroid.y, srid=4326))
+    actions.do_start_implementation(road, actor=personas.executor_a, agency=agency_of(personas.executor_a))
+    actions.do_start_implementation(lamp, actor=personas.operator, agency=agency_of(personas.executor_b))
+    actions.do_start_implementation(free, actor=personas.operator)
+    actions.do_submit_control_report(lamp, author=personas.citizen, text="Не горит", kind="quality",
+                                     location=Point(lamp.geometry.centroid.x, lamp.geometry.centroid.y, srid=4326))
 
     def listed(name: str) -> set[int]:
         html = personas.client(name).get("/projects/monitoring/").content.decode()
@@ -219,7 +219,7 @@ def test_executor_starts_works_for_their_agency_on_a_phone(live_server, make_cyc
     cycle = make_cycle({"selection", "implementation"})
     heading = cycle.headings.get()
     project = make_project(heading, title="Тротуар у школы")
-    actions.run_selection(heading, actor=personas.leader)
+    actions.do_run_selection(heading, actor=personas.leader)
     roads = agency_of(personas.executor_a)
     page = phone_page
     login(page, live_server.url, "executor_roads")

@@ -40,7 +40,7 @@ def test_the_counter_is_wired_by_the_app_config():
 
 def test_need_score_counts_related_appeals_near_the_project_in_the_last_year(yard_project, personas):
     centre = yard_project.geometry
-    assert actions.refresh_need_score(yard_project) == 0
+    assert actions.do_refresh_need_score(yard_project) == 0
     now = timezone.now()
     counted = [
         make_appeal(personas.citizen, "yard-playground", location=shifted(centre, north_m=120)),
@@ -54,7 +54,7 @@ def test_need_score_counts_related_appeals_near_the_project_in_the_last_year(yar
     make_appeal(personas.citizen, "yard-playground", location=shifted(centre, north_m=100),
                 received_at=now - dt.timedelta(days=380))
     assert len(counted) == 3
-    assert actions.refresh_need_score(yard_project) == 3
+    assert actions.do_refresh_need_score(yard_project) == 3
     yard_project.refresh_from_db()
     assert yard_project.need_score == 3
     # a wider radius reaches the appeal 560 m away; a year later nothing is recent
@@ -68,9 +68,9 @@ def test_spam_rejected_by_a_moderator_is_not_a_need(yard_project, personas):
     centre = yard_project.geometry
     make_appeal(personas.citizen, "yard-playground", location=shifted(centre, north_m=100))
     spam = make_appeal(personas.other_citizen, "yard-playground", location=shifted(centre, north_m=-100))
-    assert actions.refresh_need_score(yard_project) == 2
+    assert actions.do_refresh_need_score(yard_project) == 2
     reject_appeal(spam, actor=personas.moderator, reason="spam")
-    assert actions.refresh_need_score(yard_project) == 1
+    assert actions.do_refresh_need_score(yard_project) == 1
 
 
 def test_the_radius_is_measured_from_a_polygon_edge_not_its_centre(make_cycle, make_project, personas):
@@ -83,7 +83,7 @@ def test_the_radius_is_measured_from_a_polygon_edge_not_its_centre(make_cycle, m
     project = make_project(heading, category="greenery", geometry=park)
     make_appeal(personas.citizen, "green-tree", location=shifted(corner, east_m=200 + 450))
     make_appeal(personas.citizen, "green-tree", location=shifted(corner, east_m=200 + 560))
-    assert actions.refresh_need_score(project) == 1
+    assert actions.do_refresh_need_score(project) == 1
 
 
 def test_need_score_as_a_rubric_criterion(make_cycle, make_project, personas):
@@ -96,13 +96,13 @@ def test_need_score_as_a_rubric_criterion(make_cycle, make_project, personas):
     project = make_project(cycle.headings.get(), category="yards")
     centre = project.geometry
     make_appeal(personas.citizen, "yard-playground", location=shifted(centre, north_m=80))
-    actions.refresh_need_score(project)
+    actions.do_refresh_need_score(project)
     assert actions.criterion_value(criterion, project) == Decimal(1)
-    assert actions.recompute_score(project) == Decimal(8)  # tier 1–2 → 4 points × weight 2
+    assert actions.do_recompute_score(project) == Decimal(8)  # tier 1–2 → 4 points × weight 2
     for offset in (90, 100):
         make_appeal(personas.citizen, "yard-cleaning", location=shifted(centre, east_m=offset))
-    actions.refresh_need_score(project)
-    assert actions.recompute_score(project) == Decimal(20)  # 3 appeals: over 2 → 10 × 2
+    actions.do_refresh_need_score(project)
+    assert actions.do_recompute_score(project) == Decimal(20)  # 3 appeals: over 2 → 10 × 2
     assert not CommissionScore.objects.exists()  # an automatic criterion: nobody typed it in
 
 

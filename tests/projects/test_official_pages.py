@@ -67,7 +67,7 @@ def pages(make_cycle, make_project, personas):
     playground = make_project(heading, title="Детская площадка", category="yards",
                               cofinancing_residents=Decimal(12_000))
     make_appeal(personas.citizen, "yard-playground", location=near(playground.geometry, north_m=100))
-    actions.refresh_need_score(playground)
+    actions.do_refresh_need_score(playground)
     square = make_project(heading, title="Сквер у школы", category="greenery", cofinancing_residents=Decimal(6_000))
     building = implementing_project(make_cycle, make_project, personas)
     return {"waiting": waiting, "scoring": scoring, "playground": playground, "square": square,
@@ -251,10 +251,10 @@ def test_monitoring_forms_write_through_the_actions(pages, personas):
 def test_control_reports_are_answered_or_filed_from_the_monitoring_page(pages, personas):
     project = pages["building"]
     path = f"/projects/{project.pk}/monitoring/"
-    delay = actions.submit_control_report(project, author=personas.other_citizen, kind="delay",
-                                          text="Работы стоят вторую неделю")
-    broken = actions.submit_control_report(project, author=personas.other_citizen, kind="quality",
-                                           text="Знак «Пешеходная дорожка» установлен криво и закрывает проход")
+    delay = actions.do_submit_control_report(project, author=personas.other_citizen, kind="delay",
+                                             text="Работы стоят вторую неделю")
+    broken = actions.do_submit_control_report(project, author=personas.other_citizen, kind="quality",
+                                              text="Знак «Пешеходная дорожка» установлен криво и закрывает проход")
     client = personas.client("operator")
     assert client.post(path, {"form": "answer", "report": delay.pk, "answer": " "}).status_code == 400
     assert client.post(path, {"form": "answer", "report": delay.pk,
@@ -280,17 +280,17 @@ def test_control_reports_are_answered_or_filed_from_the_monitoring_page(pages, p
 @pytest.mark.django_db(transaction=True)
 def test_officials_pages_on_a_phone(live_server, pages, personas, phone_page):
     project = pages["building"]
-    actions.add_milestone(project, actor=personas.executor_a, title="Подготовка основания")
-    tiles = actions.add_milestone(project, actor=personas.executor_a, title="Укладка плитки", weight=Decimal(3))
-    actions.update_milestone(tiles, actor=personas.executor_a, status="delayed", progress=Decimal(30))
-    actions.record_expense(project, actor=personas.executor_a, amount=Decimal(30_000), paid_on=dt.date(2026, 6, 1),
-                           description="Аванс подрядчику", document="п/п 118")
-    actions.submit_control_report(project, author=personas.other_citizen, kind="delay",
-                                  text="Работы стоят вторую неделю, плитка сложена на газоне")
+    actions.do_add_milestone(project, actor=personas.executor_a, title="Подготовка основания")
+    tiles = actions.do_add_milestone(project, actor=personas.executor_a, title="Укладка плитки", weight=Decimal(3))
+    actions.do_update_milestone(tiles, actor=personas.executor_a, status="delayed", progress=Decimal(30))
+    actions.do_record_expense(project, actor=personas.executor_a, amount=Decimal(30_000), paid_on=dt.date(2026, 6, 1),
+                              description="Аванс подрядчику", document="п/п 118")
+    actions.do_submit_control_report(project, author=personas.other_citizen, kind="delay",
+                                     text="Работы стоят вторую неделю, плитка сложена на газоне")
     for north, caption in ((0, "Основание"), (60, "Бордюр")):
         spot = near(project.geometry, north_m=north)
-        actions.add_project_photo(project, actor=personas.executor_a, caption=caption,
-                                  upload=SimpleUploadedFile("p.jpg", jpeg_bytes((320, 240), gps=(spot.y, spot.x),
+        actions.do_add_project_photo(project, actor=personas.executor_a, caption=caption,
+                                     upload=SimpleUploadedFile("p.jpg", jpeg_bytes((320, 240), gps=(spot.y, spot.x),
                                                                                 color="olive"), "image/jpeg"))
     page = phone_page
     login(page, live_server.url, "operator")

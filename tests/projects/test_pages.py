@@ -118,7 +118,7 @@ def test_ballot_page_is_closed_outside_voting_and_shows_a_cast_ballot(personas, 
                                                       ends_at=project.submitted_at + dt.timedelta(days=5))
     page = citizen.get(f"/projects/headings/{heading.pk}/ballot/").content.decode()
     assert 'id="ballot"' in page and "Спортплощадка" in page
-    actions.cast_ballot(heading, voter=personas.citizen, choices=[{"project": project.pk}])
+    actions.do_cast_ballot(heading, voter=personas.citizen, choices=[{"project": project.pk}])
     page = citizen.get(f"/projects/headings/{heading.pk}/ballot/").content.decode()
     assert "Ваш бюллетень принят" in page and 'id="ballot"' not in page
 
@@ -200,12 +200,12 @@ def test_no_personal_data_on_any_residents_page(personas, make_cycle, make_proje
     citizen = personas.client("citizen")
     citizen.post("/projects/new/", proposal(heading))
     project = Project.objects.get()
-    actions.review_project(project, actor=personas.operator, feasible=True)
-    actions.support_project(project, actor=personas.other_citizen)
-    actions.cast_ballot(heading, voter=personas.other_citizen, choices=[{"project": project.pk}])
+    actions.do_review_project(project, actor=personas.operator, feasible=True)
+    actions.do_support_project(project, actor=personas.other_citizen)
+    actions.do_cast_ballot(heading, voter=personas.other_citizen, choices=[{"project": project.pk}])
     cycle.phases.filter(kind="selection").update(starts_at=project.submitted_at - dt.timedelta(days=1),
                                                  ends_at=project.submitted_at + dt.timedelta(days=5))
-    actions.run_selection(heading, actor=personas.leader)
+    actions.do_run_selection(heading, actor=personas.leader)
     author, voter = personas.citizen, personas.other_citizen
     secrets = [MEMBER, ADDRESS, "1980-05-17", "17.05.1980", author.username, voter.username]
     secrets += [s for s in (author.email, voter.email, author.last_name, voter.last_name) if s]
@@ -255,9 +255,9 @@ def test_results_page_gives_the_reason_for_every_project(personas, make_cycle, m
     second = make_project(heading, cost=Decimal(52_000), title="Тротуар")
     third = make_project(heading, cost=Decimal(40_000), title="Фонари")
     for key, picks in enumerate([[first, second, third], [first, second], [first]]):
-        actions.enter_paper_ballot(heading, actor=personas.operator, voter_key=str(key),
-                                   choices=[{"project": p.pk} for p in picks])
-    actions.run_selection(heading, actor=personas.leader)
+        actions.do_enter_paper_ballot(heading, actor=personas.operator, voter_key=str(key),
+                                      choices=[{"project": p.pk} for p in picks])
+    actions.do_run_selection(heading, actor=personas.leader)
     body = personas.client("anonymous").get(f"/projects/headings/{heading.pk}/results/").content.decode()
     body = body.replace("\u00a0", " ")  # numbers are kept from wrapping with no-break spaces
     winners = body[body.index('id="winners"'):body.index('id="losers"')]
@@ -295,24 +295,24 @@ def test_project_page_shows_progress_milestones_costs_and_cofinancing(personas, 
     # selected through a real run (selection phase opened for the moment)
     cycle.phases.filter(kind="selection").update(starts_at=project.submitted_at - dt.timedelta(days=1),
                                                  ends_at=project.submitted_at + dt.timedelta(days=5))
-    actions.run_selection(heading, actor=personas.leader)
-    actions.start_implementation(project, actor=personas.executor_a, contractor="ООО «Двор»",
-                                 agency=agency_of(personas.executor_a), contract_amount=Decimal(190_000))
-    design = actions.add_milestone(project, actor=personas.executor_a, title="Проектирование")
-    actions.add_milestone(project, actor=personas.executor_a, title="Строительство", weight=Decimal(3))
-    actions.update_milestone(design, actor=personas.executor_a, status="done")
-    actions.record_expense(project, actor=personas.executor_a, amount=Decimal(57_000),
-                           paid_on=timezone.localdate(), description="Аванс")
+    actions.do_run_selection(heading, actor=personas.leader)
+    actions.do_start_implementation(project, actor=personas.executor_a, contractor="ООО «Двор»",
+                                    agency=agency_of(personas.executor_a), contract_amount=Decimal(190_000))
+    design = actions.do_add_milestone(project, actor=personas.executor_a, title="Проектирование")
+    actions.do_add_milestone(project, actor=personas.executor_a, title="Строительство", weight=Decimal(3))
+    actions.do_update_milestone(design, actor=personas.executor_a, status="done")
+    actions.do_record_expense(project, actor=personas.executor_a, amount=Decimal(57_000),
+                              paid_on=timezone.localdate(), description="Аванс")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from tests.issues.helpers import jpeg_bytes
 
     spot = inside(heading)
-    photo = actions.add_project_photo(project, actor=personas.executor_a, caption="Разметка площадки",
-                                      upload=SimpleUploadedFile("w.jpg", jpeg_bytes((320, 240)), "image/jpeg"),
-                                      location=spot)
-    report = actions.submit_control_report(project, author=personas.other_citizen, text="Работы стоят", kind="delay")
-    actions.answer_control_report(report, actor=personas.executor_a, answer="Уважаемый Пётр Секретович, работы идут")
+    photo = actions.do_add_project_photo(project, actor=personas.executor_a, caption="Разметка площадки",
+                                         upload=SimpleUploadedFile("w.jpg", jpeg_bytes((320, 240)), "image/jpeg"),
+                                         location=spot)
+    report = actions.do_submit_control_report(project, author=personas.other_citizen, text="Работы стоят", kind="delay")
+    actions.do_answer_control_report(report, actor=personas.executor_a, answer="Уважаемый Пётр Секретович, работы идут")
     body = personas.client("anonymous").get(f"/projects/{project.pk}/").content.decode()
     assert f'src="/api/v1/map/project-photos/{photo.pk}.jpg"' in body and "Разметка площадки" in body
     assert "Оплата работ" in body and "Ответ на отчёт жителя о ходе работ" in body
@@ -356,9 +356,9 @@ def test_residents_report_on_the_works_from_the_project_page(personas, make_cycl
     heading = cycle.headings.get()
     project = make_project(heading)
     waiting = make_project(heading, title="Ещё не отобран", feasible=None)
-    actions.run_selection(heading, actor=personas.leader)
-    actions.start_implementation(project, actor=personas.executor_a, contractor="ООО «Двор»",
-                                 agency=agency_of(personas.executor_a))
+    actions.do_run_selection(heading, actor=personas.leader)
+    actions.do_start_implementation(project, actor=personas.executor_a, contractor="ООО «Двор»",
+                                    agency=agency_of(personas.executor_a))
     url = f"/projects/{project.pk}/control/"
     citizen = personas.client("other_citizen")
     assert 'id="control-form"' in citizen.get(f"/projects/{project.pk}/").content.decode()

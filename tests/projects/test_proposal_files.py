@@ -147,17 +147,17 @@ def test_the_action_checks_size_phase_and_role_before_storing_anything(personas,
                             "cost_items": [{"name": "Скамейка", "quantity": 5, "unit_price": 12000}]}
     big = pdf(data=b"%PDF-1.4\n" + b"0" * (actions.MINUTES_MAX_BYTES + 1))
     with pytest.raises(actions.ValidationError) as refused:
-        actions.submit_project(author=personas.citizen, meeting_minutes=big, **base)
+        actions.do_submit_project(author=personas.citizen, meeting_minutes=big, **base)
     assert refused.value.message_dict == {"meeting_minutes": ["Протокол больше 20 МБ"]}
     with pytest.raises(PermissionDenied):
-        actions.submit_project(author=personas.operator, meeting_minutes=pdf(), photos=[photo()], **base)
+        actions.do_submit_project(author=personas.operator, meeting_minutes=pdf(), photos=[photo()], **base)
     closed = make_cycle({"voting"}, name="Прошлый").headings.get()
     with pytest.raises(actions.PhaseClosed):
-        actions.submit_project(author=personas.citizen, meeting_minutes=pdf(), photos=[photo()],
-                               **{**base, "heading": closed})
+        actions.do_submit_project(author=personas.citizen, meeting_minutes=pdf(), photos=[photo()],
+                                  **{**base, "heading": closed})
     assert not Project.objects.exists() and files_under(media_root) == []
-    project = actions.submit_project(author=personas.citizen, meeting_minutes=pdf("scan.png", png_bytes()),
-                                     photos=[photo()], **base)
+    project = actions.do_submit_project(author=personas.citizen, meeting_minutes=pdf("scan.png", png_bytes()),
+                                        photos=[photo()], **base)
     assert project.meeting_minutes.name.endswith(".png") and project.photos.count() == 1
 
 

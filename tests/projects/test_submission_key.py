@@ -16,7 +16,7 @@ from tests.projects.test_pages import proposal
 
 
 def _submit(personas, heading, key):
-    return actions.submit_project(
+    return actions.do_submit_project(
         author=personas.citizen, heading=heading, title="Скамейки у пруда", description="Пять скамеек",
         geometry=inside(heading), category="greenery", cost_items=[{"name": "Скамейка", "unit_price": 12000}],
         group=group(), submission_key=key)

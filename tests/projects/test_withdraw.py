@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from issues.models import Notification
+from inbox.models import Notification
 from projects import actions
 from projects.models import ProjectStatus
 from tests.projects.conftest import close_all, open_all
@@ -35,7 +35,7 @@ def test_only_the_author_withdraws_a_submitted_project_with_a_public_reason(make
     assert personas.client("anonymous").post(url, {"reason": REASON}).status_code == 302  # to the login page
     assert personas.client("citizen").get(url).status_code == 405
     with pytest.raises(PermissionDenied):
-        actions.withdraw_project(project, actor=personas.other_citizen, reason=REASON)
+        actions.do_withdraw_project(project, actor=personas.other_citizen, reason=REASON)
     assert _state(project) == before
 
     author = personas.client("citizen")
@@ -69,22 +69,22 @@ def test_no_withdrawal_once_voted_for_in_voting_or_after_selection(make_cycle, m
     open_all(cycle, "voting")
     # voting open: an admitted project stays on the ballot
     with pytest.raises(actions.Conflict, match="Голосование по району уже идёт"):
-        actions.withdraw_project(waiting, actor=personas.citizen, reason=REASON)
+        actions.do_withdraw_project(waiting, actor=personas.citizen, reason=REASON)
     page = personas.client("citizen").get(f"/projects/{waiting.pk}/").content.decode()
     assert 'id="withdraw-refusal"' in page and 'id="withdraw-form"' not in page
-    actions.cast_ballot(heading, voter=personas.other_citizen, choices=[{"project": voted.pk}])
+    actions.do_cast_ballot(heading, voter=personas.other_citizen, choices=[{"project": voted.pk}])
     close_all(cycle, "voting")
     # after the vote closed: a project somebody voted for still cannot be taken back
     response = personas.client("citizen").post(f"/projects/{voted.pk}/withdraw/", {"reason": REASON})
     assert response.status_code == 409 and "За проект уже голосовали" in response.content.decode()
     # nobody voted for this one and voting is over: the author may still withdraw it
-    actions.withdraw_project(waiting, actor=personas.citizen, reason=REASON)
+    actions.do_withdraw_project(waiting, actor=personas.citizen, reason=REASON)
     open_all(cycle, "selection")
-    actions.run_selection(heading, actor=personas.leader)
+    actions.do_run_selection(heading, actor=personas.leader)
     selected.refresh_from_db()
     assert selected.status in (ProjectStatus.SELECTED, ProjectStatus.NOT_SELECTED)
     with pytest.raises(actions.Conflict, match="прошёл отбор"):
-        actions.withdraw_project(selected, actor=personas.citizen, reason=REASON)
+        actions.do_withdraw_project(selected, actor=personas.citizen, reason=REASON)
     voted.refresh_from_db()
     waiting.refresh_from_db()
     assert voted.status != ProjectStatus.WITHDRAWN and waiting.status == ProjectStatus.WITHDRAWN
@@ -95,9 +95,9 @@ def test_administrator_withdraws_at_the_authors_request_with_a_reason(make_cycle
     cycle = make_cycle({"support"})
     project = make_project(cycle.headings.get(), feasible=None)
     with pytest.raises(ValidationError) as error:
-        actions.withdraw_project(project, actor=personas.admin)
+        actions.do_withdraw_project(project, actor=personas.admin)
     assert "reason" in error.value.message_dict
-    actions.withdraw_project(project, actor=personas.admin, reason="По заявлению автора от 28.11.2026")
+    actions.do_withdraw_project(project, actor=personas.admin, reason="По заявлению автора от 28.11.2026")
     project.refresh_from_db()
     assert project.status == ProjectStatus.WITHDRAWN
     assert project.events.order_by("-id").first().actor == personas.admin
@@ -107,8 +107,8 @@ def test_administrator_withdraws_at_the_authors_request_with_a_reason(make_cycle
 def test_supporters_hear_that_the_project_was_withdrawn(make_cycle, make_project, personas, celery_worker_process):
     cycle = make_cycle({"support"})
     project = make_project(cycle.headings.get(), feasible=None, title="Спортплощадка на Мира")
-    actions.support_project(project, actor=personas.other_citizen)
-    actions.withdraw_project(project, actor=personas.citizen, reason=REASON)
+    actions.do_support_project(project, actor=personas.other_citizen)
+    actions.do_withdraw_project(project, actor=personas.citizen, reason=REASON)
     notice = wait_for(lambda: Notification.objects.filter(
         user=personas.other_citizen, kind="subscription", title__contains="Спортплощадка на Мира» отозван автором").first())
     assert REASON in notice.body

@@ -67,7 +67,7 @@ def owed_notices(stack: Stack, appeal_id: int) -> Counter[tuple[int, str]]:
     owed: Counter[tuple[int, str]] = Counter()
     for *_flags, effects in outbox_of(stack, appeal_id):
         for name, args in effects:
-            if name == "issues.tasks.deliver_notification":
+            if name == "inbox.tasks.deliver_notification":
                 owed[(args[0], args[3])] += 1
     return owed
 

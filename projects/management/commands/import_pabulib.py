@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.db import transaction
 
-from projects.actions import import_election
+from projects.actions import do_import_election
 from projects.management.pabulib_batch import PabulibBatchCommand
 from projects.pabulib import Election
 
@@ -28,7 +28,7 @@ class Command(PabulibBatchCommand):
 
     def import_one(self, path: Path, election: Election) -> dict[str, Any]:
         with transaction.atomic():
-            cycle, problems = import_election(election, path.stem)
+            cycle, problems = do_import_election(election, path.stem)
         return {"cycle": cycle.pk, "projects": len(election.projects), "ballots": len(election.ballots()),
                 "disagreements": problems}
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.db import transaction
 
-from projects.actions import import_election, run_selection
+from projects.actions import do_import_election, do_run_selection
 from projects.management.pabulib_batch import PabulibBatchCommand
 from projects.pabulib import RULES, Election, selection_rule
 from projects.selection import tie_key
@@ -37,8 +37,8 @@ class Command(PabulibBatchCommand):
         result: dict[str, Any] = {"rule": rule}
         try:
             with transaction.atomic():
-                cycle, _problems = import_election(election, path.stem)
-                run = run_selection(cycle.headings.get(), rule=selection_rule(rule), check=False)
+                cycle, _problems = do_import_election(election, path.stem)
+                run = do_run_selection(cycle.headings.get(), rule=selection_rule(rule), check=False)
                 decisions = list(run.decisions.select_related("project"))
                 result["selected"] = sorted((d.project.key for d in decisions if d.selected), key=tie_key)
                 result["reasons"] = {d.project.key: d.reason for d in decisions}

@@ -1,4 +1,4 @@
-"""REST API of appeals (``/api/v1/``). Every view names who may call it:
+"""REST API of appeals (``/api/v1/appeals/``). Every view names who may call it:
 
 - categories, agencies, districts, the public appeal list/detail, nearby: anyone;
 - create: signed-in users (citizens on web/mobile; operators for phone, e-mail, paper);
@@ -17,28 +17,25 @@ from django.contrib.gis.measure import D
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from geoportal.models import Agency, District, Role
+from geoportal.models import Role
 
-from . import actions
-from . import api_docs as docs
-from .access import access_appeal, can_transition, is_staff_user
-from .filters import AppealFilter
-from .models import (
-    MAP_CHANNELS,
+from .. import actions
+from .. import api_docs as docs
+from ..access import access_appeal, can_transition, is_staff_user
+from ..filters import AppealFilter
+from ..models import (
     OPEN_STATUSES,
     Appeal,
     AppealPhoto,
@@ -46,69 +43,20 @@ from .models import (
     Channel,
     IdempotencyKey,
     Message,
-    Notification,
-    NotificationPreference,
     Visibility,
 )
-from .photos import validate_photo
-from .serializers import (
-    AgencySerializer,
-    AnswerSerializer,
+from ..photos import validate_photo
+from ..serializers import (
     AppealCreateSerializer,
     AppealFullSerializer,
     AppealPublicSerializer,
-    AssignSerializer,
-    CategorySerializer,
-    DistrictSerializer,
     EventSerializer,
-    ExtendSerializer,
-    MergeSerializer,
     MessageSerializer,
-    ModerateSerializer,
-    NotificationSerializer,
-    PreferenceSerializer,
     PublicEventSerializer,
-    RateSerializer,
-    RedirectSerializer,
-    RejectSerializer,
-    RouteSerializer,
 )
+from .lifecycle import AppealLifecycleMixin
 
 CITIZEN_CHANNELS = (Channel.WEB, Channel.MOBILE)
-
-
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
-    "all", str, description="Staff only: any value includes inactive categories.")]))
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet[Category]):
-    """Anyone: the category tree (active categories unless ``?all=1`` by staff)."""
-
-    permission_classes = [permissions.AllowAny]
-    serializer_class = CategorySerializer
-    pagination_class = None
-
-    def get_queryset(self) -> QuerySet[Category]:
-        queryset = Category.objects.all()
-        if not (self.request.query_params.get("all") and is_staff_user(self.request.user)):
-            queryset = queryset.filter(is_active=True)
-        return queryset
-
-
-class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
-    """Anyone: agencies (public bodies; no staff data)."""
-
-    permission_classes = [permissions.AllowAny]
-    serializer_class = AgencySerializer
-    queryset = Agency.objects.filter(is_active=True)
-    pagination_class = None
-
-
-class DistrictViewSet(viewsets.ReadOnlyModelViewSet[District]):
-    """Anyone: districts as GeoJSON."""
-
-    permission_classes = [permissions.AllowAny]
-    serializer_class = DistrictSerializer
-    queryset = District.objects.all()
-    pagination_class = None
 
 
 class AppealPagination(GeoJsonPagination):
@@ -121,7 +69,7 @@ def _photo_prefetch() -> Prefetch[Any]:
     return Prefetch("photos", queryset=AppealPhoto.objects.exclude(public_copy=""))
 
 
-class AppealViewSet(viewsets.GenericViewSet[Appeal]):
+class AppealViewSet(AppealLifecycleMixin, viewsets.GenericViewSet[Appeal]):
     permission_classes = [permissions.AllowAny]
     filter_backends = [DjangoFilterBackend]
     filterset_class = AppealFilter
@@ -254,131 +202,6 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
             pk=appeal.pk)
         return Response(AppealFullSerializer(appeal, context={"request": request}).data, status=201)
 
-    # --- transitions --------------------------------------------------------------------------
-    def _transition(self, request: Request, pk: int, serializer_class: Any, run: Any) -> Response:
-        appeal, _full = access_appeal(request.user, pk)
-        if not request.user.is_authenticated:
-            return Response({"detail": _("Требуется вход.")}, status=status.HTTP_401_UNAUTHORIZED)
-        data: dict[str, Any] = {}
-        if serializer_class is not None:
-            serializer = serializer_class(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = dict(serializer.validated_data)
-        run(appeal, request.user, data)
-        appeal = Appeal.objects.select_related("category", "district", "responsible_agency", "author__profile").get(
-            pk=appeal.pk)
-        return Response(AppealFullSerializer(appeal, context={"request": request}).data)
-
-    @extend_schema(request=None, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"])
-    def register(self, request: Request, pk: int) -> Response:
-        """Operators: register a paper/phone appeal (then it is routed)."""
-        return self._transition(request, pk, None, lambda a, u, d: actions.register_appeal(a, actor=u))
-
-    @extend_schema(request=RouteSerializer, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"], serializer_class=RouteSerializer)
-    def route(self, request: Request, pk: int) -> Response:
-        """Operators: route a registered appeal from the operator's queue."""
-        return self._transition(request, pk, RouteSerializer,
-                                lambda a, u, d: actions.route_appeal(a, actor=u, agency=d["agency"],
-                                                                     reason=d["reason"]))
-
-    @extend_schema(request=None, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: int) -> Response:
-        """Executors and heads of the responsible agency."""
-        return self._transition(request, pk, None, lambda a, u, d: actions.accept_appeal(a, actor=u))
-
-    @extend_schema(request=None, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"])
-    def claim(self, request: Request, pk: int) -> Response:
-        """Executors of the responsible agency: take the appeal (first one wins)."""
-        return self._transition(request, pk, None, lambda a, u, d: actions.claim_appeal(a, actor=u))
-
-    @extend_schema(request=None, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"])
-    def start(self, request: Request, pk: int) -> Response:
-        """Executors and heads of the responsible agency."""
-        return self._transition(request, pk, None, lambda a, u, d: actions.start_work(a, actor=u))
-
-    @extend_schema(request=AssignSerializer, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"], serializer_class=AssignSerializer)
-    def assign(self, request: Request, pk: int) -> Response:
-        """Heads of the responsible agency."""
-        return self._transition(request, pk, AssignSerializer,
-                                lambda a, u, d: actions.assign_executor(a, actor=u, executor=d["executor"]))
-
-    @extend_schema(request=AnswerSerializer, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"], serializer_class=AnswerSerializer)
-    def answer(self, request: Request, pk: int) -> Response:
-        """Executors and heads of the responsible agency: the answer on the merits."""
-        # who calls is settled before any upload is decoded: decoding images is the expensive
-        # part, and a caller without the right must not get to make the server do it
-        appeal, _full = access_appeal(request.user, int(pk))
-        if not request.user.is_authenticated:
-            return Response({"detail": _("Требуется вход.")}, status=status.HTTP_401_UNAUTHORIZED)
-        if not can_transition(request.user, appeal, "answer"):
-            raise PermissionDenied(_("Нет прав на действие «{transition}» с этим обращением.").format(
-                transition="answer"))
-        photos = request.FILES.getlist("photos") if hasattr(request, "FILES") else []
-        if len(photos) > settings.APPEAL_MAX_PHOTOS:
-            raise DRFValidationError({"photos": [_("Не более {count} фотографий.").format(
-                count=settings.APPEAL_MAX_PHOTOS)]})
-        for upload in photos:
-            validate_photo(upload)
-        return self._transition(request, pk, AnswerSerializer,
-                                lambda a, u, d: actions.answer_appeal(a, actor=u, text=d["text"], result=d["result"],
-                                                                      photos=photos))
-
-    @extend_schema(request=RedirectSerializer, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"], serializer_class=RedirectSerializer)
-    def redirect(self, request: Request, pk: int) -> Response:
-        """Operators and heads of the responsible agency (reason required)."""
-        return self._transition(request, pk, RedirectSerializer,
-                                lambda a, u, d: actions.redirect_appeal(a, actor=u, agency=d["agency"],
-                                                                        reason=d["reason"]))
-
-    @extend_schema(request=ExtendSerializer, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"], serializer_class=ExtendSerializer)
-    def extend(self, request: Request, pk: int) -> Response:
-        """Heads of the responsible agency: once, up to 30 days, with a reason."""
-        return self._transition(request, pk, ExtendSerializer,
-                                lambda a, u, d: actions.extend_deadline(a, actor=u, days=d["days"],
-                                                                        reason=d["reason"]))
-
-    @extend_schema(request=RejectSerializer, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"], serializer_class=RejectSerializer)
-    def reject(self, request: Request, pk: int) -> Response:
-        """Operators and moderators: reject with a reason shown to the author."""
-        return self._transition(request, pk, RejectSerializer,
-                                lambda a, u, d: actions.reject_appeal(a, actor=u, reason=d["reason"], note=d["note"]))
-
-    @extend_schema(request=MergeSerializer, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"], serializer_class=MergeSerializer)
-    def merge(self, request: Request, pk: int) -> Response:
-        """Operators and moderators: merge into another appeal on the same problem."""
-        return self._transition(request, pk, MergeSerializer,
-                                lambda a, u, d: actions.merge_appeal(a, actor=u, into=d["into"]))
-
-    @extend_schema(request=RateSerializer, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"], serializer_class=RateSerializer)
-    def rate(self, request: Request, pk: int) -> Response:
-        """The author: rate the answer (a low score on an unsolved problem reopens it)."""
-        return self._transition(request, pk, RateSerializer, lambda a, u, d: actions.rate_appeal(a, actor=u, **d))
-
-    @extend_schema(request=ModerateSerializer, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"], serializer_class=ModerateSerializer)
-    def moderate(self, request: Request, pk: int) -> Response:
-        """Moderators: hide from the public or redact the public text."""
-        return self._transition(request, pk, ModerateSerializer,
-                                lambda a, u, d: actions.moderate_appeal(a, actor=u, is_public=d["is_public"],
-                                                                        redacted_text=d["text"], reason=d["reason"]))
-
-    @extend_schema(request=None, responses={200: AppealFullSerializer})
-    @action(detail=True, methods=["post"])
-    def support(self, request: Request, pk: int) -> Response:
-        """Signed-in citizens: support an open appeal instead of filing a duplicate."""
-        return self._transition(request, pk, None, lambda a, u, d: actions.support_appeal(a, actor=u))
 
     @extend_schema(responses={200: docs.EVENTS_ANY})
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -446,50 +269,3 @@ class AppealViewSet(viewsets.GenericViewSet[Appeal]):
         return Response(AppealPublicSerializer(queryset, many=True, context={"request": request}).data)
 
 
-class NotificationViewSet(viewsets.GenericViewSet[Notification]):
-    """Signed-in users: their own in-app notifications."""
-
-    permission_classes = [permissions.IsAuthenticated]
-    serializer_class = NotificationSerializer
-
-    def get_queryset(self) -> QuerySet[Notification]:
-        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
-            return Notification.objects.none()
-        user: Any = self.request.user
-        return Notification.objects.filter(user=user).select_related("appeal")
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(NotificationSerializer(page, many=True).data)
-
-    @extend_schema(request=None)
-    @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: int) -> Response:
-        notification = get_object_or_404(self.get_queryset(), pk=pk)
-        notification.read_at = notification.read_at or timezone.now()
-        notification.save(update_fields=["read_at"])
-        return Response(NotificationSerializer(notification).data)
-
-    @extend_schema(methods=["GET"], request=None, responses={200: PreferenceSerializer(many=True)})
-    @extend_schema(methods=["PUT"], request=PreferenceSerializer(many=True),
-                   responses={200: PreferenceSerializer(many=True)})
-    # A list body: JSON only (a form cannot carry it).
-    @action(detail=False, methods=["get", "put"], serializer_class=PreferenceSerializer, pagination_class=None,
-            parser_classes=[JSONParser])
-    def preferences(self, request: Request) -> Response:
-        """What the user receives, per kind, by e-mail and in the app."""
-        if request.method == "PUT":
-            serializer = PreferenceSerializer(data=request.data, many=True)
-            serializer.is_valid(raise_exception=True)
-            with transaction.atomic():
-                for item in serializer.validated_data:
-                    # email and in_app may be left out (the model's defaults, or the stored choice)
-                    NotificationPreference.objects.update_or_create(
-                        user=request.user, kind=item["kind"],
-                        defaults={name: item[name] for name in ("email", "in_app") if name in item})
-        user: Any = request.user
-        prefs = NotificationPreference.objects.filter(user=user)
-        return Response(PreferenceSerializer(prefs, many=True).data)
-
-
-__all__ = ["MAP_CHANNELS"]
