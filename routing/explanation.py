@@ -23,7 +23,7 @@ MAX_FACTS = 4
 
 
 def _group(feature_name: str) -> str:
-    for prefix in ("text", "near_same", "near"):
+    for prefix in ("text", "near_same", "near", "role"):
         if feature_name.startswith(prefix):
             return prefix
     for suffix in ("_share", "_n"):
@@ -72,6 +72,10 @@ def say_fact(group: str, values: dict[str, float], row: RoutingRow, agency: str,
         return f"среди {which} {values[f'{group}_share']:.0%} — сюда{close}"
     if group == "in_zone" and row.jurisdiction_agency_ids:
         return f"точка {'в зоне' if values['in_zone'] else 'вне зоны'} ведения «{agency}»"
+    if group == "role" and values["role_gap"] == values["role_gap"]:
+        if values["role_gap"] <= 0:
+            return f"по текстам всех районов это дело ведомств того же рода, что «{agency}»"
+        return f"по текстам всех районов это скорее дело ведомств другого рода, чем «{agency}»"
     if group == "prior":
         return f"«{agency}» получает {values['prior']:.0%} всех обращений"
     return None
