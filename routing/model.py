@@ -263,7 +263,9 @@ class Router:
     def evidence(self, rows: Sequence[RoutingRow]) -> Evidence:
         """The candidate pairs of new rows (everything learned from all training rows)."""
         X = self.text_.transform(rows)
-        roles = self.roles_.scores(X, len(self.classes_))
+        # a version saved before roles existed has no role model; its trees never read these columns
+        role_scorer = getattr(self, "roles_", None) or RoleScorer()
+        roles = role_scorer.scores(X, len(self.classes_))
         return self._evidence(rows, (self.text_.scores(X), roles), self.tables_.encode(rows),
                               self.place_.query(rows), None, X)
 

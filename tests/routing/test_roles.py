@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from routing.model import Router
 from routing.roles import RoleScorer, discover_roles
 from routing.rows import RoutingRow
 from routing.text import TextScorer
@@ -65,3 +66,13 @@ def test_role_scores_of_training_rows_never_come_from_their_own_labels() -> None
     after = role_scores(changed)
     np.testing.assert_array_equal(before[fold_of == 2], after[fold_of == 2])
     assert not np.array_equal(before[fold_of != 2], after[fold_of != 2])  # the check can fail
+
+
+def test_a_router_saved_before_roles_existed_still_routes() -> None:
+    rows, y, agencies = _history()
+    router = Router(max_iter=20).fit(rows, [agencies[a] for a in y])
+    assert router.roles_.role_ is not None
+    del router.roles_  # as unpickled from a version trained before this change
+    labels, confidence = router.predict_labels(rows[:10])
+    assert len(labels) == 10 and np.isfinite(confidence).all()
+    assert router.route(rows[0]).explanation
