@@ -106,6 +106,12 @@ class RoleScorer:
     def _expand(role_scores: np.ndarray, role: np.ndarray) -> np.ndarray:
         return np.asarray(role_scores[:, role], dtype=np.float32)
 
+    def shared(self, n_classes: int) -> np.ndarray:
+        """Per agency: does its role have other members (a fact worth saying in an explanation)?"""
+        if self.role_ is None:
+            return np.zeros(n_classes, dtype=bool)
+        return np.asarray(np.bincount(self.role_)[self.role_] > 1)
+
     def scores(self, X: sp.csr_matrix, n_classes: int) -> np.ndarray:
         if self.role_ is None:
             return np.full((X.shape[0], n_classes), np.nan, dtype=np.float32)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from routing.model import Router
+from routing.explanation import say_fact
+from routing.model import Names, Router
 from routing.roles import RoleScorer, discover_roles
 from routing.rows import RoutingRow
 from routing.text import TextScorer
@@ -76,3 +77,15 @@ def test_a_router_saved_before_roles_existed_still_routes() -> None:
     labels, confidence = router.predict_labels(rows[:10])
     assert len(labels) == 10 and np.isfinite(confidence).all()
     assert router.route(rows[0]).explanation
+
+
+def test_the_explanation_names_the_role_only_when_other_districts_share_it() -> None:
+    rows, y, agencies = _history()
+    router = Router(max_iter=20).fit(rows, [agencies[a] for a in y])
+    shared = router.roles_.shared(len(router.classes_))
+    assert shared[router.class_index_["housing:north"]] and not shared[router.class_index_["roads"]]
+    values = {"role_score": 0.8, "role_gap": 0.0, "role_shared": 1.0}
+    names = Names()
+    assert "того же рода, что «ЖА»" in (say_fact("role", values, rows[0], "ЖА", names) or "")
+    assert "другого рода" in (say_fact("role", {**values, "role_gap": 0.5}, rows[0], "ЖА", names) or "")
+    assert say_fact("role", {**values, "role_shared": 0.0}, rows[0], "Дороги", names) is None
