@@ -13,7 +13,8 @@ How an appeal is routed
    text score, its gap to the best and its rank; its share of past appeals with the same
    category in the same district (and four other keys) with the counts behind them; its share
    of the nearest past appeals (:class:`~routing.place.PlaceNeighbours`); whether the point lies
-   in its zone; how common it is; which agency it is.
+   in its zone; how common it is; which agency it is; the score of its *role* (the same job in
+   every district, :mod:`routing.roles`) by a text model pooled over all districts.
 4. :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (binary: is this candidate the
    agency that answered?) scores every pair; the best-scored candidate is the decision.
 
