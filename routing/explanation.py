@@ -24,7 +24,7 @@ MAX_FACTS = 4
 
 
 def _group(feature_name: str) -> str:
-    for prefix in ("text", "near_same", "near"):
+    for prefix in ("text", "near_same", "near", "role"):
         if feature_name.startswith(prefix):
             return prefix
     for suffix in ("_share", "_n"):
@@ -73,6 +73,10 @@ def say_fact(group: str, values: dict[str, float], row: RoutingRow, agency: str,
         return f"среди {which} {values[f'{group}_share']:.0%} — сюда{close}"
     if group == "in_zone" and row.jurisdiction_agency_ids:
         return f"точка {'в зоне' if values['in_zone'] else 'вне зоны'} ведения «{agency}»"
+    if group == "role" and values.get("role_shared") and values["role_gap"] == values["role_gap"]:
+        if values["role_gap"] <= 0:
+            return f"по текстам всех районов это дело ведомств того же рода, что «{agency}»"
+        return f"по текстам всех районов это скорее дело ведомств другого рода, чем «{agency}»"
     if group == "prior":
         return f"«{agency}» получает {values['prior']:.0%} всех обращений"
     return None
@@ -83,6 +87,8 @@ def explain_decisions(router: Router, rows: Sequence[RoutingRow], evidence: Evid
     """One sentence per row for its chosen pair (``chosen``: the pair index of each row)."""
 
     agencies = evidence.agency[chosen]
+    role_scorer = getattr(router, "roles_", None)
+    shared = role_scorer.shared(len(router.classes_)) if role_scorer is not None else np.zeros(len(router.classes_))
     cues = router.text_.cues(evidence.text_matrix, agencies.tolist()) if evidence.text_matrix is not None \
         else [[] for _ in rows]
     out = []
@@ -91,6 +97,7 @@ def explain_decisions(router: Router, rows: Sequence[RoutingRow], evidence: Evid
         label = router.classes_[agencies[i]]
         agency = str(names.agencies.get(label, label))
         values = dict(zip(PAIR_FEATURES, x.tolist(), strict=True))
+        values["role_shared"] = float(shared[agencies[i]])  # a role of its own says nothing new
         order: list[str] = []
         if router.ranker_ is not None:
             used = router.ranker_.path_features(x, router.explain_trees)

@@ -13,7 +13,8 @@ How an appeal is routed
    text score, its gap to the best and its rank; its share of past appeals with the same
    category in the same district (and four other keys) with the counts behind them; its share
    of the nearest past appeals (:class:`~routing.place.PlaceNeighbours`); whether the point lies
-   in its zone; how common it is; which agency it is.
+   in its zone; how common it is; which agency it is; the score of its *role* (the same job in
+   every district, :mod:`routing.roles`) by a text model pooled over all districts.
 4. :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (binary: is this candidate the
    agency that answered?) scores every pair; the best-scored candidate is the decision.
 
@@ -40,6 +41,7 @@ import numpy as np
 
 from .place import Neighbours, PlaceNeighbours
 from .ranker import FlatTrees, fit_ranker
+from .roles import RoleScorer
 from .rows import RoutingRow
 from .tables import PAIR_FEATURES, TABLES, RoutingTables, RuleTable
 from .text import TextScorer
@@ -187,14 +189,20 @@ class Router:
         folds = int(fold_of.max()) + 1
         held = fold_of if folds > 1 else None
         self.text_ = TextScorer(folds=folds, word_features=self.word_features, char_features=self.char_features)
-        scores = self.text_.fit_oof(rows, y_enc, n_classes, fold_of)
+        scores, X = self.text_.fit_oof_matrix(rows, y_enc, n_classes, fold_of)
+        self.roles_ = RoleScorer()
+        roles = self.roles_.fit_oof(rows, X, y_enc, n_classes, fold_of, self.text_.fit_one)
         self.tables_ = RoutingTables().fit(rows, y_enc, n_classes, held)
         self.place_ = PlaceNeighbours()
         neighbours = self.place_.fit(rows, y_enc, held)
-        return self._evidence(rows, scores, self.tables_.encode(rows), neighbours, held, None, y_enc)
+        return self._evidence(rows, (scores, roles), self.tables_.encode(rows), neighbours, held, None, y_enc)
 
-    def _evidence(self, rows: Sequence[RoutingRow], scores: np.ndarray, keys: np.ndarray, neighbours: Neighbours,
-                  fold_of: np.ndarray | None, text_matrix: Any, y_enc: np.ndarray | None = None) -> Evidence:
+    def _evidence(self, rows: Sequence[RoutingRow], linear: tuple[np.ndarray, np.ndarray], keys: np.ndarray,
+                  neighbours: Neighbours, fold_of: np.ndarray | None, text_matrix: Any,
+                  y_enc: np.ndarray | None = None) -> Evidence:
+        """The pairs and their features; ``linear``: the text model's scores and the role model's
+        scores of each agency's role (rows × agencies each)."""
+        scores, roles = linear
         n, n_classes = scores.shape
         k = min(self.candidates, n_classes)
         top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < n_classes else np.tile(np.arange(n_classes), (n, 1))
@@ -223,6 +231,10 @@ class Router:
         features[:, base + 4] = (zone[pair_row] == pair_agency[:, None]).any(axis=1)
         features[:, base + 5] = self._prior(pair_row, pair_agency, fold_of, y_enc)
         features[:, base + 6] = pair_agency  # numeric: two splits single out an agency
+        own_role = roles[pair_row, pair_agency]
+        features[:, base + 7] = own_role
+        with np.errstate(invalid="ignore"):  # no roles found: all NaN, and so the gap
+            features[:, base + 8] = np.max(roles, axis=1)[pair_row] - own_role
         return Evidence(pair_row, pair_agency, features, text_matrix)
 
     def _prior(self, pair_row: np.ndarray, pair_agency: np.ndarray, fold_of: np.ndarray | None,
@@ -244,8 +256,11 @@ class Router:
     def evidence(self, rows: Sequence[RoutingRow]) -> Evidence:
         """The candidate pairs of new rows (everything learned from all training rows)."""
         X = self.text_.transform(rows)
-        return self._evidence(rows, self.text_.scores(X), self.tables_.encode(rows), self.place_.query(rows),
-                              None, X)
+        # a version saved before roles existed has no role model; its trees never read these columns
+        role_scorer = getattr(self, "roles_", None) or RoleScorer()
+        roles = role_scorer.scores(X, len(self.classes_))
+        return self._evidence(rows, (self.text_.scores(X), roles), self.tables_.encode(rows),
+                              self.place_.query(rows), None, X)
 
     def pair_scores(self, evidence: Evidence) -> np.ndarray:
         if self.ranker_ is None:

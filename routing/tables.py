@@ -24,7 +24,7 @@ PAIR_FEATURES: tuple[str, ...] = (
     "text_score", "text_gap", "text_rank",
     *(f"{table}_{part}" for table in TABLES for part in ("share", "n")),
     "near_share", "near_count", "near_same_share", "near_same_count",
-    "in_zone", "prior", "agency",
+    "in_zone", "prior", "agency", "role_score", "role_gap",
 )
 
 

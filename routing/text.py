@@ -206,6 +206,11 @@ class TextScorer:
 
         ``fold_of``: the fold of each row (the same folds as the routing tables and the
         neighbours, so no feature of a row was computed with its own label)."""
+        return self.fit_oof_matrix(rows, y, n_classes, fold_of)[0]
+
+    def fit_oof_matrix(self, rows: Sequence[RoutingRow], y: np.ndarray, n_classes: int,
+                       fold_of: np.ndarray) -> tuple[np.ndarray, sp.csr_matrix]:
+        """:meth:`fit_oof`, and the training rows' input matrix (for models fitted beside)."""
         self._vectorizers(len(rows))
         texts = clean_texts([r.text for r in rows])
         blocks = [self._fit_block(self.words_, texts)]
@@ -220,7 +225,7 @@ class TextScorer:
         intercept = np.zeros(n_classes)
         for k in range(folds):
             inside = fold_of != k
-            w, b = self._fit_one(X[inside], y[inside], n_classes)
+            w, b = self.fit_one(X[inside], y[inside], n_classes)
             if folds > 1:
                 oof[~inside] = X[~inside] @ w + b
             weights += w / folds
@@ -234,7 +239,7 @@ class TextScorer:
         for vectorizer in (self.words_, self.chars_):
             if vectorizer is not None:
                 vectorizer.stop_words_ = None  # the dropped terms: large and never needed again
-        return oof
+        return oof, X
 
     @staticmethod
     def _fit_block(vectorizer: Any, texts: list[str]) -> sp.csr_matrix:
@@ -244,7 +249,7 @@ class TextScorer:
             vectorizer.set_params(min_df=1, analyzer="char_wb", ngram_range=(1, 1))
             return vectorizer.fit_transform([t or " " for t in texts])
 
-    def _fit_one(self, X: sp.csr_matrix, y: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    def fit_one(self, X: sp.csr_matrix, y: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
         """(weights features × classes, intercepts) of one LinearSVC; an agency absent from these
         rows gets no weights and a low intercept (the fold has never seen it)."""
         from sklearn.svm import LinearSVC
