@@ -114,7 +114,9 @@ def cleanup() -> int:
 def start_server(direct: bool, base: Path) -> tuple[list[subprocess.Popen[bytes]], int]:
     web_port = free_port()
     env = dict(os.environ, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
-               LOG_LEVEL="WARNING", PORT=str(web_port), PROMETHEUS_MULTIPROC_DIR=str(base / "prometheus"))
+               LOG_LEVEL="WARNING", PORT=str(web_port),
+               SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback: TLS termination is not measured here
+ PROMETHEUS_MULTIPROC_DIR=str(base / "prometheus"))
     web = subprocess.Popen([str(ROOT / "scripts/web.sh"), "--log-level", "warning"], cwd=ROOT, env=env,
                            start_new_session=True)
     try:
@@ -193,7 +195,7 @@ def main() -> None:
                                           "Idempotency-Key": uuid.uuid4().hex},
                     name="submit", catch_response=True) as response:
                 if response.status_code != 201:
-                    response.failure(f"HTTP {response.status_code}")
+                    response.failure(f"HTTP {response.status_code}" + (f" {response.error!r}" if response.status_code == 0 else ""))
 
     class Prober(FastHttpUser):
         wait_time = constant(0)
