@@ -9,8 +9,6 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
-from geoportal.models import Agency
-
 from .models import Appeal, AppealEvent, Category, Status
 
 
@@ -27,13 +25,16 @@ def _category_paths() -> dict[int, tuple[str, ...]]:
     return paths
 
 
-def build_row(appeal: Appeal) -> Any:
+def build_row(appeal: Appeal, jurisdiction: tuple[int, ...] | None = None) -> Any:
+    """``jurisdiction``: the active agencies competent at the appeal's point, when the caller
+    has read them (``issues.routing_service.competent_agency_ids``)."""
     from routing.features import RoutingRow
 
+    from .routing_service import competent_agency_ids
+
     location = appeal.location
-    jurisdiction: tuple[int, ...] = ()
-    if location is not None:
-        jurisdiction = tuple(sorted(Agency.objects.active().serving(location).values_list("id", flat=True)))
+    if jurisdiction is None:
+        jurisdiction = competent_agency_ids(location)
     return RoutingRow(
         appeal_id=appeal.pk,
         text=appeal.text,
