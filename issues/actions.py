@@ -56,8 +56,8 @@ from .models import (
 )
 from .routing_service import RoutingDecision, decide
 
-# Sent after commit with the appeal id, in the process that acted; tiles/ listens to drop cached
-# tiles. No logic here, and a failing receiver never fails the request (send_robust).
+# Sent after commit with the appeal id and its point, in the process that acted; tiles/ listens
+# to drop cached tiles. No logic here, and a failing receiver never fails the request (send_robust).
 appeal_changed = Signal()
 log = logging.getLogger(__name__)
 # Sent by the worker (issues.tasks.announce_change, from the outbox) once per changed appeal and
@@ -66,8 +66,8 @@ log = logging.getLogger(__name__)
 appeal_change_delivered = Signal()
 
 
-def _send_changed(appeal_id: int) -> None:
-    for receiver, result in appeal_changed.send_robust(sender=Appeal, appeal_id=appeal_id):
+def _send_changed(appeal_id: int, location: Point | None) -> None:
+    for receiver, result in appeal_changed.send_robust(sender=Appeal, appeal_id=appeal_id, location=location):
         if isinstance(result, Exception):
             log.warning("appeal_changed receiver %s failed for appeal %s: %r", receiver, appeal_id, result)
 
@@ -75,7 +75,8 @@ def _send_changed(appeal_id: int) -> None:
 def _on_commit_changed(appeal: Appeal) -> None:
     appeal_id = appeal.pk
     if outbox.enqueue("issues.tasks.announce_change", appeal_id):  # once per write and appeal
-        transaction.on_commit(lambda: _send_changed(appeal_id))
+        # the point as committed (the receivers need not read it again)
+        transaction.on_commit(lambda: _send_changed(appeal_id, appeal.location))
 
 
 def _require(user: Any, appeal: Appeal, transition: str) -> None:
