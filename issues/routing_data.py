@@ -7,7 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.gis.geos import Point
 from django.db.models import Exists, OuterRef, Q
+
+from geoportal.models import Agency
 
 from .models import Appeal, AppealEvent, Category, Status
 
@@ -25,12 +28,17 @@ def _category_paths() -> dict[int, tuple[str, ...]]:
     return paths
 
 
+def competent_agency_ids(location: Point | None) -> tuple[int, ...]:
+    """Active agencies competent at ``location`` (by jurisdiction or district), sorted."""
+    if location is None:
+        return ()
+    return tuple(sorted(Agency.objects.active().serving(location).values_list("id", flat=True)))
+
+
 def build_row(appeal: Appeal, jurisdiction: tuple[int, ...] | None = None) -> Any:
     """``jurisdiction``: the active agencies competent at the appeal's point, when the caller
     has read them (``issues.routing_service.competent_agency_ids``)."""
     from routing.features import RoutingRow
-
-    from .routing_service import competent_agency_ids
 
     location = appeal.location
     if jurisdiction is None:

@@ -10,6 +10,7 @@ from django.contrib.gis.geos import Point
 from geoportal.models import Agency, District
 
 from .models import Appeal, Category
+from .routing_data import build_row, competent_agency_ids
 
 
 @dataclass
@@ -42,13 +43,6 @@ def decide(appeal: Appeal) -> RoutingDecision:
                            [{"agency_id": agency.pk, "agency": agency.short_name, "probability": None}], agency)
 
 
-def competent_agency_ids(location: Point | None) -> tuple[int, ...]:
-    """Active agencies competent at ``location`` (by jurisdiction or district), sorted."""
-    if location is None:
-        return ()
-    return tuple(sorted(Agency.objects.active().serving(location).values_list("id", flat=True)))
-
-
 def rule_table_agency(category: Category, location: Point | None, district: District | None,
                       competent: set[int] | None = None) -> Agency | None:
     """The category → agency rule table, restricted to agencies competent at the point
@@ -70,8 +64,6 @@ def rule_table_agency(category: Category, location: Point | None, district: Dist
 
 def _model_decision(appeal: Appeal, jurisdiction: tuple[int, ...]) -> RoutingDecision | None:
     from routing import registry
-
-    from .routing_data import build_row
 
     decision = registry.route(build_row(appeal, jurisdiction=jurisdiction))
     if decision is None:
