@@ -173,6 +173,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--direct", action="store_true", help="no nginx in front")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds each citizen waits between submissions (0: a closed loop as fast as answers come)")
     args = parser.parse_args()
 
     tokens, category, (lat, lon) = prepare(args.users)
@@ -182,7 +184,7 @@ def main() -> None:
     pool = iter(tokens)
 
     class Citizen(FastHttpUser):
-        wait_time = constant(0)
+        wait_time = constant(args.think)
 
         def on_start(self) -> None:
             self.token = next(pool)
@@ -218,7 +220,8 @@ def main() -> None:
         removed = cleanup()
 
     where = "direct to granian" if args.direct else "through nginx"
-    print(f"\n{args.users} concurrent clients, {args.seconds:.0f} s each, {os.cpu_count()} CPUs, {where}")
+    think = f", citizens think {args.think:g} s between submissions" if args.think else ""
+    print(f"\n{args.users} concurrent clients, {args.seconds:.0f} s each, {os.cpu_count()} CPUs, {where}{think}")
     print(f"{'':<28} {'req/s':>8} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7} {'requests':>8} {'errors':>7}")
     print(line("POST /api/v1/appeals/", submissions))
     print(line("GET /healthz (trivial)", trivial))
