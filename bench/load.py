@@ -9,7 +9,7 @@ on a free port behind nginx (``deploy/nginx/geoportal.conf``, as deployed; ``--d
 it), against the database and Redis of the environment (the demo territory and categories are
 loaded when the database has none; no Celery worker is needed: side effects wait in the outbox).
 
-Then two locust runs (headless, FastHttpUser, no think time, closed loop), each ``--seconds``
+Then two locust runs (headless, FastHttpUser, closed loop, no think time unless ``--think``), each ``--seconds``
 long after a short ramp: ``--users`` citizens each submitting appeals as fast as answers come
 (``POST /api/v1/appeals/`` with JSON, a point, an ``Idempotency-Key``, each citizen with their own
 API token), then as many clients calling ``GET /healthz`` (the trivial endpoint: the same server,
