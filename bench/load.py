@@ -2,7 +2,7 @@
 
     set -a; source var/services.env; set +a
     .venv/bin/pip install -e '.[bench]'            # locust
-    .venv/bin/python bench/load.py [--users 50] [--seconds 30] [--direct]
+    .venv/bin/python bench/load.py [--users 50] [--seconds 30] [--think 0] [--direct]
 
 Starts the production web server (``scripts/web.sh``: granian, WEB_WORKERS = CPU count, DEBUG=0)
 on a free port behind nginx (``deploy/nginx/geoportal.conf``, as deployed; ``--direct`` skips
