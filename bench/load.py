@@ -2,14 +2,14 @@
 
     set -a; source var/services.env; set +a
     .venv/bin/pip install -e '.[bench]'            # locust
-    .venv/bin/python bench/load.py [--users 50] [--seconds 30] [--direct]
+    .venv/bin/python bench/load.py [--users 50] [--seconds 30] [--think 0] [--direct]
 
 Starts the production web server (``scripts/web.sh``: granian, WEB_WORKERS = CPU count, DEBUG=0)
 on a free port behind nginx (``deploy/nginx/geoportal.conf``, as deployed; ``--direct`` skips
 it), against the database and Redis of the environment (the demo territory and categories are
 loaded when the database has none; no Celery worker is needed: side effects wait in the outbox).
 
-Then two locust runs (headless, FastHttpUser, no think time, closed loop), each ``--seconds``
+Then two locust runs (headless, FastHttpUser, closed loop, no think time unless ``--think``), each ``--seconds``
 long after a short ramp: ``--users`` citizens each submitting appeals as fast as answers come
 (``POST /api/v1/appeals/`` with JSON, a point, an ``Idempotency-Key``, each citizen with their own
 API token), then as many clients calling ``GET /healthz`` (the trivial endpoint: the same server,
@@ -114,7 +114,9 @@ def cleanup() -> int:
 def start_server(direct: bool, base: Path) -> tuple[list[subprocess.Popen[bytes]], int]:
     web_port = free_port()
     env = dict(os.environ, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
-               LOG_LEVEL="WARNING", PORT=str(web_port), PROMETHEUS_MULTIPROC_DIR=str(base / "prometheus"))
+               LOG_LEVEL="WARNING", PORT=str(web_port),
+               SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback: TLS termination is not measured here
+ PROMETHEUS_MULTIPROC_DIR=str(base / "prometheus"))
     web = subprocess.Popen([str(ROOT / "scripts/web.sh"), "--log-level", "warning"], cwd=ROOT, env=env,
                            start_new_session=True)
     try:
@@ -171,6 +173,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--direct", action="store_true", help="no nginx in front")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds each citizen waits between submissions (0: a closed loop as fast as answers come)")
     args = parser.parse_args()
 
     tokens, category, (lat, lon) = prepare(args.users)
@@ -180,7 +184,7 @@ def main() -> None:
     pool = iter(tokens)
 
     class Citizen(FastHttpUser):
-        wait_time = constant(0)
+        wait_time = constant(args.think)
 
         def on_start(self) -> None:
             self.token = next(pool)
@@ -193,7 +197,7 @@ def main() -> None:
                                           "Idempotency-Key": uuid.uuid4().hex},
                     name="submit", catch_response=True) as response:
                 if response.status_code != 201:
-                    response.failure(f"HTTP {response.status_code}")
+                    response.failure(f"HTTP {response.status_code}" + (f" {response.error!r}" if response.status_code == 0 else ""))
 
     class Prober(FastHttpUser):
         wait_time = constant(0)
@@ -216,7 +220,8 @@ def main() -> None:
         removed = cleanup()
 
     where = "direct to granian" if args.direct else "through nginx"
-    print(f"\n{args.users} concurrent clients, {args.seconds:.0f} s each, {os.cpu_count()} CPUs, {where}")
+    think = f", citizens think {args.think:g} s between submissions" if args.think else ""
+    print(f"\n{args.users} concurrent clients, {args.seconds:.0f} s each, {os.cpu_count()} CPUs, {where}{think}")
     print(f"{'':<28} {'req/s':>8} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7} {'requests':>8} {'errors':>7}")
     print(line("POST /api/v1/appeals/", submissions))
     print(line("GET /healthz (trivial)", trivial))

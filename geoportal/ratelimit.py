@@ -26,11 +26,18 @@ def _now() -> float:
     return time.time()
 
 
+def _window(bucket: str, window_s: int) -> tuple[float, str]:
+    now = _now()
+    return now, f"ratelimit:{bucket}:{window_s}:{int(now // window_s)}"
+
+
+def _wait(now: float, window_s: int) -> int:
+    return max(1, int(window_s - now % window_s) + 1)
+
+
 def hit(bucket: str, limit: int, window_s: int = 60) -> int | None:
     """Count one request in ``bucket``; return the seconds to wait when over ``limit``."""
-    now = _now()
-    window = int(now // window_s)
-    key = f"ratelimit:{bucket}:{window_s}:{window}"
+    now, key = _window(bucket, window_s)
     cache.add(key, 0, timeout=window_s + 10)
     try:
         count = cache.incr(key)
@@ -38,10 +45,18 @@ def hit(bucket: str, limit: int, window_s: int = 60) -> int | None:
         cache.set(key, 1, timeout=window_s + 10)
         count = 1
     if count > limit:
-        return max(1, int(window_s - now % window_s) + 1)
+        return _wait(now, window_s)
     return None
 
 
 def hit_rate(bucket: str, rate: str) -> int | None:
     limit, window_s = parse_rate(rate)
     return hit(bucket, limit, window_s)
+
+
+def over_rate(bucket: str, rate: str) -> int | None:
+    """The seconds to wait when ``bucket`` is already full, without counting a request."""
+    limit, window_s = parse_rate(rate)
+    now, key = _window(bucket, window_s)
+    count = cache.get(key)
+    return _wait(now, window_s) if count is not None and int(count) >= limit else None

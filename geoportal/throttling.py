@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle as DrfAnonRateThrottle
 
 from .clientip import client_ip
-from .ratelimit import hit_rate
+from .ratelimit import hit_rate, over_rate
 
 
 class AnonRateThrottle(DrfAnonRateThrottle):
@@ -40,10 +40,26 @@ class AnonymousRateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith(_OWN_LIMITS) and not request.user.is_authenticated:
-            wait = hit_rate(f"anon-pages:{client_ip(request)}", settings.ANON_PAGE_RATE)
-            if wait is not None:
-                response = JsonResponse({"detail": gettext("Слишком много запросов; повторите позже.")}, status=429)
-                response["Retry-After"] = str(wait)
-                return response
-        return self.get_response(request)
+        if request.path.startswith(_OWN_LIMITS) or request.user.is_authenticated:
+            return self.get_response(request)
+        bucket = f"anon-pages:{client_ip(request)}"
+        if not request.headers.get("Authorization", "").startswith("Token "):
+            wait = hit_rate(bucket, settings.ANON_PAGE_RATE)
+            return self.get_response(request) if wait is None else self._refuse(wait)
+        # An API client signed in with its token (the API authenticates it after this point and
+        # sets request.user) is not anonymous: many citizens' phones share one carrier address.
+        # A request that did not end signed in (a refused token, a view that reads no token)
+        # counts afterwards, so guessing tokens from one address still meets the limit.
+        wait = over_rate(bucket, settings.ANON_PAGE_RATE)
+        if wait is not None:
+            return self._refuse(wait)
+        response = self.get_response(request)
+        if not request.user.is_authenticated:
+            hit_rate(bucket, settings.ANON_PAGE_RATE)
+        return response
+
+    @staticmethod
+    def _refuse(wait: int) -> HttpResponse:
+        response = JsonResponse({"detail": gettext("Слишком много запросов; повторите позже.")}, status=429)
+        response["Retry-After"] = str(wait)
+        return response

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.gis.geos import Point
 from django.db.models import Exists, OuterRef, Q
 
 from geoportal.models import Agency
@@ -27,13 +28,21 @@ def _category_paths() -> dict[int, tuple[str, ...]]:
     return paths
 
 
-def build_row(appeal: Appeal) -> Any:
+def competent_agency_ids(location: Point | None) -> tuple[int, ...]:
+    """Active agencies competent at ``location`` (by jurisdiction or district), sorted."""
+    if location is None:
+        return ()
+    return tuple(sorted(Agency.objects.active().serving(location).values_list("id", flat=True)))
+
+
+def build_row(appeal: Appeal, jurisdiction: tuple[int, ...] | None = None) -> Any:
+    """``jurisdiction``: the active agencies competent at the appeal's point, when the caller
+    has read them (``issues.routing_service.competent_agency_ids``)."""
     from routing.features import RoutingRow
 
     location = appeal.location
-    jurisdiction: tuple[int, ...] = ()
-    if location is not None:
-        jurisdiction = tuple(sorted(Agency.objects.active().serving(location).values_list("id", flat=True)))
+    if jurisdiction is None:
+        jurisdiction = competent_agency_ids(location)
     return RoutingRow(
         appeal_id=appeal.pk,
         text=appeal.text,

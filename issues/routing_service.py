@@ -10,6 +10,7 @@ from django.contrib.gis.geos import Point
 from geoportal.models import Agency, District
 
 from .models import Appeal, Category
+from .routing_data import build_row, competent_agency_ids
 
 
 @dataclass
@@ -20,26 +21,36 @@ class RoutingDecision:
     auto: bool
     source: str  # "model" or "rules"
     suggestions: list[dict[str, Any]] = field(default_factory=list)
+    agency: Agency | None = None  # the chosen agency's row, when the decision already read it
 
 
 def decide(appeal: Appeal) -> RoutingDecision:
-    model_decision = _model_decision(appeal)
+    """Works on an unsaved appeal too (``issues.actions.submit_appeal`` decides before it
+    takes the year's number). The agencies competent at the point are read once, for both the
+    model's row and the rule table."""
+    jurisdiction = competent_agency_ids(appeal.location)
+    model_decision = _model_decision(appeal, jurisdiction)
     if model_decision is not None:
         return model_decision
-    agency = rule_table_agency(appeal.category, appeal.location, appeal.district)
+    agency = rule_table_agency(appeal.category, appeal.location, appeal.district,
+                               competent=set(jurisdiction) if appeal.location is not None else None)
     if agency is None:
         return RoutingDecision(None, None, "нет правила для категории", False, "rules")
     explanation = f"правило: категория = {appeal.category.name}"
     if appeal.district_id and appeal.district:
         explanation += f"; район = {appeal.district.name}; в зоне ведения: {agency.short_name}"
     return RoutingDecision(agency.pk, None, explanation, True, "rules",
-                           [{"agency_id": agency.pk, "agency": agency.short_name, "probability": None}])
+                           [{"agency_id": agency.pk, "agency": agency.short_name, "probability": None}], agency)
 
 
-def rule_table_agency(category: Category, location: Point | None, district: District | None) -> Agency | None:
-    """The category → agency rule table, restricted to agencies competent at the point."""
-    point = location if location is not None else (district.boundary.point_on_surface if district else None)
-    competent = set(Agency.objects.serving(point).values_list("id", flat=True)) if point is not None else None
+def rule_table_agency(category: Category, location: Point | None, district: District | None,
+                      competent: set[int] | None = None) -> Agency | None:
+    """The category → agency rule table, restricted to agencies competent at the point
+    (``competent``: the active ones at ``location`` when the caller has read them already; the
+    rule table only offers active agencies, so that is the same restriction)."""
+    if competent is None:
+        point = location if location is not None else (district.boundary.point_on_surface if district else None)
+        competent = set(Agency.objects.serving(point).values_list("id", flat=True)) if point is not None else None
     for node in category.lineage():
         candidates = list(node.routes.select_related("agency").filter(agency__is_active=True))
         if not candidates:
@@ -51,19 +62,19 @@ def rule_table_agency(category: Category, location: Point | None, district: Dist
     return None
 
 
-def _model_decision(appeal: Appeal) -> RoutingDecision | None:
+def _model_decision(appeal: Appeal, jurisdiction: tuple[int, ...]) -> RoutingDecision | None:
     from routing import registry
 
-    from .routing_data import build_row
-
-    decision = registry.route(build_row(appeal))
+    decision = registry.route(build_row(appeal, jurisdiction=jurisdiction))
     if decision is None:
         return None
 
     top = list(getattr(decision, "top3", []) or [])
-    names = dict(Agency.objects.filter(pk__in=[int(label) for label, _p in top]).values_list("id", "short_name"))
-    suggestions = [{"agency_id": int(label), "agency": names.get(int(label), str(label)), "probability": float(p)}
-                   for label, p in top]
+    agencies = Agency.objects.in_bulk([int(label) for label, _p in top])
+    suggestions = [{"agency_id": int(label),
+                    "agency": agencies[int(label)].short_name if int(label) in agencies else str(label),
+                    "probability": float(p)} for label, p in top]
     auto = bool(decision.auto)  # thresholds (global and per category) applied by the router
     agency_id = int(decision.agency_id) if decision.agency_id is not None else None
-    return RoutingDecision(agency_id, float(decision.confidence), decision.explanation, auto, "model", suggestions)
+    return RoutingDecision(agency_id, float(decision.confidence), decision.explanation, auto, "model", suggestions,
+                           agencies.get(agency_id) if agency_id is not None else None)

@@ -150,7 +150,8 @@ class PublicEventSerializer(serializers.ModelSerializer[AppealEvent]):
 
 
 class AppealCreateSerializer(serializers.Serializer[Any]):
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    # with its parent: routing walks the lineage (Category.lineage), two levels in the register
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.select_related("parent"))
     text = serializers.CharField(trim_whitespace=True, allow_blank=True)
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)

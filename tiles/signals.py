@@ -18,7 +18,11 @@ def appeal_changed(sender: Any, appeal_id: int, **kwargs: Any) -> None:
     holding its point, at every zoom and for every filter, right away. With Redis down the drop
     is owed to the outbox and done by the worker once Redis is back."""
     try:
-        invalidate_appeal(appeal_id)
+        if "location" in kwargs:  # the point as committed, sent along (issues.actions)
+            if kwargs["location"] is not None:
+                cache.invalidate_point("appeals", kwargs["location"].x, kwargs["location"].y)
+        else:
+            invalidate_appeal(appeal_id)
     except (redis.RedisError, OSError):
         log.warning("could not invalidate tiles for appeal %s now; the worker will", appeal_id)
         try:

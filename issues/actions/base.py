@@ -26,8 +26,9 @@ from .. import notifications
 from ..access import can_transition
 from ..models import TRANSITIONS, Appeal, AppealEvent
 
-# Sent after commit with the appeal id, in the process that acted; tiles/ listens to drop cached
-# tiles. No logic here, and a failing receiver never fails the request (send_robust).
+# Sent after commit with the appeal id (and its point, when the write held it), in the process
+# that acted; tiles/ listens to drop cached tiles. No logic here, and a failing receiver never
+# fails the request (send_robust).
 appeal_changed = Signal()
 log = logging.getLogger(__name__)
 # Sent by the worker (issues.tasks.announce_change, from the outbox) once per changed appeal and
@@ -45,26 +46,31 @@ R = TypeVar("R")
 _write = threading.local()
 
 
-def _send_changed(appeal_id: int) -> None:
-    for receiver, result in appeal_changed.send_robust(sender=Appeal, appeal_id=appeal_id):
+def _send_changed(appeal_id: int, point: dict[str, Any]) -> None:
+    """``point``: ``{"location": …}`` with the point as committed when the write held the row
+    (receivers then need not read it back), else empty."""
+    for receiver, result in appeal_changed.send_robust(sender=Appeal, appeal_id=appeal_id, **point):
         if isinstance(result, Exception):
             log.warning("appeal_changed receiver %s failed for appeal %s: %r", receiver, appeal_id, result)
 
 
-def _on_commit_changed(appeal_id: int) -> None:
+def _on_commit_changed(appeal_id: int, point: dict[str, Any]) -> None:
     if outbox.enqueue("issues.tasks.announce_change", appeal_id):  # once per write and appeal
-        transaction.on_commit(lambda: _send_changed(appeal_id))
+        transaction.on_commit(lambda: _send_changed(appeal_id, point))
 
 
 def _derive(events: list[AppealEvent]) -> None:
     """The one place an appeal's events become side effects (see the module docstring)."""
-    changed: list[int] = []
+    changed: dict[int, dict[str, Any]] = {}
     for event in events:
         notifications.event_recorded(event)
         if event.kind in CHANGING_EVENTS and event.appeal_id not in changed:
-            changed.append(event.appeal_id)
-    for appeal_id in changed:
-        _on_commit_changed(appeal_id)
+            # the appeal object the action wrote, when the event holds it: its point at the end
+            # of the write is the committed one
+            held = AppealEvent.appeal.is_cached(event)
+            changed[event.appeal_id] = {"location": event.appeal.location} if held else {}
+    for appeal_id, point in changed.items():
+        _on_commit_changed(appeal_id, point)
 
 
 def appeal_write(func: Callable[P, R]) -> Callable[P, R]:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,23 +37,31 @@ from ..models import (
     Status,
     ViolationKind,
 )
+from ..routing_service import RoutingDecision, decide
 from .base import _locked, _require, appeal_write, record, transition
 
 
 def next_number(now: dt.datetime) -> str:
+    """The year's next public number (А-2026-000123), without gaps or twins: one upsert of the
+    year's counter row, whose lock is held until the write commits (a write that rolls back gives
+    its number back). Every submission of the year waits for that lock, so take the number as
+    late in the write as possible (:func:`submit_appeal` takes it just before registering)."""
     year = timezone.localtime(now).year
-    AppealCounter.objects.get_or_create(year=year)
-    counter = AppealCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"А-{year}-{counter.last:06d}"
+    table = connection.ops.quote_name(AppealCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608 - our table's name
+                       f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last", [year])
+        (last,) = cursor.fetchone()
+    return f"А-{year}-{last:06d}"
 
 
 def validate_submission(*, channel: str, category: Category, text: str, location: Point | None, address: str,
-                        anonymous: bool, photo_count: int = 0) -> None:
+                        anonymous: bool, photo_count: int = 0) -> District | None:
     """The invariants of a new appeal, all of them at once as field errors (in the request's
-    language: Russian by default, English on English pages)."""
+    language: Russian by default, English on English pages). Returns the district containing
+    ``location`` (looked up once here, for the appeal's row and its routing)."""
     errors: dict[str, str] = {}
+    district = None
     if category.photo_required and not photo_count and channel in MAP_CHANNELS:
         errors["photos"] = _("Для этой категории нужна фотография.")
     if photo_count > settings.APPEAL_MAX_PHOTOS:
@@ -70,12 +80,13 @@ def validate_submission(*, channel: str, category: Category, text: str, location
     if location is not None:
         if not (-180 <= location.x <= 180 and -90 <= location.y <= 90):
             errors["location"] = _("Координаты вне допустимого диапазона.")
-        elif District.containing(location) is None:
+        elif (district := District.containing(location)) is None:
             errors["location"] = _("Место находится за пределами обслуживаемой территории.")
     if anonymous and not category.anonymous_allowed:
         errors["category"] = _("В этой категории анонимные обращения не принимаются.")
     if errors:
         raise ValidationError(errors)
+    return district
 
 
 def is_anonymous(author: Any, author_name: str, author_contact: str) -> bool:
@@ -122,11 +133,14 @@ def submit_appeal(
     author = author if author is not None and author.is_authenticated else None
     anonymous = is_anonymous(author, author_name, author_contact)
     location, location_source = initial_location(location, photos)
-    validate_submission(channel=channel, category=category, text=text, location=location, address=address,
-                        anonymous=anonymous, photo_count=len(photos))
+    district = validate_submission(channel=channel, category=category, text=text, location=location,
+                                   address=address, anonymous=anonymous, photo_count=len(photos))
     now = timezone.now()
-    appeal = Appeal.objects.create(
-        number=next_number(now),
+    appeal = Appeal(
+        # The public number is taken last (below): the year's counter stays locked from then until
+        # commit and every submission waits for it. Until then the row carries a placeholder that
+        # no other transaction ever sees.
+        number=f"~{uuid.uuid4().hex[:19]}",
         author=author,
         author_name=author_name.strip(),
         author_contact=author_contact.strip(),
@@ -139,11 +153,15 @@ def submit_appeal(
         location=location,
         location_source=location_source or ("address" if address else ""),
         address=address.strip(),
-        district=District.containing(location) if location is not None else None,
+        district=district,
         received_at=received_at or now,
         no_answer_required=anonymous,
         earlier_appeal=earlier_appeal,
     )
+    registers_itself = author is not None and channel in SELF_REGISTERING_CHANNELS
+    # What routing reads (agencies at the point, the rule table or the model), read before the number too.
+    decision = decide(appeal) if registers_itself else None
+    appeal.save(force_insert=True)
     record(AppealEvent.objects.create(appeal=appeal, actor=actor or author, kind="submit",
                                       to_status=Status.SUBMITTED, data={"channel": channel}))
     photo_ids = []
@@ -156,9 +174,11 @@ def submit_appeal(
     if photo_ids:
         for photo_id in photo_ids:
             outbox.enqueue("issues.tasks.process_photo", photo_id)
-    if author is not None and channel in SELF_REGISTERING_CHANNELS:
-        register_appeal(appeal, actor=None)
-        appeal.refresh_from_db()
+    appeal.number = next_number(now)
+    if registers_itself:  # the row was inserted by this write: no lock to take
+        _register(appeal, actor=None, decision=decision, also_save=("number",))
+    else:
+        appeal.save(update_fields=["number"])
     return appeal
 
 
@@ -172,16 +192,22 @@ def _deadline_for(appeal: Appeal, registered_at: dt.datetime) -> dt.datetime:
 @appeal_write
 def register_appeal(appeal: Appeal | int, *, actor: Any, now: dt.datetime | None = None) -> Appeal:
     """Register (by an operator, or automatically for authenticated web/mobile) and route."""
-    appeal = _locked(appeal)
+    return _register(_locked(appeal), actor=actor, now=now)
+
+
+def _register(appeal: Appeal, *, actor: Any, now: dt.datetime | None = None, decision: RoutingDecision | None = None,
+              also_save: tuple[str, ...] = ()) -> Appeal:
+    """:func:`register_appeal` of a row this write holds (locked, or inserted by it);
+    ``decision``: the routing already decided for it, ``also_save``: fields set by the caller."""
     _require(actor, appeal, "register")
     now = now or timezone.now()
     appeal.registered_at = now
     appeal.deadline_at = _deadline_for(appeal, now)
     transition(appeal, "register", actor=actor, data={"deadline_at": appeal.deadline_at.isoformat()},
-               update_fields=("registered_at", "deadline_at"))
+               update_fields=("registered_at", "deadline_at", *also_save))
     if now - appeal.received_at > dt.timedelta(days=settings.APPEAL_REGISTRATION_DAYS):
         DeadlineViolation.objects.get_or_create(appeal=appeal, kind=ViolationKind.REGISTRATION)
-    route_appeal(appeal, actor=None)
+    _route(appeal, actor=None, decision=decision)
     return appeal
 
 
@@ -192,26 +218,31 @@ def route_appeal(appeal: Appeal | int, *, actor: Any, agency: Agency | None = No
     With no operator choice: the trained router decides when confident; below its threshold
     the appeal waits in the operator's queue with the top suggestions; with no trained model
     the rule table routes it."""
-    appeal = _locked(appeal)
+    return _route(_locked(appeal), actor=actor, agency=agency, reason=reason)
+
+
+def _route(appeal: Appeal, *, actor: Any, agency: Agency | None = None, reason: str = "",
+           decision: RoutingDecision | None = None) -> Appeal:
+    """:func:`route_appeal` of a row this write holds; ``decision``: the router's, made already."""
     if agency is not None:
         _require(actor, appeal, "route")  # before the state: a refusal tells nothing about it
     if appeal.status != Status.REGISTERED:
         appeal.apply_transition("route", actor=actor)  # raises IllegalTransition
     data: dict[str, Any] = {}
+    routing_fields: tuple[str, ...] = ()
     if agency is None:
-        from ..routing_service import decide
-
-        decision = decide(appeal)
+        decision = decision or decide(appeal)
         appeal.routing_confidence = decision.confidence
         appeal.routing_explanation = decision.explanation
         appeal.routing_suggestions = decision.suggestions
-        appeal.save(update_fields=["routing_confidence", "routing_explanation", "routing_suggestions"])
+        routing_fields = ("routing_confidence", "routing_explanation", "routing_suggestions")
         if not decision.auto or decision.agency_id is None:
+            appeal.save(update_fields=routing_fields)
             record(AppealEvent.objects.create(appeal=appeal, kind="routing_queued", reason=decision.explanation,
                                               data={"suggestions": decision.suggestions, "source": decision.source},
                                               is_public=False))
             return appeal
-        agency = Agency.objects.get(pk=decision.agency_id)
+        agency = decision.agency or Agency.objects.get(pk=decision.agency_id)
         reason = decision.explanation
         data = {"source": decision.source, "confidence": decision.confidence}
     else:
@@ -222,6 +253,6 @@ def route_appeal(appeal: Appeal | int, *, actor: Any, agency: Agency | None = No
     appeal.routed_at = timezone.now()
     data["agency_id"] = agency.pk
     transition(appeal, "route", actor=actor, reason=reason, data=data,
-               update_fields=("responsible_agency", "routed_at"))
+               update_fields=(*routing_fields, "responsible_agency", "routed_at"))
     return appeal
 

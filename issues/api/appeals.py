@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,6 +63,24 @@ class AppealPagination(GeoJsonPagination):
     page_size = 100
     max_page_size = 1000
     page_size_query_param = "page_size"
+
+
+def _claim_idempotency_key(user: Any, key: str) -> IdempotencyKey:
+    """The row of ``(user, key)``, held by this transaction: inserted now (one statement for a
+    new key), or the first request's, read once that request has finished (the insert waits for
+    it on the unique index; a refused first request deleted its row, and this one takes over)."""
+    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    while True:
+        created_at = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} (user_id, key, created_at) VALUES (%s, %s, %s) "  # noqa: S608
+                           "ON CONFLICT (user_id, key) DO NOTHING RETURNING id", [user.pk, key, created_at])
+            inserted = cursor.fetchone()
+        if inserted is not None:
+            return IdempotencyKey(pk=inserted[0], user=user, key=key, created_at=created_at)
+        record = IdempotencyKey.objects.select_for_update().filter(user=user, key=key).first()
+        if record is not None:
+            return record
 
 
 def _photo_prefetch() -> Prefetch[Any]:
@@ -132,7 +150,7 @@ class AppealViewSet(AppealLifecycleMixin, viewsets.GenericViewSet[Appeal]):
         if not key:
             return self._create(request)
         with transaction.atomic():
-            record, _created = IdempotencyKey.objects.select_for_update().get_or_create(user=request.user, key=key)
+            record = _claim_idempotency_key(request.user, key)
             if record.response_status is not None:
                 return Response(record.response_body, status=record.response_status,
                                 headers={"Idempotent-Replayed": "true"})
@@ -170,36 +188,38 @@ class AppealViewSet(AppealLifecycleMixin, viewsets.GenericViewSet[Appeal]):
                 except DjangoValidationError as exc:
                     errors.setdefault("photos", []).extend(exc.messages)
         pin = Point(data["lon"], data["lat"], srid=4326) if data.get("lat") is not None else None
-        location, _source = actions.initial_location(pin, checked)
-        try:
-            actions.validate_submission(
-                channel=data["channel"], category=data["category"], text=data["text"], location=location,
-                address=data["address"], photo_count=len(photos),
-                anonymous=actions.is_anonymous(None if staff_channel else user, author_name, author_contact))
-        except DjangoValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                known = errors.setdefault(field, [])
-                known.extend(m for m in messages if m not in known)
-        if errors:
+        anonymous = actions.is_anonymous(None if staff_channel else user, author_name, author_contact)
+        if errors:  # the photos' errors with those of the appeal itself, all at once
+            location, _source = actions.initial_location(pin, checked)
+            try:
+                actions.validate_submission(
+                    channel=data["channel"], category=data["category"], text=data["text"], location=location,
+                    address=data["address"], photo_count=len(photos), anonymous=anonymous)
+            except DjangoValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    known = errors.setdefault(field, [])
+                    known.extend(m for m in messages if m not in known)
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
-        appeal = actions.submit_appeal(
-            author=None if staff_channel else user,
-            actor=user,
-            channel=data["channel"],
-            category=data["category"],
-            text=data["text"],
-            location=pin,
-            address=data["address"],
-            kind=data["kind"],
-            appeal_type=data["appeal_type"],
-            photos=checked,
-            attachments=request.FILES.getlist("attachments") if staff_channel else [],
-            text_is_private=data["text_is_private"],
-            author_name=author_name,
-            author_contact=author_contact,
-        )
-        appeal = Appeal.objects.select_related("category", "district", "responsible_agency", "author__profile").get(
-            pk=appeal.pk)
+        try:  # the action validates (once) before it writes anything
+            appeal = actions.submit_appeal(
+                author=None if staff_channel else user,
+                actor=user,
+                channel=data["channel"],
+                category=data["category"],
+                text=data["text"],
+                location=pin,
+                address=data["address"],
+                kind=data["kind"],
+                appeal_type=data["appeal_type"],
+                photos=checked,
+                attachments=request.FILES.getlist("attachments") if staff_channel else [],
+                text_is_private=data["text_is_private"],
+                author_name=author_name,
+                author_contact=author_contact,
+            )
+        except DjangoValidationError as exc:
+            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        # The action's own instance carries its category, district and agency: no second read.
         return Response(AppealFullSerializer(appeal, context={"request": request}).data, status=201)
 
 

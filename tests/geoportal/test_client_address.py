@@ -63,3 +63,22 @@ def test_a_page_of_the_api_has_a_ceiling(personas):
                                       for i in range(520)])
     body = personas.client("citizen").get("/api/v1/notifications/", {"limit": 100000}).json()
     assert body["count"] == 520 and len(body["results"]) == 500 and body["next"]
+
+
+def test_api_clients_signed_in_by_token_are_not_counted_as_anonymous_but_refused_tokens_are(
+        settings, steady_rate_clock, personas):
+    """Many citizens' phones share a carrier address: their token requests are not anonymous
+    pages. Guessing tokens from one address still fills that address's bucket."""
+    from rest_framework.authtoken.models import Token
+
+    settings.ANON_PAGE_RATE = "3/min"
+    window = int(steady_rate_clock // 60)
+    cache.delete(f"ratelimit:anon-pages:203.0.113.42:60:{window}")
+    token = Token.objects.get_or_create(user=personas.citizen)[0].key
+    client = Client(REMOTE_ADDR="203.0.113.42")
+    signed_in = [client.get("/api/v1/notifications/", HTTP_AUTHORIZATION=f"Token {token}") for _ in range(6)]
+    assert [r.status_code for r in signed_in] == [200] * 6
+    guesses = [client.get("/api/v1/notifications/", HTTP_AUTHORIZATION=f"Token {i:040d}") for i in range(5)]
+    assert [r.status_code for r in guesses] == [403, 403, 403, 429, 429]  # DRF: 403 (session auth first)
+    assert int(guesses[-1]["Retry-After"]) > 0
+    assert client.get("/accounts/login/").status_code == 429  # the same bucket as anonymous pages
