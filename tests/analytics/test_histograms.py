@@ -128,3 +128,8 @@ def test_only_pivots_the_histograms_hold_are_approximate(dataset, personas):
     assert not approximate(rows="category", metrics="median_days", channel="web")
     assert not approximate(rows="category", metrics="median_days", received_after="2026-07-06")  # not a whole month
     assert str(PUBLIC_STATUSES)  # the public scope is the same rule as Appeal.objects.public()
+
+
+def test_the_pivot_page_carries_the_footnote_on_approximate_percentiles(client):
+    body = client.get("/stats/pivot/").content.decode()
+    assert 'id="pivot-approximate" hidden' in body and "5 %" in body and "Количества точные" in body
