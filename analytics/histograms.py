@@ -9,8 +9,9 @@ at 30 days.
 
 :func:`rebuild` runs inside ``tiles.aggregates.rebuild_all`` and :func:`refresh` inside
 ``tiles.aggregates.refresh_appeals`` (same transaction and advisory lock as the cell
-aggregates): a changed appeal's month and district are recounted from the appeals, exact
-whatever changed as long as its received time and district do not."""
+aggregates): a changed appeal's month of its category is recounted from the appeals, exact
+whatever changed (status, answer, agency, visibility, merge) as long as its received time and
+category do not — ``issues.actions`` never changes either after submission."""
 from __future__ import annotations
 
 import math
@@ -60,23 +61,23 @@ def rebuild(cursor: Any) -> int:
 
 
 def refresh(cursor: Any, appeal_ids: Iterable[int]) -> int:
-    """Recount the (month, district) slices holding these appeals; returns how many. A slice is
-    a month of one district (tens of thousands of appeals at ten million), read by the
-    received_at index."""
+    """Recount the (month, category) slices holding these appeals; returns how many. A slice is
+    read by the (category, received_at) index: about 10,000 appeals a month in a category at
+    ten million (a (month, district) slice read 400,000 rows of the month: 8.5 s)."""
     ids = sorted(set(appeal_ids))
     if not ids:
         return 0
     params = _params()
-    cursor.execute(f"SELECT DISTINCT {MONTH}, a.district_id FROM issues_appeal a WHERE a.id = ANY(%(ids)s)",
+    cursor.execute(f"SELECT DISTINCT {MONTH}, a.category_id FROM issues_appeal a WHERE a.id = ANY(%(ids)s)",
                    {**params, "ids": ids})
     slices = cursor.fetchall()
-    for month, district in slices:
-        same_district = "district_id IS NULL" if district is None else "district_id = %(district)s"
-        in_month = ("a.received_at >= %(month)s AND a.received_at < "
-                    "((%(month)s AT TIME ZONE %(tz)s) + interval '1 month') AT TIME ZONE %(tz)s")
-        values = {**params, "month": month, "district": district}
-        cursor.execute(f"DELETE FROM {TABLE} WHERE received_month = %(month)s AND {same_district}", values)  # noqa: S608
-        cursor.execute(_insert(f"{in_month} AND a.{same_district}"), values)
+    in_month = ("a.category_id = %(category)s AND a.received_at >= %(month)s AND a.received_at < "
+                "((%(month)s AT TIME ZONE %(tz)s) + interval '1 month') AT TIME ZONE %(tz)s")
+    for month, category in slices:
+        values = {**params, "month": month, "category": category}
+        cursor.execute(f"DELETE FROM {TABLE} WHERE received_month = %(month)s AND category_id = %(category)s",  # noqa: S608
+                       values)
+        cursor.execute(_insert(in_month), values)
     return len(slices)
 
 

@@ -5,7 +5,7 @@ One row per (local month received, district, category, responsible agency, statu
 bucket) with the number of appeals in it. ``bucket`` is the log-scale bucket of the days from
 registration to answer (see :mod:`analytics.histograms`); −1 holds the appeals without an answer
 time, so counts and open counts come from the same rows. Written only by
-:mod:`analytics.histograms` (rebuilt with the tile aggregates, recounted per month and district
+:mod:`analytics.histograms` (rebuilt with the tile aggregates, recounted per month and category
 when an appeal changes)."""
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class AnswerTimeHistogram(models.Model):
     count = models.PositiveIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["received_month", "district"], name="analytics_hist_month")]
+        indexes = [models.Index(fields=["received_month", "category"], name="analytics_hist_month")]
 
     def __str__(self) -> str:
         return f"{self.received_month:%Y-%m} {self.status} b{self.bucket}: {self.count}"
