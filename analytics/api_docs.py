@@ -57,6 +57,12 @@ Pivot = inline_serializer("StatsPivot", {
     "metrics": S.ListField(child=S.CharField()), "columns": S.ListField(child=S.CharField()),
     "scope": S.ChoiceField(choices=["public", "all"]),
     "filters": S.DictField(child=S.CharField(), help_text="the filters applied, as given"),
+    "approximate": S.BooleanField(help_text=(
+        "true: median_days and p90_days were interpolated in per-month answer-time histograms (log-scale "
+        "buckets: bucket b holds 1 + days in [1.05^b, 1.05^(b+1))), within 5 % of (1 + days) of the exact discrete "
+        "percentile; counts stay exact. Used when every metric, dimension and filter is one the histograms hold "
+        "(count, share, answered, open, median_days, p90_days; district, agency, category, classifier section, "
+        "status, month, quarter, year; whole months). false: every figure computed from the appeals.")),
     "results": S.ListField(child=S.DictField(), help_text=PIVOT_RECORD_HELP),
 })
 PIVOT_RESPONSES = {

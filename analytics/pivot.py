@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from rest_framework.exceptions import ValidationError
 from geoportal.i18n import english_page
 from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 
-from . import catalog, sql
+from . import catalog, histograms, sql
 from .params import PivotSpec
 
 ROUND = {"share": 4, "on_time_share": 4, "resolved_share": 4, "redirect_share": 4, "repeated_share": 4,
@@ -34,6 +35,7 @@ class PivotResult:
     columns: list[str]  # metric output columns in order
     scope: str
     records: list[dict[str, Any]] = field(default_factory=list)
+    approximate: bool = False  # percentiles from the answer-time histograms (analytics.histograms)
 
     @property
     def total(self) -> dict[str, Any]:
@@ -41,7 +43,8 @@ class PivotResult:
 
     def as_dict(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
         return {"rows": self.rows, "cols": self.cols, "metrics": self.metrics, "columns": self.columns,
-                "scope": self.scope, "filters": filters or {}, "results": self.records}
+                "scope": self.scope, "filters": filters or {}, "approximate": self.approximate,
+                "results": self.records}
 
 
 def metric_columns(metrics: list[str]) -> list[str]:
@@ -60,15 +63,21 @@ def _label(dim: str, key: Any, label: Any) -> str:
 
 
 def run_pivot(spec: PivotSpec, *, public: bool, now: dt.datetime | None = None,
-              two_phase: bool | None = None) -> PivotResult:
-    """Execute the pivot (exactly one query) and shape the records. ``two_phase``: see
-    analytics.sql.pivot_sql (None chooses)."""
+              two_phase: bool | None = None, exact: bool = False) -> PivotResult:
+    """Execute the pivot (one query, after a look whether the histograms are built) and shape
+    the records. ``two_phase``: see analytics.sql.pivot_sql (None chooses). Medians and
+    percentiles come from the answer-time histograms (approximate, see analytics.sql.histogram)
+    where they serve the pivot, unless ``exact``."""
     from django.utils import timezone
 
     now = now or timezone.now()
-    built = sql.pivot_sql(spec.rows, spec.cols, spec.metrics, spec.filters, public=public, now=now,
-                          tz=settings.TIME_ZONE, two_phase=two_phase, english=english_page())
     with connection.cursor() as cursor:
+        approximate = (two_phase is None and exact is False
+                       and sql.histogram_serves(spec.rows, spec.cols, spec.metrics, spec.filters, settings.TIME_ZONE)
+                       and histograms.populated(cursor))
+        build = sql.histogram_pivot_sql if approximate else partial(sql.pivot_sql, two_phase=two_phase)
+        built = build(spec.rows, spec.cols, spec.metrics, spec.filters, public=public, now=now,
+                      tz=settings.TIME_ZONE, english=english_page())
         cursor.execute(built.sql, built.params)
         if cursor.rowcount > settings.STATS_MAX_ROWS:
             # several dimensions of fine grain multiply into a table nobody reads (and an XLSX
@@ -79,7 +88,8 @@ def run_pivot(spec: PivotSpec, *, public: bool, now: dt.datetime | None = None,
         names = [c.name for c in cursor.description]
         fetched = cursor.fetchall()
     columns = metric_columns(spec.metrics)
-    result = PivotResult(spec.rows, spec.cols, spec.metrics, columns, "public" if public else "all")
+    result = PivotResult(spec.rows, spec.cols, spec.metrics, columns, "public" if public else "all",
+                         approximate=approximate)
     missing: list[str] = []
     for raw in fetched:
         row = dict(zip(names, raw, strict=True))

@@ -109,8 +109,10 @@ def pivot_page(request: HttpRequest) -> HttpResponse:
     from django.shortcuts import render
 
     from . import catalog
+    from .sql.histogram import MAX_RELATIVE_ERROR
 
     return render(request, "analytics/pivot.html", {
+        "approximate_error": round(MAX_RELATIVE_ERROR * 100),
         "dimensions": [(k, str(v)) for k, v in catalog.DIMENSIONS.items()],
         "metrics": [(k, str(label), str(text)) for k, (label, text) in catalog.METRICS.items()],
     })

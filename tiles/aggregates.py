@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import DateField, FloatField, Func, QuerySet
 from django.db.models.functions import TruncMonth
 
+from analytics import histograms
 from issues.models import Appeal
 
 from . import cache, cells, conf, points
@@ -61,7 +62,8 @@ def _rollup_insert(zoom: int, where: str = "TRUE") -> str:
 @transaction.atomic
 def rebuild_all() -> int:
     """Recompute every level from the points, the point table of the point tiles
-    (:mod:`tiles.points`) and the per-status cells (:mod:`tiles.cells`), in one transaction;
+    (:mod:`tiles.points`), the per-status cells (:mod:`tiles.cells`) and the answer-time
+    histograms (:mod:`analytics.histograms`), in one transaction;
     returns the number of aggregate rows."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
@@ -71,6 +73,7 @@ def rebuild_all() -> int:
             cursor.execute(_rollup_insert(zoom))
         points.rebuild(cursor)
         cells.rebuild(cursor)  # from the point table just written
+        histograms.rebuild(cursor)  # the answer-time histograms of the pivots' percentiles
         cursor.execute(f"SELECT count(*) FROM {TABLE}")
         rows = int(cursor.fetchone()[0])
         # Fresh statistics now rather than whenever autovacuum gets to the rewritten table: the
@@ -96,13 +99,15 @@ def cells_of(appeal_ids: Iterable[int]) -> set[tuple[int, int]]:
 
 @transaction.atomic
 def refresh_appeals(appeal_ids: Iterable[int]) -> int:
-    """After appeals change: their cells at every level (aggregates and per-status cells) and
-    their rows of the point table, in one transaction under the tables' lock; returns the number of cells rewritten."""
+    """After appeals change: their cells at every level (aggregates and per-status cells),
+    their rows of the point table and their slices of the answer-time histograms, in one
+    transaction under the tables' lock; returns the number of cells rewritten."""
     ids = sorted(set(appeal_ids))
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         points.refresh(cursor, ids)
         cells.refresh(cursor, ids)
+        histograms.refresh(cursor, ids)
     return refresh_cells(cells_of(ids))
 
 

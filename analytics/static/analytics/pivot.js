@@ -70,6 +70,8 @@
     }).then(function (res) {
       if (!res.ok) { error.textContent = Object.keys(res.body).map(function (k) { return k + ": " + res.body[k]; }).join("; "); return; }
       render(res.body);
+      // the footnote on approximate percentiles (from the answer-time histograms)
+      document.getElementById("pivot-approximate").hidden = !res.body.approximate;
     });
   }
   form.addEventListener("submit", run);

@@ -1,0 +1,87 @@
+"""Writing :class:`~analytics.models.AnswerTimeHistogram`: the answer times of the appeals
+counted per (local month received, district, category, agency, status, public) in log-scale
+buckets, read by pivots with a median or a 90th percentile (:mod:`analytics.sql.histogram`).
+
+Bucket ``b`` holds the answers whose ``1 + days`` lies in [R^b, R^(b+1)) with R =
+:data:`BUCKET_RATIO`: a percentile interpolated inside its bucket is off by less than one bucket
+width, at most (R − 1) × (1 + days), 5 % of (1 + days) — 0.55 days at a 10-day median, 1.6 days
+at 30 days.
+
+:func:`rebuild` runs inside ``tiles.aggregates.rebuild_all`` and :func:`refresh` inside
+``tiles.aggregates.refresh_appeals`` (same transaction and advisory lock as the cell
+aggregates): a changed appeal's month of its category is recounted from the appeals, exact
+whatever changed (status, answer, agency, visibility, merge) as long as its received time and
+category do not — ``issues.actions`` never changes either after submission."""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+
+from issues.models import PUBLIC_STATUSES
+
+from .models import AnswerTimeHistogram
+from .sql.common import DAYS_TO_ANSWER, HAS_ANSWER_TIME, public_clause
+from .sql.histogram import BUCKET_RATIO, LN_RATIO, MAX_RELATIVE_ERROR
+
+TABLE = AnswerTimeHistogram._meta.db_table
+__all__ = ["BUCKET_RATIO", "MAX_RELATIVE_ERROR", "bucket_of", "populated", "rebuild", "refresh"]
+MONTH = "date_trunc('month', a.received_at AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s"
+BUCKET = (f"CASE WHEN {HAS_ANSWER_TIME} THEN floor(ln(1 + greatest({DAYS_TO_ANSWER}, 0)) / {LN_RATIO!r})::int "
+          "ELSE -1 END")
+
+
+def bucket_of(days: float) -> int:
+    """The bucket of an answer time (as the SQL computes it)."""
+    return math.floor(math.log(1 + max(days, 0.0)) / LN_RATIO)
+
+
+def _insert(where: str) -> str:
+    return (f"INSERT INTO {TABLE} (received_month, district_id, category_id, agency_id, status, public, bucket, "  # noqa: S608
+            f"count) SELECT {MONTH}, a.district_id, a.category_id, a.responsible_agency_id, a.status, "
+            f"{public_clause('a')}, {BUCKET}, count(*) FROM issues_appeal a WHERE {where} "
+            "GROUP BY 1, 2, 3, 4, 5, 6, 7")
+
+
+def _params() -> dict[str, Any]:
+    return {"tz": settings.TIME_ZONE, "public_statuses": [str(s) for s in PUBLIC_STATUSES]}
+
+
+def rebuild(cursor: Any) -> int:
+    """Rewrite the whole table from the appeals (the caller holds the aggregates' lock and
+    transaction); returns the row count."""
+    cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
+    cursor.execute(_insert("TRUE"), _params())
+    cursor.execute(f"SELECT count(*) FROM {TABLE}")  # noqa: S608
+    rows = int(cursor.fetchone()[0])
+    cursor.execute(f"ANALYZE {TABLE}")
+    return rows
+
+
+def refresh(cursor: Any, appeal_ids: Iterable[int]) -> int:
+    """Recount the (month, category) slices holding these appeals; returns how many. A slice is
+    read by the (category, received_at) index: about 10,000 appeals a month in a category at
+    ten million (a (month, district) slice read 400,000 rows of the month: 8.5 s)."""
+    ids = sorted(set(appeal_ids))
+    if not ids:
+        return 0
+    params = _params()
+    cursor.execute(f"SELECT DISTINCT {MONTH}, a.category_id FROM issues_appeal a WHERE a.id = ANY(%(ids)s)",
+                   {**params, "ids": ids})
+    slices = cursor.fetchall()
+    in_month = ("a.category_id = %(category)s AND a.received_at >= %(month)s AND a.received_at < "
+                "((%(month)s AT TIME ZONE %(tz)s) + interval '1 month') AT TIME ZONE %(tz)s")
+    for month, category in slices:
+        values = {**params, "month": month, "category": category}
+        cursor.execute(f"DELETE FROM {TABLE} WHERE received_month = %(month)s AND category_id = %(category)s",  # noqa: S608
+                       values)
+        cursor.execute(_insert(in_month), values)
+    return len(slices)
+
+
+def populated(cursor: Any) -> bool:
+    """Whether a rebuild has filled the table (before the first one, pivots stay exact)."""
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {TABLE})")  # noqa: S608
+    return bool(cursor.fetchone()[0])

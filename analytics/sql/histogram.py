@@ -1,0 +1,120 @@
+"""The pivot statement over the answer-time histograms (:mod:`analytics.histograms`): medians
+and 90th percentiles of large slices without sorting every appeal.
+
+The histogram rows are grouped by the pivot's keys and the bucket (``GROUP BY bucket, CUBE``),
+a running sum over the buckets of each group finds the bucket that holds the q-th answer in
+order, and the percentile is interpolated linearly inside it. The estimate and that answer (the
+discrete percentile, ``percentile_disc``) share a bucket, so they differ by less than its width:
+at most :data:`MAX_RELATIVE_ERROR` × (1 + days). Counts (count, share, answered, open) are exact.
+
+The histograms hold a month, district, category, agency and status per row, so they serve only
+pivots whose dimensions, filters and metrics are among those (:func:`histogram_serves`); the
+received period must be whole local months."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .common import Built, Filters, assemble_joins, base_params, missing_check, where_clauses, with_clause
+from .cube import Keys, order_by, pivot_keys
+from .metrics import NON_ADDITIVE
+
+TABLE = "analytics_answertimehistogram"
+BUCKET_RATIO = 1.05
+LN_RATIO = math.log(BUCKET_RATIO)
+MAX_RELATIVE_ERROR = BUCKET_RATIO - 1
+HISTOGRAM_METRICS = frozenset({"count", "share", "answered", "open", "median_days", "p90_days"})
+HISTOGRAM_DIMENSIONS = frozenset({"district", "agency", "agency_l1", "agency_l2", "category", "category_l1",
+                                  "classifier_section", "status", "month", "quarter", "year"})
+QUANTILES = {"median_days": 0.5, "p90_days": 0.9}
+# histogram column -> the appeal column the shared filters, dimensions and joins read
+COLUMNS = {"received_month": "received_at", "district_id": "district_id", "category_id": "category_id",
+           "agency_id": "responsible_agency_id"}
+
+
+def _whole_month(value: dt.datetime | None, tz: str) -> bool:
+    if value is None:
+        return True
+    local = value.astimezone(ZoneInfo(tz))
+    return local.day == 1 and local.time() == dt.time()
+
+
+def histogram_serves(rows: list[str], cols: list[str], metrics: list[str], filters: Filters, tz: str) -> bool:
+    """Whether the histograms answer this pivot: it asks for a percentile, and every metric,
+    dimension and filter is one they hold."""
+    return (bool(NON_ADDITIVE & set(metrics)) and set(metrics) <= HISTOGRAM_METRICS
+            and set(rows) | set(cols) <= HISTOGRAM_DIMENSIONS
+            and not (filters.channel or filters.kind or filters.appeal_type or filters.result)
+            and filters.bbox is None and filters.overdue is None
+            and _whole_month(filters.received_from, tz) and _whole_month(filters.received_to, tz))
+
+
+def _source(public: bool, used: str) -> str:
+    """The histogram rows summed over the columns the statement does not read (``used``: its
+    other text), under the appeal columns' names: the grouping that follows reads a few
+    thousand rows instead of every histogram row (and PostgreSQL pushes the filters down)."""
+    kept = [f"h.{column} AS {name}" for column, name in COLUMNS.items() if f"a.{name}" in used]
+    positions = ", ".join(str(i) for i in range(1, len(kept) + 3))
+    return (f"FROM (SELECT {''.join(k + ', ' for k in kept)}h.status, h.bucket, sum(h.count) AS n FROM {TABLE} h"
+            f"{' WHERE h.public' if public else ''} GROUP BY {positions}) a")
+
+
+def _quantile(q: float) -> str:
+    """The q-quantile of a group's answers, from its running bucket sums (``below``: answers in
+    this bucket and those before it; ``answered``: the group's answers)."""
+    target = f"({q!r} * answered)"
+    frac = f"(({target} - (below - n)) / n::float8)"
+    return (f"max(exp(bucket * {LN_RATIO!r}) * (1 + {BUCKET_RATIO - 1!r} * {frac}) - 1) "
+            f"FILTER (WHERE bucket >= 0 AND below >= {target} AND below - n < {target})")
+
+
+def _final(metric: str) -> str:
+    if metric in QUANTILES:
+        return _quantile(QUANTILES[metric])
+    return {"count": "sum(n)::bigint", "share": "sum(n)::float8 / NULLIF(max(sum(n)) OVER (), 0)",
+            "answered": "(COALESCE(sum(n) FILTER (WHERE bucket >= 0), 0))::bigint",
+            "open": "COALESCE(sum(n_open), 0)::bigint"}[metric]
+
+
+def _cube(keys: Keys, ref: dict[str, str]) -> str:
+    names = list(ref.values())
+    sets = [f"({', '.join(ref[k] for k in side)})" for side in (keys.rows, keys.cols) if side]
+    g_rows = f"GROUPING({ref[keys.rows[0]]})" if keys.rows else "1"
+    g_cols = f"GROUPING({ref[keys.cols[0]]})" if keys.cols else "1"
+    group_by = f"bucket, CUBE ({', '.join(sets)})" if sets else "bucket"
+    return (f"cube AS (\n  SELECT {''.join(n + ', ' for n in names)}bucket, {g_rows} AS g_rows, {g_cols} AS g_cols, "
+            f"sum(n) AS n, sum(n_open) AS n_open FROM hist GROUP BY {group_by}\n), cum AS (\n"
+            f"  SELECT cube.*, sum(n) FILTER (WHERE bucket >= 0) OVER (w ORDER BY bucket) AS below, "
+            f"sum(n) FILTER (WHERE bucket >= 0) OVER w AS answered\n  FROM cube "
+            f"WINDOW w AS (PARTITION BY {', '.join(['g_rows', 'g_cols', *names])})\n)")
+
+
+def histogram_pivot_sql(rows: list[str], cols: list[str], metrics: list[str], filters: Filters, *, public: bool,
+                        now: Any, tz: str, english: bool = False) -> Built:
+    """The pivot statement over the histograms, with the output columns of
+    :func:`analytics.sql.cube.pivot_sql` (only where :func:`histogram_serves`)."""
+    params = base_params(filters, now, tz)
+    where, ctes, joins = where_clauses(filters, False, params)
+    keys = pivot_keys(rows, cols, joins, english=english)
+    ref = {expr: f"k{i}" for i, expr in enumerate(keys.all)}
+    join_sql, join_ctes = assemble_joins(joins)
+    ctes.update(join_ctes)
+    key_cols = [f"{expr} AS {ref[expr]}" for expr in keys.all]
+    rest = "\n  ".join(join_sql) + (f"\n WHERE {' AND '.join(where)}" if where else "")
+    hist = (f"hist AS (\n  SELECT {''.join(k + ', ' for k in key_cols)}a.bucket, sum(a.n) AS n, "
+            "sum(a.n) FILTER (WHERE a.status = ANY(%(open_statuses)s)) AS n_open\n  "
+            f"{_source(public, ' '.join([*keys.all, rest]))}\n  {rest}"
+            f"\n  GROUP BY {''.join(k + ', ' for k in ref.values())}a.bucket\n)")
+    select = [f"to_char({ref[expr]}, '{fmt}') AS {name}" if fmt else f"{ref[expr]} AS {name}"
+              for expr, name, fmt in keys.outputs]
+    select += ["g_rows", "g_cols", *(f"{_final(m)} AS {m}" for m in metrics),
+               f"{missing_check(filters)} AS missing_filters"]
+    head = with_clause(ctes)
+    head = f"{head.rstrip()},\n" if head else "WITH "
+    plain = {k: k for k in ref.values()}  # the outer query orders by the cube's columns
+    order = order_by(Keys([ref[k] for k in keys.rows], [ref[k] for k in keys.cols]), plain)
+    sql = (f"{head}{hist}, {_cube(keys, ref)}\nSELECT {', '.join(select)}\n  FROM cum\n"
+           f" GROUP BY {', '.join(['g_rows', 'g_cols', *ref.values()])}\n ORDER BY {order}")
+    return Built(sql, params)

@@ -1,0 +1,124 @@
+"""Where an uncached tile's time goes beyond its SQL (issue 22: "uncached tile ≤ 1.2× its own
+SQL at z10–z14"), measured in one process on the current database, per zoom over the city
+centre, median of ``--rounds``:
+
+- ``sql``: the statement run ad hoc (the goal's comparison: parse + plan + execute);
+- ``prepared``: the same statement as the endpoint runs it (server-side prepared, plan reused,
+  settings in the same round trip, bytea in binary) — :func:`tiles.sql.run_tile_statement`;
+- ``build``: :func:`tiles.views.build_tile` on a miss (Redis lookup + render budget + prepared
+  statement + ETag + compression in the negotiated coding);
+- ``store``: writing the coded tile to Redis after the bytes went out;
+- ``wsgi``: the whole fast path (:class:`tiles.fastpath.TileFastPath`) called in-process with a
+  WSGI environ, no HTTP server;
+- ``http`` (``--http``): the same tile through the web server (``scripts/web.sh``, granian,
+  one kept-alive connection), as bench/scale.py measures it.
+
+    DATABASE_URL=… .venv/bin/python bench/tile_overhead.py [--rounds 15] [--coding br]"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
+os.environ["CACHE_KEY_PREFIX"] = "bench-scale"  # where bench/scale.py marked the 10M tile tables ready
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from bench.tiles import Runner, free_port, start_web  # noqa: E402
+from tiles import cache, encoding  # noqa: E402
+
+os.environ["CACHE_KEY_PREFIX"] = "bench-scale"  # bench.tiles set its own; the server started here shares ours
+from tiles.fastpath import TileFastPath  # noqa: E402
+from tiles.filters import TileFilters  # noqa: E402
+from tiles.grid import tiles_for_point  # noqa: E402
+from tiles.layers import LAYERS  # noqa: E402
+from tiles.views import build_tile  # noqa: E402
+
+STEPS = ("sql", "prepared", "build", "store", "wsgi")
+
+
+def _timed(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn(*args)
+    return (time.perf_counter() - start) * 1000, result
+
+
+def _not_django(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    raise AssertionError(f"the fast path handed {environ['PATH_INFO']} to Django")
+
+
+def _wsgi(app: TileFastPath, path: str, coding: str) -> None:
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "QUERY_STRING": "", "HTTP_ACCEPT_ENCODING": coding,
+               "REMOTE_ADDR": "127.0.0.1", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
+               "wsgi.url_scheme": "http"}
+    body = app(environ, lambda status, headers: None)
+    b"".join(body)
+    body.close()  # type: ignore[attr-defined]  # stores the tile, ends the request
+
+
+def measure(zoom: int, rounds: int, coding: str, runner: Runner) -> dict[str, float]:
+    lat, lon = settings.MAP_DEFAULT_CENTER
+    tile = tiles_for_point(lon, lat, range(zoom, zoom + 1))[0]
+    layer = LAYERS["appeals"]
+    path = f"/tiles/appeals/{tile.z}/{tile.x}/{tile.y}.pbf"
+    app = TileFastPath(_not_django)
+    times: dict[str, list[float]] = {step: [] for step in (*STEPS, "http")}
+    for index in range(rounds + 1):
+        sql, params = layer.build(tile, TileFilters(), cache.aggregates_ready())
+        sample = {"sql": _timed(runner.raw, sql, params)[0], "prepared": _timed(runner.raw_prepared, sql, params)[0]}
+        cache.bump_layer("appeals")
+        sample["build"], built = _timed(build_tile, layer, tile, TileFilters(), coding, None)
+        sample["store"] = _timed(built[3])[0]
+        cache.bump_layer("appeals")
+        sample["wsgi"] = _timed(_wsgi, app, path, coding)[0]
+        if runner.port:
+            cache.bump_layer("appeals")
+            sample["http"] = _timed(runner.tile, tile)[0]
+        if index:  # the first round warms connections and prepared statements
+            for step, value in sample.items():
+                times[step].append(value)
+    return {step: statistics.median(values) for step, values in times.items() if values}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--coding", default="br", choices=[encoding.BROTLI, encoding.GZIP, encoding.IDENTITY])
+    parser.add_argument("--http", action="store_true", help="also through the web server")
+    args = parser.parse_args()
+    if not cache.aggregates_ready():
+        sys.exit("the tile tables are not marked ready under this cache prefix: run bench/scale.py first "
+                 "(it checks that they count the current appeals and marks them)")
+    port = free_port() if args.http else 0
+    web = start_web(port) if args.http else None
+    try:
+        runner = Runner(port, None)
+        print(f"load average {os.getloadavg()[0]:.2f}; coding {args.coding}; median of {args.rounds} rounds (ms)")
+        last = "http" if args.http else "wsgi"
+        print("zoom " + " ".join(f"{s:>9}" for s in (*STEPS, "http")[:len(STEPS) + args.http])
+              + f"   {last}/sql  {last}/prepared")
+        for zoom in range(10, 17):
+            r = measure(zoom, args.rounds, args.coding, runner)
+            print(f"z{zoom:<3} " + " ".join(f"{r[s]:9.2f}" for s in r)
+                  + f"   {r[last] / r['sql']:8.2f}  {r[last] / r['prepared']:13.2f}", flush=True)
+        print(f"load average {os.getloadavg()[0]:.2f}")
+    finally:
+        if web is not None:
+            web.terminate()
+            web.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
