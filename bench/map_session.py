@@ -52,7 +52,7 @@ except ImportError:
     sys.exit("pycurl is missing: .venv/bin/pip install -e '.[bench]'")
 from django.conf import settings  # noqa: E402
 
-from bench.tiles import free_port, start_tipg, start_web  # noqa: E402
+from bench.servers import free_port, start_tipg, start_web  # noqa: E402
 
 os.environ["CACHE_KEY_PREFIX"] = "bench-session"  # bench.tiles set its own; the servers started here share ours
 from issues.models import Appeal  # noqa: E402

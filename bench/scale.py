@@ -35,7 +35,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench.tiles import Runner, free_port, start_web, viewport_bbox  # noqa: E402
+from bench.servers import free_port, start_web  # noqa: E402
+from bench.tiles import Runner, viewport_bbox  # noqa: E402
 
 os.environ["CACHE_KEY_PREFIX"] = "bench-scale"  # bench.tiles set its own; the server started here shares ours
 import pycurl  # noqa: E402

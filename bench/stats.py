@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,9 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.servers import free_port  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
 os.environ.setdefault("DEBUG", "1")  # this process reads the demo settings (no SECRET_KEY needed)
 
@@ -48,12 +50,6 @@ SLICES = [
                                             "metrics": "count,on_time_share,median_days"}),
     ("classifier section × channel", {"rows": "classifier_section", "cols": "channel", "metrics": "count"}),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_server(port: int) -> subprocess.Popen[bytes]:

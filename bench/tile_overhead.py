@@ -36,7 +36,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from bench.tiles import Runner, free_port, start_web  # noqa: E402
+from bench.servers import free_port, start_web  # noqa: E402
+from bench.tiles import Runner  # noqa: E402
 from tiles import cache, encoding  # noqa: E402
 
 os.environ["CACHE_KEY_PREFIX"] = "bench-scale"  # bench.tiles set its own; the server started here shares ours

@@ -40,20 +40,12 @@ tiles run, and the table tipg serves) takes its turn too, for comparison ("appea
 from __future__ import annotations
 
 import argparse
-import io
-import math
 import os
-import random
-import secrets
-import socket
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -65,204 +57,30 @@ import django  # noqa: E402
 
 django.setup()
 
-import requests  # noqa: E402
 
 try:
-    import pycurl  # the HTTP client of every timed request (bench extra)
+    import pycurl  # noqa: F401  (the HTTP client of every timed request, bench extra: a clear message when missing)
 except ImportError:
     sys.exit("pycurl is missing: .venv/bin/pip install -e '.[bench]'")
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 
+from bench import tile_client  # noqa: E402
+from bench.servers import free_port, start_tipg, start_web  # noqa: E402
+from bench.tile_client import VIEWPORT, Runner, p50, ratio, sample_tiles, timed, viewport_bbox  # noqa: E402
 from issues.models import Appeal  # noqa: E402
 from tiles import aggregates, cache  # noqa: E402
 from tiles.filters import TileFilters, parse_filters  # noqa: E402
-from tiles.grid import Tile, lonlat_to_mercator, mercator_to_lonlat, tile_width, tiles_for_point  # noqa: E402
+from tiles.grid import Tile, lonlat_to_mercator, tile_width, tiles_for_point  # noqa: E402
 from tiles.layers import LAYERS  # noqa: E402
-from tiles.sql import appeal_points, run_statement, run_tile_statement  # noqa: E402
+from tiles.sql import appeal_points  # noqa: E402
 from tiles.stats import heatmap_statement  # noqa: E402
 
 settings.DEBUG = False  # no query log in this process: "raw" means a bare cursor
-ZOOMS = range(10, 17)
-VIEWPORT = (1280, 800)  # px of a desktop map
-
-
-# --- servers ------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], name: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited with code {proc.returncode}")
-        try:
-            if requests.get(url, timeout=5).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{name} did not come up within {timeout:.0f} s")
-
-
-def start_web(port: int, app: str = "geoportal.wsgi:application") -> subprocess.Popen[bytes]:
-    """The production web server (scripts/web.sh) with one worker process."""
-    env = dict(os.environ, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
-               # plain HTTP on loopback, one client: no TLS redirect, no per-address limits in the way
-               SECURE_SSL_REDIRECT="0", TILES_RENDER_RATE="1000000/min", ANON_PAGE_RATE="1000000/min",
-               API_ANON_RATE="1000000/min",
-               LOG_LEVEL="WARNING", PORT=str(port), WEB_WORKERS="1", WSGI_APP=app)
-    proc = subprocess.Popen([str(ROOT / "scripts/web.sh"), "--log-level", "warning"], cwd=ROOT, env=env)
-    try:  # /healthz would also want a Celery worker; the TileJSON needs only the app and the database
-        wait_until_up(f"http://127.0.0.1:{port}/tiles/districts.json", proc, "scripts/web.sh")
-    except RuntimeError:
-        proc.terminate()
-        raise
-    return proc
-
-
-def database_dsn() -> str:
-    db = settings.DATABASES["default"]
-    return (f"postgresql://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
-            f"{db['NAME']}")
-
-
-def start_tipg(port: int) -> tuple[subprocess.Popen[bytes] | None, str]:
-    """tipg on the appeals table, or (None, reason) when it cannot run here."""
-    try:
-        import tipg  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError as exc:
-        return None, f"tipg not installed ({exc}); run: .venv/bin/pip install -e '.[bench]'"
-    env = dict(os.environ, DATABASE_URL=database_dsn(), TIPG_DB_SCHEMAS='["public"]',
-               TIPG_DB_SPATIAL_EXTENT="false",
-               TIPG_DB_DATETIME_EXTENT="false", TIPG_MAX_FEATURES_PER_TILE="10000000",
-               TIPG_DB_MAX_CONN_SIZE="2")
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/uvicorn"), "tipg.main:app", "--host", "127.0.0.1", "--port",
-                             str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"],
-                            cwd="/tmp", env=env)  # cwd: tipg reads a .env file from it
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/collections", proc, "tipg")
-    except RuntimeError as exc:
-        proc.terminate()
-        return None, f"tipg could not start: {exc}"
-    return proc, ""
 
 
 # --- measuring ----------------------------------------------------------------------------
-def timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = fn(*args, **kwargs)
-    return (time.perf_counter() - started) * 1000, result
-
-
-def p50(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
-
-
-def ratio(a: float, b: float) -> str:
-    return f"{a / b:5.2f}×" if b and not math.isnan(a) and not math.isnan(b) else "   – "
-
-
-def sample_tiles(per_zoom: int, seed: int) -> dict[int, list[Tile]]:
-    rng = random.Random(seed)
-    points = list(Appeal.objects.public().filter(location__isnull=False).order_by("id")
-                  .values_list("location", flat=True)[:: max(1, Appeal.objects.count() // 4000)])
-    rng.shuffle(points)
-    chosen: dict[int, list[Tile]] = {}
-    for z in ZOOMS:
-        tiles: list[Tile] = []
-        for point in points:
-            tile = tiles_for_point(point.x, point.y, range(z, z + 1))[0]
-            if tile not in tiles:
-                tiles.append(tile)
-            if len(tiles) == per_zoom:
-                break
-        chosen[z] = tiles
-    return chosen
-
-
-FRESH_CONNECTIONS = False  # --fresh-connections
-_handles: dict[int, Any] = {}
-
-
-def http_get(port: int, path: str, params: dict[str, Any] | None = None) -> tuple[int, dict[str, str], bytes]:
-    """One GET with libcurl (C: the client's own parsing costs next to nothing), on the
-    server's kept-alive connection (or a new one with ``--fresh-connections``)."""
-    handle = _handles.get(port)
-    if handle is None:
-        handle = _handles[port] = pycurl.Curl()
-        handle.setopt(pycurl.TIMEOUT, 300)
-        handle.setopt(pycurl.NOSIGNAL, 1)
-    body, headers = io.BytesIO(), io.BytesIO()
-    handle.setopt(pycurl.URL, f"http://127.0.0.1:{port}{path}" + (f"?{urlencode(params)}" if params else ""))
-    handle.setopt(pycurl.WRITEDATA, body)
-    handle.setopt(pycurl.HEADERFUNCTION, headers.write)
-    handle.setopt(pycurl.FORBID_REUSE, 1 if FRESH_CONNECTIONS else 0)
-    handle.perform()
-    lines = headers.getvalue().decode("latin-1").split("\r\n")[1:]
-    parsed = dict(line.split(":", 1) for line in lines if ":" in line)
-    return (int(handle.getinfo(pycurl.RESPONSE_CODE)), {k.strip().lower(): v.strip() for k, v in parsed.items()},
-            body.getvalue())
-
-
-class Runner:
-    def __init__(self, port: int, tipg_port: int | None, django_port: int | None = None) -> None:
-        self.port = port
-        self.tipg_port = tipg_port
-        self.django_port = django_port  # the same app without tiles.fastpath (Django's whole request cycle)
-
-    # "Raw": the very statement the endpoint runs, with no HTTP, no Django request cycle and no
-    # cache, as a person would run it ad hoc: a plain database cursor, the statement with its
-    # SET LOCAL prefix in one query string, planned each time, its bytea read as text.
-    def raw(self, sql: str, params: list[Any]) -> bytes:
-        with connection.cursor() as cursor:
-            rows = run_statement(cursor, (sql, params))
-        return bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
-
-    # "Raw prepared": the same statement run directly the way the endpoint runs it (prepared
-    # once per connection, plan reused, settings in the same round trip, bytea read in binary),
-    # so the overhead of HTTP + Python + cache alone shows beside the goal's ad-hoc comparison.
-    def raw_prepared(self, sql: str, params: list[Any]) -> bytes:
-        return run_tile_statement((sql, params))
-
-    def raw_rows(self, sql: str, params: list[Any]) -> int:
-        with connection.cursor() as cursor:
-            return len(run_statement(cursor, (sql, params)))
-
-    def tile(self, tile: Tile, query: str = "", expect: str | None = None, port: int | None = None) -> bytes:
-        status, headers, body = http_get(port or self.port, f"/tiles/appeals/{tile.z}/{tile.x}/{tile.y}.pbf"
-                                         + (f"?{query}" if query else ""))
-        if status != 200:
-            raise RuntimeError(f"tile {tile}: HTTP {status} {body[:200]!r}")
-        if expect and headers.get("x-tile-cache") != expect:
-            raise RuntimeError(f"expected a cache {expect} for {tile}, got {headers.get('x-tile-cache')}")
-        return body
-
-    def heatmap(self, query: dict[str, Any]) -> bytes:
-        status, _headers, body = http_get(self.port, "/api/v1/heatmap", query)
-        if status != 200:
-            raise RuntimeError(f"heatmap: HTTP {status} {body[:200]!r}")
-        return body
-
-    def tipg_tile(self, tile: Tile) -> bytes:
-        cql = ("is_public = true AND duplicate_of_id IS NULL AND status IN ("
-               + ",".join(f"'{s}'" for s in ("registered", "routed", "accepted", "in_progress", "answered", "closed"))
-               + ")")
-        assert self.tipg_port is not None
-        status, _headers, body = http_get(
-            self.tipg_port, f"/collections/public.{Appeal._meta.db_table}/tiles/WebMercatorQuad/{tile.z}/{tile.x}/"
-            f"{tile.y}", {"properties": "id,number,status,category_id,responsible_agency_id,received_at",
-                          "filter": cql, "filter-lang": "cql2-text", "limit": 10000000})
-        if status != 200:
-            raise RuntimeError(f"tipg tile {tile}: HTTP {status} {body[:200]!r}")
-        return body
-
-
 def wait_until_stored(tile: Tile) -> None:
     """The server stores a missed tile after its bytes went out; on a kept-alive connection the
     next request can arrive first (and miss again). Wait for the store so a hit times a hit."""
@@ -390,13 +208,15 @@ def bench_server_cpu(run: Runner, tiles: dict[int, list[Tile]], servers: dict[st
 
 
 def bench_live_clusters(run: Runner, tiles: dict[int, list[Tile]], rounds: int) -> None:
-    """Clusters with a filter the table cannot answer (district): grouped live from points."""
-    print("\n== Cluster endpoint with a live-grouped filter (district) vs its raw SQL ==")
+    """A filter the cell aggregates cannot answer (district), from the first zooms that take it
+    (below them it is refused with a 400, so it can never group every appeal live)."""
+    first = settings.TILES_CLUSTER_MAX_ZOOM + 1
+    print(f"\n== Tiles with a filter the cells cannot answer (district, from z{first}) vs their raw SQL ==")
     district = Appeal.objects.public().exclude(district=None).values_list("district__code", flat=True).first()
     query = f"district={district}"
     filters = parse_filters(QueryDict(query))
     print(f"{'z':>3} {'SQL ms':>8} {'HTTP miss':>10} {'ratio':>7}")
-    for z in (10, 11, 12):
+    for z in (z for z in range(first, first + 3) if z in tiles):
         raw_times, miss_times = [], []
         for tile in tiles[z]:
             sql, params = LAYERS["appeals"].build(tile, filters, True)
@@ -407,15 +227,6 @@ def bench_live_clusters(run: Runner, tiles: dict[int, list[Tile]], rounds: int) 
                 miss_times.append(timed(run.tile, tile, query, expect="MISS")[0])
         print(f"{z:>3} {p50(raw_times):8.1f} {p50(miss_times):10.1f} {ratio(p50(miss_times), p50(raw_times)):>7}")
         SUMMARY["cluster"].append((z, p50(miss_times) / p50(raw_times), 0.0))
-
-
-def viewport_bbox(lon: float, lat: float, z: int) -> tuple[float, float, float, float]:
-    x, y = lonlat_to_mercator(lon, lat)
-    metres_per_px = tile_width(z) / 256
-    half_w, half_h = VIEWPORT[0] / 2 * metres_per_px, VIEWPORT[1] / 2 * metres_per_px
-    west, south = mercator_to_lonlat(x - half_w, y - half_h)
-    east, north = mercator_to_lonlat(x + half_w, y + half_h)
-    return west, south, east, north
 
 
 def bench_heatmap(run: Runner, rounds: int) -> None:
@@ -500,7 +311,7 @@ def print_summary() -> None:
     print(f"tipg / our endpoint on the same point tiles (goal ≥ 3×): uncached {span(SUMMARY['tipg'])}, "
           f"cached {span(SUMMARY['tipg'], 2)}")
     print(f"cluster endpoint / SQL (goal ≤ 1.2×): from the table {span(SUMMARY['tile'][:3])}, "
-          f"live-grouped {span(SUMMARY['cluster'])}")
+          f"with a district filter (from the first point zoom) {span(SUMMARY['cluster'])}")
     print(f"heatmap endpoint / SQL (goal ≤ 1.2×): {span(SUMMARY['heatmap'])}")
     if SUMMARY["bytes"]:
         print(f"first citywide view / GeoJSON of all points (goal ≤ 1/50): 1/{1 / SUMMARY['bytes'][0][1]:.0f}")
@@ -510,7 +321,7 @@ SUMMARY: dict[str, list[tuple[int, float, float]]] = {"tile": [], "prepared": []
                                                       "cluster": [], "heatmap": [], "bytes": [], "cpu": []}
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed-appeals", type=int, default=None,
                         help="run manage.py seed_demo --appeals N first (replaces the demo appeals)")
@@ -528,10 +339,15 @@ def main() -> None:
     args = parser.parse_args()
     if args.rounds < 1 or args.tiles < 1:
         parser.error("--rounds and --tiles must be at least 1")
+    if args.seed_appeals is not None and args.seed_appeals < 1:
+        parser.error("--seed-appeals must be positive")
+    return args
 
+
+def prepare_tables(args: argparse.Namespace) -> None:
+    """Seed if asked, then reuse the tile tables when they count the appeals there are now, or
+    rebuild them."""
     if args.seed_appeals is not None:
-        if args.seed_appeals < 1:
-            parser.error("--seed-appeals must be positive")
         print(f"seeding {args.seed_appeals} appeals with manage.py seed_demo …", flush=True)
         subprocess.run([sys.executable, "manage.py", "seed_demo", "--appeals", str(args.seed_appeals), "--quiet"],
                        cwd=ROOT, check=True)
@@ -558,9 +374,12 @@ def main() -> None:
               f"0..{settings.TILES_CLUSTER_MAX_ZOOM}")
     cache.mark_aggregates_ready()
 
+
+def main() -> None:
+    args = parse_args()
+    prepare_tables(args)
     port, tipg_port, django_port = free_port(), free_port(), free_port()
-    global FRESH_CONNECTIONS
-    FRESH_CONNECTIONS = args.fresh_connections
+    tile_client.FRESH_CONNECTIONS = args.fresh_connections
     web = start_web(port)
     plain = None if args.no_django else start_web(django_port, "geoportal.wsgi:django_application")
     tipg_proc, why_not = (None, "skipped (--no-tipg)") if args.no_tipg else start_tipg(tipg_port)
@@ -570,7 +389,7 @@ def main() -> None:
         else:
             print("tipg 1.2.1 (uvicorn, 1 worker) serves the same table: a CQL2 filter for public appeals, 6 "
                   "properties, no joins; its sessions keep the server's defaults (JIT, parallel workers)")
-        print("HTTP client: libcurl, " + ("a new connection per request (--fresh-connections)" if FRESH_CONNECTIONS
+        print("HTTP client: libcurl, " + ("a new connection per request (--fresh-connections)" if tile_client.FRESH_CONNECTIONS
                                           else "one kept-alive connection per server"))
         run = Runner(port, tipg_port if tipg_proc else None, django_port if plain else None)
         tiles = sample_tiles(args.tiles, args.seed)
