@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -36,25 +37,42 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+class CentreForm(forms.Form):
+    """One POST of the page: ``action`` says which of its small forms was sent; the other fields
+    belong to one action each (a number that is not one reads as missing, as a wrong id would)."""
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ("read_all", "digest", "follow", "unfollow")],
+                               error_messages={"required": gettext_lazy("Неизвестное действие."),
+                                               "invalid_choice": gettext_lazy("Неизвестное действие.")})
+    digest = forms.BooleanField(required=False)
+    kind = forms.CharField(required=False)
+    target_id = forms.CharField(required=False)
+    subscription = forms.CharField(required=False)
+
+
+def _post(user: Any, form: CentreForm) -> dict[str, str]:
+    """Carry out the form's action; the field errors for the page (none when done)."""
+    if not form.is_valid():
+        return {name: " ".join(str(m) for m in messages) for name, messages in form.errors.items()}
+    data = form.cleaned_data
+    if data["action"] == "read_all":
+        inbox_actions.do_mark_all_read(user)
+    elif data["action"] == "digest":
+        inbox_actions.do_set_digest(user, data["digest"])
+    elif data["action"] == "follow":
+        return _follow(user, data["kind"], _int(data["target_id"]))
+    elif not Subscription.objects.filter(user=user, pk=_int(data["subscription"]) or 0).delete()[0]:
+        return {"subscription": _("Нет такой подписки.")}
+    return {}
+
+
 @never_cache
 @login_required
 def notification_centre(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     errors: dict[str, str] = {}
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        if action == "read_all":
-            inbox_actions.do_mark_all_read(user)
-        elif action == "digest":
-            inbox_actions.do_set_digest(user, request.POST.get("digest") == "on")
-        elif action == "follow":
-            errors = _follow(user, request.POST.get("kind", ""), _int(request.POST.get("target_id")))
-        elif action == "unfollow":
-            subscription = Subscription.objects.filter(user=user, pk=_int(request.POST.get("subscription")) or 0)
-            if not subscription.delete()[0]:
-                errors["subscription"] = _("Нет такой подписки.")
-        else:
-            errors["action"] = _("Неизвестное действие.")
+        errors = _post(user, CentreForm(request.POST))
         if not errors:
             return redirect("notification-centre")
     page = max(_int(request.GET.get("page")) or 1, 1)
