@@ -40,7 +40,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
-os.environ["CACHE_KEY_PREFIX"] = "bench-session"  # never touch the demo's cached tiles
+# never touch the demo's cached tiles (BENCH_CACHE_PREFIX: a run of its own on a shared Redis)
+os.environ["CACHE_KEY_PREFIX"] = os.environ.get("BENCH_CACHE_PREFIX", "bench-session")
 
 import django  # noqa: E402
 
@@ -51,10 +52,12 @@ try:
 except ImportError:
     sys.exit("pycurl is missing: .venv/bin/pip install -e '.[bench]'")
 from django.conf import settings  # noqa: E402
+from django.db.models import F  # noqa: E402
 
 from bench.servers import free_port, start_tipg, start_web  # noqa: E402
+from bench.tile_client import tile_tables_current  # noqa: E402
 
-os.environ["CACHE_KEY_PREFIX"] = "bench-session"  # bench.tiles set its own; the servers started here share ours
+os.environ["CACHE_KEY_PREFIX"] = os.environ.get("BENCH_CACHE_PREFIX", "bench-session")  # the servers share ours
 from issues.models import Appeal  # noqa: E402
 from tiles import aggregates, cache, conf, preseed  # noqa: E402
 from tiles.grid import Tile, lonlat_to_mercator, tile_width  # noqa: E402
@@ -97,8 +100,11 @@ def seeded_walk(count: int, seed: int) -> list[Viewport]:
     """Pans and zooms that stay over appeals: each step moves towards a random appeal of a
     sample by up to one viewport, and zooms by −1, 0 or +1 within z12–z16."""
     rng = random.Random(seed)
-    sample = list(Appeal.objects.public().filter(location__isnull=False).order_by("id")
-                  .values_list("location", flat=True)[:: max(1, Appeal.objects.count() // 2000)])
+    # About 2,000 appeals, every n-th id, picked in the database (a stepped slice of a queryset
+    # would fetch every appeal into Python first: minutes and gigabytes at 10M).
+    step = max(1, Appeal.objects.count() // 2000)
+    sample = list(Appeal.objects.public().filter(location__isnull=False).annotate(slot=F("id") % step)
+                  .filter(slot=0).order_by("id").values_list("location", flat=True))
     anchors = [lonlat_to_mercator(p.x, p.y) for p in sample]
     cx = statistics.median(a[0] for a in anchors)
     cy = statistics.median(a[1] for a in anchors)
@@ -211,15 +217,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=22, help="seed of the walk")
     parser.add_argument("--no-tipg", action="store_true")
     parser.add_argument("--rebuild-aggregates", action="store_true", help="rebuild the tile tables first")
+    parser.add_argument("--no-rebuild", action="store_true",
+                        help="only read the database: take the tile tables as they are (a shared database)")
     args = parser.parse_args()
     if args.viewports < 1 or args.connections < 1:
         parser.error("--viewports and --connections must be at least 1")
     public = Appeal.objects.public().filter(location__isnull=False).count()
     if not public:
         sys.exit("No public appeals: run manage.py seed_demo --appeals N first.")
-    from tiles.models import AppealPoint, AppealStatusCell
-
-    if args.rebuild_aggregates or AppealPoint.objects.count() != public or not AppealStatusCell.objects.exists():
+    if args.rebuild_aggregates or not tile_tables_current():
+        if args.no_rebuild:
+            sys.exit("the tile tables do not count the current public appeals, and --no-rebuild forbids rebuilding them")
         started = time.perf_counter()
         aggregates.rebuild_all()
         print(f"tile tables rebuilt in {time.perf_counter() - started:.1f} s")

@@ -29,26 +29,27 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
-os.environ["CACHE_KEY_PREFIX"] = "bench-scale"
+# BENCH_CACHE_PREFIX: another run on the same Redis keeps its own keys (the end of a run deletes them)
+os.environ["CACHE_KEY_PREFIX"] = os.environ.get("BENCH_CACHE_PREFIX", "bench-scale")
 
 import django  # noqa: E402
 
 django.setup()
 
 from bench.servers import free_port, start_web  # noqa: E402
+from bench.tile_client import tile_tables_current  # noqa: E402
 from bench.tiles import Runner, viewport_bbox  # noqa: E402
 
-os.environ["CACHE_KEY_PREFIX"] = "bench-scale"  # bench.tiles set its own; the server started here shares ours
+os.environ["CACHE_KEY_PREFIX"] = os.environ.get("BENCH_CACHE_PREFIX", "bench-scale")  # bench.tiles set its own; the server started here shares ours
 import pycurl  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.db.models import Sum  # noqa: E402
 
 from issues.models import Appeal  # noqa: E402
 from tiles import aggregates, cache  # noqa: E402
 from tiles.filters import TileFilters  # noqa: E402
 from tiles.grid import tiles_for_point  # noqa: E402
 from tiles.layers import LAYERS  # noqa: E402
-from tiles.models import AppealCellAggregate, AppealPoint, AppealStatusCell  # noqa: E402
+from tiles.models import AppealCellAggregate, AppealStatusCell  # noqa: E402
 
 ACCEPT = ["Accept-Encoding: br, gzip"]
 # growth goal (1M → 10M) per group; None: no goal named
@@ -175,14 +176,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--compare", type=Path, help="a JSON file of a run at another size: print the growth")
+    parser.add_argument("--no-rebuild", action="store_true",
+                        help="only read the database: stop if the tile tables are not current (a shared database)")
     args = parser.parse_args()
     total = Appeal.objects.count()
     public = Appeal.objects.public().filter(location__isnull=False).count()
     if not public:
         sys.exit("No public appeals: run manage.py seed_demo --appeals N first.")
-    counted = AppealCellAggregate.objects.filter(zoom=0).aggregate(n=Sum("count"))["n"] or 0
     rebuild_s = None
-    if not (counted == public and AppealPoint.objects.count() == public and AppealStatusCell.objects.exists()):
+    if not tile_tables_current():
+        if args.no_rebuild:
+            sys.exit("the tile tables do not count the current public appeals, and --no-rebuild forbids rebuilding them")
         print("rebuilding the tile tables …", flush=True)
         rebuild_s, _rows = timed_ms(aggregates.rebuild_all)
         rebuild_s /= 1000

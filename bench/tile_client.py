@@ -17,9 +17,22 @@ from django.db import connection
 
 from issues.models import Appeal
 from tiles.grid import Tile, lonlat_to_mercator, mercator_to_lonlat, tile_width, tiles_for_point
+from tiles.models import AppealCellAggregate, AppealPoint, AppealStatusCell
 from tiles.sql import run_statement, run_tile_statement
 
 ZOOMS = range(10, 17)
+
+
+def tile_tables_current() -> bool:
+    """Whether the tile tables (cell aggregates, point table, status cells) count exactly the
+    public appeals with a point: only reads, so a bench on a database it may not write to can
+    check them (``--no-rebuild``) instead of rebuilding."""
+    from django.db.models import Sum
+
+    public = Appeal.objects.public().filter(location__isnull=False).count()
+    counted = AppealCellAggregate.objects.filter(zoom=0).aggregate(n=Sum("count"))["n"] or 0
+    return bool(public) and counted == public and AppealPoint.objects.count() == public and \
+        AppealStatusCell.objects.exists()
 VIEWPORT = (1280, 800)  # px of a desktop map
 
 

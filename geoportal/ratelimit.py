@@ -4,6 +4,7 @@ key, per client address (``geoportal.clientip``), per user. A rate is ``"N/min"`
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
@@ -47,6 +48,33 @@ def hit(bucket: str, limit: int, window_s: int = 60) -> int | None:
     if count > limit:
         return _wait(now, window_s)
     return None
+
+
+@dataclass(frozen=True)
+class Window:
+    """The current fixed window of a bucket, for a caller that counts a request in a Redis
+    round trip it makes anyway (the tile cache lookup counts a render in its own script):
+    ``key`` is the counter :func:`hit` counts, as Django's cache names it in Redis, so both
+    count the same requests; it lives ``ttl`` seconds from its first count, as with :func:`hit`."""
+
+    key: str
+    limit: int
+    window_s: int
+    now: float
+
+    @property
+    def ttl(self) -> int:
+        return self.window_s + 10
+
+    def wait(self, count: int) -> int | None:
+        """The seconds to wait when ``count`` requests in this window are over the limit."""
+        return _wait(self.now, self.window_s) if count > self.limit else None
+
+
+def current_window(bucket: str, rate: str) -> Window:
+    limit, window_s = parse_rate(rate)
+    now, key = _window(bucket, window_s)
+    return Window(cache.make_and_validate_key(key), limit, window_s, now)
 
 
 def hit_rate(bucket: str, rate: str) -> int | None:

@@ -20,7 +20,7 @@ from rest_framework.exceptions import Throttled, ValidationError
 
 from geoportal.clientip import client_ip
 from geoportal.models import District
-from geoportal.ratelimit import hit_rate
+from geoportal.ratelimit import current_window
 from geoportal.replica import replica_tile_ttl, served_from_replica
 
 from . import cache, conf, encoding
@@ -77,15 +77,17 @@ def build_tile(layer: Layer, tile: Tile, filters: TileFilters, coding: str = enc
     one Redis round trip, and on a miss one prepared SQL statement (one database round trip)
     and the compression; ``store()`` writes the coded body of a miss to the cache (the fast
     path calls it after the bytes went out), so a hit is never compressed again. A miss counts
-    against the client's render budget (``TILES_RENDER_RATE``): hits cost the database nothing,
-    so only renders are limited, and the cached map stays as fast as it was."""
-    key, aggregates_ready, hit = cache.lookup(layer.name, tile, cache.coded_key(filters.cache_key, coding))
+    against the client's render budget (``TILES_RENDER_RATE``), in the same Redis round trip as
+    the lookup: hits cost the database nothing, so only renders are limited, and the cached map
+    stays as fast as it was."""
+    budget = current_window(f"tiles:{client}", settings.TILES_RENDER_RATE) if client is not None else None
+    key, aggregates_ready, hit, renders = cache.lookup(layer.name, tile, cache.coded_key(filters.cache_key, coding),
+                                                       budget)
     if hit is not None:
         return encoding.representation_etag(hit[0], coding), hit[1], True, _nothing
-    if client is not None:
-        wait = hit_rate(f"tiles:{client}", settings.TILES_RENDER_RATE)
-        if wait is not None:
-            raise Throttled(wait=wait)
+    wait = budget.wait(renders) if budget is not None else None
+    if wait is not None:
+        raise Throttled(wait=wait)
     data = run_tile_statement(layer.build(tile, filters, aggregates_ready), reuse_plan=not filters.params)
     etag = cache.etag_of(data)
     body = encoding.encode(data, coding)

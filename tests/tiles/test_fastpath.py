@@ -7,13 +7,17 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import mapbox_vector_tile
 import pytest
 from django.core import signals
+from django.core.cache import cache as django_cache
 from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
+from redis.connection import Connection
 
 from geoportal.wsgi import application
 from issues import actions
@@ -35,10 +39,11 @@ class Answer:
         return int(self.status.split()[0])
 
 
-def call(path: str, query: str = "", method: str = "GET", close: bool = True, **headers: str) -> Answer:
+def call(path: str, query: str = "", method: str = "GET", close: bool = True, remote_addr: str = "",
+         **headers: str) -> Answer:
     """One request through the WSGI application, as a WSGI server makes it."""
     environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "testserver",
-               "SERVER_PORT": "80", "HTTP_HOST": "testserver", "wsgi.input": io.BytesIO(b""),
+               "SERVER_PORT": "80", "HTTP_HOST": "testserver", "wsgi.input": io.BytesIO(b""), "REMOTE_ADDR": remote_addr,
                "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "SCRIPT_NAME": "",
                **{f"HTTP_{k.upper()}": v for k, v in headers.items()}}
     seen: dict[str, Any] = {}
@@ -46,18 +51,24 @@ def call(path: str, query: str = "", method: str = "GET", close: bool = True, **
     def start_response(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         seen["status"], seen["headers"] = status, dict(response_headers)
 
-    # As Django's test client does: the test's transaction must survive the request's end.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
+    with keeping_the_test_transaction():
         result = application(environ, start_response)
         body = b"".join(result)
         if close and hasattr(result, "close"):
             result.close()
+    return Answer(seen["status"], seen["headers"], body, result)
+
+
+@contextmanager
+def keeping_the_test_transaction() -> Iterator[None]:
+    """As Django's test client does: the test's transaction must survive the request's end."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
-    return Answer(seen["status"], seen["headers"], body, result)
 
 
 @pytest.fixture
@@ -152,3 +163,32 @@ def test_a_changed_appeal_is_rebuilt_on_the_fast_path(personas, appeal, django_c
         cache.invalidate_point("appeals", appeal.location.x, appeal.location.y)
     again = call(path)
     assert again.headers["X-Tile-Cache"] == "MISS"
+
+
+def test_a_miss_counts_its_render_in_the_lookups_round_trip(appeal, monkeypatch, settings, steady_rate_clock):
+    """The render budget per address is counted by the cache lookup's own Redis round trip: a miss
+    talks to Redis once before its SQL (and once more to store the tile after its bytes went out),
+    a hit once; only misses count, in the bucket the Django view counts too."""
+    settings.TILES_RENDER_RATE = "2/min"
+    address = "203.0.113.90"
+    bucket = f"ratelimit:tiles:{address}:60:{int(steady_rate_clock // 60)}"
+    django_cache.delete(bucket)
+    sent: list[bytes] = []
+    original = Connection.send_packed_command
+    monkeypatch.setattr(Connection, "send_packed_command",
+                        lambda self, command, check_health=True: sent.append(command) or original(self, command, check_health))
+    tile = tile_of(appeal.location, 16)
+    path = f"/tiles/appeals/{tile.z}/{tile.x}/{tile.y}.pbf"
+    miss = call(path, remote_addr=address, close=False)
+    assert miss.headers["X-Tile-Cache"] == "MISS" and len(sent) == 1
+    with keeping_the_test_transaction():
+        miss.closed.close()
+    assert len(sent) == 2 and django_cache.get(bucket) == 1
+    del sent[:]
+    hit = call(path, remote_addr=address)
+    assert hit.headers["X-Tile-Cache"] == "HIT" and len(sent) == 1 and django_cache.get(bucket) == 1
+    assert call(path, "status=accepted", remote_addr=address).code == 200  # the second render of the minute
+    refused = call(path, "status=routed", remote_addr=address)  # the third: handed to Django, refused
+    assert refused.code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert call(path, "status=routed", remote_addr="203.0.113.91").code == 200  # another address has its own
+    assert mapbox_vector_tile.decode(call(path, remote_addr=address).body)["appeals"]["features"][0]["id"] == appeal.pk
