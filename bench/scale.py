@@ -22,6 +22,9 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -38,18 +41,21 @@ django.setup()
 
 from bench.servers import free_port, start_web  # noqa: E402
 from bench.tile_client import tile_tables_current  # noqa: E402
-from bench.tiles import Runner, viewport_bbox  # noqa: E402
+from bench.tiles import viewport_bbox  # noqa: E402
 
 os.environ["CACHE_KEY_PREFIX"] = os.environ.get("BENCH_CACHE_PREFIX", "bench-scale")  # bench.tiles set its own; the server started here shares ours
 import pycurl  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.db import connections  # noqa: E402
 
+from geoportal.env import database_from_url  # noqa: E402
 from issues.models import Appeal  # noqa: E402
 from tiles import aggregates, cache  # noqa: E402
 from tiles.filters import TileFilters  # noqa: E402
 from tiles.grid import tiles_for_point  # noqa: E402
 from tiles.layers import LAYERS  # noqa: E402
 from tiles.models import AppealCellAggregate, AppealStatusCell  # noqa: E402
+from tiles.sql import run_statement  # noqa: E402
 
 ACCEPT = ["Accept-Encoding: br, gzip"]
 # growth goal (1M → 10M) per group; None: no goal named
@@ -57,23 +63,50 @@ GROWTH_GOAL = {"tile": 1.5, "clusters": 1.5, "heatmap": 1.5}
 SLOW_MS = 5000  # an endpoint slower than this is timed once after its warm-up
 
 
-_handle: Any = None
+_handles: dict[int, Any] = {}
 
 
 def get(port: int, path: str, params: dict[str, Any] | None = None) -> tuple[int, bytes]:
-    """One anonymous GET on a kept-alive connection, the body as sent (compressed or not)."""
-    global _handle
-    if _handle is None:
-        _handle = pycurl.Curl()
-        _handle.setopt(pycurl.TIMEOUT, 600)
-        _handle.setopt(pycurl.NOSIGNAL, 1)
-        _handle.setopt(pycurl.HTTPHEADER, ACCEPT)
-        _handle.setopt(pycurl.HTTP_CONTENT_DECODING, 0)
+    """One anonymous GET on the server's kept-alive connection, the body as sent (compressed or not)."""
+    handle = _handles.get(port)
+    if handle is None:
+        handle = _handles[port] = pycurl.Curl()
+        handle.setopt(pycurl.TIMEOUT, 600)
+        handle.setopt(pycurl.NOSIGNAL, 1)
+        handle.setopt(pycurl.HTTPHEADER, ACCEPT)
+        handle.setopt(pycurl.HTTP_CONTENT_DECODING, 0)
     body = io.BytesIO()
-    _handle.setopt(pycurl.URL, f"http://127.0.0.1:{port}{path}" + (f"?{urlencode(params)}" if params else ""))
-    _handle.setopt(pycurl.WRITEDATA, body)
-    _handle.perform()
-    return int(_handle.getinfo(pycurl.RESPONSE_CODE)), body.getvalue()
+    handle.setopt(pycurl.URL, f"http://127.0.0.1:{port}{path}" + (f"?{urlencode(params)}" if params else ""))
+    handle.setopt(pycurl.WRITEDATA, body)
+    handle.perform()
+    return int(handle.getinfo(pycurl.RESPONSE_CODE)), body.getvalue()
+
+
+@dataclass
+class Target:
+    """One database under test: its web server (own cache prefix) and its Django alias."""
+
+    alias: str
+    prefix: str
+    port: int = 0
+    appeals: int = 0
+    public: int = 0
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @contextmanager
+    def cache_prefix(self) -> Iterator[None]:
+        """The tile cache calls of this process (bump, ready flag) under the target's prefix."""
+        saved = settings.CACHES["default"].get("KEY_PREFIX")
+        settings.CACHES["default"]["KEY_PREFIX"] = self.prefix
+        try:
+            yield
+        finally:
+            settings.CACHES["default"]["KEY_PREFIX"] = saved
+
+    def raw(self, statement: tuple[str, list[Any]]) -> bytes:
+        with connections[self.alias].cursor() as cursor:
+            rows = run_statement(cursor, statement)
+        return bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
 
 
 def timed_ms(fn: Any, *args: Any) -> tuple[float, Any]:
@@ -113,46 +146,70 @@ def endpoints(sample_id: int) -> list[tuple[str, str, str, dict[str, Any]]]:
     return found
 
 
-def measure(port: int, rounds: int) -> dict[str, dict[str, Any]]:
-    results: dict[str, dict[str, Any]] = {}
-    run = Runner(port, None)
+def _turns(targets: list[Target], index: int) -> list[Target]:
+    """The targets in turn order for a round: each goes first as often as the others."""
+    shift = index % len(targets)
+    return targets[shift:] + targets[:shift]
+
+
+def measure_tiles(targets: list[Target], rounds: int) -> None:
+    """Tiles over the city centre: uncached HTTP beside the same statement run directly, the
+    targets taking turns in every round."""
     lat, lon = settings.MAP_DEFAULT_CENTER
-    # Tiles over the city centre: uncached HTTP beside the same statement run directly.
     for z in range(10, 17):
         tile = tiles_for_point(lon, lat, range(z, z + 1))[0]
-        statement = LAYERS["appeals"].build(tile, TileFilters(), cache.aggregates_ready())
-        http, sql = [], []
+        statement = LAYERS["appeals"].build(tile, TileFilters(), True)
+        times: dict[str, dict[str, list[float]]] = {t.alias: {"http": [], "sql": []} for t in targets}
+        sizes: dict[str, tuple[int, int]] = {}
         for index in range(rounds + 1):
-            cache.bump_layer("appeals")
-            elapsed_http, (status, body) = timed_ms(get, port, f"/tiles/appeals/{tile.z}/{tile.x}/{tile.y}.pbf")
-            if status != 200:
-                raise RuntimeError(f"tile {tile}: HTTP {status}")
-            elapsed_sql, raw = timed_ms(run.raw, *statement)
-            if index:
-                http.append(elapsed_http)
-                sql.append(elapsed_sql)
+            for target in _turns(targets, index):
+                with target.cache_prefix():
+                    cache.bump_layer("appeals")
+                elapsed_http, (status, body) = timed_ms(
+                    get, target.port, f"/tiles/appeals/{tile.z}/{tile.x}/{tile.y}.pbf")
+                if status != 200:
+                    raise RuntimeError(f"tile {tile}: HTTP {status}")
+                elapsed_sql, raw = timed_ms(target.raw, statement)
+                sizes[target.alias] = (len(body), len(raw))
+                if index:
+                    times[target.alias]["http"].append(elapsed_http)
+                    times[target.alias]["sql"].append(elapsed_sql)
         kind = "clusters" if z <= settings.TILES_CLUSTER_MAX_ZOOM else "points/thinned"
         name = f"tile z{z} ({kind})"
-        results[name] = {"group": "tile", "ms": statistics.median(http), "sql_ms": statistics.median(sql),
-                         "kb": len(body) / 1024, "raw_kb": len(raw) / 1024}
-        print(f"  {name}: {results[name]['ms']:.1f} ms (SQL {results[name]['sql_ms']:.1f} ms)", flush=True)
-    sample = Appeal.objects.public().exclude(location=None).order_by("id").values_list("id", flat=True).first()
-    for group, name, path, params in endpoints(int(sample or 1)):
-        times: list[float] = []
-        body = b""
+        for target in targets:
+            row = {"group": "tile", "ms": statistics.median(times[target.alias]["http"]),
+                   "sql_ms": statistics.median(times[target.alias]["sql"]),
+                   "kb": sizes[target.alias][0] / 1024, "raw_kb": sizes[target.alias][1] / 1024}
+            target.results[name] = row
+        print(f"  {name}: " + "; ".join(f"{t.public:,}: {t.results[name]['ms']:.1f} ms (SQL {t.results[name]['sql_ms']:.1f})"
+                                     for t in targets) + f"  load {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def measure(targets: list[Target], rounds: int) -> None:
+    measure_tiles(targets, rounds)
+    samples = {t.alias: Appeal.objects.using(t.alias).public().exclude(location=None).order_by("id")
+               .values_list("id", flat=True).first() for t in targets}
+    for group, name, path, params in endpoints(0):
+        times: dict[str, list[float]] = {t.alias: [] for t in targets}
+        body: dict[str, bytes] = {}
+        last = rounds
         index = 0
-        while index <= rounds:
-            elapsed, (status, body) = timed_ms(get, port, path, params)
-            if status != 200:
-                raise RuntimeError(f"{name}: HTTP {status} {path}?{urlencode(params)} {body[:200]!r}")
-            if index:
-                times.append(elapsed)
-            elif elapsed > SLOW_MS:
-                index = rounds - 1  # a slow endpoint: one timed request after the warm-up
+        while index <= last:
+            for target in _turns(targets, index):
+                url = path if "/appeals/0/" not in path else path.replace("/0/", f"/{samples[target.alias] or 1}/")
+                elapsed, (status, body[target.alias]) = timed_ms(get, target.port, url, params)
+                if status != 200:
+                    raise RuntimeError(f"{name}: HTTP {status} {url}?{urlencode(params)} {body[target.alias][:200]!r}")
+                if index:
+                    times[target.alias].append(elapsed)
+                elif elapsed > SLOW_MS:
+                    last = 1  # a slow endpoint: one timed request after the warm-up
             index += 1
-        results[name] = {"group": group, "ms": statistics.median(times), "kb": len(body) / 1024}
-        print(f"  {name}: {results[name]['ms']:.1f} ms", flush=True)
-    return results
+        for target in targets:
+            target.results[name] = {"group": group, "ms": statistics.median(times[target.alias]),
+                                    "kb": len(body[target.alias]) / 1024}
+        print(f"  {name}: " + "; ".join(f"{t.public:,}: {t.results[name]['ms']:.1f} ms" for t in targets)
+              + f"  load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def goals(results: dict[str, dict[str, Any]]) -> list[str]:
@@ -171,45 +228,44 @@ def goals(results: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
-    parser.add_argument("--compare", type=Path, help="a JSON file of a run at another size: print the growth")
-    parser.add_argument("--no-rebuild", action="store_true",
-                        help="only read the database: stop if the tile tables are not current (a shared database)")
-    args = parser.parse_args()
-    total = Appeal.objects.count()
-    public = Appeal.objects.public().filter(location__isnull=False).count()
-    if not public:
-        sys.exit("No public appeals: run manage.py seed_demo --appeals N first.")
+def add_database(alias: str, url: str) -> None:
+    """A second database for this process (the other size of a growth run)."""
+    configured = connections.configure_settings({alias: database_from_url(url)})
+    connections.settings[alias] = configured[alias]
+
+
+def prepare(target: Target, may_rebuild: bool) -> float | None:
+    """Counts the target's appeals, checks its tile tables (rebuilt when stale and allowed; the
+    seconds it took) and marks them ready under its prefix."""
+    target.appeals = Appeal.objects.using(target.alias).count()
+    target.public = Appeal.objects.using(target.alias).public().filter(location__isnull=False).count()
+    if not target.public:
+        sys.exit(f"No public appeals in {connections[target.alias].settings_dict['NAME']}: "
+                 "run manage.py seed_demo --appeals N first.")
     rebuild_s = None
-    if not tile_tables_current():
-        if args.no_rebuild:
-            sys.exit("the tile tables do not count the current public appeals, and --no-rebuild forbids rebuilding them")
+    if not tile_tables_current(target.alias):
+        if not may_rebuild:
+            sys.exit(f"the tile tables of {connections[target.alias].settings_dict['NAME']} do not count its public "
+                     "appeals, and this run may not rebuild them (--no-rebuild, or --other-database)")
         print("rebuilding the tile tables …", flush=True)
         rebuild_s, _rows = timed_ms(aggregates.rebuild_all)
         rebuild_s /= 1000
         print(f"tile tables rebuilt in {rebuild_s:.1f} s", flush=True)
-    cache.mark_aggregates_ready()
-    port = free_port()
-    web = start_web(port)
-    try:
-        results = measure(port, args.rounds)
-    finally:
-        web.terminate()
-        web.wait(timeout=30)
-        keys = list(cache.client().scan_iter(match=f"{cache._prefix()}*", count=1000))
-        if keys:
-            cache.client().delete(*keys)
-    print(f"\nappeals: {total:,} ({public:,} public with a point); status cells: {AppealStatusCell.objects.count():,}; "
-          f"aggregate rows: {AppealCellAggregate.objects.count():,}")
-    other = json.loads(args.compare.read_text()) if args.compare else None
+    with target.cache_prefix():
+        cache.mark_aggregates_ready()
+    return rebuild_s
+
+
+def print_table(target: Target, other: dict[str, Any] | None) -> None:
+    """The target's figures, with the growth from ``other`` (a run at a smaller size) beside them."""
+    print(f"\nappeals: {target.appeals:,} ({target.public:,} public with a point); status cells: "
+          f"{AppealStatusCell.objects.using(target.alias).count():,}; "
+          f"aggregate rows: {AppealCellAggregate.objects.using(target.alias).count():,}")
     header = f"{'endpoint':<34} {'ms p50':>8} {'SQL ms':>8} {'KB':>8}"
     if other:
         header += f" {'ms at ' + format(other['appeals'], ','):>16} {'growth':>7} {'goal':>6}"
     print(header)
-    for name, row in results.items():
+    for name, row in target.results.items():
         line = f"{name:<34} {row['ms']:8.1f} {row.get('sql_ms', float('nan')):8.1f} {row['kb']:8.1f}"
         if other and name in other["results"]:
             before = other["results"][name]["ms"]
@@ -217,19 +273,67 @@ def main() -> None:
             line += f" {before:16.1f} {row['ms'] / before:6.2f}× {('≤' + format(goal, 'g') + '×') if goal else '':>6}"
         print(line)
     print("\n== Against the issue's goals at this size ==")
-    for line in goals(results):
+    for line in goals(target.results):
         print(line)
     if other:
         for group in ("tile", "clusters", "heatmap"):
-            growth = [row["ms"] / other["results"][n]["ms"] for n, row in results.items()
+            growth = [row["ms"] / other["results"][n]["ms"] for n, row in target.results.items()
                       if row["group"] == group and n in other["results"]]
             if growth:
-                print(f"growth {other['appeals']:,} → {total:,} for {group}: {min(growth):.2f}–{max(growth):.2f}× "
-                      f"(goal ≤ {GROWTH_GOAL[group]}×)")
+                print(f"growth {other['appeals']:,} → {target.appeals:,} for {group}: {min(growth):.2f}–"
+                      f"{max(growth):.2f}× (goal ≤ {GROWTH_GOAL[group]}×)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--compare", type=Path, help="a JSON file of a run at another size: print the growth")
+    parser.add_argument("--other-database", metavar="URL",
+                        help="a database of another size, measured in the same run, the two taking turns on every "
+                             "request (only read: its tile tables must be current); prints the growth between them")
+    parser.add_argument("--no-rebuild", action="store_true",
+                        help="only read the database: stop if the tile tables are not current (a shared database)")
+    args = parser.parse_args()
+    prefix = str(settings.CACHES["default"]["KEY_PREFIX"])
+    targets = [Target("default", prefix)]
+    if args.other_database:
+        add_database("other", args.other_database)
+        targets.append(Target("other", f"{prefix}-other"))
+    rebuild_s = prepare(targets[0], not args.no_rebuild)
+    for target in targets[1:]:
+        prepare(target, False)
+    print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} before", flush=True)
+    servers = []
+    try:
+        for target in targets:
+            target.port = free_port()
+            database = connections[target.alias].settings_dict
+            url = (f"postgis://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or '127.0.0.1'}:"
+                   f"{database['PORT'] or 5432}/{database['NAME']}")
+            servers.append(start_web(target.port, extra_env={"DATABASE_URL": url, "CACHE_KEY_PREFIX": target.prefix}))
+        measure(targets, args.rounds)
+    finally:
+        for web in servers:
+            web.terminate()
+            web.wait(timeout=30)
+        for target in targets:
+            keys = list(cache.client().scan_iter(match=f"{target.prefix}:tiles:*", count=1000))
+            if keys:
+                cache.client().delete(*keys)
+    print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} after")
+    smaller, *larger = sorted(targets, key=lambda t: t.public)
+    saved = {"appeals": smaller.appeals, "public_points": smaller.public, "results": smaller.results}
+    if larger:
+        print_table(smaller, None)
+        print_table(larger[0], saved)
+    else:
+        print_table(smaller, json.loads(args.compare.read_text()) if args.compare else None)
     if args.save:
+        first = targets[0]
         args.save.parent.mkdir(parents=True, exist_ok=True)
-        args.save.write_text(json.dumps({"appeals": total, "public_points": public, "rebuild_s": rebuild_s,
-                                         "results": results}, ensure_ascii=False, indent=1))
+        args.save.write_text(json.dumps({"appeals": first.appeals, "public_points": first.public, "rebuild_s": rebuild_s,
+                                         "results": first.results}, ensure_ascii=False, indent=1))
         print(f"saved to {args.save}")
 
 

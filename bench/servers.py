@@ -35,14 +35,17 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], name: str, timeout: f
     raise RuntimeError(f"{name} did not come up within {timeout:.0f} s")
 
 
-def start_web(port: int, app: str = "geoportal.wsgi:application") -> subprocess.Popen[bytes]:
-    """The production web server (scripts/web.sh) with one worker process."""
-    env = dict(os.environ, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
+def start_web(port: int, app: str = "geoportal.wsgi:application", root: Path = ROOT,
+              extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """The production web server (scripts/web.sh) with one worker process, of this checkout or
+    of another one at ``root`` (an older version, for an A/B run: its modules first on the path,
+    ahead of this checkout's editable install), with ``extra_env`` on top."""
+    env = dict(os.environ, **({"PYTHONPATH": str(root)} if root != ROOT else {}), DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
                # plain HTTP on loopback, one client: no TLS redirect, no per-address limits in the way
                SECURE_SSL_REDIRECT="0", TILES_RENDER_RATE="1000000/min", ANON_PAGE_RATE="1000000/min",
                API_ANON_RATE="1000000/min",
-               LOG_LEVEL="WARNING", PORT=str(port), WEB_WORKERS="1", WSGI_APP=app)
-    proc = subprocess.Popen([str(ROOT / "scripts/web.sh"), "--log-level", "warning"], cwd=ROOT, env=env)
+               LOG_LEVEL="WARNING", PORT=str(port), WEB_WORKERS="1", WSGI_APP=app, **(extra_env or {}))
+    proc = subprocess.Popen([str(root / "scripts/web.sh"), "--log-level", "warning"], cwd=root, env=env)
     try:  # /healthz would also want a Celery worker; the TileJSON needs only the app and the database
         wait_until_up(f"http://127.0.0.1:{port}/tiles/districts.json", proc, "scripts/web.sh")
     except RuntimeError:

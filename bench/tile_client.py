@@ -23,16 +23,16 @@ from tiles.sql import run_statement, run_tile_statement
 ZOOMS = range(10, 17)
 
 
-def tile_tables_current() -> bool:
+def tile_tables_current(using: str = "default") -> bool:
     """Whether the tile tables (cell aggregates, point table, status cells) count exactly the
     public appeals with a point: only reads, so a bench on a database it may not write to can
     check them (``--no-rebuild``) instead of rebuilding."""
     from django.db.models import Sum
 
-    public = Appeal.objects.public().filter(location__isnull=False).count()
-    counted = AppealCellAggregate.objects.filter(zoom=0).aggregate(n=Sum("count"))["n"] or 0
-    return bool(public) and counted == public and AppealPoint.objects.count() == public and \
-        AppealStatusCell.objects.exists()
+    public = Appeal.objects.using(using).public().filter(location__isnull=False).count()
+    counted = AppealCellAggregate.objects.using(using).filter(zoom=0).aggregate(n=Sum("count"))["n"] or 0
+    return bool(public) and counted == public and AppealPoint.objects.using(using).count() == public and \
+        AppealStatusCell.objects.using(using).exists()
 VIEWPORT = (1280, 800)  # px of a desktop map
 
 

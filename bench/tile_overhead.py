@@ -11,9 +11,13 @@ centre, median of ``--rounds``:
 - ``wsgi``: the whole fast path (:class:`tiles.fastpath.TileFastPath`) called in-process with a
   WSGI environ, no HTTP server;
 - ``http`` (``--http``): the same tile through the web server (``scripts/web.sh``, granian,
-  one kept-alive connection), as bench/scale.py measures it.
+  one kept-alive connection), as bench/scale.py measures it;
+- ``http base`` (``--baseline DIR``): the same through the web server of another checkout (an
+  older version), the two servers taking turns on every round: before and after in one run.
 
-    DATABASE_URL=… .venv/bin/python bench/tile_overhead.py [--rounds 15] [--coding br]"""
+    DATABASE_URL=… .venv/bin/python bench/tile_overhead.py [--rounds 15] [--coding br] [--http]
+    git archive COMMIT | tar -x -C /tmp/base && ln -s $PWD/.venv /tmp/base/.venv   # a baseline
+    DATABASE_URL=… .venv/bin/python bench/tile_overhead.py --http --baseline /tmp/base"""
 from __future__ import annotations
 
 import argparse
@@ -71,13 +75,13 @@ def _wsgi(app: TileFastPath, path: str, coding: str) -> None:
     body.close()  # type: ignore[attr-defined]  # stores the tile, ends the request
 
 
-def measure(zoom: int, rounds: int, coding: str, runner: Runner) -> dict[str, float]:
+def measure(zoom: int, rounds: int, coding: str, runner: Runner, baseline: Runner | None) -> dict[str, float]:
     lat, lon = settings.MAP_DEFAULT_CENTER
     tile = tiles_for_point(lon, lat, range(zoom, zoom + 1))[0]
     layer = LAYERS["appeals"]
     path = f"/tiles/appeals/{tile.z}/{tile.x}/{tile.y}.pbf"
     app = TileFastPath(_not_django)
-    times: dict[str, list[float]] = {step: [] for step in (*STEPS, "http")}
+    times: dict[str, list[float]] = {step: [] for step in (*STEPS, "http", "http base")}
     for index in range(rounds + 1):
         sql, params = layer.build(tile, TileFilters(), cache.aggregates_ready())
         sample = {"sql": _timed(runner.raw, sql, params)[0], "prepared": _timed(runner.raw_prepared, sql, params)[0]}
@@ -86,9 +90,11 @@ def measure(zoom: int, rounds: int, coding: str, runner: Runner) -> dict[str, fl
         sample["store"] = _timed(built[3])[0]
         cache.bump_layer("appeals")
         sample["wsgi"] = _timed(_wsgi, app, path, coding)[0]
-        if runner.port:
-            cache.bump_layer("appeals")
-            sample["http"] = _timed(runner.tile, tile)[0]
+        servers = [("http", runner), ("http base", baseline)] if baseline else [("http", runner)]
+        for name, server in servers[index % len(servers):] + servers[:index % len(servers)]:  # taking turns first
+            if server.port:
+                cache.bump_layer("appeals")
+                sample[name] = _timed(server.tile, tile)[0]
         if index:  # the first round warms connections and prepared statements
             for step, value in sample.items():
                 times[step].append(value)
@@ -100,7 +106,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--coding", default="br", choices=[encoding.BROTLI, encoding.GZIP, encoding.IDENTITY])
     parser.add_argument("--http", action="store_true", help="also through the web server")
+    parser.add_argument("--baseline", type=Path, help="a checkout of another version: its web server too, in turns")
     args = parser.parse_args()
+    if args.baseline and not (args.http and (args.baseline / "scripts/web.sh").exists()):
+        parser.error("--baseline needs --http and a checkout with scripts/web.sh (and a .venv link)")
     if not cache.aggregates_ready():
         if not tile_tables_current():  # only read: this bench never rebuilds them
             sys.exit("the tile tables do not count the current public appeals: run bench/scale.py first "
@@ -108,21 +117,29 @@ def main() -> None:
         cache.mark_aggregates_ready()
     port = free_port() if args.http else 0
     web = start_web(port) if args.http else None
+    base_port = free_port() if args.baseline else 0
+    base_web = start_web(base_port, root=args.baseline.resolve()) if args.baseline else None
     try:
         runner = Runner(port, None)
+        baseline = Runner(base_port, None) if base_port else None
         print(f"load average {os.getloadavg()[0]:.2f}; coding {args.coding}; median of {args.rounds} rounds (ms)")
         last = "http" if args.http else "wsgi"
-        print("zoom " + " ".join(f"{s:>9}" for s in (*STEPS, "http")[:len(STEPS) + args.http])
-              + f"   {last}/sql  {last}/prepared")
+        columns = [*STEPS, *(["http"] if args.http else []), *(["http base"] if baseline else [])]
+        print("zoom " + " ".join(f"{s:>9}" for s in columns) + f"   {last}/sql  {last}/prepared"
+              + ("  base/sql  base/prepared" if baseline else ""))
         for zoom in range(10, 17):
-            r = measure(zoom, args.rounds, args.coding, runner)
-            print(f"z{zoom:<3} " + " ".join(f"{r[s]:9.2f}" for s in r)
-                  + f"   {r[last] / r['sql']:8.2f}  {r[last] / r['prepared']:13.2f}", flush=True)
+            r = measure(zoom, args.rounds, args.coding, runner, baseline)
+            line = (f"z{zoom:<3} " + " ".join(f"{r[s]:9.2f}" for s in columns)
+                    + f"   {r[last] / r['sql']:8.2f}  {r[last] / r['prepared']:13.2f}")
+            if baseline:
+                line += f"  {r['http base'] / r['sql']:8.2f}  {r['http base'] / r['prepared']:13.2f}"
+            print(line, flush=True)
         print(f"load average {os.getloadavg()[0]:.2f}")
     finally:
-        if web is not None:
-            web.terminate()
-            web.wait(timeout=30)
+        for server in (web, base_web):
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
 
 
 if __name__ == "__main__":
