@@ -54,7 +54,7 @@ except ImportError:
 from django.conf import settings  # noqa: E402
 from django.db.models import F  # noqa: E402
 
-from bench.servers import free_port, start_tipg, start_web  # noqa: E402
+from bench.servers import exit_on_sigterm, free_port, start_tipg, start_web  # noqa: E402
 from bench.tile_client import tile_tables_current  # noqa: E402
 
 os.environ["CACHE_KEY_PREFIX"] = os.environ.get("BENCH_CACHE_PREFIX", "bench-session")  # the servers share ours
@@ -210,6 +210,16 @@ def describe(name: str, m: Measured) -> str:
             f"{pct(kb, 0.5):9.0f} {pct(kb, 0.95):9.0f} {max(kb):9.0f} {sum(kb) / 1024:9.1f}")
 
 
+def print_goals(cold: Measured, warm: Measured, first_bytes: int) -> None:
+    print("\n== Against the issue's goals ==")
+    print(f"viewport bytes on the wire p95: {pct(cold.wire_bytes, 0.95) / 1024:.0f} KB (goal ≤ 1024 KB); "
+          f"max {max(cold.wire_bytes) / 1024:.0f} KB; whole walk {sum(cold.wire_bytes) / 1024 / 1024:.1f} MB "
+          "(anchor: 226 MB before compression and thinning at 1M)")
+    print(f"first citywide view: {first_bytes / 1024:.1f} KB (goal ≤ 100 KB)")
+    print(f"viewport p95 cold: {pct(cold.ms, 0.95):.0f} ms (goal ≤ 300 ms); warm {pct(warm.ms, 0.95):.0f} ms",
+          flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--viewports", type=int, default=30)
@@ -223,6 +233,7 @@ def main() -> None:
     parser.add_argument("--no-rebuild", action="store_true",
                         help="only read the database: take the tile tables as they are (a shared database)")
     args = parser.parse_args()
+    exit_on_sigterm()
     if args.viewports < 1 or args.connections < 1 or args.tipg_viewports < 0:
         parser.error("--viewports and --connections must be at least 1")
     public = Appeal.objects.public().filter(location__isnull=False).count()
@@ -251,8 +262,6 @@ def main() -> None:
         first_ms, first_bytes = client.viewport([our_url(port, t) for t in city])
         cold = replay(client, walk, lambda t: our_url(port, t))
         warm = replay(client, walk, lambda t: our_url(port, t))
-        tipg_walk = walk[:args.tipg_viewports or len(walk)]
-        tipg = replay(client, tipg_walk, lambda t: tipg_url(tipg_port, t)) if tipg_proc else None
         print(f"\npre-seeded after the rebuild: {seeded} tiles (z0–z{conf.preseed_max_zoom()}); point tiles thinned "
               f"above {conf.point_tile_max_points()} points")
         print(f"first citywide view: z11, {len(city)} tiles, {first_bytes / 1024:.1f} KB on the wire, "
@@ -260,27 +269,24 @@ def main() -> None:
         print(f"\n{'server':<22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'total s':>8} {'p50 KB':>9} {'p95 KB':>9} "
               f"{'max KB':>9} {'total MB':>9}")
         print(describe("ours cold", cold))
-        print(describe("ours warm", warm))
-        if tipg:
-            print(describe("tipg 1.2.1", tipg))
-        else:
-            print(f"tipg: {why_not}")
+        print(describe("ours warm", warm), flush=True)  # before tipg's walk, which takes minutes at 10M
+        print_goals(cold, warm, first_bytes)
+        tipg_walk = walk[:args.tipg_viewports or len(walk)]
+        tipg = replay(client, tipg_walk, lambda t: tipg_url(tipg_port, t)) if tipg_proc else None
         print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} after")
-        print("\n== Against the issue's goals ==")
-        print(f"viewport bytes on the wire p95: {pct(cold.wire_bytes, 0.95) / 1024:.0f} KB (goal ≤ 1024 KB); "
-              f"max {max(cold.wire_bytes) / 1024:.0f} KB; whole walk {sum(cold.wire_bytes) / 1024 / 1024:.1f} MB "
-              "(anchor: 226 MB before compression and thinning at 1M)")
-        print(f"first citywide view: {first_bytes / 1024:.1f} KB (goal ≤ 100 KB)")
-        print(f"viewport p95 cold: {pct(cold.ms, 0.95):.0f} ms (goal ≤ 300 ms); warm {pct(warm.ms, 0.95):.0f} ms")
         if tipg:
             n = len(tipg_walk)  # ours on the very viewports tipg was timed on
             cold_n, warm_n = Measured(cold.ms[:n], cold.wire_bytes[:n]), Measured(warm.ms[:n], warm.wire_bytes[:n])
+            print(describe("tipg 1.2.1", tipg))
             if n < len(walk):
                 print(describe(f"ours cold, first {n}", cold_n))
+                print(describe(f"ours warm, first {n}", warm_n))
             print(f"tipg / ours on the same {n} viewports: p95 {pct(tipg.ms, 0.95) / pct(cold_n.ms, 0.95):.1f}× cold, "
                   f"{pct(tipg.ms, 0.95) / pct(warm_n.ms, 0.95):.1f}× warm; whole walk "
                   f"{sum(tipg.ms) / sum(cold_n.ms):.1f}× cold, {sum(tipg.ms) / sum(warm_n.ms):.1f}× warm (goal ≥ 10×); "
                   f"bytes {sum(tipg.wire_bytes) / max(1, sum(cold_n.wire_bytes)):.0f}× ours")
+        else:
+            print(f"tipg: {why_not}")
     finally:
         client.close()
         for proc in (web, tipg_proc):

@@ -40,7 +40,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench.servers import free_port, start_web  # noqa: E402
+from bench.servers import exit_on_sigterm, free_port, start_web  # noqa: E402
 from bench.tile_client import tile_tables_current  # noqa: E402
 from bench.tiles import viewport_bbox  # noqa: E402
 
@@ -313,6 +313,7 @@ def main() -> None:
     parser.add_argument("--groups", default=",".join(GROUPS),
                         help=f"the endpoint groups to measure, comma-separated (of {', '.join(GROUPS)})")
     args = parser.parse_args()
+    exit_on_sigterm()
     groups = set(args.groups.split(","))
     if not groups <= set(GROUPS):
         parser.error(f"--groups: unknown {', '.join(sorted(groups - set(GROUPS)))}; known: {', '.join(GROUPS)}")

@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def exit_on_sigterm() -> None:
+    """SIGTERM (``timeout``, a supervisor) ends the bench through its ``finally`` blocks, which
+    stop the servers it started, instead of leaving them running."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def free_port() -> int:

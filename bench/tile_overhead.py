@@ -41,7 +41,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from bench.servers import free_port, start_web  # noqa: E402
+from bench.servers import exit_on_sigterm, free_port, start_web  # noqa: E402
 from bench.tile_client import tile_tables_current  # noqa: E402
 from bench.tiles import Runner  # noqa: E402
 from tiles import cache, encoding  # noqa: E402
@@ -108,6 +108,7 @@ def main() -> None:
     parser.add_argument("--http", action="store_true", help="also through the web server")
     parser.add_argument("--baseline", type=Path, help="a checkout of another version: its web server too, in turns")
     args = parser.parse_args()
+    exit_on_sigterm()
     if args.baseline and not (args.http and (args.baseline / "scripts/web.sh").exists()):
         parser.error("--baseline needs --http and a checkout with scripts/web.sh (and a .venv link)")
     if not cache.aggregates_ready():
