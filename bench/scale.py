@@ -7,7 +7,14 @@ with a run at another size (growth factor side by side with the issue's goals).
     .venv/bin/python manage.py seed_demo --appeals 10000000 --projects 60 --seed 42
     .venv/bin/python bench/scale.py --save var/scale/bench-10m.json --compare var/scale/bench-1m.json
 
-The tile tables are rebuilt first when they do not count the current public appeals (timed).
+Or both sizes in one run, each database with its own server, the two taking turns on every
+request (load on a shared machine then weighs on both alike); the other database is only read:
+
+    .venv/bin/python bench/scale.py --groups tile,heatmap,clusters --rounds 15 \
+        --other-database postgis://geoportal:geoportal@127.0.0.1:5432/geoportal_scale
+
+The tile tables are rebuilt first when they do not count the current public appeals (timed;
+never with ``--no-rebuild``, nor on the other database).
 Server: ``scripts/web.sh`` (granian, 1 worker, the production WSGI entry), anonymous requests
 over one kept-alive libcurl connection with ``Accept-Encoding: br, gzip``. Each endpoint: one
 warm-up, then the median of ``--rounds`` requests; tiles are uncached (the layer's generation is
@@ -298,6 +305,11 @@ def print_table(target: Target, other: dict[str, Any] | None) -> None:
                 print(f"growth {other['appeals']:,} → {target.appeals:,} for {group}: {min(growth):.2f}–"
                       f"{max(growth):.2f}×, geometric mean {statistics.geometric_mean(growth):.2f}× over "
                       f"{len(growth)} endpoints (goal ≤ {GROWTH_GOAL[group]}×)")
+        sql_growth = [row["sql_ms"] / other["results"][n]["sql_ms"] for n, row in target.results.items()
+                      if "sql_ms" in row and "sql_ms" in other["results"].get(n, {})]
+        if sql_growth:
+            print(f"growth of the tiles' own SQL: {min(sql_growth):.2f}–{max(sql_growth):.2f}×, geometric mean "
+                  f"{statistics.geometric_mean(sql_growth):.2f}×")
 
 
 def main() -> None:
