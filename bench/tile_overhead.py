@@ -155,6 +155,9 @@ def main() -> None:
             if server is not None:
                 server.terminate()
                 server.wait(timeout=30)
+        keys = list(cache.client().scan_iter(match=f"{cache._prefix()}t:*", count=1000))  # the tiles it built
+        if keys:
+            cache.client().delete(*keys)
 
 
 if __name__ == "__main__":
