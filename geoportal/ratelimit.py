@@ -39,12 +39,16 @@ def _wait(now: float, window_s: int) -> int:
 def hit(bucket: str, limit: int, window_s: int = 60) -> int | None:
     """Count one request in ``bucket``; return the seconds to wait when over ``limit``."""
     now, key = _window(bucket, window_s)
-    cache.add(key, 0, timeout=window_s + 10)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window_s + 10)
-        count = 1
+    count_in_one_trip = getattr(cache, "count", None)  # geoportal.cache.FailOpenRedisCache
+    if count_in_one_trip is not None:
+        count = count_in_one_trip(key, window_s + 10)
+    else:  # another cache backend (a deployment's own choice)
+        cache.add(key, 0, timeout=window_s + 10)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window_s + 10)
+            count = 1
     if count > limit:
         return _wait(now, window_s)
     return None
