@@ -238,3 +238,17 @@ def test_executor_starts_works_for_their_agency_on_a_phone(live_server, make_cyc
     assert project.implementing_agency == roads
     page.goto(f"{live_server.url}/projects/monitoring/")
     assert page.locator(f'[data-project="{project.pk}"]').count() == 1
+
+
+@pytest.mark.django_db
+def test_monitoring_list_adds_up_equal_payments_and_counts_open_reports(make_cycle, make_project, personas):
+    project = implementing_project(make_cycle, make_project, personas)
+    for paid_on in (dt.date(2026, 6, 1), dt.date(2026, 7, 1)):  # two instalments of the same amount
+        actions.do_record_expense(project, actor=personas.executor_a, amount=Decimal(30_000), paid_on=paid_on,
+                                  description="Этап работ")
+    spot = project.geometry.point_on_surface
+    for text in ("Плитка шатается", "Нет пандуса"):
+        actions.do_submit_control_report(project, author=personas.citizen, text=text, kind="quality", location=spot)
+    listed = personas.client("executor_a").get("/projects/monitoring/").context["projects"]
+    row = next(p for p in listed if p.pk == project.pk)
+    assert row.spent_total == Decimal(60_000) and row.open_reports == 2
