@@ -169,7 +169,7 @@ def parse_rows(post: QueryDict) -> tuple[list[dict[str, Any]], list[dict[str, An
 
 
 class ControlReportForm(forms.Form):
-    """A resident's report on the works; ``submit_control_report`` checks the text and kind."""
+    """A resident's report on the works; ``actions.do_submit_control_report`` checks the text and kind."""
 
     text = forms.CharField(required=False, strip=False)
     kind = forms.CharField(required=False)
@@ -177,6 +177,6 @@ class ControlReportForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    """The author's public reason; ``withdraw_project`` checks it."""
+    """The author's public reason; ``actions.do_withdraw_project`` checks it."""
 
     reason = forms.CharField(required=False, strip=False)
