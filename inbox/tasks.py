@@ -51,7 +51,8 @@ def send_digests(hours: int = 24) -> int:
         if not user.email:
             continue
         lines = "\n".join(f"— {n.title}" for n in items)
-        send_mail(f"Геопортал: {len(items)} новостей по вашим подпискам", lines, settings.DEFAULT_FROM_EMAIL,
+        # the count in brackets: a number before a Russian noun needs three plural forms
+        send_mail(f"Геопортал: новости по вашим подпискам ({len(items)})", lines, settings.DEFAULT_FROM_EMAIL,
                   [user.email])
         Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=timezone.now())
         sent += 1

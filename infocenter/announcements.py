@@ -20,14 +20,16 @@ def notify_followers(comment_id: int) -> int:
         return 0
     followers = set(Subscription.objects.filter(kind=comment.kind, target_id=comment.target_id)
                     .exclude(user_id=comment.author_id or 0).values_list("user_id", flat=True))
-    where = "обращению" if comment.kind == "appeal" else "проекту"
+    # an appeal by its registration number, as its page shows it; a project by its number (the pk)
+    where = (f"обращению {Appeal.objects.filter(pk=comment.target_id).values_list('number', flat=True).first()}"
+             if comment.kind == "appeal" else f"проекту №{comment.target_id}")
     label = "Официальный ответ" if comment.is_official else "Новый комментарий"
     # the copy a follower receives is the thread's public text: on an appeal the author's name
     # and contacts are redacted exactly as on the page (infocenter.discussion)
     from .discussion import public_comment_text
 
     text = public_comment_text(comment.kind, comment.target_id)(comment.text)
-    return post_in_app(followers, f"{label} к {where} №{comment.target_id}", text[:300],
+    return post_in_app(followers, f"{label} к {where}", text[:300],
                        appeal_id=comment.target_id if comment.kind == "appeal" else None)
 
 

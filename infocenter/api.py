@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, UserRateThrottle
 
+from geoportal.converters import query_id
 from geoportal.openapi import error
 
 from . import discussion
@@ -113,13 +114,13 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
                 .prefetch_related("author__memberships__agency"))
 
     def list(self, request: Request) -> Response:
-        kind, target = request.query_params.get("kind"), request.query_params.get("target", "")
-        if kind not in ("appeal", "project") or not target.isdigit():
+        kind, target = request.query_params.get("kind"), query_id(request.query_params.get("target"))
+        if kind not in ("appeal", "project") or target is None:
             raise ValidationError({"kind": gettext("kind=appeal|project и target=<id> обязательны.")})
-        if not discussion.target_exists(kind, int(target)):
+        if not discussion.target_exists(kind, target):
             return Response({"detail": gettext("Не найдено.")}, status=404)
-        comments = self.get_queryset().filter(kind=kind, target_id=int(target))
-        clean = discussion.public_comment_text(kind, int(target))
+        comments = self.get_queryset().filter(kind=kind, target_id=target)
+        clean = discussion.public_comment_text(kind, target)
         return Response(CommentSerializer(comments, many=True, context={"clean_text": clean}).data)
 
     def create(self, request: Request) -> Response:

@@ -8,10 +8,11 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from geoportal.replica import read_alias
 from issues.access import public_text
 
 from .models import Document, DocumentVersion
@@ -60,10 +61,10 @@ SEARCH_WORK_MEM = "32MB"
 ONE_WORD_SAMPLE = 4 * SEARCH_CANDIDATES
 
 
-def _scan_settings(query: str) -> None:
+def _scan_settings(query: str, alias: str) -> None:
     """Set the candidate scan's memory and, for one lexeme, its sample size, for the current
-    transaction only (one statement)."""
-    with connection.cursor() as cursor:
+    transaction of database ``alias`` only (one statement)."""
+    with connections[alias].cursor() as cursor:
         cursor.execute(
             "SELECT set_config('work_mem', %s, true), set_config('gin_fuzzy_search_limit', "
             "CASE WHEN numnode(websearch_to_tsquery('russian', %s)) = 1 THEN %s ELSE '0' END, true)",
@@ -81,9 +82,12 @@ def _appeals(query: str, limit: int) -> list[Hit]:
     vector = SearchVector("text", config="russian")  # the same expression as the GIN index
     candidates = (Appeal.objects.public().filter(text_is_private=False).annotate(document=vector)
                   .filter(document=search).order_by().values("pk")[:SEARCH_CANDIDATES])
-    with transaction.atomic():
-        _scan_settings(query)
-        ranked = list(Appeal.objects.filter(pk__in=candidates).annotate(document=vector)
+    # The database is chosen before the transaction opens: inside a transaction of the primary,
+    # geoportal.replica keeps every read on the primary, and /search/ is a replica path.
+    alias = read_alias()
+    with transaction.atomic(using=alias):
+        _scan_settings(query, alias)
+        ranked = list(Appeal.objects.using(alias).filter(pk__in=candidates).annotate(document=vector)
                       .annotate(rank=SearchRank(F("document"), search))
                       .select_related("category", "author__profile").order_by("-rank", "-received_at")
                       [:limit * CANDIDATES_PER_HIT])

@@ -2,6 +2,7 @@
 administrators (``infocenter.actions.can_edit``); the document API is read-only for everyone."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -14,6 +15,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
+
+from geoportal.converters import query_id
 
 from .actions import can_edit, save_page
 from .models import Document, DocumentStatus, DocumentType, DocumentVersion, Level, News, Page
@@ -67,8 +70,9 @@ def filter_documents(documents: QuerySet[Document], filters: dict[str, Any]) -> 
     for field in ("doc_type", "level", "status"):
         if filters.get(field):
             documents = documents.filter(**{field: filters[field]})
-    if str(filters.get("year") or "").isdigit():
-        documents = documents.filter(adopted_on__year=int(filters["year"]))
+    year = query_id(filters.get("year"))
+    if year is not None and dt.MINYEAR <= year <= dt.MAXYEAR:  # a date's year; any other is no year
+        documents = documents.filter(adopted_on__year=year)
     query = str(filters.get("q") or "").strip()
     return search_documents(query, documents) if query else documents
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from geoportal.converters import query_id
 from geoportal.models import District
 from inbox import actions as inbox_actions
 from inbox.models import Notification
@@ -31,10 +32,6 @@ PAGE_SIZE = 50
 KIND_LABELS = {"status": gettext_lazy("моё обращение"), "message": gettext_lazy("сообщение по обращению"),
                "new_appeal": gettext_lazy("новое обращение в ведомство"), "deadline": gettext_lazy("сроки"),
                "subscription": gettext_lazy("по подписке")}
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 class CentreForm(forms.Form):
@@ -60,8 +57,8 @@ def _post(user: Any, form: CentreForm) -> dict[str, str]:
     elif data["action"] == "digest":
         inbox_actions.do_set_digest(user, data["digest"])
     elif data["action"] == "follow":
-        return _follow(user, data["kind"], _int(data["target_id"]))
-    elif not Subscription.objects.filter(user=user, pk=_int(data["subscription"]) or 0).delete()[0]:
+        return _follow(user, data["kind"], query_id(data["target_id"]))
+    elif not Subscription.objects.filter(user=user, pk=query_id(data["subscription"]) or 0).delete()[0]:
         return {"subscription": _("Нет такой подписки.")}
     return {}
 
@@ -75,7 +72,7 @@ def notification_centre(request: HttpRequest) -> HttpResponse:
         errors = _post(user, CentreForm(request.POST))
         if not errors:
             return redirect("notification-centre")
-    page = max(_int(request.GET.get("page")) or 1, 1)
+    page = max(query_id(request.GET.get("page")) or 1, 1)
     mine = Notification.objects.filter(user=user).select_related("appeal")
     notices = list(mine.order_by("-created_at", "-id")[(page - 1) * PAGE_SIZE:page * PAGE_SIZE + 1])
     more = len(notices) > PAGE_SIZE

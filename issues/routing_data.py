@@ -37,7 +37,7 @@ def competent_agency_ids(location: Point | None) -> tuple[int, ...]:
 
 def build_row(appeal: Appeal, jurisdiction: tuple[int, ...] | None = None) -> Any:
     """``jurisdiction``: the active agencies competent at the appeal's point, when the caller
-    has read them (``issues.routing_service.competent_agency_ids``)."""
+    has read them (:func:`competent_agency_ids`, as ``issues.routing_service.decide`` does)."""
     from routing.features import RoutingRow
 
     location = appeal.location

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext
 
+from geoportal.converters import query_id
 from issues.models import Appeal, Category
 from issues.photos import validate_photo
 
@@ -236,10 +237,11 @@ def _split(raw: str) -> list[str]:
 
 def parse_request_query(params: QueryDict, now: dt.datetime) -> RequestQuery:
     ids_raw = _split(params.get("service_request_id", ""))
-    if not all(i.isdigit() and len(i) < 19 for i in ids_raw):
+    ids = [query_id(i) for i in ids_raw]
+    if None in ids:
         raise Open311Error(400, [gettext("service_request_id: номера через запятую.")])
-    if ids_raw:  # the spec: with service_request_id every other parameter is ignored
-        return RequestQuery(ids=[int(i) for i in ids_raw], start=now, end=now, service_codes=[], statuses=set(),
+    if ids:  # the spec: with service_request_id every other parameter is ignored
+        return RequestQuery(ids=[i for i in ids if i is not None], start=now, end=now, service_codes=[], statuses=set(),
                             page=1, page_size=MAX_REQUESTS)
     try:
         page = int(params.get("page", "1"))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from geoportal.converters import query_id
 from issues.models import OPEN_STATUSES, Status
 
 from .actions import submit_service_request
@@ -140,7 +141,7 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
     _raw, key = _api_key(request)
     if (blocked := _guard(request, fmt, key)) is not None:
         return blocked
-    appeal = feed(key).filter(pk=int(request_id)).first() if request_id.isdigit() and len(request_id) < 19 else None
+    appeal = feed(key).filter(pk=pk).first() if (pk := query_id(request_id)) is not None else None
     if appeal is None:
         return error(fmt, 404, gettext("Нет обращения с service_request_id {id}.").format(id=repr(request_id)))
     return render([request_row(request, appeal)], fmt, "service_requests")

@@ -22,6 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from geoportal.converters import query_id
+
 from . import actions
 from .models import BudgetCycle, Heading, Project, SelectionRun
 from .selection import localize_reason
@@ -91,8 +93,8 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = Project.objects.public().select_related("district", "heading")
         params = self.request.query_params
         for name in ("cycle", "heading", "district"):
-            if params.get(name, "").isdigit():
-                queryset = queryset.filter(**{f"{name}_id": int(params[name])})
+            if (value := query_id(params.get(name))) is not None:
+                queryset = queryset.filter(**{f"{name}_id": value})
         if params.get("status"):
             queryset = queryset.filter(status__in=params["status"].split(","))
         if params.get("bbox"):

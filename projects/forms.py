@@ -12,12 +12,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Heading
+from .models import CostItem, Heading
 from .selection import money
 
 CATEGORY_LABELS: dict[str, Any] = {
@@ -38,6 +39,13 @@ class NumberField(forms.DecimalField):
     point; ``forms.DecimalField`` itself refuses NaN and Infinity."""
 
     default_error_messages = {"invalid": _("Введите число"), "required": REQUIRED}
+
+    @classmethod
+    def of(cls, model: type[models.Model], name: str, **kwargs: Any) -> NumberField:
+        """A field for the numeric column ``model.name``: no more digits than the column holds, so
+        a typo of many zeros is a field error and not the database's overflow (a 500)."""
+        column: Any = model._meta.get_field(name)
+        return cls(max_digits=column.max_digits, decimal_places=column.decimal_places, **kwargs)
 
     def to_python(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -81,7 +89,8 @@ class ProposalForm(forms.Form):
                                                   max_digits=16, decimal_places=2, required=False)
     inkind_labour = forms.DecimalField(label=_("Трудовое и неденежное участие (оценка), ₽"), min_value=0,
                                        max_digits=16, decimal_places=2, required=False)
-    beneficiaries = forms.IntegerField(label=_("Сколько жителей получат пользу"), min_value=0, required=False)
+    beneficiaries = forms.IntegerField(label=_("Сколько жителей получат пользу"), min_value=0, required=False,
+                                       max_value=2**31 - 1)  # the column's (a PositiveIntegerField) largest
     durability_years = forms.IntegerField(label=_("Срок службы, лет"), min_value=1, max_value=100, required=False)
     form_token = forms.CharField(widget=forms.HiddenInput)
 
@@ -95,9 +104,9 @@ class ProposalForm(forms.Form):
 
 class CostLineForm(forms.Form):
     name = forms.CharField(required=False)
-    quantity = NumberField(required=False)
+    quantity = NumberField.of(CostItem, "quantity", required=False)
     unit = forms.CharField(required=False)
-    unit_price = NumberField()
+    unit_price = NumberField.of(CostItem, "unit_price")
 
     def clean_quantity(self) -> Decimal:
         return self.cleaned_data["quantity"] if self.cleaned_data["quantity"] is not None else Decimal(1)
@@ -169,7 +178,7 @@ def parse_rows(post: QueryDict) -> tuple[list[dict[str, Any]], list[dict[str, An
 
 
 class ControlReportForm(forms.Form):
-    """A resident's report on the works; ``submit_control_report`` checks the text and kind."""
+    """A resident's report on the works; ``actions.do_submit_control_report`` checks the text and kind."""
 
     text = forms.CharField(required=False, strip=False)
     kind = forms.CharField(required=False)
@@ -177,6 +186,6 @@ class ControlReportForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    """The author's public reason; ``withdraw_project`` checks it."""
+    """The author's public reason; ``actions.do_withdraw_project`` checks it."""
 
     reason = forms.CharField(required=False, strip=False)

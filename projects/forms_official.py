@@ -14,14 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from geoportal.models import Agency
 
 from .forms import IsoDateField, NumberField
-from .models import CriterionKind, Project
+from .models import CriterionKind, Expense, Milestone, Project
 
 
 class ReviewForm(forms.Form):
     feasible = forms.ChoiceField(choices=[("yes", "yes"), ("no", "no")], error_messages={
         "required": _("Выберите решение"), "invalid_choice": _("Выберите решение")})
     explanation = forms.CharField(required=False, strip=False)
-    reviewed_price = NumberField(required=False)
+    reviewed_price = NumberField.of(Project, "reviewed_price", required=False)
 
 
 class ScoreForm(forms.Form):
@@ -66,14 +66,14 @@ class StartForm(_ProjectForm):
                                     error_messages={"invalid_choice": _("Выберите ведомство из списка")})
     contractor = forms.CharField(required=False)
     contract_number = forms.CharField(required=False)
-    contract_amount = NumberField()
+    contract_amount = NumberField.of(Project, "contract_amount")
 
 
 
 class MilestoneAddForm(_ProjectForm):
     title = forms.CharField(error_messages={"required": _("Назовите этап")})
     parent = _milestone_field(False, _("Этап другого проекта"))
-    weight = NumberField(required=False)
+    weight = NumberField.of(Milestone, "weight", required=False)
     starts_on = IsoDateField(required=False)
     due_on = IsoDateField(required=False)
 
@@ -85,12 +85,12 @@ class MilestoneAddForm(_ProjectForm):
 class MilestoneUpdateForm(_ProjectForm):
     milestone = _milestone_field(True, _("Выберите этап этого проекта"))
     status = forms.CharField(required=False)
-    progress = NumberField(required=False)
+    progress = NumberField.of(Milestone, "progress", required=False)
 
 
 
 class ExpenseForm(_ProjectForm):
-    amount = NumberField()
+    amount = NumberField.of(Expense, "amount")
     paid_on = IsoDateField()
     description = forms.CharField(required=False, strip=False)
     document = forms.CharField(required=False)

@@ -32,6 +32,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from geoportal.converters import query_id
+
 from . import actions
 from .access import can
 from .forms import CATEGORY_LABELS, ControlReportForm, WithdrawForm
@@ -98,9 +100,9 @@ def open_cycles(kind: str | None = None, now: dt.datetime | None = None) -> Quer
 
 def current_cycle(request: HttpRequest) -> BudgetCycle | None:
     """The cycle asked for (``?cycle=``), else the newest with an open phase, else the newest."""
-    asked = request.GET.get("cycle", "")
-    if asked.isdigit():
-        return get_object_or_404(BudgetCycle, pk=int(asked))
+    asked = query_id(request.GET.get("cycle"))
+    if asked is not None:
+        return get_object_or_404(BudgetCycle, pk=asked)
     return (open_cycles().order_by("-created_at", "-id").first()
             or BudgetCycle.objects.order_by("-created_at", "-id").first())
 
@@ -122,8 +124,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
     projects = Project.objects.public().filter(cycle=cycle).select_related("heading", "district")
     heading, status, category = request.GET.get("heading", ""), request.GET.get("status", ""), \
         request.GET.get("category", "")
-    if heading.isdigit():
-        projects = projects.filter(heading_id=int(heading))
+    if (heading_id := query_id(heading)) is not None:
+        projects = projects.filter(heading_id=heading_id)
     if status in ProjectStatus.values:
         projects = projects.filter(status=status)
     if category:

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from . import actions
 from . import forms_official as forms
 from .access import may_monitor, monitoring_agency_ids
 from .forms import form_errors
-from .models import ControlReportStatus, Milestone, MilestoneStatus, Project, ProjectStatus
+from .models import ControlReportStatus, Expense, Milestone, MilestoneStatus, Project, ProjectStatus
 from .views_official import IMPLEMENTATION_STATUSES, attempt, require_act
 
 
@@ -41,10 +41,13 @@ def monitoring_list(request: HttpRequest) -> HttpResponse:
     if allowed is not None:  # own agencies' works, and selected projects nobody has started yet
         projects = projects.filter(Q(implementing_agency__in=allowed)
                                    | Q(implementing_agency__isnull=True, status=ProjectStatus.SELECTED))
+    # the money in a subquery: summed over a join with the reports, each payment would count once
+    # per report (and a DISTINCT sum drops a second payment of the same amount)
+    spent = (Expense.objects.filter(project=OuterRef("pk")).order_by().values("project")
+             .annotate(total=Sum("amount")).values("total"))
     projects = (projects.select_related("cycle", "heading", "implementing_agency")
-                .annotate(spent_total=Sum("expenses__amount", distinct=True),
-                          open_reports=Count("control_reports", filter=Q(control_reports__status="new"),
-                                             distinct=True))
+                .annotate(spent_total=Subquery(spent),
+                          open_reports=Count("control_reports", filter=Q(control_reports__status="new")))
                 .order_by("status", "cycle_id", "title"))
     return render(request, "projects/official_monitoring_list.html", {"projects": projects})
 

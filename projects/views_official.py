@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from geoportal.storage import private_file_response
 
 from . import actions
-from .access import can, monitoring_agency_ids
+from .access import can, may_monitor, monitoring_agency_ids
 from .forms import form_errors
 from .forms_official import ReviewForm
 from .models import (
@@ -155,11 +155,14 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 def control_photo(request: HttpRequest, pk: int) -> FileResponse:
     """A resident's control-report photo (it may show the resident or their home): the
-    officials who monitor implementation (``implement``) and the report's author; 404 for
-    everyone else, as for a report without a photo. Never cached."""
-    report = ControlReport.objects.filter(pk=pk).only("id", "photo", "author_id").first()
+    officials who monitor the project's implementation (``may_monitor``: an executor or agency
+    head of another agency does not) and the report's author; 404 for everyone else, as for a
+    report without a photo. Never cached."""
+    report = (ControlReport.objects.filter(pk=pk).select_related("project")
+              .only("id", "photo", "author_id", "project__implementing_agency_id").first())
     user: Any = request.user
-    allowed = report is not None and user.is_authenticated and (report.author_id == user.pk or can(user, "implement"))
+    allowed = report is not None and user.is_authenticated and (
+        report.author_id == user.pk or may_monitor(user, report.project.implementing_agency_id))
     if report is None or not allowed or not report.photo:
         raise Http404
     try:

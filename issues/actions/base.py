@@ -6,7 +6,9 @@ An action is decorated with :func:`appeal_write` and records each ``AppealEvent`
 outermost write, still inside its transaction, :func:`_derive` turns the recorded events into the
 effects they owe, in the order they happened: the notices (``issues.notifications`` composes
 them from the event row) and, once per changed appeal and last, the change follow-up. No action
-calls a notice or the change signal by hand, so a new transition cannot forget either."""
+calls a status, routing or deadline notice or the change signal by hand, so a new transition
+cannot forget either; the one notice sent by hand is a dialogue message's (``post_message``: it
+needs the message's text and visibility, which the event row does not carry)."""
 from __future__ import annotations
 
 import functools

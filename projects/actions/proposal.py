@@ -120,6 +120,9 @@ def validate_proposal(heading: Heading, *, title: str, description: str, geometr
         errors["geometry"].append(_("Место проекта вне района «{district}»").format(district=heading.district.name))
     items = _cost_items(cost_items, errors)
     estimate = sum((item.amount for item in items), Decimal(0))
+    column: Any = Project._meta.get_field("cost_estimate")
+    if estimate >= Decimal(10) ** (column.max_digits - column.decimal_places):  # lines that fit, a sum that does not
+        errors["cost_items"].append(_("Смета больше, чем можно записать: проверьте цены и количества"))
     today = timezone.localdate(now)
     adults = [m for m in group if m.get("birth_date") and _age(m["birth_date"], today) >= MIN_MEMBER_AGE]
     if len(adults) < cycle.min_group_size:

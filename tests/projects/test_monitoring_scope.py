@@ -14,9 +14,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from geoportal.models import Agency, AgencyKind, Role, StaffMembership, StaffRole, User
 from issues.models import Category
 from projects import actions
-from projects.models import ControlReportStatus, ProjectStatus
+from projects.models import ControlReportStatus, Project, ProjectStatus
 from tests.issues.helpers import jpeg_bytes
 from tests.projects.official_helpers import agency_of, implementing_project
+
+HUGE = "1" + "0" * 20  # too many digits for any money or weight column
 
 
 def _photo(project) -> SimpleUploadedFile:
@@ -238,3 +240,49 @@ def test_executor_starts_works_for_their_agency_on_a_phone(live_server, make_cyc
     assert project.implementing_agency == roads
     page.goto(f"{live_server.url}/projects/monitoring/")
     assert page.locator(f'[data-project="{project.pk}"]').count() == 1
+
+
+@pytest.mark.django_db
+def test_monitoring_list_adds_up_equal_payments_and_counts_open_reports(make_cycle, make_project, personas):
+    project = implementing_project(make_cycle, make_project, personas)
+    for paid_on in (dt.date(2026, 6, 1), dt.date(2026, 7, 1)):  # two instalments of the same amount
+        actions.do_record_expense(project, actor=personas.executor_a, amount=Decimal(30_000), paid_on=paid_on,
+                                  description="Этап работ")
+    spot = project.geometry.point_on_surface
+    for text in ("Плитка шатается", "Нет пандуса"):
+        actions.do_submit_control_report(project, author=personas.citizen, text=text, kind="quality", location=spot)
+    listed = personas.client("executor_a").get("/projects/monitoring/").context["projects"]
+    row = next(p for p in listed if p.pk == project.pk)
+    assert row.spent_total == Decimal(60_000) and row.open_reports == 2
+
+
+@pytest.mark.django_db
+def test_officials_forms_refuse_a_number_too_large_for_its_column(make_cycle, make_project, personas):
+    """A typo of many zeros is a field error (400), not the database's numeric overflow (500)."""
+    (project,) = _selected(make_cycle, make_project, personas, "Дорожка")
+    path = f"/projects/{project.pk}/monitoring/"
+    client = personas.client("executor_a")
+    start = {"form": "start", "agency": agency_of(personas.executor_a).pk}
+    assert client.post(path, {**start, "contract_amount": HUGE}).status_code == 400
+    assert client.post(path, {**start, "contract_amount": "90000"}).status_code == 302
+    assert client.post(path, {"form": "milestone_add", "title": "Этап", "weight": HUGE}).status_code == 400
+    assert not project.milestones.exists()
+
+
+@pytest.mark.django_db
+def test_review_form_estimate_lines_and_the_estimate_refuse_numbers_too_large(make_cycle, personas):
+    from projects.forms import CostLineForm
+    from projects.forms_official import ExpenseForm, ReviewForm
+    from tests.projects.conftest import group, inside
+
+    assert "reviewed_price" in ReviewForm({"feasible": "yes", "reviewed_price": HUGE}).errors
+    assert "unit_price" in CostLineForm({"name": "Работы", "unit_price": HUGE}).errors
+    expense = ExpenseForm({"amount": HUGE, "paid_on": "2026-06-01"}, project=Project(pk=0))  # no stage read
+    assert "amount" in expense.errors
+    # two estimate lines that each fit, whose sum does not: refused by the action, not by the database
+    heading = make_cycle({"submission"}).headings.get()
+    lines = [{"name": "Работы", "quantity": 1, "unit_price": Decimal("60000000000000")}] * 2
+    with pytest.raises(ValidationError) as refused:
+        actions.do_submit_project(author=personas.citizen, heading=heading, title="Сквер", description="Описание",
+                                  geometry=inside(heading), category="yards", cost_items=lines, group=group())
+    assert "cost_items" in refused.value.message_dict
