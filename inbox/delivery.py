@@ -47,6 +47,12 @@ def post_in_app(user_ids: Iterable[int], title: str, body: str = "", *, appeal_i
     return len(ordered)
 
 
+def email_address(user: Any) -> str:
+    """Where a user's e-mail goes: the account's address, else the one the citizen gave in an
+    appeal's profile (the one rule for notices, digests and the notification centre)."""
+    return user.email or (user.profile.email if hasattr(user, "profile") else "")
+
+
 def deliver(user_id: int, appeal_id: int | None, kind: str, title: str, body: str = "") -> int | None:
     """The in-app row and the e-mail of one notice, by the user's preference for its kind.
     ``None`` when the user or the appeal is gone, else the row's id (0: e-mail only)."""
@@ -60,7 +66,7 @@ def deliver(user_id: int, appeal_id: int | None, kind: str, title: str, body: st
     notification = None
     if in_app:
         notification = Notification.objects.create(user=user, appeal_id=appeal_id, kind=kind, title=title, body=body)
-    address = user.email or (user.profile.email if hasattr(user, "profile") else "")
+    address = email_address(user)
     if email and address:
         send_mail(subject=title[:200], message=f"{title}\n\n{body}".strip(), from_email=settings.DEFAULT_FROM_EMAIL,
                   recipient_list=[address])

@@ -41,19 +41,19 @@ def send_digests(hours: int = 24) -> int:
     pending = (Notification.objects.filter(kind=NotificationKind.SUBSCRIPTION, emailed_at__isnull=True,
                                            created_at__gte=since)
                .exclude(user_id__in=opted_out.values("user_id"))  # the notification centre's switch
-               .select_related("user").order_by("created_at"))
+               .select_related("user__profile").order_by("created_at"))
     by_user: dict[int, list[Notification]] = defaultdict(list)
     for notification in pending:
         by_user[notification.user_id].append(notification)
     sent = 0
     for items in by_user.values():
-        user = items[0].user
-        if not user.email:
+        address = delivery.email_address(items[0].user)
+        if not address:
             continue
         lines = "\n".join(f"— {n.title}" for n in items)
         # the count in brackets: a number before a Russian noun needs three plural forms
         send_mail(f"Геопортал: новости по вашим подпискам ({len(items)})", lines, settings.DEFAULT_FROM_EMAIL,
-                  [user.email])
+                  [address])
         Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=timezone.now())
         sent += 1
     return sent

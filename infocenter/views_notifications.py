@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from geoportal.converters import query_id
 from geoportal.models import District
 from inbox import actions as inbox_actions
+from inbox.delivery import email_address
 from inbox.models import Notification
 from issues.models import Category
 
@@ -86,7 +87,7 @@ def notification_centre(request: HttpRequest) -> HttpResponse:
         "unread": mine.filter(read_at__isnull=True).count(), "page": page, "more": more,
         "subscriptions": [{"subscription": s, "label": labels[s.pk][0], "link": labels[s.pk][1]}
                           for s in subscriptions],
-        "digest": inbox_actions.wants_digest(user), "has_email": bool(user.email),
+        "digest": inbox_actions.wants_digest(user), "has_email": bool(email_address(user)),
         "districts": District.objects.order_by("name").values("pk", "name"),
         # objects, not values(): the template shows ``label``, the name in the request's language
         "categories": sorted(Category.objects.filter(parent__isnull=True, is_active=True).only("pk", "name", "name_en"),
