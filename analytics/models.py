@@ -1,5 +1,8 @@
-"""Pre-aggregated answer times, so that pivots with a median or a 90th percentile over millions
-of appeals read a histogram instead of sorting every appeal's answer time.
+"""Pre-aggregated appeals, so that the statistics over millions of appeals read a few thousand
+rows instead of every appeal: :class:`AppealFact` (exact counts and sums behind every additive
+metric) and :class:`AnswerTimeHistogram` (answer times, for medians and 90th percentiles).
+
+The histogram:
 
 One row per (local month received, district, category, responsible agency, status, public,
 bucket) with the number of appeals in it. ``bucket`` is the log-scale bucket of the days from
@@ -32,3 +35,52 @@ class AnswerTimeHistogram(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_month:%Y-%m} {self.status} b{self.bucket}: {self.count}"
+
+
+class AppealFact(models.Model):
+    """Exact counts and sums of the appeals per (local month received, district, category,
+    responsible agency, status, public, pending deadline), read by the pivots' additive metrics
+    (:mod:`analytics.sql.facts`). Written only by :mod:`analytics.facts`, with the histograms.
+
+    ``pending_deadline`` is set only on the rows of open appeals without an answer that have a
+    deadline: whether they are overdue depends on the clock, so they keep their deadline (or
+    −infinity once it had passed when the row was written: it stays passed). Every other
+    condition of the metrics is settled when the row is written."""
+
+    received_month = models.DateTimeField(help_text="local midnight of the first day of the month received")
+    district = models.ForeignKey("geoportal.District", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                 db_index=False, db_constraint=False)
+    category = models.ForeignKey("issues.Category", on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+                                 db_constraint=False)
+    agency = models.ForeignKey("geoportal.Agency", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                               db_index=False, db_constraint=False)
+    status = models.CharField(max_length=20)
+    public = models.BooleanField(help_text="counted by Appeal.objects.public()")
+    pending_deadline = models.DateTimeField(null=True, help_text="open, unanswered, with a deadline: the deadline")
+    count = models.PositiveIntegerField()
+    answered = models.PositiveIntegerField(help_text="answered_at set")
+    on_time = models.PositiveIntegerField(help_text="answered by the deadline")
+    late = models.PositiveIntegerField(help_text="answered after the deadline")
+    resolved = models.PositiveIntegerField(help_text="answered, result supported or measures taken")
+    redirects = models.PositiveIntegerField(help_text="sum of redirect_count")
+    redirected = models.PositiveIntegerField()
+    repeated = models.PositiveIntegerField()
+    reopened = models.PositiveIntegerField()
+    rated = models.PositiveIntegerField()
+    score_sum = models.PositiveIntegerField()
+    score_1 = models.PositiveIntegerField()
+    score_2 = models.PositiveIntegerField()
+    score_3 = models.PositiveIntegerField()
+    score_4 = models.PositiveIntegerField()
+    score_5 = models.PositiveIntegerField()
+    solved = models.PositiveIntegerField()
+    politeness_sum = models.PositiveIntegerField()
+    politeness_n = models.PositiveIntegerField()
+    timeliness_sum = models.PositiveIntegerField()
+    timeliness_n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["received_month", "category"], name="analytics_fact_month")]
+
+    def __str__(self) -> str:
+        return f"{self.received_month:%Y-%m} {self.status}: {self.count}"
