@@ -10,7 +10,7 @@ received time and category do not (``issues.actions`` never changes either after
 
 Only one condition of the metrics moves with the clock: an open appeal without an answer
 becomes overdue when its deadline passes. Those appeals keep their deadline in
-``pending_deadline`` (−infinity when it had already passed at writing, by the statistics' clock
+``pending_deadline`` (1970-01-01 when it had already passed at writing, by the statistics' clock
 ``timezone.now()``: a passed deadline stays passed, and fewer distinct keys mean fewer rows), so
 the reading statement compares it with its own ``now``."""
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .sql.common import IS_OPEN, REPEATED_KINDS, RESOLVED_RESULTS, public_clause
 TABLE = AppealFact._meta.db_table
 MONTH = "date_trunc('month', a.received_at AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s"
 PENDING = (f"CASE WHEN {IS_OPEN} AND a.answered_at IS NULL AND a.deadline_at IS NOT NULL THEN "
-           "CASE WHEN a.deadline_at < %(now)s THEN '-infinity'::timestamptz ELSE a.deadline_at END END")
+           "CASE WHEN a.deadline_at < %(now)s THEN 'epoch'::timestamptz ELSE a.deadline_at END END")
 # column -> its value over the appeals ``a`` of a group and their ratings ``r``
 SUMS: dict[str, str] = {
     "count": "count(*)",

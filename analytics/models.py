@@ -44,7 +44,7 @@ class AppealFact(models.Model):
 
     ``pending_deadline`` is set only on the rows of open appeals without an answer that have a
     deadline: whether they are overdue depends on the clock, so they keep their deadline (or
-    −infinity once it had passed when the row was written: it stays passed). Every other
+    1970-01-01 once it had passed when the row was written: it stays passed). Every other
     condition of the metrics is settled when the row is written."""
 
     received_month = models.DateTimeField(help_text="local midnight of the first day of the month received")

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('analytics', '0001_initial'),
         ('geoportal', '0001_initial'),
-        ('issues', '0005_notifications_to_inbox'),
+        ('issues', '0004_alter_notification_kind_and_more'),  # Category; no later issues state needed
     ]
 
     operations = [
