@@ -41,7 +41,7 @@ SUMS: dict[str, str] = {
     "redirected": "count(*) FILTER (WHERE a.redirect_count > 0)",
     "repeated": "count(*) FILTER (WHERE a.kind = ANY(%(repeated_kinds)s))",
     "reopened": "count(*) FILTER (WHERE a.reopen_count > 0)",
-    "rated": "count(r.id)",
+    "rated": "count(r.appeal_id)",
     "score_sum": "COALESCE(sum(r.score), 0)",
     **{f"score_{n}": f"count(*) FILTER (WHERE r.score = {n})" for n in range(1, 6)},
     "solved": "count(*) FILTER (WHERE r.solved)",
