@@ -67,25 +67,35 @@ def _params() -> dict[str, Any]:
             "repeated_kinds": REPEATED_KINDS}
 
 
-def rebuild(cursor: Any) -> int:
-    """Rewrite the whole table from the appeals (the caller holds the aggregates' lock and
+def rewrite(cursor: Any, table: str, insert: str, params: dict[str, Any]) -> int:
+    """Rewrite a derived table whole with ``insert`` (the caller holds the aggregates' lock and
     transaction); returns the row count."""
-    cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
-    cursor.execute(_insert("TRUE"), _params())
-    cursor.execute(f"SELECT count(*) FROM {TABLE}")  # noqa: S608
+    cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+    cursor.execute(insert, params)
+    cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
     rows = int(cursor.fetchone()[0])
-    cursor.execute(f"ANALYZE {TABLE}")
+    cursor.execute(f"ANALYZE {table}")
     return rows
+
+
+def recount(cursor: Any, table: str, insert: str, params: dict[str, Any], slices: Iterable[tuple[Any, int]]) -> None:
+    """Recount these (month, category) slices of a derived table: ``insert`` reads the appeals
+    of :data:`IN_SLICE` (from the covering index ``appeal_category_received`` alone)."""
+    for month, category in slices:
+        values = {**params, "month": month, "category": category}
+        cursor.execute(f"DELETE FROM {table} WHERE received_month = %(month)s AND category_id = %(category)s",  # noqa: S608
+                       values)
+        cursor.execute(insert, values)
+
+
+def rebuild(cursor: Any) -> int:
+    """Rewrite the whole table from the appeals; returns the row count."""
+    return rewrite(cursor, TABLE, _insert("TRUE"), _params())
 
 
 def refresh_slices(cursor: Any, slices: Iterable[tuple[Any, int]]) -> None:
     """Recount these (month, category) slices (see :func:`analytics.histograms.slices_of`)."""
-    params = _params()
-    for month, category in slices:
-        values = {**params, "month": month, "category": category}
-        cursor.execute(f"DELETE FROM {TABLE} WHERE received_month = %(month)s AND category_id = %(category)s",  # noqa: S608
-                       values)
-        cursor.execute(_insert(IN_SLICE), values)
+    recount(cursor, TABLE, _insert(IN_SLICE), _params(), slices)
 
 
 # the appeals of one (month, category) slice, read by the (category, received_at) index

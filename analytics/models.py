@@ -15,9 +15,11 @@ from __future__ import annotations
 from django.db import models
 
 
-class AnswerTimeHistogram(models.Model):
-    # No database constraints on this derived table's keys (like tiles.AppealPoint): it is
-    # written from the appeals by construction and rebuilt whole.
+class MonthSlice(models.Model):
+    """The keys both derived tables share: a (local month received, category) slice of the
+    appeals is what a change recounts. No database constraints on the keys (like
+    tiles.AppealPoint): the rows are written from the appeals by construction and rebuilt whole."""
+
     received_month = models.DateTimeField(help_text="local midnight of the first day of the month received")
     district = models.ForeignKey("geoportal.District", null=True, on_delete=models.DO_NOTHING, related_name="+",
                                  db_index=False, db_constraint=False)
@@ -27,6 +29,12 @@ class AnswerTimeHistogram(models.Model):
                                db_index=False, db_constraint=False)
     status = models.CharField(max_length=20)
     public = models.BooleanField(help_text="counted by Appeal.objects.public()")
+
+    class Meta:
+        abstract = True
+
+
+class AnswerTimeHistogram(MonthSlice):
     bucket = models.SmallIntegerField(help_text="log-scale bucket of days to answer; -1: no answer time")
     count = models.PositiveIntegerField()
 
@@ -37,7 +45,7 @@ class AnswerTimeHistogram(models.Model):
         return f"{self.received_month:%Y-%m} {self.status} b{self.bucket}: {self.count}"
 
 
-class AppealFact(models.Model):
+class AppealFact(MonthSlice):
     """Exact counts and sums of the appeals per (local month received, district, category,
     responsible agency, status, public, pending deadline), read by the pivots' additive metrics
     (:mod:`analytics.sql.facts`). Written only by :mod:`analytics.facts`, with the histograms.
@@ -47,15 +55,6 @@ class AppealFact(models.Model):
     1970-01-01 once it had passed when the row was written: it stays passed). Every other
     condition of the metrics is settled when the row is written."""
 
-    received_month = models.DateTimeField(help_text="local midnight of the first day of the month received")
-    district = models.ForeignKey("geoportal.District", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                 db_index=False, db_constraint=False)
-    category = models.ForeignKey("issues.Category", on_delete=models.DO_NOTHING, related_name="+", db_index=False,
-                                 db_constraint=False)
-    agency = models.ForeignKey("geoportal.Agency", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                               db_index=False, db_constraint=False)
-    status = models.CharField(max_length=20)
-    public = models.BooleanField(help_text="counted by Appeal.objects.public()")
     pending_deadline = models.DateTimeField(null=True, help_text="open, unanswered, with a deadline: the deadline")
     count = models.PositiveIntegerField()
     answered = models.PositiveIntegerField(help_text="answered_at set")

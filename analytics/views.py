@@ -224,4 +224,5 @@ def agency_drilldown(request: HttpRequest, agency_id: int) -> HttpResponse:
         "agency": agency, "card": card, "period": period, "previous": period.previous(), "public": public,
         "show": show, "shows": drilldown.SHOW, "page": page,
         "appeals": [drilldown.row(a) for a in page.object_list], "weights": data["weights"],
+        "approximate": data["approximate"],
     })

@@ -101,6 +101,8 @@ def test_the_pages_show_the_same_figures_from_the_facts(dataset, clock, settings
     body = client.get("/stats/").content.decode()
     assert "approximate-note" in body and "Количества точные" in body  # the medians say how they were made
     assert "approximate-note" in client.get("/stats/agencies/", {"period": "2026-Q3"}).content.decode()
+    roads = dataset["A1"].responsible_agency_id
+    assert "approximate-note" in client.get(f"/stats/agencies/{roads}/", {"period": "2026-Q3"}).content.decode()
 
 
 def test_a_changed_appeal_keeps_the_facts_equal_to_a_rebuild(dataset, personas, clock):
