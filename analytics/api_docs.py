@@ -112,6 +112,10 @@ Hotspots = inline_serializer("Hotspots", {
         "dominant_categories": S.ListField(child=S.DictField(), help_text="category, count and share"),
         "hull": S.DictField(allow_null=True, help_text="GeoJSON polygon around the cluster"),
     }, many=True),
+    "as_of": S.DateTimeField(allow_null=True, help_text=(
+        "set when the default window (no until, category or district; default days, eps, minpoints) was "
+        "answered from the snapshot the background task took at this moment (every 10 minutes; exact as of "
+        "then); null: computed for this request")),
 })
 HOTSPOT_PARAMS = [OpenApiParameter("days", int), OpenApiParameter("eps", float, description="metres"),
                   OpenApiParameter("minpoints", int), OpenApiParameter("limit", int),

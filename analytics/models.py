@@ -83,3 +83,19 @@ class AppealFact(MonthSlice):
 
     def __str__(self) -> str:
         return f"{self.received_month:%Y-%m} {self.status}: {self.count}"
+
+
+class HotspotSnapshot(models.Model):
+    """The hotspots of the default window (:mod:`analytics.hotspot_snapshots`) as computed at
+    ``computed_at`` for one scope: the answer of ``analytics.insights.hotspots``, which holds no
+    person (cluster centres, hulls, counts and category names only)."""
+
+    public = models.BooleanField(help_text="over Appeal.objects.public() (else every appeal)")
+    computed_at = models.DateTimeField(help_text="the window's end")
+    result = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["public", "computed_at"], name="analytics_hotspot_fresh")]
+
+    def __str__(self) -> str:
+        return f"{'public' if self.public else 'all'} {self.computed_at:%Y-%m-%d %H:%M}"
