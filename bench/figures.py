@@ -5,9 +5,10 @@ new, back to back in one process against the configured database:
         .venv/bin/python bench/figures.py [--rounds 3] [--skip-old] [--save var/scale/figures.json]
 
 *new*: the pages as served (the pivots' additive metrics summed from the appeal facts, medians
-from the answer-time histograms, the home headline from the facts). *old*: the same request
-with the facts switched off in this process (``analytics.facts.populated`` → False,
-``HEADLINE_APPEAL_COUNTS`` empty): every figure counted from the appeals, as before the facts.
+from the answer-time histograms, the home headline from the facts, the default hotspots from the
+background snapshot: run ``analytics.tasks.snapshot_hotspots`` first). *old*: the same request
+with those switched off in this process (``analytics.facts.populated`` → False,
+``HEADLINE_APPEAL_COUNTS`` empty, no snapshot): every figure from the appeals, as before.
 Requests go through Django's test client (view, statements, template; no HTTP server), anonymous
 (public scope). Each figure: one warm-up, then the median of ``--rounds``; the old form, slow,
 is timed once after its warm-up. The load average is printed beside each line (the machine is
@@ -37,7 +38,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from analytics import facts  # noqa: E402
+from analytics import facts, hotspot_snapshots  # noqa: E402
 from issues.models import Appeal  # noqa: E402
 
 FIGURES: list[tuple[str, str, dict[str, str]]] = [
@@ -51,20 +52,23 @@ FIGURES: list[tuple[str, str, dict[str, str]]] = [
      {"rows": "category", "metrics": "count,median_days,p90_days"}),
     ("pivot every additive metric by agency", "/api/v1/stats/appeals",
      {"rows": "agency", "metrics": "count,on_time_share,overdue,redirect_share,satisfaction_avg,rated,per_1000"}),
-    ("hotspots API", "/api/v1/stats/hotspots", {}),
+    ("hotspots API (default window)", "/api/v1/stats/hotspots", {}),
+    ("hotspots of /stats/ (6)", "/api/v1/stats/hotspots", {"days": "30", "limit": "6"}),
 ]
 
 
 @contextmanager
 def old_code() -> Iterator[None]:
-    """The facts unseen by this process: every figure from the appeals."""
-    populated, headline = facts.populated, settings.HEADLINE_APPEAL_COUNTS
+    """The facts and the hotspot snapshots unseen by this process: every figure from the appeals."""
+    populated, headline, stored = facts.populated, settings.HEADLINE_APPEAL_COUNTS, hotspot_snapshots.stored
     facts.populated = lambda cursor: False  # type: ignore[assignment]
+    hotspot_snapshots.stored = lambda *args, **kwargs: None  # type: ignore[assignment]
     settings.HEADLINE_APPEAL_COUNTS = ""
     try:
         yield
     finally:
         facts.populated = populated  # type: ignore[assignment]
+        hotspot_snapshots.stored = stored  # type: ignore[assignment]
         settings.HEADLINE_APPEAL_COUNTS = headline
 
 
