@@ -60,9 +60,10 @@ Pivot = inline_serializer("StatsPivot", {
     "approximate": S.BooleanField(help_text=(
         "true: median_days and p90_days were interpolated in per-month answer-time histograms (log-scale "
         "buckets: bucket b holds 1 + days in [1.05^b, 1.05^(b+1))), within 5 % of (1 + days) of the exact discrete "
-        "percentile; counts stay exact. Used when every metric, dimension and filter is one the histograms hold "
-        "(count, share, answered, open, median_days, p90_days; district, agency, category, classifier section, "
-        "status, month, quarter, year; whole months). false: every figure computed from the appeals.")),
+        "percentile. Every other metric stays exact (summed from pre-aggregated per-month appeal counts). Used when "
+        "every dimension and filter is one those hold (district, agency, category, classifier section, status, "
+        "month, quarter, year; whole months). false: no percentile asked, or every figure computed from the "
+        "appeals.")),
     "results": S.ListField(child=S.DictField(), help_text=PIVOT_RECORD_HELP),
 })
 PIVOT_RESPONSES = {
@@ -98,6 +99,8 @@ Scorecards = inline_serializer("AgencyScorecards", {
         "appeals_url": S.CharField(),
     }, many=True),
     "total": inline_serializer("AgencyScorecardTotal", {"volume": S.IntegerField(), **_SCORECARD_FIELDS}),
+    "approximate": S.BooleanField(help_text="true: the medians (and the speed component) came from the answer-time "
+                                            "histograms, within 5 % of (1 + days) of the exact ones"),
 })
 
 Hotspots = inline_serializer("Hotspots", {
@@ -109,6 +112,10 @@ Hotspots = inline_serializer("Hotspots", {
         "dominant_categories": S.ListField(child=S.DictField(), help_text="category, count and share"),
         "hull": S.DictField(allow_null=True, help_text="GeoJSON polygon around the cluster"),
     }, many=True),
+    "as_of": S.DateTimeField(allow_null=True, help_text=(
+        "set when the default window (no until, category or district; default days, eps, minpoints) was "
+        "answered from the snapshot the background task took at this moment (every 10 minutes; exact as of "
+        "then); null: computed for this request")),
 })
 HOTSPOT_PARAMS = [OpenApiParameter("days", int), OpenApiParameter("eps", float, description="metres"),
                   OpenApiParameter("minpoints", int), OpenApiParameter("limit", int),

@@ -22,12 +22,14 @@ from django.conf import settings
 
 from issues.models import PUBLIC_STATUSES
 
+from .facts import IN_SLICE, recount, rewrite
 from .models import AnswerTimeHistogram
 from .sql.common import DAYS_TO_ANSWER, HAS_ANSWER_TIME, public_clause
 from .sql.histogram import BUCKET_RATIO, LN_RATIO, MAX_RELATIVE_ERROR
 
 TABLE = AnswerTimeHistogram._meta.db_table
-__all__ = ["BUCKET_RATIO", "MAX_RELATIVE_ERROR", "bucket_of", "populated", "rebuild", "refresh"]
+__all__ = ["BUCKET_RATIO", "MAX_RELATIVE_ERROR", "bucket_of", "populated", "rebuild", "refresh", "refresh_slices",
+           "slices_of"]
 MONTH = "date_trunc('month', a.received_at AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s"
 BUCKET = (f"CASE WHEN {HAS_ANSWER_TIME} THEN floor(ln(1 + greatest({DAYS_TO_ANSWER}, 0)) / {LN_RATIO!r})::int "
           "ELSE -1 END")
@@ -52,32 +54,30 @@ def _params() -> dict[str, Any]:
 def rebuild(cursor: Any) -> int:
     """Rewrite the whole table from the appeals (the caller holds the aggregates' lock and
     transaction); returns the row count."""
-    cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
-    cursor.execute(_insert("TRUE"), _params())
-    cursor.execute(f"SELECT count(*) FROM {TABLE}")  # noqa: S608
-    rows = int(cursor.fetchone()[0])
-    cursor.execute(f"ANALYZE {TABLE}")
-    return rows
+    return rewrite(cursor, TABLE, _insert("TRUE"), _params())
+
+
+def slices_of(cursor: Any, appeal_ids: Iterable[int]) -> list[tuple[Any, int]]:
+    """The (local month received, category) slices holding these appeals."""
+    ids = sorted(set(appeal_ids))
+    if not ids:
+        return []
+    cursor.execute(f"SELECT DISTINCT {MONTH}, a.category_id FROM issues_appeal a WHERE a.id = ANY(%(ids)s)",
+                   {**_params(), "ids": ids})
+    return list(cursor.fetchall())
+
+
+def refresh_slices(cursor: Any, slices: Iterable[tuple[Any, int]]) -> None:
+    """Recount these (month, category) slices. A slice is read from the covering
+    (category, received_at) index alone: about 10,000 appeals a month in a category at ten
+    million (a (month, district) slice read 400,000 rows of the month: 8.5 s)."""
+    recount(cursor, TABLE, _insert(IN_SLICE), _params(), slices)
 
 
 def refresh(cursor: Any, appeal_ids: Iterable[int]) -> int:
-    """Recount the (month, category) slices holding these appeals; returns how many. A slice is
-    read by the (category, received_at) index: about 10,000 appeals a month in a category at
-    ten million (a (month, district) slice read 400,000 rows of the month: 8.5 s)."""
-    ids = sorted(set(appeal_ids))
-    if not ids:
-        return 0
-    params = _params()
-    cursor.execute(f"SELECT DISTINCT {MONTH}, a.category_id FROM issues_appeal a WHERE a.id = ANY(%(ids)s)",
-                   {**params, "ids": ids})
-    slices = cursor.fetchall()
-    in_month = ("a.category_id = %(category)s AND a.received_at >= %(month)s AND a.received_at < "
-                "((%(month)s AT TIME ZONE %(tz)s) + interval '1 month') AT TIME ZONE %(tz)s")
-    for month, category in slices:
-        values = {**params, "month": month, "category": category}
-        cursor.execute(f"DELETE FROM {TABLE} WHERE received_month = %(month)s AND category_id = %(category)s",  # noqa: S608
-                       values)
-        cursor.execute(_insert(in_month), values)
+    """Recount the (month, category) slices holding these appeals; returns how many."""
+    slices = slices_of(cursor, appeal_ids)
+    refresh_slices(cursor, slices)
     return len(slices)
 
 

@@ -25,7 +25,7 @@ from geoportal.i18n import english_page
 from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 from issues.models import Status
 
-from . import sql
+from . import hotspot_snapshots, sql
 from .params import parse_instant
 
 Z_THRESHOLD = 2.0
@@ -115,6 +115,9 @@ def hotspots(raw: Mapping[str, Any], *, public: bool) -> dict[str, Any]:
     category = p.ident("category")
     district = p.code("district")
     p.check()
+    snapshot = hotspot_snapshots.stored(raw, public=public, days=days, eps=eps, minpoints=minpoints, limit=limit)
+    if snapshot is not None:
+        return snapshot  # the default window, computed in the background (35 s at ten million)
     since = until - dt.timedelta(days=days)
     params = {**_common(public), "since": since, "until": until, "eps": eps, "minpoints": minpoints,
               "limit": limit, "category": category, "district": district}
@@ -132,7 +135,7 @@ def hotspots(raw: Mapping[str, Any], *, public: bool) -> dict[str, Any]:
                          "district": row["district"], "dominant_categories": dominant,
                          "hull": json.loads(row["hull"]) if row["hull"] else None})
     return {"since": since.isoformat(), "until": until.isoformat(), "eps_m": eps, "minpoints": minpoints,
-            "srid": metric_srid(), "scope": "public" if public else "all", "clusters": clusters}
+            "srid": metric_srid(), "scope": "public" if public else "all", "clusters": clusters, "as_of": None}
 
 
 def _shift_years(moment: dt.datetime, years: int) -> dt.datetime:

@@ -1,5 +1,8 @@
-"""Pre-aggregated answer times, so that pivots with a median or a 90th percentile over millions
-of appeals read a histogram instead of sorting every appeal's answer time.
+"""Pre-aggregated appeals, so that the statistics over millions of appeals read a few thousand
+rows instead of every appeal: :class:`AppealFact` (exact counts and sums behind every additive
+metric) and :class:`AnswerTimeHistogram` (answer times, for medians and 90th percentiles).
+
+The histogram:
 
 One row per (local month received, district, category, responsible agency, status, public,
 bucket) with the number of appeals in it. ``bucket`` is the log-scale bucket of the days from
@@ -12,9 +15,11 @@ from __future__ import annotations
 from django.db import models
 
 
-class AnswerTimeHistogram(models.Model):
-    # No database constraints on this derived table's keys (like tiles.AppealPoint): it is
-    # written from the appeals by construction and rebuilt whole.
+class MonthSlice(models.Model):
+    """The keys both derived tables share: a (local month received, category) slice of the
+    appeals is what a change recounts. No database constraints on the keys (like
+    tiles.AppealPoint): the rows are written from the appeals by construction and rebuilt whole."""
+
     received_month = models.DateTimeField(help_text="local midnight of the first day of the month received")
     district = models.ForeignKey("geoportal.District", null=True, on_delete=models.DO_NOTHING, related_name="+",
                                  db_index=False, db_constraint=False)
@@ -24,6 +29,12 @@ class AnswerTimeHistogram(models.Model):
                                db_index=False, db_constraint=False)
     status = models.CharField(max_length=20)
     public = models.BooleanField(help_text="counted by Appeal.objects.public()")
+
+    class Meta:
+        abstract = True
+
+
+class AnswerTimeHistogram(MonthSlice):
     bucket = models.SmallIntegerField(help_text="log-scale bucket of days to answer; -1: no answer time")
     count = models.PositiveIntegerField()
 
@@ -32,3 +43,59 @@ class AnswerTimeHistogram(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_month:%Y-%m} {self.status} b{self.bucket}: {self.count}"
+
+
+class AppealFact(MonthSlice):
+    """Exact counts and sums of the appeals per (local month received, district, category,
+    responsible agency, status, public, pending deadline), read by the pivots' additive metrics
+    (:mod:`analytics.sql.facts`). Written only by :mod:`analytics.facts`, with the histograms.
+
+    ``pending_deadline`` is set only on the rows of open appeals without an answer that have a
+    deadline: whether they are overdue depends on the clock, so they keep their deadline (or
+    1970-01-01 once it had passed when the row was written: it stays passed). Every other
+    condition of the metrics is settled when the row is written."""
+
+    pending_deadline = models.DateTimeField(null=True, help_text="open, unanswered, with a deadline: the deadline")
+    count = models.PositiveIntegerField()
+    answered = models.PositiveIntegerField(help_text="answered_at set")
+    on_time = models.PositiveIntegerField(help_text="answered by the deadline")
+    late = models.PositiveIntegerField(help_text="answered after the deadline")
+    resolved = models.PositiveIntegerField(help_text="answered, result supported or measures taken")
+    redirects = models.PositiveIntegerField(help_text="sum of redirect_count")
+    redirected = models.PositiveIntegerField()
+    repeated = models.PositiveIntegerField()
+    reopened = models.PositiveIntegerField()
+    rated = models.PositiveIntegerField()
+    score_sum = models.PositiveIntegerField()
+    score_1 = models.PositiveIntegerField()
+    score_2 = models.PositiveIntegerField()
+    score_3 = models.PositiveIntegerField()
+    score_4 = models.PositiveIntegerField()
+    score_5 = models.PositiveIntegerField()
+    solved = models.PositiveIntegerField()
+    politeness_sum = models.PositiveIntegerField()
+    politeness_n = models.PositiveIntegerField()
+    timeliness_sum = models.PositiveIntegerField()
+    timeliness_n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["received_month", "category"], name="analytics_fact_month")]
+
+    def __str__(self) -> str:
+        return f"{self.received_month:%Y-%m} {self.status}: {self.count}"
+
+
+class HotspotSnapshot(models.Model):
+    """The hotspots of the default window (:mod:`analytics.hotspot_snapshots`) as computed at
+    ``computed_at`` for one scope: the answer of ``analytics.insights.hotspots``, which holds no
+    person (cluster centres, hulls, counts and category names only)."""
+
+    public = models.BooleanField(help_text="over Appeal.objects.public() (else every appeal)")
+    computed_at = models.DateTimeField(help_text="the window's end")
+    result = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["public", "computed_at"], name="analytics_hotspot_fresh")]
+
+    def __str__(self) -> str:
+        return f"{'public' if self.public else 'all'} {self.computed_at:%Y-%m-%d %H:%M}"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from geoportal.i18n import english_page
 from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 
-from . import catalog, histograms, sql
+from . import catalog, facts, sql
 from .params import PivotSpec
 
 ROUND = {"share": 4, "on_time_share": 4, "resolved_share": 4, "redirect_share": 4, "repeated_share": 4,
@@ -62,37 +61,76 @@ def _label(dim: str, key: Any, label: Any) -> str:
     return str(key)
 
 
+def _fetch(cursor: Any, built: sql.Built) -> tuple[list[str], list[tuple[Any, ...]]]:
+    cursor.execute(built.sql, built.params)
+    if cursor.rowcount > settings.STATS_MAX_ROWS:
+        # several dimensions of fine grain multiply into a table nobody reads (and an XLSX
+        # built in memory): refused with the way out instead
+        raise ValidationError({"rows": gettext(
+            "Таблица получилась бы из {count} строк (не более {limit}): уберите измерение или сузьте "
+            "период и фильтры.").format(count=cursor.rowcount, limit=settings.STATS_MAX_ROWS)})
+    return [c.name for c in cursor.description], cursor.fetchall()
+
+
+def _merge(spec: PivotSpec, base: tuple[list[str], list[tuple[Any, ...]]],
+           extra: tuple[list[str], list[tuple[Any, ...]]], columns: list[str]) -> list[dict[str, Any]]:
+    """The rows of ``base`` with ``columns`` taken from the row of ``extra`` with the same
+    keys (both statements group the same appeals by the same keys)."""
+    keys = ["g_rows", "g_cols", *spec.rows, *spec.cols]
+    found = {tuple(row[k] for k in keys): row for row in (dict(zip(extra[0], r, strict=True)) for r in extra[1])}
+    merged = []
+    for raw in base[1]:
+        row = dict(zip(base[0], raw, strict=True))
+        other = found.get(tuple(row[k] for k in keys), {})
+        row.update({column: other.get(column) for column in columns})
+        merged.append(row)
+    return merged
+
+
+def _execute(spec: PivotSpec, *, public: bool, now: dt.datetime, two_phase: bool | None,
+             exact: bool) -> tuple[list[dict[str, Any]], bool]:
+    """The pivot's rows, and whether its percentiles are approximate. Over the pre-aggregated
+    facts and histograms (:mod:`analytics.facts`, :mod:`analytics.histograms`) where they hold
+    every dimension and filter — the additive metrics exact from the facts, medians and
+    percentiles from the histograms — else over the appeals (and always with ``two_phase`` or
+    ``exact``)."""
+    tz = settings.TIME_ZONE
+    options: dict[str, Any] = {"public": public, "now": now, "tz": tz, "english": english_page()}
+    percentiles = [m for m in spec.metrics if m in sql.NON_ADDITIVE]
+    additive = [m for m in spec.metrics if m not in sql.NON_ADDITIVE]
+    with connection.cursor() as cursor:
+        aggregated = (two_phase is None and exact is False
+                      and sql.facts_serve(spec.rows, spec.cols, additive, spec.filters, tz)
+                      and facts.populated(cursor))
+        if not aggregated:
+            names, fetched = _fetch(cursor, sql.pivot_sql(spec.rows, spec.cols, spec.metrics, spec.filters,
+                                                          two_phase=two_phase, **options))
+            return [dict(zip(names, r, strict=True)) for r in fetched], False
+        hist = _fetch(cursor, sql.histogram_pivot_sql(spec.rows, spec.cols, percentiles, spec.filters,
+                                                      **options)) if percentiles else None
+        if not additive:
+            assert hist is not None
+            return [dict(zip(hist[0], r, strict=True)) for r in hist[1]], True
+        counted = _fetch(cursor, sql.pivot_sql(spec.rows, spec.cols, additive, spec.filters, facts=True, **options))
+    if hist is None:
+        return [dict(zip(counted[0], r, strict=True)) for r in counted[1]], False
+    return _merge(spec, counted, hist, metric_columns(percentiles)), True
+
+
 def run_pivot(spec: PivotSpec, *, public: bool, now: dt.datetime | None = None,
               two_phase: bool | None = None, exact: bool = False) -> PivotResult:
-    """Execute the pivot (one query, after a look whether the histograms are built) and shape
-    the records. ``two_phase``: see analytics.sql.pivot_sql (None chooses). Medians and
-    percentiles come from the answer-time histograms (approximate, see analytics.sql.histogram)
-    where they serve the pivot, unless ``exact``."""
+    """Execute the pivot (one or two statements, see :func:`_execute`) and shape the records.
+    ``two_phase``: see analytics.sql.pivot_sql (None chooses). Medians and percentiles come
+    from the answer-time histograms (approximate, see analytics.sql.histogram) where they serve
+    the pivot, unless ``exact``."""
     from django.utils import timezone
 
-    now = now or timezone.now()
-    with connection.cursor() as cursor:
-        approximate = (two_phase is None and exact is False
-                       and sql.histogram_serves(spec.rows, spec.cols, spec.metrics, spec.filters, settings.TIME_ZONE)
-                       and histograms.populated(cursor))
-        build = sql.histogram_pivot_sql if approximate else partial(sql.pivot_sql, two_phase=two_phase)
-        built = build(spec.rows, spec.cols, spec.metrics, spec.filters, public=public, now=now,
-                      tz=settings.TIME_ZONE, english=english_page())
-        cursor.execute(built.sql, built.params)
-        if cursor.rowcount > settings.STATS_MAX_ROWS:
-            # several dimensions of fine grain multiply into a table nobody reads (and an XLSX
-            # built in memory): refused with the way out instead
-            raise ValidationError({"rows": gettext(
-                "Таблица получилась бы из {count} строк (не более {limit}): уберите измерение или сузьте "
-                "период и фильтры.").format(count=cursor.rowcount, limit=settings.STATS_MAX_ROWS)})
-        names = [c.name for c in cursor.description]
-        fetched = cursor.fetchall()
+    rows, approximate = _execute(spec, public=public, now=now or timezone.now(), two_phase=two_phase, exact=exact)
     columns = metric_columns(spec.metrics)
     result = PivotResult(spec.rows, spec.cols, spec.metrics, columns, "public" if public else "all",
                          approximate=approximate)
     missing: list[str] = []
-    for raw in fetched:
-        row = dict(zip(names, raw, strict=True))
+    for row in rows:
         missing = row["missing_filters"] or missing
         rolled_rows, rolled_cols = bool(row["g_rows"]) and bool(spec.rows), bool(row["g_cols"]) and bool(spec.cols)
         if spec.rows and spec.cols:

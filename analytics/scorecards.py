@@ -138,5 +138,7 @@ def scorecards(period: Period, *, public: bool, now: dt.datetime | None = None) 
         "period": period.code, "period_label": period.label, "start": period.start.isoformat(),
         "end": period.end.isoformat(), "scope": current.scope, "weights": w, "components": components_doc(),
         "min_volume": min_volume(), "months": months, "agencies": rows,
+        # medians from the answer-time histograms (the pages say so in a footnote)
+        "approximate": current.approximate,
         "total": {"volume": total["count"], **{m: total[m] for m in SCORECARD_METRICS if m != "count"}},
     }

@@ -66,11 +66,13 @@ def public_stats(request: HttpRequest) -> HttpResponse:
     if errors:
         return HttpResponseBadRequest(errors["period"])
     public = _scope(request)
-    total = run_pivot(PivotSpec(metrics=SUMMARY, filters=filters), public=public).total
+    total_result = run_pivot(PivotSpec(metrics=SUMMARY, filters=filters), public=public)
+    total = total_result.total
     districts = run_pivot(PivotSpec(rows=["district"], metrics=DISTRICT_METRICS, filters=filters), public=public)
     agencies = run_pivot(PivotSpec(rows=["agency"], metrics=AGENCY_METRICS, filters=filters), public=public)
     return render(request, "analytics/public_stats.html", {
         "total": total, "period": period, "public": public,
+        "approximate": total_result.approximate or districts.approximate or agencies.approximate,
         "districts": [r for r in districts.records if r["level"] == "row"],
         "agencies": sorted((r for r in agencies.records if r["level"] == "row" and r["agency"]),
                            key=lambda r: -r["count"]),
@@ -222,4 +224,5 @@ def agency_drilldown(request: HttpRequest, agency_id: int) -> HttpResponse:
         "agency": agency, "card": card, "period": period, "previous": period.previous(), "public": public,
         "show": show, "shows": drilldown.SHOW, "page": page,
         "appeals": [drilldown.row(a) for a in page.object_list], "weights": data["weights"],
+        "approximate": data["approximate"],
     })

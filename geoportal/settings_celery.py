@@ -54,6 +54,10 @@ CELERY_BEAT_SCHEDULE["projects-need-scores"] = {
     "task": "projects.tasks.refresh_need_scores", "schedule": float(env_int("PROJECTS_NEED_EVERY_S", 24 * 3600))}
 CELERY_BEAT_SCHEDULE["tiles-appeal-aggregates"] = {
     "task": "tiles.tasks.refresh_appeal_aggregates", "schedule": float(env_int("TILES_AGGREGATES_EVERY_S", 900))}
+# The hotspots of the public statistics' default window (30 days), too slow to cluster per request at
+# ten million appeals: computed here and served while younger than ANALYTICS_HOTSPOTS_MAX_AGE_S.
+CELERY_BEAT_SCHEDULE["analytics-hotspots"] = {
+    "task": "analytics.tasks.snapshot_hotspots", "schedule": float(env_int("ANALYTICS_HOTSPOTS_EVERY_S", 600))}
 CELERY_BEAT_SCHEDULE["router-retrain-nightly"] = {
     "task": "routing.tasks.retrain_nightly", "schedule": float(env_int("ROUTER_RETRAIN_EVERY_S", 24 * 3600))}
 CELERY_BEAT_SCHEDULE["subscription-digests"] = {"task": "inbox.tasks.send_digests", "schedule": 24 * 3600.0}

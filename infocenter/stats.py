@@ -9,8 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Count, F, Q
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 
@@ -28,12 +30,20 @@ def _territory() -> list[Figure]:
             Figure("agencies", Agency.objects.active().count(), _("ведомств принимают обращения"))]
 
 
+def _counted_elsewhere() -> dict[str, int] | None:
+    """The counts from ``settings.HEADLINE_APPEAL_COUNTS`` (a dotted path: a function returning
+    ``total``, ``open``, ``answered``, ``on_time`` from pre-aggregated rows, or None while it has
+    none), so the home page does not count every public appeal on each visit."""
+    path = getattr(settings, "HEADLINE_APPEAL_COUNTS", "")
+    return import_string(path)() if path else None
+
+
 def _appeals() -> list[Figure]:
     if not apps.is_installed("issues"):
         return []
     from issues.models import OPEN_STATUSES, Appeal, Status
 
-    counts = Appeal.objects.public().aggregate(
+    counts = _counted_elsewhere() or Appeal.objects.public().aggregate(
         total=Count("id"),
         open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
         answered=Count("id", filter=Q(status__in=(Status.ANSWERED, Status.CLOSED))),

@@ -271,7 +271,14 @@ class Appeal(models.Model):
             models.Index(fields=["status", "deadline_at"]),
             models.Index(fields=["responsible_agency", "status"]),
             models.Index(fields=["received_at"]),
-            models.Index(fields=["category", "received_at"]),
+            # A (month, category) slice recounted by the statistics after a change
+            # (analytics.histograms, analytics.facts) is read from this index alone: the columns the
+            # recount reads ride along, so a cold slice of ~10,000 appeals at ten million costs a
+            # few index pages instead of a random heap page per appeal (4-6 s cold without them).
+            models.Index(fields=["category", "received_at"], name="appeal_category_received",
+                         include=["id", "district", "responsible_agency", "status", "is_public", "duplicate_of",
+                                  "registered_at", "answered_at", "deadline_at", "redirect_count", "reopen_count",
+                                  "kind", "result"]),
             # the one-box search of the information centre (Russian stemming)
             GinIndex(SearchVector("text", config="russian"), name="appeal_text_search"),
         ]
@@ -443,6 +450,9 @@ class Rating(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_score_range"),
         ]
+        # the statistics' recount of a slice reads the ratings of its appeals from this index alone
+        indexes = [models.Index(fields=["appeal"], include=["score", "solved", "politeness", "timeliness"],
+                                name="rating_appeal_scores")]
 
 
 class Support(models.Model):

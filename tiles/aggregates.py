@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import DateField, FloatField, Func, QuerySet
 from django.db.models.functions import TruncMonth
 
-from analytics import histograms
+from analytics import facts, histograms
 from issues.models import Appeal
 
 from . import cache, cells, conf, points
@@ -63,7 +63,8 @@ def _rollup_insert(zoom: int, where: str = "TRUE") -> str:
 def rebuild_all() -> int:
     """Recompute every level from the points, the point table of the point tiles
     (:mod:`tiles.points`), the per-status cells (:mod:`tiles.cells`) and the answer-time
-    histograms (:mod:`analytics.histograms`), in one transaction;
+    histograms and the appeal facts of the statistics (:mod:`analytics.histograms`,
+    :mod:`analytics.facts`), in one transaction;
     returns the number of aggregate rows."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
@@ -74,6 +75,7 @@ def rebuild_all() -> int:
         points.rebuild(cursor)
         cells.rebuild(cursor)  # from the point table just written
         histograms.rebuild(cursor)  # the answer-time histograms of the pivots' percentiles
+        facts.rebuild(cursor)  # the counts and sums of the pivots' other metrics
         cursor.execute(f"SELECT count(*) FROM {TABLE}")
         rows = int(cursor.fetchone()[0])
         # Fresh statistics now rather than whenever autovacuum gets to the rewritten table: the
@@ -107,7 +109,9 @@ def refresh_appeals(appeal_ids: Iterable[int]) -> int:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         points.refresh(cursor, ids)
         cells.refresh(cursor, ids)
-        histograms.refresh(cursor, ids)
+        slices = histograms.slices_of(cursor, ids)
+        histograms.refresh_slices(cursor, slices)
+        facts.refresh_slices(cursor, slices)
     return refresh_cells(cells_of(ids))
 
 

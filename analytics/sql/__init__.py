@@ -5,7 +5,8 @@ The pivot is built from small named fragments (:mod:`.common`): a dimension is a
 is an aggregate expression and the joins it needs. One statement per request: filters, joins,
 ``GROUP BY CUBE`` over the row and column dimension sets (cells, row totals, column totals, the
 grand total) and window functions for shares, over the appeals (:mod:`.cube`) or, for medians
-and percentiles of large slices, over the answer-time histograms (:mod:`.histogram`). Values are
+and percentiles of large slices, over the answer-time histograms (:mod:`.histogram`), and for the
+additive metrics over the appeal facts (:mod:`.facts`). Values are
 bound as named parameters, never formatted into the text; only names from the fixed catalogues
 are spliced in.
 
@@ -26,6 +27,7 @@ from .common import (
     category_name,
 )
 from .cube import pivot_sql
+from .facts import facts_serve
 from .histogram import HISTOGRAM_METRICS, histogram_pivot_sql, histogram_serves
 from .metrics import FINALS, METRICS, NON_ADDITIVE, PARTIALS, MetricSQL
 from .picture import heatmap_sql, hotspots_sql, repeats_sql, rising_sql
@@ -41,6 +43,6 @@ __all__ = [
     "CTES", "DIMENSIONS", "DISTRICTS_GEOJSON", "FINALS", "HISTOGRAM_METRICS", "IMPLEMENTING_PROJECT_STATUSES",
     "INITIATIVES", "JOINS", "METRICS", "NON_ADDITIVE", "OPEN", "OVERDUE", "PARTIALS", "PUBLIC",
     "SELECTED_PROJECT_STATUSES", "Built", "DimSQL", "Filters", "MetricSQL", "Params", "category_name",
-    "heatmap_sql", "histogram_pivot_sql", "histogram_serves", "hotspots_sql", "opendata_sql", "pivot_sql",
-    "repeats_sql", "rising_sql",
+    "facts_serve", "heatmap_sql", "histogram_pivot_sql", "histogram_serves", "hotspots_sql", "opendata_sql",
+    "pivot_sql", "repeats_sql", "rising_sql",
 ]

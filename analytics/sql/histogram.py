@@ -12,13 +12,12 @@ pivots whose dimensions, filters and metrics are among those (:func:`histogram_s
 received period must be whole local months."""
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from .common import Built, Filters, assemble_joins, base_params, missing_check, where_clauses, with_clause
 from .cube import Keys, order_by, pivot_keys
+from .facts import FACT_DIMENSIONS, filters_on_facts
 from .metrics import NON_ADDITIVE
 
 TABLE = "analytics_answertimehistogram"
@@ -26,29 +25,18 @@ BUCKET_RATIO = 1.05
 LN_RATIO = math.log(BUCKET_RATIO)
 MAX_RELATIVE_ERROR = BUCKET_RATIO - 1
 HISTOGRAM_METRICS = frozenset({"count", "share", "answered", "open", "median_days", "p90_days"})
-HISTOGRAM_DIMENSIONS = frozenset({"district", "agency", "agency_l1", "agency_l2", "category", "category_l1",
-                                  "classifier_section", "status", "month", "quarter", "year"})
+HISTOGRAM_DIMENSIONS = FACT_DIMENSIONS
 QUANTILES = {"median_days": 0.5, "p90_days": 0.9}
 # histogram column -> the appeal column the shared filters, dimensions and joins read
 COLUMNS = {"received_month": "received_at", "district_id": "district_id", "category_id": "category_id",
            "agency_id": "responsible_agency_id"}
 
 
-def _whole_month(value: dt.datetime | None, tz: str) -> bool:
-    if value is None:
-        return True
-    local = value.astimezone(ZoneInfo(tz))
-    return local.day == 1 and local.time() == dt.time()
-
-
 def histogram_serves(rows: list[str], cols: list[str], metrics: list[str], filters: Filters, tz: str) -> bool:
     """Whether the histograms answer this pivot: it asks for a percentile, and every metric,
     dimension and filter is one they hold."""
     return (bool(NON_ADDITIVE & set(metrics)) and set(metrics) <= HISTOGRAM_METRICS
-            and set(rows) | set(cols) <= HISTOGRAM_DIMENSIONS
-            and not (filters.channel or filters.kind or filters.appeal_type or filters.result)
-            and filters.bbox is None and filters.overdue is None
-            and _whole_month(filters.received_from, tz) and _whole_month(filters.received_to, tz))
+            and set(rows) | set(cols) <= HISTOGRAM_DIMENSIONS and filters_on_facts(filters, tz))
 
 
 def _source(public: bool, used: str) -> str:

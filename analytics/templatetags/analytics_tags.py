@@ -53,3 +53,12 @@ def rub(value: Any) -> str:
         return "—"
     whole = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return f"{whole:,}".replace(",", "\u00a0") + "\u00a0₽"
+
+
+@register.inclusion_tag("analytics/_approximate_note.html")
+def approximate_note(approximate: bool) -> dict[str, Any]:
+    """The footnote of a page whose medians and percentiles came from the answer-time
+    histograms (shown only then): how far they may be from the exact ones."""
+    from analytics.sql.histogram import MAX_RELATIVE_ERROR
+
+    return {"approximate": approximate, "error": round(MAX_RELATIVE_ERROR * 100)}
