@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from geoportal.converters import query_id
 from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 
 from . import api_docs, sql
@@ -55,6 +56,7 @@ class InitiativeStatsView(APIView):
     def get(self, request: Request) -> Response:
         unknown = set(request.query_params) - {"cycle"}
         raw = request.query_params.get("cycle", "")
-        if unknown or (raw and not raw.isdigit()):
+        cycle = query_id(raw)
+        if unknown or (raw and cycle is None):
             raise ValidationError({"cycle": gettext("id цикла (целое число); других параметров нет.")})
-        return Response({"results": initiative_stats(int(raw) if raw else None)})
+        return Response({"results": initiative_stats(cycle)})

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from geoportal.converters import query_id
 from geoportal.i18n import english_page
 from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 from issues.models import Status
@@ -75,10 +76,10 @@ class _Params:
         value = self.raw.get(name)
         if value in (None, ""):
             return None
-        if not str(value).isdigit():
+        ident = query_id(str(value))
+        if ident is None:
             self.errors[name] = _("Целое число — идентификатор.")
-            return None
-        return int(str(value))
+        return ident
 
     def code(self, name: str) -> str | None:
         value = self.raw.get(name)

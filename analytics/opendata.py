@@ -30,6 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from geoportal.converters import query_id
 from geoportal.dbtimeout import ensure_request_timeout
 from geoportal.replica import read_alias
 
@@ -134,7 +135,7 @@ def parse_query(query: Any) -> dict[str, Any]:
         # one request never reads decades: a longer range is several downloads
         errors["period_end"] = gettext("Не более {days} дней за один запрос.").format(days=MAX_PERIOD_DAYS)
     category = (query.get("category") or "").strip()
-    if category and not category.isdigit():
+    if category and query_id(category) is None:
         errors["category"] = gettext("Целое число — идентификатор категории.")
     if errors:
         raise ValidationError(errors)

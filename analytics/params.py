@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from geoportal.converters import query_id
 from issues.filters import checked_instant, parse_bbox
 from issues.models import AppealType, Channel, Kind, Result, Status
 
@@ -151,10 +152,11 @@ def parse_filters(query: Mapping[str, Any], errors: dict[str, str]) -> tuple[Fil
             filters.district = raw["district"]
     for name in ("category", "agency"):
         if raw[name]:
-            if not raw[name].isdigit() or int(raw[name]) > 2**62:
+            ident = query_id(raw[name])
+            if ident is None:
                 errors[name] = _("Целое число — идентификатор.")
             else:
-                setattr(filters, name, int(raw[name]))
+                setattr(filters, name, ident)
     for name, (attr, valid) in CHOICE_FILTERS.items():
         if raw[name]:
             values = _list(raw[name])

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from geoportal.converters import query_id
 from geoportal.dbtimeout import export_timeout
 from geoportal.roles import role_required
 
@@ -159,11 +160,11 @@ def initiatives_page(request: HttpRequest) -> HttpResponse:
     from .initiatives import initiative_stats
 
     raw = request.GET.get("cycle", "")
-    if raw and not raw.isdigit():
+    if raw and query_id(raw) is None:
         return HttpResponseBadRequest(_("cycle: id цикла (целое число)."))
     rows = initiative_stats(None)
     cycles = [r for r in rows if r["level"] == "cycle"]
-    cycle_id = int(raw) if raw else (max(r["cycle_id"] for r in cycles) if cycles else None)
+    cycle_id = query_id(raw) if raw else (max(r["cycle_id"] for r in cycles) if cycles else None)
     total = next((r for r in cycles if r["cycle_id"] == cycle_id), None)
     if raw and total is None:
         raise Http404(_("Нет такого цикла."))
@@ -203,7 +204,8 @@ def agency_drilldown(request: HttpRequest, agency_id: int) -> HttpResponse:
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
     page_raw = request.GET.get("page", "1")
-    if not page_raw.isdigit() or int(page_raw) < 1:
+    page_number = query_id(page_raw)
+    if page_number is None or page_number < 1:
         return HttpResponseBadRequest(gettext("page: номер страницы, целое число от 1."))
     agency = Agency.objects.filter(pk=agency_id).only("id", "name", "short_name").first()
     if agency is None:
@@ -219,7 +221,7 @@ def agency_drilldown(request: HttpRequest, agency_id: int) -> HttpResponse:
                                         width=480, height=220)
     appeals = drilldown.agency_appeals(agency_id, period, show, public=public, now=now)
     pages = Paginator(appeals, 50)
-    page = pages.get_page(int(page_raw))
+    page = pages.get_page(page_number)
     return render(request, "analytics/agency.html", {
         "agency": agency, "card": card, "period": period, "previous": period.previous(), "public": public,
         "show": show, "shows": drilldown.SHOW, "page": page,

@@ -25,6 +25,13 @@ def test_query_id_reads_ascii_ids_only() -> None:
     ("/library/?year=99999999", 200),
     (f"/open311/v2/requests/{SUPERSCRIPT_TWO}.json", 404),
     (f"/open311/v2/requests.json?service_request_id=1,{SUPERSCRIPT_TWO}", 400),
+    (f"/api/v1/stats/appeals?category={SUPERSCRIPT_TWO}", 400),
+    (f"/api/v1/stats/hotspots?category={SUPERSCRIPT_TWO}", 400),
+    (f"/api/v1/stats/repeats?category={SUPERSCRIPT_TWO}", 400),
+    (f"/api/v1/stats/satisfaction?agency={SUPERSCRIPT_TWO}", 400),
+    (f"/api/v1/stats/initiatives?cycle={SUPERSCRIPT_TWO}", 400),
+    (f"/stats/initiatives/?cycle={SUPERSCRIPT_TWO}", 400),
+    (f"/stats/agencies/1/?page={SUPERSCRIPT_TWO}", 400),
 ])
 def test_a_number_that_is_no_id_is_not_a_server_error(url: str, expected: int) -> None:
     assert Client().get(url).status_code == expected
