@@ -1,5 +1,5 @@
-"""Seed bench: ``seed_demo --appeals N`` of a base revision (``main`` by default, exported with
-``git archive``) and of this checkout, back to back on the same database, per phase, with the
+"""Seed bench: ``seed_demo --appeals N`` of a base revision (``main`` by default) and of a new
+one (``HEAD``), both exported with ``git archive``, back to back on the same database, per phase, with the
 load average, the CPU seconds of the command and of its database backend (read from /proc, so
 they hold under load), and a digest of the appeals and events to show the same seed gave the
 same data.
@@ -105,10 +105,15 @@ def run(label: str, cwd: Path, appeals: int, seed: int, new: bool) -> dict[str, 
     cpu.join()
     if done.returncode:
         sys.exit(f"{label} failed:\n{done.stderr[-3000:]}")
+    cpu_of: dict[str, tuple[float, float]] = {}
     if new:
-        line = next(line for line in done.stdout.splitlines() if line.startswith("appeals phases: "))
-        phases = {k: float(v) for k, v in (item.split("=") for item in line.removeprefix("appeals phases: ").split(", "))}
-        critical = sum(v for k, v in phases.items() if k not in ("draw", "encode appeals", "encode stage"))
+        line = next(line for line in done.stdout.splitlines() if line.startswith("appeals phases"))
+        phases = {}
+        for item in line.split(": ", 1)[1].split(", "):
+            name, values = item.split("=")
+            wall_s, own, db = (float(v) for v in values.split("/"))
+            phases[name], cpu_of[name] = wall_s, (own, db)
+        critical = sum(v for k, v in phases.items() if not k.startswith(("draw", "encode")))
     else:
         phases = base_phases(done.stderr)
         critical = sum(phases.values())
@@ -117,7 +122,7 @@ def run(label: str, cwd: Path, appeals: int, seed: int, new: bool) -> dict[str, 
         digest = conn.execute(DIGEST).fetchone()
     return {"label": label, "wall": wall, "phases": phases, "load": (load_before, os.getloadavg()),
             "client_cpu": after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime,
-            "server_cpu": cpu.seconds(), "digest": digest}
+            "server_cpu": cpu.seconds(), "digest": digest, "cpu_of": cpu_of}
 
 
 def report(appeals: int, results: list[dict[str, object]]) -> None:
@@ -129,7 +134,9 @@ def report(appeals: int, results: list[dict[str, object]]) -> None:
               f"CPU: command {result['client_cpu']:.1f} s, database backend {result['server_cpu']:.1f} s; "
               f"load average before {load[0][0]:.2f}, after {load[1][0]:.2f}")  # type: ignore[index]
         for name, value in result["phases"].items():  # type: ignore[attr-defined]
-            print(f"   {name:<28} {value:8.1f} s {value * per_m:8.1f}/M")
+            cpu = result["cpu_of"].get(name)  # type: ignore[attr-defined]
+            note = f"   CPU/M: thread {cpu[0] * per_m:6.1f}, database {cpu[1] * per_m:6.1f}" if cpu else ""
+            print(f"   {name:<28} {value:8.1f} s {value * per_m:8.1f}/M{note}")
     old, new = results
     print(f"ratio old/new: wall {old['wall'] / new['wall']:.2f}×, "  # type: ignore[operator]
           f"command+backend CPU {(old['client_cpu'] + old['server_cpu']) / (new['client_cpu'] + new['server_cpu']):.2f}×")  # type: ignore[operator]
@@ -144,15 +151,17 @@ def main() -> None:
     parser.add_argument("--appeals", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--base", default="main", help="git revision to compare with (default: main)")
+    parser.add_argument("--new", default="HEAD", help="git revision measured against it (default: HEAD)")
     args = parser.parse_args()
     if "geoportal_scale" in os.environ.get("DATABASE_URL", ""):
         sys.exit("bench/seed.py replaces the appeals: point DATABASE_URL at a database of your own")
-    with tempfile.TemporaryDirectory(prefix="seed-base-") as base:
-        archive = subprocess.run(["git", "archive", args.base], cwd=ROOT, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", base], input=archive, check=True)
+    with tempfile.TemporaryDirectory(prefix="seed-base-") as base, tempfile.TemporaryDirectory(prefix="seed-new-") as new:
+        for revision, folder in ((args.base, base), (args.new, new)):  # snapshots: edits during a run do not leak in
+            archive = subprocess.run(["git", "archive", revision], cwd=ROOT, capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
         for appeals in args.appeals:
             results = [run("base " + args.base, Path(base), appeals, args.seed, new=False),
-                       run("this checkout", ROOT, appeals, args.seed, new=True)]
+                       run("new " + args.new, Path(new), appeals, args.seed, new=True)]
             report(appeals, results)
 
 
