@@ -137,6 +137,9 @@ def report(appeals: int, results: list[dict[str, object]]) -> None:
             cpu = result["cpu_of"].get(name)  # type: ignore[attr-defined]
             note = f"   CPU/M: thread {cpu[0] * per_m:6.1f}, database {cpu[1] * per_m:6.1f}" if cpu else ""
             print(f"   {name:<28} {value:8.1f} s {value * per_m:8.1f}/M{note}")
+    if len(results) == 1:
+        print(f"digest (appeals, events, ratings, violations): {results[0]['digest']}")
+        return
     old, new = results
     print(f"ratio old/new: wall {old['wall'] / new['wall']:.2f}×, "  # type: ignore[operator]
           f"command+backend CPU {(old['client_cpu'] + old['server_cpu']) / (new['client_cpu'] + new['server_cpu']):.2f}×")  # type: ignore[operator]
@@ -152,6 +155,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--base", default="main", help="git revision to compare with (default: main)")
     parser.add_argument("--new", default="HEAD", help="git revision measured against it (default: HEAD)")
+    parser.add_argument("--new-only", action="store_true", help="only the new revision (growth with size)")
     args = parser.parse_args()
     if "geoportal_scale" in os.environ.get("DATABASE_URL", ""):
         sys.exit("bench/seed.py replaces the appeals: point DATABASE_URL at a database of your own")
@@ -160,8 +164,8 @@ def main() -> None:
             archive = subprocess.run(["git", "archive", revision], cwd=ROOT, capture_output=True, check=True).stdout
             subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
         for appeals in args.appeals:
-            results = [run("base " + args.base, Path(base), appeals, args.seed, new=False),
-                       run("new " + args.new, Path(new), appeals, args.seed, new=True)]
+            results = [] if args.new_only else [run("base " + args.base, Path(base), appeals, args.seed, new=False)]
+            results.append(run("new " + args.new, Path(new), appeals, args.seed, new=True))
             report(appeals, results)
 
 
