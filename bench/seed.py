@@ -125,20 +125,23 @@ def run(label: str, cwd: Path, appeals: int, seed: int, new: bool) -> dict[str, 
             "server_cpu": cpu.seconds(), "digest": digest, "cpu_of": cpu_of}
 
 
-def report(appeals: int, results: list[dict[str, object]]) -> None:
+def show(appeals: int, result: dict[str, object]) -> None:
+    """One run, printed as soon as it ends (a later failure does not lose it)."""
     per_m = 1_000_000 / appeals
-    print(f"\n== {appeals:,} appeals: seconds (seconds per million)")
-    for result in results:
-        load = result["load"]
-        print(f"-- {result['label']}: wall {result['wall']:.1f} s ({result['wall'] * per_m:.1f}/M); "  # type: ignore[operator]
-              f"CPU: command {result['client_cpu']:.1f} s, database backend {result['server_cpu']:.1f} s; "
-              f"load average before {load[0][0]:.2f}, after {load[1][0]:.2f}")  # type: ignore[index]
-        for name, value in result["phases"].items():  # type: ignore[attr-defined]
-            cpu = result["cpu_of"].get(name)  # type: ignore[attr-defined]
-            note = f"   CPU/M: thread {cpu[0] * per_m:6.1f}, database {cpu[1] * per_m:6.1f}" if cpu else ""
-            print(f"   {name:<28} {value:8.1f} s {value * per_m:8.1f}/M{note}")
+    print(f"\n== {appeals:,} appeals: seconds (seconds per million)", flush=True)
+    load = result["load"]
+    print(f"-- {result['label']}: wall {result['wall']:.1f} s ({result['wall'] * per_m:.1f}/M); "  # type: ignore[operator]
+          f"CPU: command {result['client_cpu']:.1f} s, database backend {result['server_cpu']:.1f} s; "
+          f"load average before {load[0][0]:.2f}, after {load[1][0]:.2f}")  # type: ignore[index]
+    for name, value in result["phases"].items():  # type: ignore[attr-defined]
+        cpu = result["cpu_of"].get(name)  # type: ignore[attr-defined]
+        note = f"   CPU/M: thread {cpu[0] * per_m:6.1f}, database {cpu[1] * per_m:6.1f}" if cpu else ""
+        print(f"   {name:<28} {value:8.1f} s {value * per_m:8.1f}/M{note}", flush=True)
+
+
+def report(results: list[dict[str, object]]) -> None:
     if len(results) == 1:
-        print(f"digest (appeals, events, ratings, violations): {results[0]['digest']}")
+        print(f"digest (appeals, events, ratings, violations): {results[0]['digest']}", flush=True)
         return
     old, new = results
     print(f"ratio old/new: wall {old['wall'] / new['wall']:.2f}×, "  # type: ignore[operator]
@@ -164,9 +167,12 @@ def main() -> None:
             archive = subprocess.run(["git", "archive", revision], cwd=ROOT, capture_output=True, check=True).stdout
             subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
         for appeals in args.appeals:
-            results = [] if args.new_only else [run("base " + args.base, Path(base), appeals, args.seed, new=False)]
-            results.append(run("new " + args.new, Path(new), appeals, args.seed, new=True))
-            report(appeals, results)
+            results = []
+            for label, folder, is_new in (("base " + args.base, base, False), ("new " + args.new, new, True)):
+                if is_new or not args.new_only:
+                    results.append(run(label, Path(folder), appeals, args.seed, new=is_new))
+                    show(appeals, results[-1])
+            report(results)
 
 
 if __name__ == "__main__":
