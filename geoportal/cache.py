@@ -84,7 +84,7 @@ class FailOpenRedisCache(RedisCache):
         first), paid by every rate-limited request. Fails open to 1, like ``incr``."""
         key = self.make_and_validate_key(key, version=version)
         try:
-            pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
+            pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)  # type: ignore[attr-defined]  # not in the stubs
             pipe.set(key, 0, ex=timeout, nx=True)
             pipe.incr(key)
             return int(pipe.execute()[1])
