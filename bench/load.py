@@ -14,8 +14,10 @@ long after a short ramp: ``--users`` citizens each submitting appeals as fast as
 (``POST /api/v1/appeals/`` with JSON, a point, an ``Idempotency-Key``, each citizen with their own
 API token), then as many clients calling ``GET /healthz`` (the trivial endpoint: the same server,
 middleware and proxy with no work). Printed side by side: requests/s, p50, p95, p99, errors, and
-the submissions' share of the trivial endpoint's throughput. Afterwards the bench's appeals, its
-users and their outbox rows are deleted."""
+the submissions' share of the trivial endpoint's throughput, and the server's CPU per submission
+(nginx, granian and the database's backends, read from /proc over the measured window: the cost
+of a submission apart from the load generator and from whatever else loads a shared machine).
+Afterwards the bench's appeals, its users and their outbox rows are deleted."""
 from __future__ import annotations
 
 import argparse
@@ -143,19 +145,61 @@ def start_server(direct: bool, base: Path) -> tuple[list[subprocess.Popen[bytes]
 
 
 ERRORS: dict[str, int] = {}
+TICK = os.sysconf("SC_CLK_TCK")
 
 
-def run(user_class: type[FastHttpUser], users: int, seconds: float, host: str) -> StatsEntry:
+def _cpu_of(pids: set[int]) -> float:
+    """User + system CPU seconds the processes ``pids`` have used (those still running)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICK
+
+
+def server_cpu(roots: list[int]) -> tuple[float, float]:
+    """CPU seconds used so far by the web server (nginx, granian and their processes) and by the
+    PostgreSQL backends of this database: the server's own cost, apart from the load generator
+    and whatever else runs on the machine (a figure that noise on a shared host hardly moves)."""
+    from django.db import connection
+
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    web, todo = set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        web.add(pid)
+        todo.extend(children.get(pid, []))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        backends = {pid for (pid,) in cursor.fetchall()}
+    return _cpu_of(web), _cpu_of(backends)
+
+
+def run(user_class: type[FastHttpUser], users: int, seconds: float, host: str,
+        roots: list[int]) -> tuple[StatsEntry, tuple[float, float]]:
+    """The locust run's totals, and the server's CPU seconds (web, PostgreSQL) in its window."""
     env = Environment(user_classes=[user_class], host=host)
     runner = env.create_local_runner()
     runner.start(users, spawn_rate=max(users / 2, 1))  # all running after ~2 s
     gevent.sleep(2.5)
     env.stats.reset_all()  # measure the steady state only
+    before = server_cpu(roots)
     gevent.sleep(seconds)
+    after = server_cpu(roots)
     runner.quit()
     for error in env.stats.errors.values():
         ERRORS[f"{error.name}: {error.error}"] = error.occurrences
-    return env.stats.total
+    return env.stats.total, (after[0] - before[0], after[1] - before[1])
 
 
 def line(name: str, entry: StatsEntry) -> str:
@@ -203,8 +247,9 @@ def main() -> None:
             self.client.get("/healthz", name="healthz")
 
     try:
-        submissions = run(Citizen, args.users, args.seconds, host)
-        trivial = run(Prober, args.users, args.seconds, host)
+        roots = [proc.pid for proc in procs]
+        submissions, (web_cpu, db_cpu) = run(Citizen, args.users, args.seconds, host, roots)
+        trivial, _cpu = run(Prober, args.users, args.seconds, host, roots)
     finally:
         for proc in procs:
             try:
@@ -225,6 +270,10 @@ def main() -> None:
     print(f"submissions/s = {submissions.total_rps:.1f} ({share:.0%} of the trivial endpoint); "
           f"target p95 <= 2 s: {'met' if submissions.get_response_time_percentile(0.95) <= 2000 else 'NOT met'}; "
           f"{removed} bench appeals removed")
+    if submissions.num_requests:
+        print(f"server CPU per submission: {1000 * (web_cpu + db_cpu) / submissions.num_requests:.1f} ms "
+              f"(web server {1000 * web_cpu / submissions.num_requests:.1f} ms, PostgreSQL "
+              f"{1000 * db_cpu / submissions.num_requests:.1f} ms); load average {os.getloadavg()[0]:.1f}")
     for error, count in sorted(ERRORS.items()):
         print(f"  error x{count}: {error}")
 

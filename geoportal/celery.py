@@ -10,3 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
 app = Celery("geoportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# the workers' task counters (succeeded, failed, retried by task) for /metrics: connected to
+# Celery's signals wherever the app is loaded, counted where tasks run
+from . import task_metrics  # noqa: E402,F401

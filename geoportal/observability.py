@@ -3,7 +3,8 @@
 Every request gets an id (the proxy's ``X-Request-ID`` when it is a sane token, else a new one),
 returned in ``X-Request-ID`` and added to every log line written while the request runs; one
 access-log line a request; counters and a latency histogram by route. ``/metrics`` serves them
-with the gauges read at scrape time (Celery queue depth, outbox backlog, routing auto-share) to
+with the gauges read at scrape time (Celery queue depth, outbox backlog, routing auto-share) and
+the workers' task counters (:mod:`geoportal.task_metrics`, kept in Redis) to
 staff or to a scrape from METRICS_ALLOWED_IPS."""
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector
 
-from . import metrics
+from . import metrics, task_metrics
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -99,6 +100,7 @@ class _SharedStateCollector(Collector):
         yield from _queue_depth()
         yield from _outbox_backlog()
         yield from _routing_auto_share()
+        yield from task_metrics.collect()
 
     def describe(self) -> Iterable[Metric]:
         return []

@@ -50,26 +50,40 @@ def enqueue(task_name: str, *args: Any) -> bool:
     return True
 
 
-def _store(effects: list[list[Any]]) -> None:
+def _store(effects: list[list[Any]]) -> int:
     message = OutboxMessage.objects.create(effects=effects)
-    message_id = message.pk
+    message_id: int = message.pk
     transaction.on_commit(lambda: publish([message_id]))
+    return message_id
+
+
+class Collected:
+    """What a :func:`collect` stored: the id of its row, once it ends (None when nothing was owed,
+    or when it was nested and the outermost one stores the row)."""
+
+    message_id: int | None = None
+
+
+def collecting() -> bool:
+    """Whether a :func:`collect` is open: the effects enqueued now are stored when it ends."""
+    return getattr(_local, "batch", None) is not None
 
 
 @contextlib.contextmanager
-def collect() -> Iterator[None]:
+def collect() -> Iterator[Collected]:
     """Gather the effects enqueued inside into one row (nested: the outermost one stores it)."""
-    if getattr(_local, "batch", None) is not None:
-        yield
+    collected = Collected()
+    if collecting():
+        yield collected
         return
     batch: list[list[Any]] = []
     _local.batch = batch
     try:
-        yield
+        yield collected
     finally:
         _local.batch = None
     if batch:
-        _store(batch)
+        collected.message_id = _store(batch)
 
 
 def atomic(func: Callable[P, R]) -> Callable[P, R]:

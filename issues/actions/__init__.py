@@ -16,10 +16,10 @@ from .base import appeal_change_delivered, appeal_changed
 from .citizen import post_message, rate_appeal, support_appeal
 from .escalation import escalate_deadline
 from .moderation import merge_appeal, moderate_appeal, reject_appeal
+from .numbering import next_number
 from .submission import (
     initial_location,
     is_anonymous,
-    next_number,
     register_appeal,
     route_appeal,
     submit_appeal,

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +25,6 @@ from ..models import (
     SELF_REGISTERING_CHANNELS,
     Appeal,
     AppealAttachment,
-    AppealCounter,
     AppealEvent,
     AppealPhoto,
     Category,
@@ -39,20 +37,8 @@ from ..models import (
 )
 from ..routing_service import RoutingDecision, decide
 from .base import _locked, _require, appeal_write, record, transition
-
-
-def next_number(now: dt.datetime) -> str:
-    """The year's next public number (А-2026-000123), without gaps or twins: one upsert of the
-    year's counter row, whose lock is held until the write commits (a write that rolls back gives
-    its number back). Every submission of the year waits for that lock, so take the number as
-    late in the write as possible (:func:`submit_appeal` takes it just before registering)."""
-    year = timezone.localtime(now).year
-    table = connection.ops.quote_name(AppealCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608 - our table's name
-                       f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last", [year])
-        (last,) = cursor.fetchone()
-    return f"А-{year}-{last:06d}"
+from .numbering import current as current_numbering
+from .numbering import next_number, numbers_last
 
 
 def validate_submission(*, channel: str, category: Category, text: str, location: Point | None, address: str,
@@ -105,6 +91,7 @@ def initial_location(pin: Point | None,
     return Point(gps[1], gps[0], srid=4326), "photo_exif"
 
 
+@numbers_last
 @appeal_write
 def submit_appeal(
     *,
@@ -126,7 +113,9 @@ def submit_appeal(
     earlier_appeal: Appeal | None = None,
 ) -> Appeal:
     """Accept a new appeal. The row and its first event commit together; a citizen's appeal
-    from the web or phone registers and routes itself in the same transaction.
+    from the web or phone registers and routes itself in the same transaction. Its public number
+    is taken by the write's last statement (``numbering``): until then ``appeal.number`` is a
+    placeholder that the notices' texts carry and that statement replaces.
 
     ``photos`` are validated uploads with the GPS position read from their EXIF (or None);
     with no pin, the first GPS position becomes the location."""
@@ -137,9 +126,9 @@ def submit_appeal(
                                    address=address, anonymous=anonymous, photo_count=len(photos))
     now = timezone.now()
     appeal = Appeal(
-        # The public number is taken last (below): the year's counter stays locked from then until
-        # commit and every submission waits for it. Until then the row carries a placeholder that
-        # no other transaction ever sees.
+        # The public number is taken last (numbering): the year's counter stays locked from then
+        # until commit and every submission waits for it. Until then the row carries a unique
+        # placeholder that no other transaction ever sees.
         number=f"~{uuid.uuid4().hex[:19]}",
         author=author,
         author_name=author_name.strip(),
@@ -174,11 +163,17 @@ def submit_appeal(
     if photo_ids:
         for photo_id in photo_ids:
             outbox.enqueue("issues.tasks.process_photo", photo_id)
-    appeal.number = next_number(now)
-    if registers_itself:  # the row was inserted by this write: no lock to take
-        _register(appeal, actor=None, decision=decision, also_save=("number",))
+    numbering = current_numbering()
+    number_field: tuple[str, ...] = ()
+    if numbering is None:  # inside a write that stores its own outbox row: the number now
+        appeal.number = next_number(now)
+        number_field = ("number",)
     else:
-        appeal.save(update_fields=["number"])
+        numbering.add(appeal, now)
+    if registers_itself:  # the row was inserted by this write: no lock to take
+        _register(appeal, actor=None, decision=decision, also_save=number_field)
+    elif number_field:
+        appeal.save(update_fields=number_field)
     return appeal
 
 

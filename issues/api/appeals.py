@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +34,7 @@ from geoportal.models import Role
 from .. import actions
 from .. import api_docs as docs
 from ..access import access_appeal, can_transition, is_staff_user
+from ..actions.numbering import numbered_last
 from ..filters import AppealFilter
 from ..models import (
     OPEN_STATUSES,
@@ -147,23 +148,31 @@ class AppealViewSet(AppealLifecycleMixin, viewsets.GenericViewSet[Appeal]):
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 100:
             return Response({"Idempotency-Key": [_("Не длиннее 100 символов.")]}, status=400)
-        if not key:
-            return self._create(request)
-        with transaction.atomic():
-            record = _claim_idempotency_key(request.user, key)
-            if record.response_status is not None:
-                return Response(record.response_body, status=record.response_status,
-                                headers={"Idempotent-Replayed": "true"})
-            response = self._create(request)
-            if response.status_code == status.HTTP_201_CREATED:
-                record.response_status = response.status_code
-                record.response_body = response.data
-                record.appeal_id = response.data.get("id")
-                record.save(update_fields=["response_status", "response_body", "appeal"])
+        # The appeal's number is taken by the write's last statement (actions.numbering): the
+        # answer and its idempotency record are built with a placeholder, replaced in the record by
+        # that statement and in the answer after the commit.
+        with numbered_last() as numbering:
+            if not key:
+                response = self._create(request)
             else:
-                # A refused request wrote nothing: its retry (corrected, perhaps) is judged afresh.
-                record.delete()
-            return response
+                record = _claim_idempotency_key(request.user, key)
+                if record.response_status is not None:
+                    return Response(record.response_body, status=record.response_status,
+                                    headers={"Idempotent-Replayed": "true"})
+                response = self._create(request)
+                if response.status_code == status.HTTP_201_CREATED:
+                    record.response_status = response.status_code
+                    record.response_body = response.data
+                    record.appeal_id = response.data.get("id")
+                    record.save(update_fields=["response_status", "response_body", "appeal"])
+                    if numbering is not None:
+                        numbering.patch_json(IdempotencyKey, record.pk, "response_body")
+                else:
+                    # A refused request wrote nothing: its retry (corrected, perhaps) is judged afresh.
+                    record.delete()
+        if numbering is not None:
+            numbering.fill(response.data)
+        return response
 
     def _create(self, request: Request) -> Response:
         payload = AppealCreateSerializer(data=request.data)
