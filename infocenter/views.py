@@ -70,7 +70,7 @@ def filter_documents(documents: QuerySet[Document], filters: dict[str, Any]) -> 
     for field in ("doc_type", "level", "status"):
         if filters.get(field):
             documents = documents.filter(**{field: filters[field]})
-    year = query_id(filters.get("year"))
+    year = query_id(str(filters.get("year") or ""))  # the API's serializer gives an int, the page a string
     if year is not None and dt.MINYEAR <= year <= dt.MAXYEAR:  # a date's year; any other is no year
         documents = documents.filter(adopted_on__year=year)
     query = str(filters.get("q") or "").strip()
