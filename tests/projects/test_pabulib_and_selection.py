@@ -1,5 +1,5 @@
 """Selection rules on hand-made cases and on every real election in tests/data/pabulib (the ten
-files of shared/data/pabulib, copied): the official outcome (the file's ``selected`` column) is
+real Pabulib elections copied into the repository): the official outcome (the file's ``selected`` column) is
 reproduced from the ballots."""
 from __future__ import annotations
 
