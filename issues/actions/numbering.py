@@ -41,20 +41,20 @@ def _prefix(year: int) -> str:
     return f"А-{year}-"
 
 
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
 def next_number(now: dt.datetime) -> str:
     """The year's next public number, at once: one upsert of the year's counter row, whose lock is
     held until the write commits. Only for writes that cannot take it last (see the module)."""
     year = timezone.localtime(now).year
-    table = connection.ops.quote_name(AppealCounter._meta.db_table)
+    table = _table(AppealCounter)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608 - our table's name
                        f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last", [year])
         (last,) = cursor.fetchone()
     return f"{_prefix(year)}{last:06d}"
-
-
-def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _numbering_sql(patches: list[tuple[str, str]]) -> str:
