@@ -28,7 +28,7 @@ from .sql.common import DAYS_TO_ANSWER, HAS_ANSWER_TIME, public_clause
 from .sql.histogram import BUCKET_RATIO, LN_RATIO, MAX_RELATIVE_ERROR
 
 TABLE = AnswerTimeHistogram._meta.db_table
-__all__ = ["BUCKET_RATIO", "MAX_RELATIVE_ERROR", "bucket_of", "populated", "rebuild", "refresh", "refresh_slices",
+__all__ = ["BUCKET_RATIO", "MAX_RELATIVE_ERROR", "bucket_of", "rebuild", "refresh", "refresh_slices",
            "slices_of"]
 MONTH = "date_trunc('month', a.received_at AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s"
 BUCKET = (f"CASE WHEN {HAS_ANSWER_TIME} THEN floor(ln(1 + greatest({DAYS_TO_ANSWER}, 0)) / {LN_RATIO!r})::int "
@@ -80,8 +80,3 @@ def refresh(cursor: Any, appeal_ids: Iterable[int]) -> int:
     refresh_slices(cursor, slices)
     return len(slices)
 
-
-def populated(cursor: Any) -> bool:
-    """Whether a rebuild has filled the table (before the first one, pivots stay exact)."""
-    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {TABLE})")  # noqa: S608
-    return bool(cursor.fetchone()[0])
