@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+
+from .cache import FailOpenRedisCache
 
 _PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
             "d": 86400, "day": 86400}
@@ -39,16 +42,7 @@ def _wait(now: float, window_s: int) -> int:
 def hit(bucket: str, limit: int, window_s: int = 60) -> int | None:
     """Count one request in ``bucket``; return the seconds to wait when over ``limit``."""
     now, key = _window(bucket, window_s)
-    count_in_one_trip = getattr(cache, "count", None)  # geoportal.cache.FailOpenRedisCache
-    if count_in_one_trip is not None:
-        count = count_in_one_trip(key, window_s + 10)
-    else:  # another cache backend (a deployment's own choice)
-        cache.add(key, 0, timeout=window_s + 10)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window_s + 10)
-            count = 1
+    count = cast(FailOpenRedisCache, cache).count(key, window_s + 10)  # the settings' only cache backend
     if count > limit:
         return _wait(now, window_s)
     return None
