@@ -14,6 +14,8 @@ kept it waiting):
   WSGI environ, no HTTP server;
 - ``http`` (``--http``): the same tile through the web server (``scripts/web.sh``, granian,
   one kept-alive connection), as bench/scale.py measures it;
+- ``http hit`` (``--http``): the same tile again, now answered from the tile cache: the web
+  server's and the cache's own cost with no SQL, the floor under any uncached tile;
 - ``http base`` (``--baseline DIR``): the same through the web server of another checkout (an
   older version), the two servers taking turns on every round: before and after in one run.
 
@@ -87,7 +89,7 @@ def measure(zoom: int, rounds: int, coding: str, runner: Runner, baseline: Runne
     layer = LAYERS["appeals"]
     path = f"/tiles/appeals/{tile.z}/{tile.x}/{tile.y}.pbf"
     app = TileFastPath(_not_django)
-    times: dict[str, list[float]] = {step: [] for step in (*STEPS, "http", "http base")}
+    times: dict[str, list[float]] = {step: [] for step in (*STEPS, "http", "http hit", "http base")}
     for index in range(rounds + 1):
         sql, params = layer.build(tile, TileFilters(), cache.aggregates_ready())
         sample = {"sql": _timed(runner.raw, sql, params)[0], "prepared": _timed(runner.raw_prepared, sql, params)[0]}
@@ -101,6 +103,8 @@ def measure(zoom: int, rounds: int, coding: str, runner: Runner, baseline: Runne
             if server.port:
                 cache.bump_layer("appeals")
                 sample[name] = _timed(server.tile, tile)[0]
+        if runner.port:
+            sample["http hit"] = _timed(runner.tile, tile)[0]  # stored by the miss just before
         if index:  # the first round warms connections and prepared statements
             for step, value in sample.items():
                 times[step].append(value)
@@ -139,7 +143,7 @@ def main() -> None:
         baseline = Runner(base_port, None) if base_port else None
         print(f"load average {os.getloadavg()[0]:.2f}; coding {args.coding}; quantile {args.quantile:g} of {args.rounds} rounds (ms)")
         last = "http" if args.http else "wsgi"
-        columns = [*STEPS, *(["http"] if args.http else []), *(["http base"] if baseline else [])]
+        columns = [*STEPS, *(["http", "http hit"] if args.http else []), *(["http base"] if baseline else [])]
         print("zoom " + " ".join(f"{s:>9}" for s in columns) + f"   {last}/sql  {last}/prepared"
               + ("  base/sql  base/prepared" if baseline else ""))
         for zoom in range(10, 17):
