@@ -51,7 +51,7 @@ def _status_choices() -> list[tuple[str, str]]:
 
 
 def _map_config(**extra: Any) -> dict[str, Any]:
-    return map_config(clusterMaxZoom=tiles_conf.cluster_max_zoom(), **extra)
+    return map_config(clusterMaxZoom=tiles_conf.cluster_max_zoom(), pointsMax=tiles_conf.map_points_max(), **extra)
 
 
 def public_map(request: HttpRequest) -> HttpResponse:

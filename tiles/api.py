@@ -92,4 +92,4 @@ class ChoroplethView(APIView):
         if metric not in METRICS:
             raise ValidationError({"metric": [_("Неизвестная метрика; допустимы: {allowed}.").format(
                 allowed=", ".join(METRICS))]})
-        return Response(stats.choropleth(parse_filters(request.query_params), metric))
+        return Response(stats.choropleth(parse_filters(request.query_params), metric, cache.aggregates_ready()))

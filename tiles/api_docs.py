@@ -37,7 +37,7 @@ Clusters = inline_serializer("MapClusters", {
 
 Choropleth = inline_serializer("MapChoropleth", {
     "type": S.ChoiceField(choices=["FeatureCollection"]), "metric": S.ChoiceField(choices=["per_1000", "count"]),
-    "filters": _FILTERS, "min": S.FloatField(allow_null=True), "max": S.FloatField(allow_null=True),
+    "source": _SOURCE, "filters": _FILTERS, "min": S.FloatField(allow_null=True), "max": S.FloatField(allow_null=True),
     "features": inline_serializer("MapDistrict", {
         "type": S.ChoiceField(choices=["Feature"]), "id": S.IntegerField(),
         "geometry": S.DictField(help_text="GeoJSON (Multi)Polygon, simplified"),

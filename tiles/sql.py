@@ -295,8 +295,10 @@ def appeal_clusters_live(tile: Tile, filters: TileFilters) -> Statement:
     return sql, [*tile_params(tile), size, size, *inner_params, *_cell_range_params(tile)]
 
 
-def aggregate_conditions(filters: TileFilters, alias: str = "a") -> Statement:
-    """WHERE conditions on the aggregate table for the precomputable filters."""
+def aggregate_conditions(filters: TileFilters, alias: str = "a", month: str = "month") -> Statement:
+    """WHERE conditions on a pre-aggregated table for the precomputable filters: its
+    ``category_id`` and ``status`` columns, and its month column — a date (the cell aggregates'
+    ``month``) or the local month's first moment (the appeal facts' ``received_month``)."""
     conditions: list[str] = []
     params: list[Any] = []
     if filters.category is not None:
@@ -306,12 +308,11 @@ def aggregate_conditions(filters: TileFilters, alias: str = "a") -> Statement:
     if filters.statuses:
         conditions.append(f"{alias}.status = ANY(%s)")
         params.append(list(filters.statuses))
-    if filters.period_start is not None:
-        conditions.append(f"{alias}.month >= %s")
-        params.append(filters.period_start.date())
-    if filters.period_end is not None:
-        conditions.append(f"{alias}.month < %s")
-        params.append(filters.period_end.date())
+    as_date = month == "month"
+    for bound, operator in ((filters.period_start, ">="), (filters.period_end, "<")):
+        if bound is not None:
+            conditions.append(f"{alias}.{month} {operator} %s")
+            params.append(bound.date() if as_date else bound)
     return " AND ".join(conditions) or "TRUE", params
 
 

@@ -12,6 +12,7 @@ from django.db.models import Count, FloatField, Func
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from analytics.models import AppealFact
 from geoportal.models import District
 from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 
@@ -27,7 +28,7 @@ HEATMAP_LEVELS_BELOW_VIEW = 1
 HEATMAP_MAX_COARSENING = 1  # levels coarser than asked that the aggregate table may answer with
 MAX_HEATMAP_CELLS_PER_AXIS = 1024
 EARTH_RADIUS = 6378137.0  # of the spherical Mercator (EPSG:3857)
-AGGREGATES, CELLS, POINTS = "aggregates", "cells", "points"
+AGGREGATES, CELLS, POINTS, FACTS = "aggregates", "cells", "points", "facts"
 
 
 def heatmap_source(z: int, filters: TileFilters, aggregates_ready: bool) -> str:
@@ -168,13 +169,26 @@ def heatmap(bbox: Polygon, z: int, filters: TileFilters, aggregates_ready: bool)
     }
 
 
-def choropleth(filters: TileFilters, metric: str) -> dict[str, Any]:
-    """Districts as GeoJSON with the number of public appeals and the rate per 1,000
-    residents; one statement: the appeals grouped by district in one scan, joined to the
-    districts (a correlated count per district scanned the appeals once per district: 8 s at 1M)."""
-    counts_sql, counts_params = compile_queryset(
+def district_counts(filters: TileFilters, aggregates_ready: bool) -> tuple[str, list[Any], str]:
+    """(sql, params, source) of the public appeals per district: summed from the appeal facts
+    (``analytics.facts``, rebuilt and refreshed with the tile tables, so ready with them) when
+    the filters are among theirs — category, status, whole months — else grouped from the
+    appeals in one scan (2 s at 10M appeals; the facts: milliseconds)."""
+    if aggregates_ready and filters.precomputable:
+        where, params = aggregate_conditions(filters, "f", month="received_month")
+        return (f"SELECT f.district_id AS district, sum(f.count)::int AS n FROM {AppealFact._meta.db_table} f "
+                f"WHERE f.public AND f.district_id IS NOT NULL AND {where} GROUP BY f.district_id", params, FACTS)
+    sql, params = compile_queryset(
         filters.queryset().exclude(district=None).order_by().values("district").annotate(n=Count("id")).values(
             "district", "n"))
+    return sql, list(params), POINTS
+
+
+def choropleth(filters: TileFilters, metric: str, aggregates_ready: bool = False) -> dict[str, Any]:
+    """Districts as GeoJSON with the number of public appeals and the rate per 1,000
+    residents; one statement: the counts per district (:func:`district_counts`) joined to the
+    districts (a correlated count per district scanned the appeals once per district: 8 s at 1M)."""
+    counts_sql, counts_params, source = district_counts(filters, aggregates_ready)
     table = District._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -196,5 +210,5 @@ def choropleth(filters: TileFilters, metric: str) -> dict[str, Any]:
                            "value": per_1000 if metric == "per_1000" else row["appeal_count"]},
         })
     values = [f["properties"]["value"] for f in features if f["properties"]["value"] is not None]
-    return {"type": "FeatureCollection", "metric": metric, "filters": filters.params,
+    return {"type": "FeatureCollection", "metric": metric, "source": source, "filters": filters.params,
             "min": min(values, default=None), "max": max(values, default=None), "features": features}

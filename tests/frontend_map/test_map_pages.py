@@ -134,7 +134,7 @@ def pin_and_describe(page: Any, text: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_citizen_reports_with_a_photo_and_finds_it_on_the_public_map(live_server, personas, phone_page):
+def test_citizen_reports_with_a_photo_and_finds_it_on_the_public_map(live_server, personas, phone_page, settings):
     page = phone_page
     login(page, live_server.url, "citizen")
     page.goto(f"{live_server.url}/report/")
@@ -157,6 +157,13 @@ def test_citizen_reports_with_a_photo_and_finds_it_on_the_public_map(live_server
     page.wait_for_selector(".cluster-icon", timeout=15000)
     assert page.locator(".cluster-icon").first.inner_text() == "1"
     screenshot(page, "map-public-clusters-phone")
+    settings.TILES_MAP_POINTS_MAX = 0  # every viewport "too dense" for points: it stays as clusters
+    page.goto(f"{live_server.url}/map/?lat={appeal.location.y}&lon={appeal.location.x}&z=16")
+    page.wait_for_selector("#map[data-loaded='clusters']", timeout=15000)
+    assert page.locator(".cluster-icon").first.inner_text() == "1" and page.locator(".dot[data-number]").count() == 0
+    notice = page.locator("#points-notice")
+    assert notice.is_visible() and "Обращений в видимой области: 1. Они показаны группами." in notice.inner_text()
+    screenshot(page, "map-public-dense-as-clusters-phone")
 
 
 @pytest.mark.browser

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from geoportal.models import District
 from issues.models import Appeal, Category
@@ -79,6 +80,24 @@ def test_choropleth_per_1000_residents(client, appeals, django_assert_num_querie
     counts = {f["properties"]["code"]: f["properties"]["value"] for f in filtered["features"]}
     assert counts["centralny"] == 1 and counts["sormovsky"] == 1 and sum(counts.values()) == 2
     assert sum(counts.values()) == Appeal.objects.public().filter(category__parent__code="roads").count()
+    assert data["source"] == filtered["source"] == "points"
+
+
+def test_choropleth_from_the_appeal_facts_equals_the_live_count(client, appeals, personas):
+    hidden = make_appeal(personas.citizen, "roads-potholes", text="Яма у школы.")
+    Appeal.objects.filter(pk=hidden.pk).update(is_public=False)  # a hidden appeal: in the facts, not public
+    roads = Category.objects.get(code="roads").pk
+    asked = [{}, {"category": roads}, {"status": "routed"}, {"period": timezone.localtime().strftime("%Y-%m")},
+             {"district": "sormovsky"}]  # a district filter: the facts do not take it
+    live = [client.get("/api/v1/choropleth", {"metric": "count", **q}).json() for q in asked]
+    aggregates.rebuild_all()
+    cache.mark_aggregates_ready()
+    for query, before in zip(asked, live, strict=True):
+        after = client.get("/api/v1/choropleth", {"metric": "count", **query}).json()
+        assert before["source"] == "points"
+        assert after["source"] == ("points" if "district" in query else "facts"), query
+        assert after["features"] == before["features"], query
+    assert sum(f["properties"]["count"] for f in live[0]["features"]) == 4
 
 
 def test_choropleth_bad_metric(client, region):

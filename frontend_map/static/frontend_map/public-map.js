@@ -1,5 +1,6 @@
 /* Public map of appeals (the projects layer is projects-layer.js): server clusters (/api/v1/clusters) up to the cluster zoom, points
-   from /api/v1/appeals/?bbox=… (grouped further by leaflet.markercluster) above it, filters,
+   from /api/v1/appeals/?bbox=… (grouped further by leaflet.markercluster) above it where the viewport holds at most
+   cfg.pointsMax appeals (denser viewports stay as clusters), filters,
    and live statistics of the viewport. Popups carry public fields only. */
 (function () {
   "use strict";
@@ -102,22 +103,29 @@
     window.geoportal.api("/api/v1/clusters?" + params.toString()).then(function (r) {
       if (mine !== seq || r.status !== 200) { return; }
       renderStats(r.body);
-      if (z <= cfg.clusterMaxZoom) { renderClusters(r.body); } else { clusters.clearLayers(); }
-    });
-    if (z > cfg.clusterMaxZoom) {
+      var notice = document.getElementById("points-notice");
+      // Above the cluster zooms the points come from the appeals API, but only for a viewport
+      // that fits one page of it: a denser one stays as clusters (an exact newest-first list of
+      // 200,000 appeals costs seconds, the clusters milliseconds).
+      if (z <= cfg.clusterMaxZoom || r.body.total > cfg.pointsMax) {
+        renderClusters(r.body);
+        points.clearLayers();
+        notice.hidden = z <= cfg.clusterMaxZoom;
+        notice.textContent = T("Обращений в видимой области") + ": " + r.body.total.toLocaleString(locale) + ". " +
+          T("Они показаны группами.") + " " + T("Приблизьте карту или уточните фильтры.");
+        document.getElementById("map").dataset.loaded = "clusters";
+        return;
+      }
+      clusters.clearLayers();
       var pointParams = filterParams(true);
       pointParams.set("bbox", bbox());
-      pointParams.set("page_size", "1000");
-      window.geoportal.api("/api/v1/appeals/?" + pointParams.toString()).then(function (r) {
-        if (mine !== seq || r.status !== 200) { return; }
-        renderPoints(r.body);
+      pointParams.set("page_size", String(cfg.pointsMax));
+      window.geoportal.api("/api/v1/appeals/?" + pointParams.toString()).then(function (p) {
+        if (mine !== seq || p.status !== 200) { return; }
+        renderPoints(p.body);
         document.getElementById("map").dataset.loaded = "points";
       });
-    } else {
-      points.clearLayers();
-      document.getElementById("points-notice").hidden = true;
-      document.getElementById("map").dataset.loaded = "clusters";
-    }
+    });
   }
   var timer = null;
   map.on("moveend", function () { clearTimeout(timer); timer = setTimeout(refresh, 200); });
