@@ -1,10 +1,14 @@
-"""Which doors a user may open: the one place that decides which pages and acts each role has.
+"""Which pages and buttons the screens offer a user ("doors"), and the refusal a page shows.
 
-The pages' views ask here (``require(request, "desk")``) and the templates read the same
-answers through the ``doors`` context (``{% if doors.desk %}``), so a menu never offers a page
-that would answer 403, and a page explains instead of linking where an act is not the role's
-(a staff member on a ballot). The acts on appeals and projects stay decided by their apps
-(``issues.access``, ``projects.access``); this module only asks them."""
+Nothing about roles is decided here: each door asks the check that owns it (``geoportal.roles``
+for signing in, ``issues.access`` for the appeals' desks, ``infocenter.discussion`` for
+moderation, ``analytics.access`` for the leadership pages, ``projects.access`` for projects),
+so a menu link and the page it opens cannot disagree. The pages' views ask through
+``require(request, "desk")`` and the templates read the same answers from the ``doors`` context
+(``{% if doors.desk %}``); where an act is not the user's role, a page explains instead of
+linking to a 403 (a staff member on a ballot). What this module adds of its own is only how the
+screens present the answers: residents' acts are offered to anonymous visitors too (signing in
+comes first), and the reasons said instead of a link."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,15 +18,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from geoportal.models import Role
+from analytics.access import is_leader
 from geoportal.roles import has_role, role_of
+from infocenter.discussion import can_moderate
 from issues.access import DESK_ROLES, QUEUE_ROLES
 from issues.access import REFUSED as APPEAL_PAGES_REFUSED
 from projects.access import can as project_can
-
-
-def _roles(*roles: str) -> Callable[[Any], bool]:
-    return lambda user: has_role(user, *roles, Role.ADMIN)
+from projects.access import may_open_office
 
 
 def _signed_in(user: Any) -> bool:
@@ -35,10 +37,6 @@ def _citizen_act(act: str) -> Callable[[Any], bool]:
     return lambda user: role_of(user) is None or project_can(user, act)
 
 
-def _project_office(user: Any) -> bool:
-    return any(project_can(user, act) for act in ("review", "score", "implement"))
-
-
 # door -> who may go through it. Pages first, then acts shown as buttons on pages.
 DOORS: dict[str, Callable[[Any], bool]] = {
     "report": _signed_in,
@@ -46,9 +44,9 @@ DOORS: dict[str, Callable[[Any], bool]] = {
     "notifications": _signed_in,
     "queue": lambda user: has_role(user, *QUEUE_ROLES),
     "desk": lambda user: has_role(user, *DESK_ROLES),
-    "moderation": _roles(Role.MODERATOR),
-    "leadership": _roles(Role.LEADER),
-    "project_office": _project_office,
+    "moderation": can_moderate,
+    "leadership": is_leader,
+    "project_office": may_open_office,
     "project_score": lambda user: project_can(user, "score"),
     "project_submit": _citizen_act("submit"),
     "project_vote": _citizen_act("vote"),

@@ -36,6 +36,15 @@ def can(user: Any, act: str) -> bool:
     return has_role(user, Role.ADMIN, *ACT_ROLES[act])
 
 
+# the officials' start page (/projects/office/) links to the pages of these acts
+OFFICE_ACTS = ("review", "score", "implement")
+
+
+def may_open_office(user: Any) -> bool:
+    """The officials' start page is for whoever may do one of ``OFFICE_ACTS`` (the menu asks too)."""
+    return any(can(user, act) for act in OFFICE_ACTS)
+
+
 # Roles that monitor every project's implementation (the city administration's operators and
 # administrators); executors and agency heads only monitor projects of their own agency.
 CITY_WIDE_MONITORS = frozenset({Role.OPERATOR, Role.ADMIN})

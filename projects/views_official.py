@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from geoportal.storage import private_file_response
 
 from . import actions
-from .access import can, may_monitor, monitoring_agency_ids
+from .access import OFFICE_ACTS, can, may_monitor, may_open_office, monitoring_agency_ids
 from .forms import form_errors
 from .forms_official import ReviewForm
 from .models import (
@@ -76,9 +76,9 @@ def field_errors(exc: ValidationError) -> dict[str, list[str]]:
 @login_required
 def office(request: HttpRequest) -> HttpResponse:
     """Links to the pages the signed-in official may open, with the contests and what waits."""
-    acts = {act: can(request.user, act) for act in ("review", "score", "implement")}
-    if not any(acts.values()):
+    if not may_open_office(request.user):
         raise PermissionDenied(_("Эта страница доступна только должностным лицам"))
+    acts = {act: can(request.user, act) for act in OFFICE_ACTS}
     cycles = (BudgetCycle.objects.filter(rubric__isnull=False).annotate(
         waiting=Count("projects", filter=Q(projects__status=ProjectStatus.SUBMITTED)),
         admitted=Count("projects", filter=Q(projects__status=ProjectStatus.FEASIBLE))).order_by("-created_at")[:20]

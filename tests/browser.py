@@ -7,6 +7,7 @@ eval()-ed in the page while polling, and the CSP refuses that."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,3 +93,19 @@ def open_appeal_popup(page: Any, base_url: str, appeal: Any, *, tap: bool = Fals
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     return popup
+
+
+def assert_stacks_on_a_phone(html: str, table_id: str) -> None:
+    """The table turns into one card per row on a phone (app.css, ``table.stack``): its title
+    cell is ``td.name`` and every other cell names its column in ``data-label``."""
+    at = html.index(f'id="{table_id}"')
+    opening = html[html.rindex("<table", 0, at):html.index(">", at)]
+    assert re.search(r'class="([^"]* )?stack[ "]', opening), opening
+    cells = re.findall(r"<td\b[^>]*>", html[at:html.index("</table>", at)])
+    assert cells and [cell for cell in cells if 'class="name' not in cell and "data-label=" not in cell] == []
+
+
+def sideways_scroll(page: Any, table_id: str) -> int:
+    """How far the table's scroll box (its ``.table-wrap``) scrolls sideways, in CSS pixels."""
+    return page.evaluate("id => { const box = document.getElementById(id).closest('.table-wrap');"
+                         " return box.scrollWidth - box.clientWidth; }", table_id)

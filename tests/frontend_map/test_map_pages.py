@@ -14,7 +14,7 @@ import pytest
 from geoportal.models import CitizenProfile, District
 from issues import actions
 from issues.models import Appeal, AppealPhoto, Status
-from tests.browser import open_appeal_popup
+from tests.browser import assert_stacks_on_a_phone, open_appeal_popup, sideways_scroll
 from tests.browser import screenshot as save_screenshot
 from tests.issues.helpers import jpeg_bytes, make_appeal
 
@@ -69,6 +69,7 @@ def test_my_appeals_lists_only_mine(personas):
     theirs = make_appeal(personas.other_citizen, "roads-potholes", text="Чужая яма на дороге у рынка.")
     html = personas.client("citizen").get("/my/").content.decode()
     assert mine.number in html and theirs.number not in html
+    assert_stacks_on_a_phone(html, "my-appeals")
 
 
 @pytest.mark.django_db
@@ -148,6 +149,8 @@ def test_citizen_reports_with_a_photo_and_finds_it_on_the_public_map(live_server
     assert appeal.location_source == "pin"
     assert appeal.number in page.locator("h1").inner_text()
     screenshot(page, "map-appeal-page-phone")
+    page.goto(f"{live_server.url}/my/")
+    assert sideways_scroll(page, "my-appeals") == 0  # a card per appeal, not a table to swipe
 
     popup = open_appeal_popup(page, live_server.url, appeal, tap=True)
     assert appeal.number in popup.inner_text() and "Горсвет" in popup.inner_text()

@@ -21,7 +21,7 @@ from projects.models import (
     ProjectStatus,
     Rubric,
 )
-from tests.browser import login, screenshot
+from tests.browser import assert_stacks_on_a_phone, login, screenshot, sideways_scroll
 from tests.issues.helpers import jpeg_bytes, make_appeal
 from tests.projects.conftest import open_all
 from tests.projects.official_helpers import implementing_project
@@ -165,6 +165,7 @@ def test_commission_page_scores_ranks_and_shows_the_need_score(pages, personas):
     assert ranking.index("Детская площадка") < ranking.index("Сквер у школы")
     assert "29,00" in html and "13,00" in html  # Russian number format
     assert "≥ 5 и ≤ 10 → <b>5</b>" in html and "&gt; 10 → <b>15</b>" in html  # the tier table
+    assert_stacks_on_a_phone(html, "rubric-criteria")
     assert 'class="need-score">1<' in html and 'class="need-score">0<' in html
     sheet = html[html.index(f'id="project-{square.pk}"'):]
     assert "head_roads" in sheet or personas.agency_head.get_full_name() in sheet
@@ -315,6 +316,8 @@ def test_officials_pages_on_a_phone(live_server, pages, personas, phone_page):
     page.wait_for_load_state("networkidle")
     assert page.locator(f"#project-{pages['square'].pk} .total").inner_text() == "13,00"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.evaluate("() => { document.getElementById('rubric').open = true; }")
+    assert sideways_scroll(page, "rubric-criteria") == 0  # a card per criterion, not a table to swipe
     screenshot(page, "projects-official-commission-phone")
     page.goto(f"{live_server.url}/projects/office/")
     assert page.locator("#office-commission").is_visible()
