@@ -9,10 +9,11 @@ from django.db import migrations, models
 # is waited for, and the next one waits for this.
 FILL = """
 SELECT pg_advisory_xact_lock(2115918438);
-INSERT INTO analytics_coarseanswertimehistogram (received_month, district_id, agency_id, public, bucket, count)
-SELECT received_month, district_id, agency_id, public, bucket, sum(count)
+INSERT INTO analytics_coarseanswertimehistogram (received_month, by_agency, district_id, agency_id, public, bucket,
+                                                 count)
+SELECT received_month, GROUPING(district_id) = 1, district_id, agency_id, public, bucket, sum(count)
   FROM analytics_answertimehistogram
- GROUP BY received_month, district_id, agency_id, public, bucket
+ GROUP BY GROUPING SETS ((received_month, district_id, public, bucket), (received_month, agency_id, public, bucket))
 """
 
 
@@ -29,6 +30,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('received_month', models.DateTimeField(help_text='local midnight of the first day of the month received')),
+                ('by_agency', models.BooleanField(help_text='true: one row per agency (districts summed); false: per district')),
                 ('public', models.BooleanField(help_text='counted by Appeal.objects.public()')),
                 ('bucket', models.SmallIntegerField(help_text='log-scale bucket of days to answer; -1: no answer time')),
                 ('count', models.PositiveIntegerField()),
@@ -36,7 +38,7 @@ class Migration(migrations.Migration):
                 ('district', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='geoportal.district')),
             ],
             options={
-                'indexes': [models.Index(fields=['received_month'], name='analytics_coarse_hist_month')],
+                'indexes': [models.Index(fields=['by_agency', 'received_month'], name='analytics_coarse_hist_month')],
             },
         ),
         migrations.RunSQL(FILL + ";\nANALYZE analytics_coarseanswertimehistogram", migrations.RunSQL.noop),

@@ -9,10 +9,11 @@ at most :data:`MAX_RELATIVE_ERROR` × (1 + days). Counts (count, share, answered
 
 The histograms hold a month, district, category, agency and status per row, so they serve only
 pivots whose dimensions, filters and metrics are among those (:func:`histogram_serves`); the
-received period must be whole local months. A pivot that reads neither the category nor the
-status (:func:`coarse_serves`: the public statistics page, the agency scorecards) sums the coarse
-histogram instead (:class:`analytics.models.CoarseAnswerTimeHistogram`, the same bucket counts
-summed over categories and statuses): the same figures from a fraction of the rows."""
+received period must be whole local months. A pivot that reads at most one of district and
+agency and neither the category nor the status (:func:`coarse_slice`: the public statistics page,
+the agency scorecards) sums the coarse histogram's slice instead
+(:class:`analytics.models.CoarseAnswerTimeHistogram`: the same bucket counts summed over every
+other column): the same figures from a fraction of the rows."""
 from __future__ import annotations
 
 import math
@@ -34,7 +35,9 @@ QUANTILES = {"median_days": 0.5, "p90_days": 0.9}
 # histogram column -> the appeal column the shared filters, dimensions and joins read
 COLUMNS = {"received_month": "received_at", "district_id": "district_id", "category_id": "category_id",
            "agency_id": "responsible_agency_id"}
-COARSE_COLUMNS = {column: name for column, name in COLUMNS.items() if column != "category_id"}
+# the coarse histogram's slices -> (its by_agency value, the columns it holds)
+COARSE_SLICES = {"district": ("false", ("received_month", "district_id")),
+                 "agency": ("true", ("received_month", "agency_id"))}
 
 
 def histogram_serves(rows: list[str], cols: list[str], metrics: list[str], filters: Filters, tz: str) -> bool:
@@ -44,25 +47,31 @@ def histogram_serves(rows: list[str], cols: list[str], metrics: list[str], filte
             and set(rows) | set(cols) <= HISTOGRAM_DIMENSIONS and filters_on_facts(filters, tz))
 
 
-def coarse_serves(used: str, metrics: list[str]) -> bool:
-    """Whether the coarse histogram holds every column the statement reads (``used``: its
-    dimension, join and filter text): no category, no status (nor the open count, which is
-    counted by status)."""
-    return "open" not in metrics and "a.category_id" not in used and "a.status" not in used
+def coarse_slice(used: str, metrics: list[str]) -> str | None:
+    """The slice of the coarse histogram that holds every column the statement reads (``used``:
+    its dimension, join and filter text), if one does: not the category, not the status (nor
+    the open count, counted by status), not both district and agency."""
+    if "open" in metrics or "a.category_id" in used or "a.status" in used:
+        return None
+    agency, district = f"a.{COLUMNS['agency_id']}" in used, f"a.{COLUMNS['district_id']}" in used
+    return None if agency and district else "agency" if agency else "district"
 
 
-def _source(public: bool, used: str, coarse: bool) -> str:
+def _source(public: bool, used: str, coarse: str | None) -> str:
     """The histogram rows summed over the columns the statement does not read (``used``: its
     other text), under the appeal columns' names: the grouping that follows reads a few
     thousand rows instead of every histogram row (and PostgreSQL pushes the filters down).
-    ``coarse``: from the coarse histogram (no category or status column)."""
-    table, columns = (COARSE_TABLE, COARSE_COLUMNS) if coarse else (TABLE, COLUMNS)
-    kept = [f"h.{column} AS {name}" for column, name in columns.items() if f"a.{name}" in used]
-    if not coarse:
+    ``coarse``: from that slice of the coarse histogram (no category or status column)."""
+    table, columns, where = TABLE, list(COLUMNS), ["h.public"] if public else []
+    if coarse is not None:
+        by_agency, held = COARSE_SLICES[coarse]
+        table, columns, where = COARSE_TABLE, list(held), [f"h.by_agency = {by_agency}", *where]
+    kept = [f"h.{column} AS {COLUMNS[column]}" for column in columns if f"a.{COLUMNS[column]}" in used]
+    if coarse is None:
         kept.append("h.status")
     positions = ", ".join(str(i) for i in range(1, len(kept) + 2))
     return (f"FROM (SELECT {''.join(k + ', ' for k in kept)}h.bucket, sum(h.count) AS n FROM {table} h"
-            f"{' WHERE h.public' if public else ''} GROUP BY {positions}) a")
+            f"{' WHERE ' + ' AND '.join(where) if where else ''} GROUP BY {positions}) a")
 
 
 def _quantile(q: float) -> str:
@@ -108,8 +117,8 @@ def histogram_pivot_sql(rows: list[str], cols: list[str], metrics: list[str], fi
     key_cols = [f"{expr} AS {ref[expr]}" for expr in keys.all]
     rest = "\n  ".join(join_sql) + (f"\n WHERE {' AND '.join(where)}" if where else "")
     used = " ".join([*keys.all, rest])
-    coarse = coarse_serves(used, metrics)
-    n_open = "NULL::numeric" if coarse else "sum(a.n) FILTER (WHERE a.status = ANY(%(open_statuses)s))"
+    coarse = coarse_slice(used, metrics)
+    n_open = "sum(a.n) FILTER (WHERE a.status = ANY(%(open_statuses)s))" if coarse is None else "NULL::numeric"
     hist = (f"hist AS (\n  SELECT {''.join(k + ', ' for k in key_cols)}a.bucket, sum(a.n) AS n, "
             f"{n_open} AS n_open\n  {_source(public, used, coarse)}\n  {rest}"
             f"\n  GROUP BY {''.join(k + ', ' for k in ref.values())}a.bucket\n)")

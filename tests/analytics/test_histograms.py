@@ -12,9 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from analytics import facts, histograms
-from analytics.params import PivotSpec
+from analytics.params import PivotSpec, parse_period
 from analytics.pivot import run_pivot
-from analytics.params import parse_period
 from analytics.sql import Filters
 from analytics.sql import histogram as histogram_sql
 from issues import actions
@@ -99,7 +98,7 @@ def assert_coarse_equals_fine(monkeypatch: pytest.MonkeyPatch) -> None:
         statements = " ".join(q["sql"] for q in queries.captured_queries)
         assert f"FROM {histograms.COARSE_TABLE} h" in statements and f"FROM {histograms.TABLE} h" not in statements
         with monkeypatch.context() as fine_only:
-            fine_only.setattr(histogram_sql, "coarse_serves", lambda used, metrics: False)
+            fine_only.setattr(histogram_sql, "coarse_slice", lambda used, metrics: None)
             assert coarse_shapes(public) == coarse
 
 
