@@ -33,8 +33,8 @@ from .sql.histogram import BUCKET_RATIO, LN_RATIO, MAX_RELATIVE_ERROR
 
 TABLE = AnswerTimeHistogram._meta.db_table
 COARSE_TABLE = CoarseAnswerTimeHistogram._meta.db_table
-# the coarse histogram's two slices: per district (agencies summed) and per agency (districts summed)
-COARSE_SETS = "(received_month, district_id, public, bucket), (received_month, agency_id, public, bucket)"
+# the coarse histogram's slices: the answer times per district, per agency, per category
+COARSE_SLICES = ("district", "agency", "category")
 __all__ = ["BUCKET_RATIO", "COARSE_TABLE", "MAX_RELATIVE_ERROR", "bucket_of", "rebuild", "refresh",
            "refresh_slices", "slices_of"]
 MONTH = "date_trunc('month', a.received_at AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s"
@@ -59,9 +59,11 @@ def _params() -> dict[str, Any]:
 
 
 def _coarse_insert(where: str) -> str:
-    return (f"INSERT INTO {COARSE_TABLE} (received_month, by_agency, district_id, agency_id, public, bucket, count) "  # noqa: S608
-            "SELECT received_month, GROUPING(district_id) = 1, district_id, agency_id, public, bucket, sum(count) "
-            f"FROM {TABLE} WHERE {where} GROUP BY GROUPING SETS ({COARSE_SETS})")
+    sets = ", ".join(f"(received_month, {name}_id, public, bucket)" for name in COARSE_SLICES)
+    sliced_by = " ".join(f"WHEN GROUPING({name}_id) = 0 THEN '{name}'" for name in COARSE_SLICES)
+    return (f"INSERT INTO {COARSE_TABLE} (received_month, sliced_by, district_id, agency_id, category_id, public, "  # noqa: S608
+            f"bucket, count) SELECT received_month, CASE {sliced_by} END, district_id, agency_id, category_id, public, "
+            f"bucket, sum(count) FROM {TABLE} WHERE {where} GROUP BY GROUPING SETS ({sets})")
 
 
 def rebuild(cursor: Any) -> int:

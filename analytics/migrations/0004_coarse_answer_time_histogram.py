@@ -9,11 +9,15 @@ from django.db import migrations, models
 # is waited for, and the next one waits for this.
 FILL = """
 SELECT pg_advisory_xact_lock(2115918438);
-INSERT INTO analytics_coarseanswertimehistogram (received_month, by_agency, district_id, agency_id, public, bucket,
-                                                 count)
-SELECT received_month, GROUPING(district_id) = 1, district_id, agency_id, public, bucket, sum(count)
+INSERT INTO analytics_coarseanswertimehistogram (received_month, sliced_by, district_id, agency_id, category_id,
+                                                 public, bucket, count)
+SELECT received_month,
+       CASE WHEN GROUPING(district_id) = 0 THEN 'district' WHEN GROUPING(agency_id) = 0 THEN 'agency'
+            WHEN GROUPING(category_id) = 0 THEN 'category' END,
+       district_id, agency_id, category_id, public, bucket, sum(count)
   FROM analytics_answertimehistogram
- GROUP BY GROUPING SETS ((received_month, district_id, public, bucket), (received_month, agency_id, public, bucket))
+ GROUP BY GROUPING SETS ((received_month, district_id, public, bucket), (received_month, agency_id, public, bucket),
+                         (received_month, category_id, public, bucket))
 """
 
 
@@ -22,6 +26,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('analytics', '0003_hotspot_snapshots'),
         ('geoportal', '0001_initial'),
+        ('issues', '0004_alter_notification_kind_and_more'),  # Category; no later issues state needed
     ]
 
     operations = [
@@ -30,15 +35,16 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('received_month', models.DateTimeField(help_text='local midnight of the first day of the month received')),
-                ('by_agency', models.BooleanField(help_text='true: one row per agency (districts summed); false: per district')),
+                ('sliced_by', models.CharField(help_text='district, agency or category: the one key of the row', max_length=8)),
                 ('public', models.BooleanField(help_text='counted by Appeal.objects.public()')),
                 ('bucket', models.SmallIntegerField(help_text='log-scale bucket of days to answer; -1: no answer time')),
                 ('count', models.PositiveIntegerField()),
                 ('agency', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='geoportal.agency')),
+                ('category', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='issues.category')),
                 ('district', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='geoportal.district')),
             ],
             options={
-                'indexes': [models.Index(fields=['by_agency', 'received_month'], name='analytics_coarse_hist_month')],
+                'indexes': [models.Index(fields=['sliced_by', 'received_month'], name='analytics_coarse_hist_month')],
             },
         ),
         migrations.RunSQL(FILL + ";\nANALYZE analytics_coarseanswertimehistogram", migrations.RunSQL.noop),

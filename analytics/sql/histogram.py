@@ -9,9 +9,9 @@ at most :data:`MAX_RELATIVE_ERROR` × (1 + days). Counts (count, share, answered
 
 The histograms hold a month, district, category, agency and status per row, so they serve only
 pivots whose dimensions, filters and metrics are among those (:func:`histogram_serves`); the
-received period must be whole local months. A pivot that reads at most one of district and
-agency and neither the category nor the status (:func:`coarse_slice`: the public statistics page,
-the agency scorecards) sums the coarse histogram's slice instead
+received period must be whole local months. A pivot that reads at most one of district, agency
+and category and not the status (:func:`coarse_slice`: the public statistics page, the agency
+scorecards, medians by category) sums that slice of the coarse histogram instead
 (:class:`analytics.models.CoarseAnswerTimeHistogram`: the same bucket counts summed over every
 other column): the same figures from a fraction of the rows."""
 from __future__ import annotations
@@ -35,9 +35,8 @@ QUANTILES = {"median_days": 0.5, "p90_days": 0.9}
 # histogram column -> the appeal column the shared filters, dimensions and joins read
 COLUMNS = {"received_month": "received_at", "district_id": "district_id", "category_id": "category_id",
            "agency_id": "responsible_agency_id"}
-# the coarse histogram's slices -> (its by_agency value, the columns it holds)
-COARSE_SLICES = {"district": ("false", ("received_month", "district_id")),
-                 "agency": ("true", ("received_month", "agency_id"))}
+# the coarse histogram's slices (sliced_by) and the one key column each holds beside the month
+COARSE_SLICES = {"district": "district_id", "agency": "agency_id", "category": "category_id"}
 
 
 def histogram_serves(rows: list[str], cols: list[str], metrics: list[str], filters: Filters, tz: str) -> bool:
@@ -49,23 +48,23 @@ def histogram_serves(rows: list[str], cols: list[str], metrics: list[str], filte
 
 def coarse_slice(used: str, metrics: list[str]) -> str | None:
     """The slice of the coarse histogram that holds every column the statement reads (``used``:
-    its dimension, join and filter text), if one does: not the category, not the status (nor
-    the open count, counted by status), not both district and agency."""
-    if "open" in metrics or "a.category_id" in used or "a.status" in used:
+    its dimension, join and filter text), if one does: at most one of district, agency and
+    category, and not the status (nor the open count, counted by status)."""
+    if "open" in metrics or "a.status" in used:
         return None
-    agency, district = f"a.{COLUMNS['agency_id']}" in used, f"a.{COLUMNS['district_id']}" in used
-    return None if agency and district else "agency" if agency else "district"
+    read = [name for name, column in COARSE_SLICES.items() if f"a.{COLUMNS[column]}" in used]
+    return None if len(read) > 1 else read[0] if read else "district"  # the smallest slice
 
 
 def _source(public: bool, used: str, coarse: str | None) -> str:
     """The histogram rows summed over the columns the statement does not read (``used``: its
     other text), under the appeal columns' names: the grouping that follows reads a few
     thousand rows instead of every histogram row (and PostgreSQL pushes the filters down).
-    ``coarse``: from that slice of the coarse histogram (no category or status column)."""
+    ``coarse``: from that slice of the coarse histogram (no status column)."""
     table, columns, where = TABLE, list(COLUMNS), ["h.public"] if public else []
     if coarse is not None:
-        by_agency, held = COARSE_SLICES[coarse]
-        table, columns, where = COARSE_TABLE, list(held), [f"h.by_agency = {by_agency}", *where]
+        table, columns = COARSE_TABLE, ["received_month", COARSE_SLICES[coarse]]
+        where = [f"h.sliced_by = '{coarse}'", *where]
     kept = [f"h.{column} AS {COLUMNS[column]}" for column in columns if f"a.{COLUMNS[column]}" in used]
     if coarse is None:
         kept.append("h.status")

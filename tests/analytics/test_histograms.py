@@ -81,11 +81,12 @@ def assert_within_a_bucket(dim: str | None, public: bool) -> None:
 
 
 def coarse_shapes(public: bool) -> list[list[dict]]:
-    """The public statistics page's three pivots (the total, per district, per agency) and a
-    scorecard's shape (per agency and month of a period): none reads a category or a status."""
+    """The public statistics page's three pivots (the total, per district, per agency), a
+    scorecard's shape (per agency and month of a period) and medians by category (and by the
+    category's root): none reads more than one of district, agency and category, nor a status."""
     summer = Filters(received_from=parse_period("2026-07").start, received_to=parse_period("2026-08").end)
     shapes = [([], [], Filters()), (["district"], [], Filters()), (["agency"], [], Filters()),
-              (["agency"], ["month"], summer)]
+              (["agency"], ["month"], summer), (["category"], [], Filters()), (["category_l1"], ["quarter"], summer)]
     return [run_pivot(PivotSpec(rows=rows, cols=cols, metrics=["count", "median_days", "p90_days"], filters=filters),
                       public=public).records for rows, cols, filters in shapes]
 
