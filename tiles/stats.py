@@ -86,7 +86,9 @@ def grid_statement(bbox: Polygon | None, level: int, filters: TileFilters, sourc
                            for st in CLUSTER_STATUS_FIELDS) if by_status else ""
         if source == CELLS:
             table = cells.TABLE
-            where, params = ("a.status = ANY(%s)", [list(filters.statuses)]) if filters.statuses else ("TRUE", [])
+            # unfiltered: one row per cell (its total), unless the counts per status are wanted
+            where, params = (("a.status = ANY(%s)", [list(filters.statuses)]) if filters.statuses else
+                             (f"a.status <> '{cells.TOTAL}'" if by_status else f"a.status = '{cells.TOTAL}'", []))
         else:
             table = AppealCellAggregate._meta.db_table
             where, params = aggregate_conditions(filters)
