@@ -181,7 +181,7 @@ def measure_tiles(targets: list[Target], rounds: int) -> None:
     for z in range(10, 17):
         tile = tiles_for_point(lon, lat, range(z, z + 1))[0]
         statement = LAYERS["appeals"].build(tile, TileFilters(), True)
-        times: dict[str, dict[str, list[float]]] = {t.alias: {"http": [], "sql": []} for t in targets}
+        times: dict[str, dict[str, list[float]]] = {t.prefix: {"http": [], "sql": []} for t in targets}
         sizes: dict[str, tuple[int, int]] = {}
         for index in range(rounds + 1):
             for target in _turns(targets, index):
@@ -192,16 +192,16 @@ def measure_tiles(targets: list[Target], rounds: int) -> None:
                 if status != 200:
                     raise RuntimeError(f"tile {tile}: HTTP {status}")
                 elapsed_sql, raw = timed_ms(target.raw, statement)
-                sizes[target.alias] = (len(body), len(raw))
+                sizes[target.prefix] = (len(body), len(raw))
                 if index:
-                    times[target.alias]["http"].append(elapsed_http)
-                    times[target.alias]["sql"].append(elapsed_sql)
+                    times[target.prefix]["http"].append(elapsed_http)
+                    times[target.prefix]["sql"].append(elapsed_sql)
         kind = "clusters" if z <= settings.TILES_CLUSTER_MAX_ZOOM else "points/thinned"
         name = f"tile z{z} ({kind})"
         for target in targets:
-            row = {"group": "tile", "ms": statistics.median(times[target.alias]["http"]),
-                   "sql_ms": statistics.median(times[target.alias]["sql"]),
-                   "kb": sizes[target.alias][0] / 1024, "raw_kb": sizes[target.alias][1] / 1024}
+            row = {"group": "tile", "ms": statistics.median(times[target.prefix]["http"]),
+                   "sql_ms": statistics.median(times[target.prefix]["sql"]),
+                   "kb": sizes[target.prefix][0] / 1024, "raw_kb": sizes[target.prefix][1] / 1024}
             target.results[name] = row
         print(f"  {name}: " + "; ".join(f"{t.label}: {t.results[name]['ms']:.1f} ms (SQL {t.results[name]['sql_ms']:.1f})"
                                      for t in targets) + f"  load {os.getloadavg()[0]:.1f}", flush=True)
@@ -215,29 +215,29 @@ def measure(targets: list[Target], rounds: int, groups: set[str]) -> None:
     for group, name, path, params in endpoints(0):
         if group not in groups:
             continue
-        times: dict[str, list[float]] = {t.alias: [] for t in targets}
+        times: dict[str, list[float]] = {t.prefix: [] for t in targets}
         body: dict[str, bytes] = {}
         failed: dict[str, str] = {}
         last = rounds
         index = 0
         while index <= last:
             for target in _turns(targets, index):
-                if target.alias in failed:
+                if target.prefix in failed:
                     continue
                 url = path if "/appeals/0/" not in path else path.replace("/0/", f"/{samples[target.alias] or 1}/")
-                elapsed, (status, body[target.alias]) = timed_ms(get, target.port, url, params)
+                elapsed, (status, body[target.prefix]) = timed_ms(get, target.port, url, params)
                 if status != 200:  # reported in the table, and the run goes on
-                    failed[target.alias] = f"HTTP {status} after {elapsed:.0f} ms"
+                    failed[target.prefix] = f"HTTP {status} after {elapsed:.0f} ms"
                 elif index:
-                    times[target.alias].append(elapsed)
+                    times[target.prefix].append(elapsed)
                 elif elapsed > SLOW_MS:
                     last = 1  # a slow endpoint: one timed request after the warm-up
             index += 1
         for target in targets:
-            target.results[name] = {"group": group, "kb": len(body[target.alias]) / 1024,
-                                    "ms": statistics.median(times[target.alias]) if times[target.alias] else math.nan}
-            if target.alias in failed:
-                target.results[name]["error"] = failed[target.alias]
+            target.results[name] = {"group": group, "kb": len(body[target.prefix]) / 1024,
+                                    "ms": statistics.median(times[target.prefix]) if times[target.prefix] else math.nan}
+            if target.prefix in failed:
+                target.results[name]["error"] = failed[target.prefix]
         print(f"  {name}: " + "; ".join(f"{t.label}: {t.results[name].get('error') or format(t.results[name]['ms'], '.1f') + ' ms'}"
                                      for t in targets) + f"  load {os.getloadavg()[0]:.1f}", flush=True)
 
