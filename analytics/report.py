@@ -120,27 +120,31 @@ def _breaks(values: list[float]) -> list[float]:
     return [low + step * (i + 1) for i in range(len(SCALE) - 1)]
 
 
-def _heat_points(period: Period, center: tuple[float, float]) -> tuple[list[list[float]], str]:
-    """The heat map's [lat, lon, count] points and the note saying what they count: the map's
-    pre-aggregated cells of the period's months where they are built, else every appeal
-    counted live on a 150-metre grid."""
+def _heat_points(period: Period, center: tuple[float, float]) -> tuple[list[list[float]], float, str]:
+    """The heat map's [lat, lon, count] points, their cells' side on the ground (metres) and the
+    note saying what they count: the map's pre-aggregated cells of the period's months where
+    they are built, else every appeal counted live on a 150-metre grid."""
     hook = getattr(settings, "ANALYTICS_REPORT_HEATMAP", "")
     grid = import_string(hook)(period.start, period.end) if hook else None
     if grid is not None:
         ground = grid["cell_size_m"] * math.cos(math.radians(center[0]))  # Mercator metres → metres on the ground
-        return grid["points"], _("Опубликованные обращения за период по ячейкам карты портала около %(size)s м "
-                                 "(предрасчитаны, обновляются с каждым изменением обращения).") % {
+        return grid["points"], ground, _("Опубликованные обращения за период по ячейкам карты портала около "
+                                         "%(size)s м (предрасчитаны, обновляются с каждым изменением обращения).") % {
             "size": f"{round(ground, -1):.0f}"}
     days = max(1, round((period.end - period.start).total_seconds() / 86400))
     live = insights.heatmap({"days": str(days), "until": period.end.isoformat(), "cell": "150"}, public=False)
-    return live["points"], _("Все обращения за период по ячейкам 150 м.")
+    return live["points"], 150.0, _("Все обращения за период по ячейкам 150 м.")
 
 
-def heat_map(period: Period, center: tuple[float, float]) -> tuple[SafeString, str]:
-    points, note = _heat_points(period, center)
-    fmap = _base_map(center)
+def heat_map(period: Period, center: tuple[float, float], zoom: int = 11) -> tuple[SafeString, str]:
+    points, cell_m, note = _heat_points(period, center)
+    fmap = _base_map(center, zoom)
     peak = max((p[2] for p in points), default=1)
-    heat = HeatMap([[lat, lon, n / peak] for lat, lon, n in points], radius=8, blur=10, min_opacity=0.25)
+    # a point's blur reaches past its neighbours (1.4 cells, as on the leadership map): no lattice
+    metres_per_px = 156543.03392 * math.cos(math.radians(center[0])) / (1 << zoom)
+    radius = max(8, round(1.4 * cell_m / metres_per_px))
+    heat = HeatMap([[lat, lon, n / peak] for lat, lon, n in points], radius=radius, blur=max(10, radius),
+                   min_opacity=0.25)
     heat.default_js = []
     heat.add_to(fmap)
     return _iframe(_map_document(fmap), _("Тепловая карта обращений")), note
