@@ -10,7 +10,7 @@ show offline).
 
 The two maps of the whole territory read what the portal has already computed, as the pages do,
 and say so under the map: the heat map the map's cell aggregates of the period's months
-(``settings.ANALYTICS_REPORT_HEATMAP``: published appeals, cells of about 700 m), the hotspots of
+(``settings.ANALYTICS_REPORT_HEATMAP``: published appeals, cells of 680 m at 56° N), the hotspots of
 the current period the background snapshot of the last 30 days (:mod:`analytics.hotspot_snapshots`,
 dated). What they cannot answer is computed live: the heat map over every appeal, the hotspots of
 a past period within ``ANALYTICS_REPORT_HOTSPOTS_BUDGET_S`` (at ten million appeals the
@@ -184,7 +184,7 @@ def _hotspots(period: Period, now: dt.datetime) -> tuple[dict[str, Any] | None, 
     raw = {**{k: str(v) for k, v in options.items()}, "limit": "15"}
     if period.end <= now:
         raw["until"] = period.end.isoformat()
-    budget = int(getattr(settings, "ANALYTICS_REPORT_HOTSPOTS_BUDGET_S", 20))
+    budget = int(getattr(settings, "ANALYTICS_REPORT_HOTSPOTS_BUDGET_S", 45))
     try:
         with statement_budget(budget * 1000, using=connection.alias):
             result = insights.hotspots(raw, public=False)

@@ -321,7 +321,7 @@ HEADLINE_APPEAL_COUNTS = "analytics.headline.public_counts"
 # path: the analytics app does not import the tiles; empty: every appeal counted live), and the
 # seconds its hotspots of a past period may take live (past them the report says so).
 ANALYTICS_REPORT_HEATMAP = "tiles.stats.period_heatmap"
-ANALYTICS_REPORT_HOTSPOTS_BUDGET_S = env_int("ANALYTICS_REPORT_HOTSPOTS_BUDGET_S", 20)
+ANALYTICS_REPORT_HOTSPOTS_BUDGET_S = env_int("ANALYTICS_REPORT_HOTSPOTS_BUDGET_S", 45)
 
 if not DEBUG:
     # Production sits behind a TLS-terminating proxy that sets X-Forwarded-Proto (README).
