@@ -281,7 +281,8 @@ def prepare(target: Target, may_rebuild: bool) -> float | None:
     if not tile_tables_current(target.alias):
         if not may_rebuild:
             sys.exit(f"the tile tables of {connections[target.alias].settings_dict['NAME']} do not count its public "
-                     "appeals, and this run may not rebuild them (--no-rebuild, or --other-database)")
+                     "appeals (or its status cells have no totals: manage.py migrate tiles), and this run may not "
+                     "rebuild them (--no-rebuild, or --other-database)")
         print("rebuilding the tile tables …", flush=True)
         rebuild_s, _rows = timed_ms(aggregates.rebuild_all)
         rebuild_s /= 1000
