@@ -11,7 +11,11 @@ at 30 days.
 ``tiles.aggregates.refresh_appeals`` (same transaction and advisory lock as the cell
 aggregates): a changed appeal's month of its category is recounted from the appeals, exact
 whatever changed (status, answer, agency, visibility, merge) as long as its received time and
-category do not — ``issues.actions`` never changes either after submission."""
+category do not — ``issues.actions`` never changes either after submission.
+
+:class:`~analytics.models.CoarseAnswerTimeHistogram` is summed from this table in the same
+transaction: whole on a rebuild, the changed months on a refresh (a month's histogram rows are
+one range of the (received_month, category) index)."""
 from __future__ import annotations
 
 import math
@@ -23,13 +27,16 @@ from django.conf import settings
 from issues.models import PUBLIC_STATUSES
 
 from .facts import IN_SLICE, recount, rewrite
-from .models import AnswerTimeHistogram
+from .models import AnswerTimeHistogram, CoarseAnswerTimeHistogram
 from .sql.common import DAYS_TO_ANSWER, HAS_ANSWER_TIME, public_clause
 from .sql.histogram import BUCKET_RATIO, LN_RATIO, MAX_RELATIVE_ERROR
 
 TABLE = AnswerTimeHistogram._meta.db_table
-__all__ = ["BUCKET_RATIO", "MAX_RELATIVE_ERROR", "bucket_of", "rebuild", "refresh", "refresh_slices",
-           "slices_of"]
+COARSE_TABLE = CoarseAnswerTimeHistogram._meta.db_table
+# the coarse histogram's slices: the answer times per district, per agency, per category
+COARSE_SLICES = ("district", "agency", "category")
+__all__ = ["BUCKET_RATIO", "COARSE_TABLE", "MAX_RELATIVE_ERROR", "bucket_of", "rebuild", "refresh",
+           "refresh_slices", "slices_of"]
 MONTH = "date_trunc('month', a.received_at AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s"
 BUCKET = (f"CASE WHEN {HAS_ANSWER_TIME} THEN floor(ln(1 + greatest({DAYS_TO_ANSWER}, 0)) / {LN_RATIO!r})::int "
           "ELSE -1 END")
@@ -51,10 +58,20 @@ def _params() -> dict[str, Any]:
     return {"tz": settings.TIME_ZONE, "public_statuses": [str(s) for s in PUBLIC_STATUSES]}
 
 
+def _coarse_insert(where: str) -> str:
+    sets = ", ".join(f"(received_month, {name}_id, public, bucket)" for name in COARSE_SLICES)
+    sliced_by = " ".join(f"WHEN GROUPING({name}_id) = 0 THEN '{name}'" for name in COARSE_SLICES)
+    return (f"INSERT INTO {COARSE_TABLE} (received_month, sliced_by, district_id, agency_id, category_id, public, "  # noqa: S608
+            f"bucket, count) SELECT received_month, CASE {sliced_by} END, district_id, agency_id, category_id, public, "
+            f"bucket, sum(count) FROM {TABLE} WHERE {where} GROUP BY GROUPING SETS ({sets})")
+
+
 def rebuild(cursor: Any) -> int:
-    """Rewrite the whole table from the appeals (the caller holds the aggregates' lock and
-    transaction); returns the row count."""
-    return rewrite(cursor, TABLE, _insert("TRUE"), _params())
+    """Rewrite the whole table from the appeals, and the coarse table from it (the caller holds
+    the aggregates' lock and transaction); returns the row count."""
+    rows = rewrite(cursor, TABLE, _insert("TRUE"), _params())
+    rewrite(cursor, COARSE_TABLE, _coarse_insert("TRUE"), {})
+    return rows
 
 
 def slices_of(cursor: Any, appeal_ids: Iterable[int]) -> list[tuple[Any, int]]:
@@ -71,7 +88,11 @@ def refresh_slices(cursor: Any, slices: Iterable[tuple[Any, int]]) -> None:
     """Recount these (month, category) slices. A slice is read from the covering
     (category, received_at) index alone: about 10,000 appeals a month in a category at ten
     million (a (month, district) slice read 400,000 rows of the month: 8.5 s)."""
+    slices = list(slices)
     recount(cursor, TABLE, _insert(IN_SLICE), _params(), slices)
+    for month in sorted({month for month, _category in slices}):
+        cursor.execute(f"DELETE FROM {COARSE_TABLE} WHERE received_month = %(month)s", {"month": month})  # noqa: S608
+        cursor.execute(_coarse_insert("received_month = %(month)s"), {"month": month})
 
 
 def refresh(cursor: Any, appeal_ids: Iterable[int]) -> int:

@@ -6,12 +6,22 @@ Self-contained means it opens offline: folium's CDN links are switched off and t
 Leaflet (CSS with its images as data URIs, JS) and Leaflet.heat from
 ``frontend_map/static/vendor`` are inlined into each map document; each map is an iframe
 ``srcdoc``. The only network addresses left are the base-map tile URLs (tiles simply do not
-show offline)."""
+show offline).
+
+The two maps of the whole territory read what the portal has already computed, as the pages do,
+and say so under the map: the heat map the map's cell aggregates of the period's months
+(``settings.ANALYTICS_REPORT_HEATMAP``: published appeals, cells of 680 m at 56° N), the hotspots of
+the current period the background snapshot of the last 30 days (:mod:`analytics.hotspot_snapshots`,
+dated). What they cannot answer is computed live: the heat map over every appeal, the hotspots of
+a past period within ``ANALYTICS_REPORT_HOTSPOTS_BUDGET_S`` (at ten million appeals the
+clustering of 30 days takes about 35 s; past the budget the report says they were not
+computed)."""
 from __future__ import annotations
 
 import base64
 import datetime as dt
 import json
+import math
 import re
 from functools import lru_cache
 from html import escape
@@ -20,15 +30,18 @@ from typing import Any
 
 import folium
 from django.conf import settings
+from django.db import OperationalError
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from folium.plugins import HeatMap
 
+from geoportal.dbtimeout import is_statement_timeout, statement_budget
 from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 
-from . import insights, sql, svg
+from . import hotspot_snapshots, insights, sql, svg
 from .params import Period, PivotSpec
 from .pivot import run_pivot
 from .scorecards import scorecards
@@ -107,16 +120,34 @@ def _breaks(values: list[float]) -> list[float]:
     return [low + step * (i + 1) for i in range(len(SCALE) - 1)]
 
 
-def heat_map(period: Period, center: tuple[float, float]) -> SafeString:
+def _heat_points(period: Period, center: tuple[float, float]) -> tuple[list[list[float]], float, str]:
+    """The heat map's [lat, lon, count] points, their cells' side on the ground (metres) and the
+    note saying what they count: the map's pre-aggregated cells of the period's months where
+    they are built, else every appeal counted live on a 150-metre grid."""
+    hook = getattr(settings, "ANALYTICS_REPORT_HEATMAP", "")
+    grid = import_string(hook)(period.start, period.end) if hook else None
+    if grid is not None:
+        ground = grid["cell_size_m"] * math.cos(math.radians(center[0]))  # Mercator metres → metres on the ground
+        return grid["points"], ground, _("Опубликованные обращения за период по ячейкам карты портала около "
+                                         "%(size)s м (предрасчитаны, обновляются с каждым изменением обращения).") % {
+            "size": f"{round(ground, -1):.0f}"}
     days = max(1, round((period.end - period.start).total_seconds() / 86400))
-    grid = insights.heatmap({"days": str(days), "until": period.end.isoformat(), "cell": "150"}, public=False)
-    fmap = _base_map(center)
-    points = grid["points"]
+    live = insights.heatmap({"days": str(days), "until": period.end.isoformat(), "cell": "150"}, public=False)
+    return live["points"], 150.0, _("Все обращения за период по ячейкам 150 м.")
+
+
+def heat_map(period: Period, center: tuple[float, float], zoom: int = 11) -> tuple[SafeString, str]:
+    points, cell_m, note = _heat_points(period, center)
+    fmap = _base_map(center, zoom)
     peak = max((p[2] for p in points), default=1)
-    heat = HeatMap([[lat, lon, n / peak] for lat, lon, n in points], radius=8, blur=10, min_opacity=0.25)
+    # a point's blur reaches past its neighbours (1.4 cells, as on the leadership map): no lattice
+    metres_per_px = 156543.03392 * math.cos(math.radians(center[0])) / (1 << zoom)
+    radius = max(8, round(1.4 * cell_m / metres_per_px))
+    heat = HeatMap([[lat, lon, n / peak] for lat, lon, n in points], radius=radius, blur=max(10, radius),
+                   min_opacity=0.25)
     heat.default_js = []
     heat.add_to(fmap)
-    return _iframe(_map_document(fmap), _("Тепловая карта обращений"))
+    return _iframe(_map_document(fmap), _("Тепловая карта обращений")), note
 
 
 def choropleth(district_rows: dict[int, dict[str, Any]], center: tuple[float, float]) -> tuple[SafeString, list[Any]]:
@@ -145,10 +176,36 @@ def choropleth(district_rows: dict[int, dict[str, Any]], center: tuple[float, fl
     return _iframe(_map_document(fmap), _("Обращения на 1000 жителей по районам")), legend
 
 
-def hotspot_map(period: Period, center: tuple[float, float]) -> tuple[SafeString, list[dict[str, Any]]]:
-    options = {"days": 30, "eps": 100, "minpoints": 20, **getattr(settings, "ANALYTICS_REPORT_HOTSPOTS", {})}
-    result = insights.hotspots({**{k: str(v) for k, v in options.items()}, "until": period.end.isoformat(),
-                                "limit": "15"}, public=False)
+def _hotspots(period: Period, now: dt.datetime) -> tuple[dict[str, Any] | None, str]:
+    """The clusters of the 30 days up to the period's end (up to now for the current period:
+    then the background snapshot answers, when its window is the report's) and the note saying
+    when they were computed; None when the live computation ran past its budget."""
+    options = {**hotspot_snapshots.options(), **getattr(settings, "ANALYTICS_REPORT_HOTSPOTS", {})}
+    raw = {**{k: str(v) for k, v in options.items()}, "limit": "15"}
+    if period.end <= now:
+        raw["until"] = period.end.isoformat()
+    budget = int(getattr(settings, "ANALYTICS_REPORT_HOTSPOTS_BUDGET_S", 45))
+    try:
+        with statement_budget(budget * 1000, using=connection.alias):
+            result = insights.hotspots(raw, public=False)
+    except OperationalError as exc:
+        if not is_statement_timeout(exc):
+            raise
+        return None, _("Очаги за этот период не рассчитаны: расчёт занял бы больше %(seconds)s с.") % {
+            "seconds": budget}
+    if result["as_of"]:
+        as_of = timezone.localtime(dt.datetime.fromisoformat(result["as_of"]))
+        minutes = round(hotspot_snapshots.max_age().total_seconds() / 60)
+        return result, _("По состоянию на %(as_of)s: рассчитываются в фоне, не старше %(minutes)s мин.") % {
+            "as_of": as_of.strftime("%d.%m.%Y %H:%M"), "minutes": minutes}
+    return result, _("Рассчитаны при формировании доклада.")
+
+
+def hotspot_map(period: Period, center: tuple[float, float],
+                now: dt.datetime) -> tuple[SafeString, list[dict[str, Any]], str]:
+    result, note = _hotspots(period, now)
+    if result is None:
+        return SafeString(""), [], note
     fmap = _base_map(center)
     for cluster in result["clusters"]:
         top = ", ".join(f"{d['category']} ({d['count']})" for d in cluster["dominant_categories"])
@@ -156,7 +213,7 @@ def hotspot_map(period: Period, center: tuple[float, float]) -> tuple[SafeString
                       fill=True, fill_opacity=0.25,
                       tooltip=_("%(count)s обращений: %(top)s") % {"count": cluster["count"], "top": top}).add_to(fmap)
         folium.CircleMarker([cluster["lat"], cluster["lon"]], radius=4, color="#7f1d1d", fill=True).add_to(fmap)
-    return _iframe(_map_document(fmap), _("Очаги обращений")), result["clusters"]
+    return _iframe(_map_document(fmap), _("Очаги обращений")), result["clusters"], note
 
 
 def _span_dim(period: Period) -> str:
@@ -200,8 +257,9 @@ def build_report(period: Period, *, now: dt.datetime | None = None) -> str:
     now = now or timezone.now()
     previous = period.previous()
     center = settings.MAP_DEFAULT_CENTER
-    current_total = run_pivot(PivotSpec(metrics=SUMMARY_METRICS, filters=Filters(
-        received_from=period.start, received_to=period.end)), public=False, now=now).total
+    current = run_pivot(PivotSpec(metrics=SUMMARY_METRICS, filters=Filters(
+        received_from=period.start, received_to=period.end)), public=False, now=now)
+    current_total, current_total_approximate = current.total, current.approximate
     previous_total = run_pivot(PivotSpec(metrics=SUMMARY_METRICS, filters=Filters(
         received_from=previous.start, received_to=previous.end)), public=False, now=now).total
     kpis = [{"name": name, "now": current_total[name], "before": previous_total[name],
@@ -216,7 +274,8 @@ def build_report(period: Period, *, now: dt.datetime | None = None) -> str:
         received_from=period.end.replace(year=period.end.year - 1), received_to=period.end)), public=False, now=now)
     month_rows = {r["month"]: r for r in monthly.records if r["level"] != "total"}
     choropleth_html, legend = choropleth(district_rows, center)
-    hotspots_html, clusters = hotspot_map(period, center)
+    hotspots_html, clusters, hotspots_note = hotspot_map(period, center, now)
+    heat_html, heat_note = heat_map(period, center)
     category_changes = changes("category", period, previous)
     district_changes = changes("district", period, previous)
     agency_changes = changes("agency", period, previous)
@@ -233,8 +292,9 @@ def build_report(period: Period, *, now: dt.datetime | None = None) -> str:
     }
     return render_to_string("analytics/report.html", {
         "period": period, "previous": previous, "generated_at": timezone.localtime(now), "kpis": kpis,
-        "cards": cards, "charts": charts, "heat_map": heat_map(period, center), "choropleth": choropleth_html,
-        "legend": legend, "hotspots": hotspots_html, "clusters": clusters,
+        "cards": cards, "charts": charts, "heat_map": heat_html, "heat_note": heat_note, "choropleth": choropleth_html,
+        "legend": legend, "hotspots": hotspots_html, "clusters": clusters, "hotspots_note": hotspots_note,
+        "kpis_approximate": current_total_approximate,
         "category_changes": category_changes[:8], "district_changes": district_changes[:8],
         "agency_changes": agency_changes[:8],
         "kpi_labels": {"count": _("Поступило"), "answered": _("Дан ответ"), "on_time_share": _("Доля в срок"),

@@ -13,6 +13,14 @@ request (load on a shared machine then weighs on both alike); the other database
     .venv/bin/python bench/scale.py --groups tile,heatmap,clusters --rounds 15 \
         --other-database postgis://geoportal:geoportal@127.0.0.1:5432/geoportal_scale
 
+With ``--baseline DIR`` (another checkout: ``git archive COMMIT | tar -x -C DIR`` and a ``.venv``
+link), each database is also served by that version's code, the four servers taking turns:
+before and after at both sizes in one run, e.g. the heatmap of issue 22's third round:
+
+    git archive e47583d | tar -x -C /tmp/i22-base && ln -s $PWD/.venv /tmp/i22-base/.venv
+    DATABASE_URL=postgis://…/geoportal_i21 .venv/bin/python bench/scale.py --groups heatmap --rounds 15 \
+        --no-rebuild --other-database postgis://…/geoportal_scale --baseline /tmp/i22-base
+
 The tile tables are rebuilt first when they do not count the current public appeals (timed;
 never with ``--no-rebuild``, nor on the other database).
 Server: ``scripts/web.sh`` (granian, 1 worker, the production WSGI entry), anonymous requests
@@ -97,6 +105,7 @@ class Target:
 
     alias: str
     prefix: str
+    root: Path = ROOT  # the checkout whose code serves it (--baseline: another version)
     port: int = 0
     appeals: int = 0
     public: int = 0
@@ -111,6 +120,10 @@ class Target:
             yield
         finally:
             settings.CACHES["default"]["KEY_PREFIX"] = saved
+
+    @property
+    def label(self) -> str:
+        return f"{self.public:,}" + (" base" if self.root != ROOT else "")
 
     def raw(self, statement: tuple[str, list[Any]]) -> bytes:
         with connections[self.alias].cursor() as cursor:
@@ -168,7 +181,7 @@ def measure_tiles(targets: list[Target], rounds: int) -> None:
     for z in range(10, 17):
         tile = tiles_for_point(lon, lat, range(z, z + 1))[0]
         statement = LAYERS["appeals"].build(tile, TileFilters(), True)
-        times: dict[str, dict[str, list[float]]] = {t.alias: {"http": [], "sql": []} for t in targets}
+        times: dict[str, dict[str, list[float]]] = {t.prefix: {"http": [], "sql": []} for t in targets}
         sizes: dict[str, tuple[int, int]] = {}
         for index in range(rounds + 1):
             for target in _turns(targets, index):
@@ -179,18 +192,18 @@ def measure_tiles(targets: list[Target], rounds: int) -> None:
                 if status != 200:
                     raise RuntimeError(f"tile {tile}: HTTP {status}")
                 elapsed_sql, raw = timed_ms(target.raw, statement)
-                sizes[target.alias] = (len(body), len(raw))
+                sizes[target.prefix] = (len(body), len(raw))
                 if index:
-                    times[target.alias]["http"].append(elapsed_http)
-                    times[target.alias]["sql"].append(elapsed_sql)
+                    times[target.prefix]["http"].append(elapsed_http)
+                    times[target.prefix]["sql"].append(elapsed_sql)
         kind = "clusters" if z <= settings.TILES_CLUSTER_MAX_ZOOM else "points/thinned"
         name = f"tile z{z} ({kind})"
         for target in targets:
-            row = {"group": "tile", "ms": statistics.median(times[target.alias]["http"]),
-                   "sql_ms": statistics.median(times[target.alias]["sql"]),
-                   "kb": sizes[target.alias][0] / 1024, "raw_kb": sizes[target.alias][1] / 1024}
+            row = {"group": "tile", "ms": statistics.median(times[target.prefix]["http"]),
+                   "sql_ms": statistics.median(times[target.prefix]["sql"]),
+                   "kb": sizes[target.prefix][0] / 1024, "raw_kb": sizes[target.prefix][1] / 1024}
             target.results[name] = row
-        print(f"  {name}: " + "; ".join(f"{t.public:,}: {t.results[name]['ms']:.1f} ms (SQL {t.results[name]['sql_ms']:.1f})"
+        print(f"  {name}: " + "; ".join(f"{t.label}: {t.results[name]['ms']:.1f} ms (SQL {t.results[name]['sql_ms']:.1f})"
                                      for t in targets) + f"  load {os.getloadavg()[0]:.1f}", flush=True)
 
 
@@ -202,30 +215,30 @@ def measure(targets: list[Target], rounds: int, groups: set[str]) -> None:
     for group, name, path, params in endpoints(0):
         if group not in groups:
             continue
-        times: dict[str, list[float]] = {t.alias: [] for t in targets}
+        times: dict[str, list[float]] = {t.prefix: [] for t in targets}
         body: dict[str, bytes] = {}
         failed: dict[str, str] = {}
         last = rounds
         index = 0
         while index <= last:
             for target in _turns(targets, index):
-                if target.alias in failed:
+                if target.prefix in failed:
                     continue
                 url = path if "/appeals/0/" not in path else path.replace("/0/", f"/{samples[target.alias] or 1}/")
-                elapsed, (status, body[target.alias]) = timed_ms(get, target.port, url, params)
+                elapsed, (status, body[target.prefix]) = timed_ms(get, target.port, url, params)
                 if status != 200:  # reported in the table, and the run goes on
-                    failed[target.alias] = f"HTTP {status} after {elapsed:.0f} ms"
+                    failed[target.prefix] = f"HTTP {status} after {elapsed:.0f} ms"
                 elif index:
-                    times[target.alias].append(elapsed)
+                    times[target.prefix].append(elapsed)
                 elif elapsed > SLOW_MS:
                     last = 1  # a slow endpoint: one timed request after the warm-up
             index += 1
         for target in targets:
-            target.results[name] = {"group": group, "kb": len(body[target.alias]) / 1024,
-                                    "ms": statistics.median(times[target.alias]) if times[target.alias] else math.nan}
-            if target.alias in failed:
-                target.results[name]["error"] = failed[target.alias]
-        print(f"  {name}: " + "; ".join(f"{t.public:,}: {t.results[name].get('error') or format(t.results[name]['ms'], '.1f') + ' ms'}"
+            target.results[name] = {"group": group, "kb": len(body[target.prefix]) / 1024,
+                                    "ms": statistics.median(times[target.prefix]) if times[target.prefix] else math.nan}
+            if target.prefix in failed:
+                target.results[name]["error"] = failed[target.prefix]
+        print(f"  {name}: " + "; ".join(f"{t.label}: {t.results[name].get('error') or format(t.results[name]['ms'], '.1f') + ' ms'}"
                                      for t in targets) + f"  load {os.getloadavg()[0]:.1f}", flush=True)
 
 
@@ -268,7 +281,8 @@ def prepare(target: Target, may_rebuild: bool) -> float | None:
     if not tile_tables_current(target.alias):
         if not may_rebuild:
             sys.exit(f"the tile tables of {connections[target.alias].settings_dict['NAME']} do not count its public "
-                     "appeals, and this run may not rebuild them (--no-rebuild, or --other-database)")
+                     "appeals (or its status cells have no totals: manage.py migrate tiles), and this run may not "
+                     "rebuild them (--no-rebuild, or --other-database)")
         print("rebuilding the tile tables …", flush=True)
         rebuild_s, _rows = timed_ms(aggregates.rebuild_all)
         rebuild_s /= 1000
@@ -322,6 +336,8 @@ def main() -> None:
                              "request (only read: its tile tables must be current); prints the growth between them")
     parser.add_argument("--no-rebuild", action="store_true",
                         help="only read the database: stop if the tile tables are not current (a shared database)")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="another checkout (with a .venv link): each database also served by its code, in turns")
     parser.add_argument("--groups", default=",".join(GROUPS),
                         help=f"the endpoint groups to measure, comma-separated (of {', '.join(GROUPS)})")
     args = parser.parse_args()
@@ -337,6 +353,13 @@ def main() -> None:
     rebuild_s = prepare(targets[0], not args.no_rebuild)
     for target in targets[1:]:
         prepare(target, False)
+    if args.baseline:
+        for target in list(targets):
+            base = Target(target.alias, f"{target.prefix}-base", root=args.baseline.resolve(),
+                          appeals=target.appeals, public=target.public)
+            with base.cache_prefix():
+                cache.mark_aggregates_ready()
+            targets.append(base)
     print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} before", flush=True)
     servers = []
     try:
@@ -345,7 +368,8 @@ def main() -> None:
             database = connections[target.alias].settings_dict
             url = (f"postgis://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or '127.0.0.1'}:"
                    f"{database['PORT'] or 5432}/{database['NAME']}")
-            servers.append(start_web(target.port, extra_env={"DATABASE_URL": url, "CACHE_KEY_PREFIX": target.prefix}))
+            servers.append(start_web(target.port, root=target.root,
+                                     extra_env={"DATABASE_URL": url, "CACHE_KEY_PREFIX": target.prefix}))
         measure(targets, args.rounds, groups)
     finally:
         for web in servers:
@@ -356,13 +380,16 @@ def main() -> None:
             if keys:
                 cache.client().delete(*keys)
     print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} after")
-    smaller, *larger = sorted(targets, key=lambda t: t.public)
-    saved = {"appeals": smaller.appeals, "public_points": smaller.public, "results": smaller.results}
-    if larger:
-        print_table(smaller, None)
-        print_table(larger[0], saved)
-    else:
-        print_table(smaller, json.loads(args.compare.read_text()) if args.compare else None)
+    for root in dict.fromkeys(t.root for t in targets):
+        if args.baseline:
+            print(f"\n==== {'before: ' + str(root) if root != ROOT else 'after: this checkout'} ====")
+        smaller, *larger = sorted((t for t in targets if t.root == root), key=lambda t: t.public)
+        saved = {"appeals": smaller.appeals, "public_points": smaller.public, "results": smaller.results}
+        if larger:
+            print_table(smaller, None)
+            print_table(larger[0], saved)
+        else:
+            print_table(smaller, json.loads(args.compare.read_text()) if args.compare else None)
     if args.save:
         first = targets[0]
         args.save.parent.mkdir(parents=True, exist_ok=True)

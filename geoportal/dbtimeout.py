@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, connection
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext
 
@@ -61,6 +61,20 @@ def export_timeout() -> Iterator[None]:
         yield
     finally:
         apply_timeout(settings.DB_REQUEST_TIMEOUT_MS)
+
+
+@contextmanager
+def statement_budget(milliseconds: int, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """The statements inside run under this statement timeout, on the ``using`` connection, in a
+    transaction (a savepoint inside another) of their own: one cancelled rolls back only what ran
+    inside, and the enclosing transaction keeps its own timeout afterwards. The caller tells a
+    timeout from other errors with :func:`is_statement_timeout`."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        before = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(int(milliseconds))])
+        yield
+        cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
 
 
 def is_statement_timeout(exc: BaseException) -> bool:

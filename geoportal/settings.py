@@ -317,6 +317,11 @@ STATS_MAX_ROWS = env_int("STATS_MAX_ROWS", 20000)
 # The home page's public appeal counts from the statistics' pre-aggregated facts (a dotted path,
 # so the information centre needs no import of the analytics app; empty: counted from the appeals).
 HEADLINE_APPEAL_COUNTS = "analytics.headline.public_counts"
+# The leadership report's heat map from the map's cell aggregates of the period's months (a dotted
+# path: the analytics app does not import the tiles; empty: every appeal counted live), and the
+# seconds its hotspots of a past period may take live (past them the report says so).
+ANALYTICS_REPORT_HEATMAP = "tiles.stats.period_heatmap"
+ANALYTICS_REPORT_HOTSPOTS_BUDGET_S = env_int("ANALYTICS_REPORT_HOTSPOTS_BUDGET_S", 45)
 
 if not DEBUG:
     # Production sits behind a TLS-terminating proxy that sets X-Forwarded-Proto (README).

@@ -95,7 +95,7 @@ class AppealStatusCell(models.Model):
     zoom = models.PositiveSmallIntegerField()
     ix = models.IntegerField(help_text="cell column from the west edge of the Mercator square")
     iy = models.IntegerField(help_text="cell row from the south edge of the Mercator square")
-    status = models.CharField(max_length=20)
+    status = models.CharField(max_length=20, help_text="'' (tiles.cells.TOTAL): the cell's appeals of every status")
     count = models.PositiveIntegerField()
     sum_x = models.FloatField()
     sum_y = models.FloatField()

@@ -331,7 +331,7 @@ def appeal_clusters_precomputed(tile: Tile, filters: TileFilters) -> Statement:
 def appeal_clusters_from_cells(tile: Tile, statuses: tuple[str, ...] = ()) -> Statement:
     """Grid-cell clusters read from :class:`~tiles.models.AppealStatusCell` (no filter, or a
     status filter): a few rows per occupied cell, at any zoom up to its finest level."""
-    where, params = ("a.status = ANY(%s)", [list(statuses)]) if statuses else ("TRUE", [])
+    where, params = ("a.status = ANY(%s)", [list(statuses)]) if statuses else (f"a.status <> '{cells.TOTAL}'", [])
     select = _cluster_select("sum(a.count)", "sum(a.sum_x) / sum(a.count)", "sum(a.sum_y) / sum(a.count)",
                              "sum(a.count) FILTER (WHERE a.status = '{status}')")
     sql = (f"SELECT ST_AsMVT(t, '{CLUSTERS_LAYER}', {EXTENT}, 'geom') FROM ("

@@ -2,6 +2,7 @@
 Each is one SQL statement over public appeals with the tile filters."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from typing import Any
@@ -16,9 +17,9 @@ from analytics.models import AppealFact
 from geoportal.models import District
 from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 
-from . import cells, conf
+from . import cache, cells, conf
 from .filters import TileFilters
-from .grid import ORIGIN, cell_size, lonlat_to_mercator, mercator_to_lonlat
+from .grid import CELLS_PER_TILE, ORIGIN, cell_size, lonlat_to_mercator, mercator_to_lonlat
 from .models import AppealCellAggregate
 from .sql import CLUSTER_STATUS_FIELDS, aggregate_conditions, compile_queryset, run_statement
 
@@ -65,12 +66,17 @@ def _cell_ranges(bbox: Polygon, level: int) -> tuple[int, int, int, int]:
     return ranges
 
 
-def grid_statement(bbox: Polygon, level: int, filters: TileFilters, source: str,
+def grid_statement(bbox: Polygon | None, level: int, filters: TileFilters, source: str,
                    by_status: bool = False) -> tuple[str, list[Any]]:
     """Rows of (lat, lon, count[, count per public status]) per grid cell of ``level`` in the
     bbox, the cell's point being the centroid of its appeals; ``source`` is a precomputed
-    table (:data:`AGGREGATES`, :data:`CELLS`) or :data:`POINTS`."""
-    ix_min, ix_max, iy_min, iy_max = _cell_ranges(bbox, level)
+    table (:data:`AGGREGATES`, :data:`CELLS`) or :data:`POINTS`. Without a bbox (a precomputed
+    table only): every cell of the level."""
+    if bbox is None:
+        assert source in (AGGREGATES, CELLS), "the points are read by viewport only"
+        ix_min, ix_max, iy_min, iy_max = 0, (CELLS_PER_TILE << level) - 1, 0, (CELLS_PER_TILE << level) - 1
+    else:
+        ix_min, ix_max, iy_min, iy_max = _cell_ranges(bbox, level)
     # The centroid back to degrees by the spherical Mercator formulas (what ST_Transform does for
     # 3857 → 4326, without a PROJ call per cell: a z13 viewport has 16,000 cells), to 6 decimals.
     centroid = "{x} AS gx, {y} AS gy"
@@ -81,7 +87,9 @@ def grid_statement(bbox: Polygon, level: int, filters: TileFilters, source: str,
                            for st in CLUSTER_STATUS_FIELDS) if by_status else ""
         if source == CELLS:
             table = cells.TABLE
-            where, params = ("a.status = ANY(%s)", [list(filters.statuses)]) if filters.statuses else ("TRUE", [])
+            # unfiltered: one row per cell (its total), unless the counts per status are wanted
+            where, params = (("a.status = ANY(%s)", [list(filters.statuses)]) if filters.statuses else
+                             (f"a.status <> '{cells.TOTAL}'" if by_status else f"a.status = '{cells.TOTAL}'", []))
         else:
             table = AppealCellAggregate._meta.db_table
             where, params = aggregate_conditions(filters)
@@ -167,6 +175,23 @@ def heatmap(bbox: Polygon, z: int, filters: TileFilters, aggregates_ready: bool)
         "cells": cells,
         "filters": filters.params,
     }
+
+
+def period_heatmap(start: dt.datetime, end: dt.datetime) -> dict[str, Any] | None:
+    """The heatmap of the public appeals received in [start, end) over the whole territory,
+    from the cell aggregates' finest level (category × status × month: the cells the heatmap
+    API reads at z11 for a period filter), for the leadership report
+    (``settings.ANALYTICS_REPORT_HEATMAP``). ``points``: [lat, lon, count] per cell at the
+    centroid of its appeals; ``cell_size_m``: the cells' side in EPSG:3857 metres. None when the
+    aggregates cannot answer (not built yet, or the period is not whole local months)."""
+    filters = TileFilters(params={"period": f"{start.isoformat()}..{end.isoformat()}"}, period_start=start,
+                          period_end=end)
+    if not cache.aggregates_ready() or not filters.precomputable:
+        return None
+    level = conf.cluster_max_zoom()
+    with connection.cursor() as cursor:
+        rows = run_statement(cursor, grid_statement(None, level, filters, AGGREGATES))
+    return {"points": [[lat, lon, n] for lat, lon, n in rows], "cell_size_m": round(cell_size(level), 1)}
 
 
 def district_counts(filters: TileFilters, aggregates_ready: bool) -> tuple[str, list[Any], str]:

@@ -9,7 +9,11 @@ at most :data:`MAX_RELATIVE_ERROR` × (1 + days). Counts (count, share, answered
 
 The histograms hold a month, district, category, agency and status per row, so they serve only
 pivots whose dimensions, filters and metrics are among those (:func:`histogram_serves`); the
-received period must be whole local months."""
+received period must be whole local months. A pivot that reads at most one of district, agency
+and category and not the status (:func:`coarse_slice`: the public statistics page, the agency
+scorecards, medians by category) sums that slice of the coarse histogram instead
+(:class:`analytics.models.CoarseAnswerTimeHistogram`: the same bucket counts summed over every
+other column): the same figures from a fraction of the rows."""
 from __future__ import annotations
 
 import math
@@ -21,6 +25,7 @@ from .facts import FACT_DIMENSIONS, filters_on_facts
 from .metrics import NON_ADDITIVE
 
 TABLE = "analytics_answertimehistogram"
+COARSE_TABLE = "analytics_coarseanswertimehistogram"
 BUCKET_RATIO = 1.05
 LN_RATIO = math.log(BUCKET_RATIO)
 MAX_RELATIVE_ERROR = BUCKET_RATIO - 1
@@ -30,6 +35,8 @@ QUANTILES = {"median_days": 0.5, "p90_days": 0.9}
 # histogram column -> the appeal column the shared filters, dimensions and joins read
 COLUMNS = {"received_month": "received_at", "district_id": "district_id", "category_id": "category_id",
            "agency_id": "responsible_agency_id"}
+# the coarse histogram's slices (sliced_by) and the one key column each holds beside the month
+COARSE_SLICES = {"district": "district_id", "agency": "agency_id", "category": "category_id"}
 
 
 def histogram_serves(rows: list[str], cols: list[str], metrics: list[str], filters: Filters, tz: str) -> bool:
@@ -39,14 +46,31 @@ def histogram_serves(rows: list[str], cols: list[str], metrics: list[str], filte
             and set(rows) | set(cols) <= HISTOGRAM_DIMENSIONS and filters_on_facts(filters, tz))
 
 
-def _source(public: bool, used: str) -> str:
+def coarse_slice(used: str, metrics: list[str]) -> str | None:
+    """The slice of the coarse histogram that holds every column the statement reads (``used``:
+    its dimension, join and filter text), if one does: at most one of district, agency and
+    category, and not the status (nor the open count, counted by status)."""
+    if "open" in metrics or "a.status" in used:
+        return None
+    read = [name for name, column in COARSE_SLICES.items() if f"a.{COLUMNS[column]}" in used]
+    return None if len(read) > 1 else read[0] if read else "district"  # the smallest slice
+
+
+def _source(public: bool, used: str, coarse: str | None) -> str:
     """The histogram rows summed over the columns the statement does not read (``used``: its
     other text), under the appeal columns' names: the grouping that follows reads a few
-    thousand rows instead of every histogram row (and PostgreSQL pushes the filters down)."""
-    kept = [f"h.{column} AS {name}" for column, name in COLUMNS.items() if f"a.{name}" in used]
-    positions = ", ".join(str(i) for i in range(1, len(kept) + 3))
-    return (f"FROM (SELECT {''.join(k + ', ' for k in kept)}h.status, h.bucket, sum(h.count) AS n FROM {TABLE} h"
-            f"{' WHERE h.public' if public else ''} GROUP BY {positions}) a")
+    thousand rows instead of every histogram row (and PostgreSQL pushes the filters down).
+    ``coarse``: from that slice of the coarse histogram (no status column)."""
+    table, columns, where = TABLE, list(COLUMNS), ["h.public"] if public else []
+    if coarse is not None:
+        table, columns = COARSE_TABLE, ["received_month", COARSE_SLICES[coarse]]
+        where = [f"h.sliced_by = '{coarse}'", *where]
+    kept = [f"h.{column} AS {COLUMNS[column]}" for column in columns if f"a.{COLUMNS[column]}" in used]
+    if coarse is None:
+        kept.append("h.status")
+    positions = ", ".join(str(i) for i in range(1, len(kept) + 2))
+    return (f"FROM (SELECT {''.join(k + ', ' for k in kept)}h.bucket, sum(h.count) AS n FROM {table} h"
+            f"{' WHERE ' + ' AND '.join(where) if where else ''} GROUP BY {positions}) a")
 
 
 def _quantile(q: float) -> str:
@@ -91,9 +115,11 @@ def histogram_pivot_sql(rows: list[str], cols: list[str], metrics: list[str], fi
     ctes.update(join_ctes)
     key_cols = [f"{expr} AS {ref[expr]}" for expr in keys.all]
     rest = "\n  ".join(join_sql) + (f"\n WHERE {' AND '.join(where)}" if where else "")
+    used = " ".join([*keys.all, rest])
+    coarse = coarse_slice(used, metrics)
+    n_open = "sum(a.n) FILTER (WHERE a.status = ANY(%(open_statuses)s))" if coarse is None else "NULL::numeric"
     hist = (f"hist AS (\n  SELECT {''.join(k + ', ' for k in key_cols)}a.bucket, sum(a.n) AS n, "
-            "sum(a.n) FILTER (WHERE a.status = ANY(%(open_statuses)s)) AS n_open\n  "
-            f"{_source(public, ' '.join([*keys.all, rest]))}\n  {rest}"
+            f"{n_open} AS n_open\n  {_source(public, used, coarse)}\n  {rest}"
             f"\n  GROUP BY {''.join(k + ', ' for k in ref.values())}a.bucket\n)")
     select = [f"to_char({ref[expr]}, '{fmt}') AS {name}" if fmt else f"{ref[expr]} AS {name}"
               for expr, name, fmt in keys.outputs]

@@ -1,5 +1,6 @@
 """Pivot percentiles from the answer-time histograms (analytics.histograms) against the exact
-figures of the same appeals."""
+figures of the same appeals; those of the pivots that read neither category nor status (the
+public statistics page) from the coarse histogram, against the histogram it is summed from."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,11 +9,13 @@ import random
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from analytics import facts, histograms
-from analytics.params import PivotSpec
+from analytics.params import PivotSpec, parse_period
 from analytics.pivot import run_pivot
 from analytics.sql import Filters
+from analytics.sql import histogram as histogram_sql
 from issues import actions
 from issues.models import PUBLIC_STATUSES, Appeal
 
@@ -32,7 +35,10 @@ def rows_of_table() -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT received_month, district_id, category_id, agency_id, status, public, bucket, count "
                        f"FROM {histograms.TABLE} ORDER BY 1, 2, 3, 4, 5, 6, 7")
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+        cursor.execute(f"SELECT received_month, district_id, agency_id, public, bucket, count "
+                       f"FROM {histograms.COARSE_TABLE} ORDER BY 1, 2, 3, 4, 5")
+        return rows + cursor.fetchall()
 
 
 def percentile_disc(days: list[float], q: float) -> float | None:
@@ -74,7 +80,30 @@ def assert_within_a_bucket(dim: str | None, public: bool) -> None:
                 assert abs(record[name] - truth) <= histograms.MAX_RELATIVE_ERROR * (1 + truth) + 0.005, (name, record)
 
 
-def test_histogram_percentiles_are_within_one_bucket_of_the_exact_ones(dataset, clock):
+def coarse_shapes(public: bool) -> list[list[dict]]:
+    """The public statistics page's three pivots (the total, per district, per agency), a
+    scorecard's shape (per agency and month of a period) and medians by category (and by the
+    category's root): none reads more than one of district, agency and category, nor a status."""
+    summer = Filters(received_from=parse_period("2026-07").start, received_to=parse_period("2026-08").end)
+    shapes = [([], [], Filters()), (["district"], [], Filters()), (["agency"], [], Filters()),
+              (["agency"], ["month"], summer), (["category"], [], Filters()), (["category_l1"], ["quarter"], summer)]
+    return [run_pivot(PivotSpec(rows=rows, cols=cols, metrics=["count", "median_days", "p90_days"], filters=filters),
+                      public=public).records for rows, cols, filters in shapes]
+
+
+def assert_coarse_equals_fine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The coarse histogram is read, and gives the figures of the histogram it is summed from."""
+    for public in (False, True):
+        with CaptureQueriesContext(connection) as queries:
+            coarse = coarse_shapes(public)
+        statements = " ".join(q["sql"] for q in queries.captured_queries)
+        assert f"FROM {histograms.COARSE_TABLE} h" in statements and f"FROM {histograms.TABLE} h" not in statements
+        with monkeypatch.context() as fine_only:
+            fine_only.setattr(histogram_sql, "coarse_slice", lambda used, metrics: None)
+            assert coarse_shapes(public) == coarse
+
+
+def test_histogram_percentiles_are_within_one_bucket_of_the_exact_ones(dataset, clock, monkeypatch):
     clock.at(END)
     answered = list(Appeal.objects.filter(answered_at__isnull=False).order_by("id"))
     rng = random.Random(22)
@@ -87,6 +116,7 @@ def test_histogram_percentiles_are_within_one_bucket_of_the_exact_ones(dataset, 
         for dim in (None, "category", "district"):
             for public in (False, True):
                 assert_within_a_bucket(dim, public)
+        assert_coarse_equals_fine(monkeypatch)
 
 
 def test_the_bucket_bound_holds_for_each_answer_time():

@@ -1,6 +1,8 @@
 """Heatmap and choropleth APIs: counts add up, filters apply, one query, bad input → 400."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -8,6 +10,8 @@ from geoportal.models import District
 from issues.models import Appeal, Category
 from tests.issues.helpers import make_appeal
 from tiles import aggregates, cache
+from tiles.filters import parse_period
+from tiles.stats import period_heatmap
 
 pytestmark = pytest.mark.django_db
 
@@ -39,11 +43,20 @@ def test_heatmap_counts_public_appeals_in_the_viewport(client, appeals, django_a
 
 def test_heatmap_from_aggregates_equals_live(client, appeals):
     live = client.get("/api/v1/heatmap", {"bbox": CITY_BBOX, "z": 8, "status": "routed"}).json()
+    # the leadership report's period over the whole territory: the same cells as the map's z11
+    year = {"bbox": CITY_BBOX, "z": 11, "period": str(timezone.localdate().year)}
+    live_year = client.get("/api/v1/heatmap", year).json()
+    start, end = parse_period(year["period"])
+    assert period_heatmap(start, end) is None  # not built yet: the report counts live
     aggregates.rebuild_all()
     cache.mark_aggregates_ready()
     pre = client.get("/api/v1/heatmap", {"bbox": CITY_BBOX, "z": 8, "status": "routed"}).json()
     assert pre["source"] == "cells" and live["source"] == "points"  # a status filter: the per-status cells
     assert sorted(pre["cells"]) == sorted(live["cells"])
+    report = period_heatmap(start, end)
+    assert live_year["source"] == "points" and live_year["total"] == 4
+    assert sorted(report["points"]) == sorted(live_year["cells"]) and report["cell_size_m"] == live_year["cell_size_m"]
+    assert period_heatmap(start, start + dt.timedelta(days=3)) is None  # not whole months
     roads = Category.objects.get(code="roads").pk
     by_category = client.get("/api/v1/heatmap", {"bbox": CITY_BBOX, "z": 8, "category": roads}).json()
     assert by_category["source"] == "aggregates" and by_category["total"] == 2
