@@ -152,7 +152,8 @@ class _InsightView(APIView):
 class HotspotsView(_InsightView):
     """Anyone (public appeals for the public): density clusters of recent appeals
     (ST_ClusterDBSCAN in a metric projection) with their dominant categories.
-    ``days`` (30), ``eps`` metres (100), ``minpoints`` (20), ``category``, ``district``."""
+    ``days`` (30), ``eps`` metres (100), ``minpoints`` (20), ``density`` (5: a core holds at least
+    5× the territory's average points per eps-disc in the window), ``category``, ``district``."""
 
     compute = staticmethod(insights.hotspots)
 

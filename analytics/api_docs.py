@@ -104,7 +104,10 @@ Scorecards = inline_serializer("AgencyScorecards", {
 })
 
 Hotspots = inline_serializer("Hotspots", {
-    "since": S.DateTimeField(), "until": S.DateTimeField(), "eps_m": S.FloatField(), "minpoints": S.IntegerField(),
+    "since": S.DateTimeField(), "until": S.DateTimeField(), "eps_m": S.FloatField(),
+    "minpoints": S.IntegerField(help_text="the minpoints used: the one asked, raised to `density` times the points "
+                                          "an eps-disc holds on average over the territory in the window"),
+    "minpoints_asked": S.IntegerField(), "density": S.FloatField(),
     "srid": S.IntegerField(), "scope": S.ChoiceField(choices=["public", "all"]),
     "clusters": inline_serializer("Hotspot", {
         "cluster": S.IntegerField(), "count": S.IntegerField(), "lon": S.FloatField(), "lat": S.FloatField(),
@@ -118,7 +121,11 @@ Hotspots = inline_serializer("Hotspots", {
         "then); null: computed for this request")),
 })
 HOTSPOT_PARAMS = [OpenApiParameter("days", int), OpenApiParameter("eps", float, description="metres"),
-                  OpenApiParameter("minpoints", int), OpenApiParameter("limit", int),
+                  OpenApiParameter("minpoints", int, description="the least points of a cluster's core (20)"),
+                  OpenApiParameter("density", float, description=(
+                      "a core also holds at least this many times the territory's average points per eps-disc "
+                      "in the window (5; 0: minpoints alone)")),
+                  OpenApiParameter("limit", int),
                   OpenApiParameter("until", OpenApiTypes.DATETIME), OpenApiParameter("category", int),
                   OpenApiParameter("district", str), SCOPE]
 

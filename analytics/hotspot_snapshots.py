@@ -22,11 +22,15 @@ from issues.models import Category
 from .models import HotspotSnapshot
 
 LIMIT = 50  # clusters kept: the API's default limit; the page asks for 6
+# A hotspot's core: at least this many times the points an eps-disc holds on average over the
+# territory in the window (analytics.sql.picture.hotspots_sql); 0: minpoints alone.
+DENSITY = 5.0
 
 
 def options() -> dict[str, Any]:
     """The default window: days, eps (metres), minpoints."""
-    return {"days": 30, "eps": 100.0, "minpoints": 20, **getattr(settings, "ANALYTICS_HOTSPOTS_DEFAULTS", {})}
+    return {"days": 30, "eps": 100.0, "minpoints": 20, "density": DENSITY,
+            **getattr(settings, "ANALYTICS_HOTSPOTS_DEFAULTS", {})}
 
 
 def max_age() -> dt.timedelta:
@@ -44,13 +48,14 @@ def _relabel(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def stored(raw: Mapping[str, Any], *, public: bool, days: int, eps: float, minpoints: int,
+def stored(raw: Mapping[str, Any], *, public: bool, days: int, eps: float, minpoints: int, density: float,
            limit: int) -> dict[str, Any] | None:
     """The stored answer to this request, when it asks for the default window and a fresh one
     exists; None: compute it live."""
     default = options()
     if (any(raw.get(name) for name in ("until", "category", "district")) or limit > LIMIT
-            or (days, eps, minpoints) != (default["days"], float(default["eps"]), default["minpoints"])):
+            or (days, eps, minpoints, density) != (default["days"], float(default["eps"]), default["minpoints"],
+                                                   float(default["density"]))):
         return None
     snapshot = (HotspotSnapshot.objects.filter(public=public, computed_at__gte=timezone.now() - max_age())
                 .order_by("-computed_at").first())
@@ -67,7 +72,7 @@ def take(compute: Any) -> int:
     and keep only the newest snapshot of each; returns the clusters stored."""
     default, now = options(), timezone.now()
     raw = {"days": str(default["days"]), "eps": str(default["eps"]), "minpoints": str(default["minpoints"]),
-           "limit": str(LIMIT), "until": now.isoformat()}
+           "density": str(default["density"]), "limit": str(LIMIT), "until": now.isoformat()}
     stored_clusters = 0
     for public in (True, False):
         result = compute(raw, public=public)

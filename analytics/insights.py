@@ -107,27 +107,30 @@ def _common(public: bool) -> dict[str, Any]:
 
 
 def hotspots(raw: Mapping[str, Any], *, public: bool) -> dict[str, Any]:
-    p = _Params(raw, {"days", "eps", "minpoints", "category", "district", "until", "limit"})
+    p = _Params(raw, {"days", "eps", "minpoints", "density", "category", "district", "until", "limit"})
     days = p.number("days", 30, 1, 366)
     eps = p.number("eps", 100.0, 10.0, 5000.0, integer=False)
     minpoints = p.number("minpoints", 20, 2, 1000)
+    density = p.number("density", hotspot_snapshots.DENSITY, 0.0, 1000.0, integer=False)
     limit = p.number("limit", 50, 1, 500)
     until = p.instant("until", timezone.now())
     category = p.ident("category")
     district = p.code("district")
     p.check()
-    snapshot = hotspot_snapshots.stored(raw, public=public, days=days, eps=eps, minpoints=minpoints, limit=limit)
+    snapshot = hotspot_snapshots.stored(raw, public=public, days=days, eps=eps, minpoints=minpoints, density=density,
+                                        limit=limit)
     if snapshot is not None:
         return snapshot  # the default window, computed in the background (35 s at ten million)
     since = until - dt.timedelta(days=days)
     params = {**_common(public), "since": since, "until": until, "eps": eps, "minpoints": minpoints,
-              "limit": limit, "category": category, "district": district}
+              "density": density, "limit": limit, "category": category, "district": district}
     rows = _fetch(sql.hotspots_sql(public=public, category=category is not None, district=district is not None,
                                    english=english_page()), params)
     import json
 
+    used = rows[0]["minpoints"] if rows else minpoints  # the floor's row comes even without a cluster
     clusters = []
-    for row in rows:
+    for row in (r for r in rows if r["cid"] is not None):
         dominant = row["dominant"] if isinstance(row["dominant"], list) else json.loads(row["dominant"] or "[]")
         for item in dominant:
             item["share"] = round(item["count"] / row["n"], 4)
@@ -135,8 +138,9 @@ def hotspots(raw: Mapping[str, Any], *, public: bool) -> dict[str, Any]:
                          "lat": round(row["lat"], 6), "radius_m": round(row["radius_m"] or 0.0, 1),
                          "district": row["district"], "dominant_categories": dominant,
                          "hull": json.loads(row["hull"]) if row["hull"] else None})
-    return {"since": since.isoformat(), "until": until.isoformat(), "eps_m": eps, "minpoints": minpoints,
-            "srid": metric_srid(), "scope": "public" if public else "all", "clusters": clusters, "as_of": None}
+    return {"since": since.isoformat(), "until": until.isoformat(), "eps_m": eps, "minpoints": used,
+            "minpoints_asked": minpoints, "density": density, "srid": metric_srid(),
+            "scope": "public" if public else "all", "clusters": clusters, "as_of": None}
 
 
 def _shift_years(moment: dt.datetime, years: int) -> dt.datetime:

@@ -17,7 +17,9 @@ def simple_where(alias: str, *, public: bool, category: bool, district: bool) ->
 
 def hotspots_sql(*, public: bool, category: bool, district: bool, english: bool = False) -> str:
     """Clusters of appeals received in [since, until) by ST_ClusterDBSCAN in %(srid)s (metres),
-    with their size, centre, hull, radius, district and the three dominant categories."""
+    with their size, centre, hull, radius, district and the three dominant categories, and the
+    minpoints used (``floor``: at least %(minpoints)s, raised with the window's density; a row
+    without a cluster, ``cid`` NULL, when there is none)."""
     where = " AND ".join(["a.location IS NOT NULL", "a.received_at >= %(since)s", "a.received_at < %(until)s",
                           *simple_where("a", public=public, category=category, district=district)])
     ctes = [CTES["category_filter"]] if category else []
@@ -25,9 +27,16 @@ def hotspots_sql(*, public: bool, category: bool, district: bool, english: bool 
     return f"""WITH RECURSIVE {''.join(c + ', ' for c in ctes)}pts AS (
         SELECT a.id, a.category_id, ST_Transform(a.location, %(srid)s) AS geom
           FROM issues_appeal a WHERE {where}
+    ), floor AS (
+        -- minpoints, raised to ``density`` times the points an eps-disc holds on average over the
+        -- territory (the districts' area): a hotspot stays denser than the region around it however
+        -- many appeals there are (at 10M, 20 points in 100 m made the whole city one cluster)
+        SELECT GREATEST(%(minpoints)s, ceil(%(density)s * (SELECT count(*) FROM pts) * pi() * %(eps)s * %(eps)s
+                        / NULLIF((SELECT sum(ST_Area(ST_Transform(d.boundary, %(srid)s))) FROM geoportal_district d), 0)
+                       ))::int AS minpoints
     ), clustered AS (
         SELECT category_id, geom,
-               ST_ClusterDBSCAN(geom, eps := %(eps)s, minpoints := %(minpoints)s) OVER () AS cid
+               ST_ClusterDBSCAN(geom, eps := %(eps)s, minpoints := (SELECT minpoints FROM floor)) OVER () AS cid
           FROM pts
     ), clusters AS (
         SELECT cid, count(*) AS n, ST_Centroid(ST_Collect(geom)) AS centre, ST_Collect(geom) AS pts
@@ -37,7 +46,7 @@ def hotspots_sql(*, public: bool, category: bool, district: bool, english: bool 
                row_number() OVER (PARTITION BY cid ORDER BY count(*) DESC, category_id) AS rn
           FROM clustered WHERE cid IS NOT NULL GROUP BY cid, category_id
     )
-    SELECT cl.cid, cl.n,
+    SELECT cl.cid, cl.n, f.minpoints,
            ST_X(ST_Transform(cl.centre, 4326)) AS lon, ST_Y(ST_Transform(cl.centre, 4326)) AS lat,
            ST_MaxDistance(cl.centre, cl.pts) AS radius_m,
            ST_AsGeoJSON(ST_Transform(ST_ConvexHull(cl.pts), 4326), 6) AS hull,
@@ -47,8 +56,8 @@ def hotspots_sql(*, public: bool, category: bool, district: bool, english: bool 
                             ORDER BY t.rn)
               FROM top t JOIN issues_category c ON c.id = t.category_id WHERE t.cid = cl.cid AND t.rn <= 3)
              AS dominant
-      FROM clusters cl
-     ORDER BY cl.n DESC, cl.cid
+      FROM floor f LEFT JOIN clusters cl ON true  -- one row with no cluster still says the minpoints used
+     ORDER BY cl.n DESC NULLS LAST, cl.cid
      LIMIT %(limit)s"""
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 
@@ -29,6 +30,32 @@ def test_hotspots_find_the_two_clusters_with_their_dominant_categories(dataset, 
         "days": 60, "eps": 50, "minpoints": 3, "until": END.isoformat()}).json()
     assert [c["count"] for c in public["clusters"]] == [4, 3]  # A8 is hidden
     assert personas.client("leader").get("/api/v1/stats/hotspots", {"eps": "-1"}).status_code == 400
+    assert body["minpoints"] == body["minpoints_asked"] == 3  # sparse data: the density floor stays below 3
+
+
+def test_hotspot_cores_stay_denser_than_the_territory_however_many_appeals(dataset, personas):
+    """minpoints is raised to ``density`` times the points an eps-disc holds on average over the
+    districts' area: a wide eps over the same points then finds no core, while minpoints alone
+    merges everything into one cluster (what 20 points in 100 m did to a city at 10M appeals)."""
+    from django.db import connection
+
+    from analytics.insights import metric_srid
+    from issues.models import Appeal
+
+    query = {"days": 60, "eps": 5000, "minpoints": 2, "until": END.isoformat()}
+    alone = personas.client("leader").get("/api/v1/stats/hotspots", {**query, "density": 0}).json()
+    raised = personas.client("leader").get("/api/v1/stats/hotspots", query).json()
+    assert alone["minpoints"] == 2 and len(alone["clusters"]) >= 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sum(ST_Area(ST_Transform(boundary, %s))) FROM geoportal_district", [metric_srid()])
+        area = cursor.fetchone()[0]
+    points = Appeal.objects.filter(location__isnull=False, received_at__gte=END - dt.timedelta(days=60),
+                                   received_at__lt=END).count()
+    expected = math.ceil(5 * points * math.pi * 5000 ** 2 / area)
+    assert expected > 2 and raised["density"] == 5
+    assert raised["minpoints"] == expected and raised["minpoints_asked"] == 2
+    assert all(c["count"] >= expected for c in raised["clusters"])
+    assert sum(c["count"] for c in raised["clusters"]) < sum(c["count"] for c in alone["clusters"])
 
 
 def test_rising_topics_against_the_trailing_norm(personas, clock, dataset):
