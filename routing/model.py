@@ -57,7 +57,8 @@ class Decision:
     confidence: float
     top3: list[tuple[Any, float]]
     auto: bool
-    explanation: str
+    explanation: str  # the facts in Russian words
+    facts: list[dict[str, Any]] = field(default_factory=list)  # the same as phrase codes and values
 
     @property
     def label(self) -> Any:
@@ -121,7 +122,8 @@ class Router:
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, category_thresholds: dict[str, float] | None = None,
                  folds: int = 4, candidates: int = 5, max_iter: int = 200, learning_rate: float = 0.1,
                  max_leaf_nodes: int = 31, calibration_share: float = 0.15, random_state: int = 0,
-                 word_features: int = 50_000, char_features: int = 50_000, explain_trees: int = 12) -> None:
+                 word_features: int = 50_000, char_features: int = 50_000, explain_trees: int = 12,
+                 morphology: str = "words") -> None:
         self.threshold = threshold
         self.category_thresholds = dict(category_thresholds or {})
         self.folds = folds
@@ -134,6 +136,7 @@ class Router:
         self.word_features = word_features
         self.char_features = char_features
         self.explain_trees = explain_trees
+        self.morphology = morphology
 
     @property
     def params(self) -> dict[str, Any]:
@@ -141,7 +144,8 @@ class Router:
                 "category_thresholds": self.category_thresholds, "folds": self.folds,
                 "candidates": self.candidates, "max_iter": self.max_iter, "learning_rate": self.learning_rate,
                 "max_leaf_nodes": self.max_leaf_nodes, "word_features": self.word_features,
-                "char_features": self.char_features, "random_state": self.random_state}
+                "char_features": self.char_features, "random_state": self.random_state,
+                "morphology": self.morphology}
 
     # -- training
     def fit(self, rows: Sequence[RoutingRow], y: Sequence[Any],
@@ -188,7 +192,8 @@ class Router:
         n_classes = len(self.classes_)
         folds = int(fold_of.max()) + 1
         held = fold_of if folds > 1 else None
-        self.text_ = TextScorer(folds=folds, word_features=self.word_features, char_features=self.char_features)
+        self.text_ = TextScorer(folds=folds, word_features=self.word_features, char_features=self.char_features,
+                                morphology=getattr(self, "morphology", "words"))
         scores, X = self.text_.fit_oof_matrix(rows, y_enc, n_classes, fold_of)
         self.roles_ = RoleScorer()
         roles = self.roles_.fit_oof(rows, X, y_enc, n_classes, fold_of, self.text_.fit_one)
@@ -295,7 +300,7 @@ class Router:
                     explain: bool = True) -> list[Decision]:
         """Decisions for many rows: the top 3 candidates by the trees' score, the calibrated
         confidence of the first, ``auto`` against the threshold of the row's category."""
-        from .explanation import explain_decisions
+        from .explanation import explain_decisions, render
 
         if not rows:
             return []
@@ -308,8 +313,8 @@ class Router:
         confidence = self.calibrator_.transform(pair_scores[chosen])
         overrides = self.category_thresholds if category_thresholds is None else category_thresholds
         default = float(self.threshold if threshold is None else threshold)
-        reasons = explain_decisions(self, rows, evidence, chosen, Names.from_dict(names)) if explain \
-            else [""] * len(rows)
+        facts = explain_decisions(self, rows, evidence, chosen, Names.from_dict(names)) if explain \
+            else [[] for _ in rows]
         decisions = []
         for i, row in enumerate(rows):
             picks = order[starts[i]:min(ends[i], starts[i] + 3)]
@@ -320,7 +325,7 @@ class Router:
             top3 += [(self.classes_[evidence.agency[p]], float(s * scale)) for p, s in zip(picks[1:], rest, strict=True)
                      if s > 0]
             limit = _threshold(row, default, overrides)
-            decisions.append(Decision(top3[0][0], first, top3, first >= limit, reasons[i]))
+            decisions.append(Decision(top3[0][0], first, top3, first >= limit, render(facts[i]), facts[i]))
         return decisions
 
     def threshold_for(self, row: RoutingRow) -> float:

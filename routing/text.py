@@ -154,6 +154,11 @@ def code_tokens(row: RoutingRow) -> list[str]:
     return tokens
 
 
+# "words": word 1–2-grams as written; "lemmas": the same over pymorphy3 lemmas; "words+lemmas" /
+# "words+stems": the words, and beside them lemma / 6-letter-prefix unigrams (bench/README.md)
+MORPHOLOGY = ("words", "lemmas", "words+lemmas", "words+stems")
+
+
 def _as_is(tokens: list[str]) -> list[str]:
     return tokens  # a module-level function: the fitted vectorizer must pickle
 
@@ -169,13 +174,17 @@ class TextScorer:
     a final fit on all rows."""
 
     def __init__(self, folds: int = 4, C: float = 0.1, word_features: int = 50_000,  # noqa: N803
-                 char_features: int = 50_000, char_rows: int = 15_000, prune: float = 1e-3) -> None:
+                 char_features: int = 50_000, char_rows: int = 15_000, prune: float = 1e-3,
+                 morphology: str = "words") -> None:
         self.folds = folds
         self.char_rows = char_rows
         self.C = C
         self.word_features = word_features
         self.char_features = char_features
         self.prune = prune
+        if morphology not in MORPHOLOGY:
+            raise ValueError(f"morphology must be one of {', '.join(MORPHOLOGY)}")
+        self.morphology = morphology
 
     def _vectorizers(self, n_rows: int) -> None:
         from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
@@ -190,13 +199,27 @@ class TextScorer:
         if n_rows <= self.char_rows and self.char_features:
             self.chars_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=min_df, sublinear_tf=True,
                                           max_features=self.char_features, dtype=np.float32, lowercase=False)
+        self.forms_: Any = None
+        if self.morphology in ("words+lemmas", "words+stems"):
+            self.forms_ = TfidfVectorizer(min_df=min_df, sublinear_tf=True, max_features=self.word_features,
+                                          dtype=np.float32, lowercase=False)
         self.codes_ = CountVectorizer(analyzer=_as_is, binary=True, dtype=np.float32)
 
-    def transform(self, rows: Sequence[RoutingRow]) -> sp.csr_matrix:
+    def _texts(self, rows: Sequence[RoutingRow]) -> list[tuple[Any, list[str]]]:
+        """(vectorizer, its input texts) of each text block, in column order."""
+        from .lemmas import lemmatize, prefix_stems
+
         texts = clean_texts([r.text for r in rows])
-        blocks = [self.words_.transform(texts)]
+        morphology = getattr(self, "morphology", "words")  # versions saved before it existed: words
+        blocks = [(self.words_, lemmatize(texts) if morphology == "lemmas" else texts)]
         if self.chars_ is not None:
-            blocks.append(self.chars_.transform(texts))
+            blocks.append((self.chars_, texts))
+        if getattr(self, "forms_", None) is not None:
+            blocks.append((self.forms_, lemmatize(texts) if morphology == "words+lemmas" else prefix_stems(texts)))
+        return blocks
+
+    def transform(self, rows: Sequence[RoutingRow]) -> sp.csr_matrix:
+        blocks = [vectorizer.transform(texts) for vectorizer, texts in self._texts(rows)]
         blocks.append(self.codes_.transform([code_tokens(r) for r in rows]))
         return sp.hstack(blocks, format="csr", dtype=np.float32)
 
@@ -212,10 +235,7 @@ class TextScorer:
                        fold_of: np.ndarray) -> tuple[np.ndarray, sp.csr_matrix]:
         """:meth:`fit_oof`, and the training rows' input matrix (for models fitted beside)."""
         self._vectorizers(len(rows))
-        texts = clean_texts([r.text for r in rows])
-        blocks = [self._fit_block(self.words_, texts)]
-        if self.chars_ is not None:
-            blocks.append(self._fit_block(self.chars_, texts))
+        blocks = [self._fit_block(vectorizer, texts) for vectorizer, texts in self._texts(rows)]
         blocks.append(self.codes_.fit_transform([code_tokens(r) for r in rows]))
         X = sp.hstack(blocks, format="csr", dtype=np.float32)
         self.n_words_ = blocks[0].shape[1]
@@ -236,7 +256,7 @@ class TextScorer:
         self.weights_ = sp.csr_matrix(weights.astype(np.float32))
         self.intercept_ = intercept.astype(np.float32)
         self.word_terms_ = np.asarray(self.words_.get_feature_names_out(), dtype=object)
-        for vectorizer in (self.words_, self.chars_):
+        for vectorizer in (self.words_, self.chars_, self.forms_):
             if vectorizer is not None:
                 vectorizer.stop_words_ = None  # the dropped terms: large and never needed again
         return oof, X

@@ -1,0 +1,42 @@
+"""Warm-up at process start: the web server's and the Celery worker's processes load what their
+first request would otherwise wait for (the active router version: a few seconds of unpickling
+and imports), in a background thread, so starting is not slowed and nothing behaves otherwise.
+
+Only the entry points start it (``geoportal.wsgi`` for the web server, the ``worker_process_init``
+signal in ``geoportal.celery`` for each pool process), never ``manage.py``: migrations, the shell
+and other commands do not pay for it. The callables are named in ``settings.WARM_UP`` (dotted
+paths: ``geoportal/`` imports no app); a failure is logged and the first request loads as before."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.db import connections
+from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
+
+
+def _run(paths: list[str]) -> None:
+    for path in paths:
+        started = time.perf_counter()
+        try:
+            import_string(path)()
+        except Exception:  # a warm-up must never take the process down: the request loads instead
+            log.exception("warm-up %s failed", path)
+        else:
+            log.info("warm-up %s took %.2f s", path, time.perf_counter() - started)
+        finally:
+            connections.close_all()  # this thread's own connections: it will not run again
+
+
+def start() -> threading.Thread | None:
+    """Run the ``WARM_UP`` callables in a daemon thread (None when there are none)."""
+    paths = list(getattr(settings, "WARM_UP", []))
+    if not paths:
+        return None
+    thread = threading.Thread(target=_run, args=(paths,), name="warm-up", daemon=True)
+    thread.start()
+    return thread
