@@ -262,6 +262,7 @@ def main() -> None:
     parser.add_argument("--small-text", type=int, default=0,
                         help="--csv: a text-only stand-in of this many appeals of --agencies executors")
     parser.add_argument("--seed", type=int, default=0, help="--small-text: which stand-in")
+    parser.add_argument("--place-column", help="--small-text: write this column into each text as its address")
     args = parser.parse_args()
 
     times: list[Any] | None = None
@@ -282,8 +283,16 @@ def main() -> None:
         if args.small_text:
             from router_standin import small_text_archive
 
-            rows, labels, times = small_text_archive(rows, labels, args.small_text, args.agencies or 70, args.seed)
-            source += f", text-only stand-in (seed {args.seed})"
+            places = None
+            if args.place_column:  # the CSV's line of each row: RoutingRow.appeal_id (csvdata.read_csv)
+                import pandas as pd
+
+                column = pd.read_csv(args.csv, dtype=str, keep_default_na=False, usecols=[args.place_column],
+                                     encoding=args.encoding, sep=args.delimiter)[args.place_column].tolist()
+                places = [column[int(row.appeal_id) - 2] for row in rows]
+            rows, labels, times = small_text_archive(rows, labels, args.small_text, args.agencies or 70, args.seed,
+                                                     places)
+            source += f", text-only stand-in (seed {args.seed}{', place in the text' if places else ''})"
     elif args.demo_db:
         rows, labels, times, names = demo_database(args.limit)
         source = f"demo database, oldest {args.limit:,} routed appeals"

@@ -55,8 +55,12 @@ def portal_html(text: str, rng: np.random.Generator) -> str:
 
 
 def small_text_archive(rows: Sequence[RoutingRow], labels: Sequence[Any], rows_wanted: int = 1800,
-                       agencies: int = 70, seed: int = 0) -> tuple[list[RoutingRow], list[Any], list[Any]]:
-    """(rows, labels, times) of the stand-in; rows keep only their text (in HTML) and time."""
+                       agencies: int = 70, seed: int = 0, places: Sequence[str] | None = None,
+                       ) -> tuple[list[RoutingRow], list[Any], list[Any]]:
+    """(rows, labels, times) of the stand-in; rows keep only their text (in HTML) and time.
+
+    ``places`` (one per row, e.g. the municipal okrug): written into the text as an address line,
+    the way many portals export the address inside the text (the stand-in with a place)."""
     rng = np.random.default_rng(seed)
     counts = Counter(labels)
     chosen = set(rng.choice(sorted(counts), size=min(agencies, len(counts)), replace=False).tolist())
@@ -71,7 +75,11 @@ def small_text_archive(rows: Sequence[RoutingRow], labels: Sequence[Any], rows_w
         take = min(len(members), max(1, round(len(members) * rows_wanted / total)))
         picked += rng.choice(members, size=take, replace=False).tolist()
     picked.sort()
-    out_rows = [replace(rows[i], appeal_id=k, text=portal_html(rows[i].text, rng), category_code=None,
+    def text(i: int) -> str:
+        body = portal_html(rows[i].text, rng)
+        return f"<p><b>Адрес:</b> {html.escape(places[i])}</p>{body}" if places is not None and places[i] else body
+
+    out_rows = [replace(rows[i], appeal_id=k, text=text(i), category_code=None,
                         category_path=(), lat=None, lon=None, district_code=None, jurisdiction_agency_ids=())
                 for k, i in enumerate(picked)]
     return out_rows, [labels[i] for i in picked], [rows[i].received_at for i in picked]

@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from django.utils.translation import gettext_noop  # marks the msgids; needs no settings
 
 from .rows import RoutingRow
 from .tables import PAIR_FEATURES
@@ -28,6 +27,13 @@ if TYPE_CHECKING:
 
 MAX_FACTS = 4
 Fact = dict[str, Any]
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a msgid for ``makemessages`` (which reads the name); Django's own would need settings,
+    and the library runs without them (the bench, the command line)."""
+    return message
+
 
 PHRASES: dict[str, str] = {
     "text": gettext_noop("текст и коды ставят «%(agency)s» на %(rank)s-е место"),

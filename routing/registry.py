@@ -265,7 +265,7 @@ def warm_up() -> None:
     appeal finds the model, its names and the code paths of routing ready (``settings.WARM_UP``)."""
     loaded = _active()
     if loaded is not None:
-        loaded.router.route(RoutingRow(None, ""), loaded.names)
+        loaded.router.route(RoutingRow(None, "обращение"), loaded.names)  # a word: loads the lemmatizer if used
 
 
 def reset_cache() -> None:

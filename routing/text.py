@@ -171,11 +171,12 @@ class TextScorer:
     scores come from a model that never saw the row (:meth:`fit_oof` returns them; the trees
     above learn how far to trust the scores from those honest numbers). New rows are scored by
     the average of the fold models (a linear model's average is one linear model), which saves
-    a final fit on all rows."""
+    a final fit on all rows; with ``refit`` (the text decides alone, no trees above) by one more
+    model fitted on all rows, which is the stronger model on small archives."""
 
     def __init__(self, folds: int = 4, C: float = 0.1, word_features: int = 50_000,  # noqa: N803
                  char_features: int = 50_000, char_rows: int = 15_000, prune: float = 1e-3,
-                 morphology: str = "words") -> None:
+                 morphology: str = "words", refit: bool = False) -> None:
         self.folds = folds
         self.char_rows = char_rows
         self.C = C
@@ -185,6 +186,7 @@ class TextScorer:
         if morphology not in MORPHOLOGY:
             raise ValueError(f"morphology must be one of {', '.join(MORPHOLOGY)}")
         self.morphology = morphology
+        self.refit = refit
 
     def _vectorizers(self, n_rows: int) -> None:
         from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
@@ -252,6 +254,8 @@ class TextScorer:
             intercept += b / folds
         if folds == 1:  # too few rows to hold any out: in-sample scores (tiny data only)
             oof[:] = X @ weights + intercept
+        elif self.refit:  # the model decides alone (no trees above): one more fit, on all rows
+            weights, intercept = self.fit_one(X, y, n_classes)
         weights[np.abs(weights) < self.prune] = 0.0  # near-zero weights of rare n-grams: a smaller artefact
         self.weights_ = sp.csr_matrix(weights.astype(np.float32))
         self.intercept_ = intercept.astype(np.float32)
