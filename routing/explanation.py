@@ -137,8 +137,8 @@ def explain_decisions(router: Router, rows: Sequence[RoutingRow], evidence: Evid
     agencies = evidence.agency[chosen]
     role_scorer = getattr(router, "roles_", None)
     shared = role_scorer.shared(len(router.classes_)) if role_scorer is not None else np.zeros(len(router.classes_))
-    cues = router.text_.cues(evidence.text_matrix, agencies.tolist()) if evidence.text_matrix is not None \
-        else [[] for _ in rows]
+    cues = router.text_.cues(evidence.text_matrix, agencies.tolist(), texts=[row.text for row in rows]) \
+        if evidence.text_matrix is not None else [[] for _ in rows]
     out = []
     for i, row in enumerate(rows):
         x = evidence.features[chosen[i]]

@@ -49,6 +49,19 @@ def lemmatize(texts: Sequence[str]) -> list[str]:
     return [" ".join(map(lemma, text.split())) for text in texts]
 
 
+def surface_form(term: str, text: str) -> str:
+    """A lemma term («гореть фонарь») said with the words of the cleaned ``text`` it came from
+    («горит фонарь»), so an explanation quotes the appeal; the term itself if a word is missing."""
+    words = text.split()
+    found = []
+    for wanted in term.split():
+        match = next((word for word in words if lemma(word) == wanted), None)
+        if match is None:
+            return term
+        found.append(match)
+    return " ".join(found)
+
+
 def prefix_stems(texts: Sequence[str], prefix: int = 6) -> list[str]:
     """Each cleaned text with its words cut to their first ``prefix`` letters."""
     return [" ".join(word[:prefix] for word in text.split()) for text in texts]

@@ -123,7 +123,7 @@ class Router:
                  folds: int = 4, candidates: int = 5, max_iter: int = 200, learning_rate: float = 0.1,
                  max_leaf_nodes: int = 31, calibration_share: float = 0.15, random_state: int = 0,
                  word_features: int = 50_000, char_features: int = 50_000, explain_trees: int = 12,
-                 morphology: str = "words") -> None:
+                 morphology: str = "auto") -> None:
         self.threshold = threshold
         self.category_thresholds = dict(category_thresholds or {})
         self.folds = folds
@@ -211,7 +211,7 @@ class Router:
         folds = int(fold_of.max()) + 1
         held = fold_of if folds > 1 else None
         self.text_ = TextScorer(folds=folds, word_features=self.word_features, char_features=self.char_features,
-                                morphology=getattr(self, "morphology", "words"),
+                                morphology=getattr(self, "morphology", "auto"),
                                 refit=getattr(self, "text_only_", False))
         scores, X = self.text_.fit_oof_matrix(rows, y_enc, n_classes, fold_of)
         self.roles_ = RoleScorer()

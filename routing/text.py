@@ -155,8 +155,10 @@ def code_tokens(row: RoutingRow) -> list[str]:
 
 
 # "words": word 1–2-grams as written; "lemmas": the same over pymorphy3 lemmas; "words+lemmas" /
-# "words+stems": the words, and beside them lemma / 6-letter-prefix unigrams (bench/README.md)
-MORPHOLOGY = ("words", "lemmas", "words+lemmas", "words+stems")
+# "words+stems": the words, and beside them lemma / 6-letter-prefix unigrams; "auto": lemmas up to
+# ``char_rows`` training rows, words above. Lemmas gained about a point on small text-only
+# archives and lost 0.2 on 24k St Petersburg rows (bench/README.md).
+MORPHOLOGY = ("auto", "words", "lemmas", "words+lemmas", "words+stems")
 
 
 def _as_is(tokens: list[str]) -> list[str]:
@@ -176,7 +178,7 @@ class TextScorer:
 
     def __init__(self, folds: int = 4, C: float = 0.1, word_features: int = 50_000,  # noqa: N803
                  char_features: int = 50_000, char_rows: int = 15_000, prune: float = 1e-3,
-                 morphology: str = "words", refit: bool = False) -> None:
+                 morphology: str = "auto", refit: bool = False) -> None:
         self.folds = folds
         self.char_rows = char_rows
         self.C = C
@@ -201,8 +203,10 @@ class TextScorer:
         if n_rows <= self.char_rows and self.char_features:
             self.chars_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=min_df, sublinear_tf=True,
                                           max_features=self.char_features, dtype=np.float32, lowercase=False)
+        self.morphology_ = self.morphology if self.morphology != "auto" else \
+            "lemmas" if n_rows <= self.char_rows else "words"
         self.forms_: Any = None
-        if self.morphology in ("words+lemmas", "words+stems"):
+        if self.morphology_ in ("words+lemmas", "words+stems"):
             self.forms_ = TfidfVectorizer(min_df=min_df, sublinear_tf=True, max_features=self.word_features,
                                           dtype=np.float32, lowercase=False)
         self.codes_ = CountVectorizer(analyzer=_as_is, binary=True, dtype=np.float32)
@@ -212,7 +216,7 @@ class TextScorer:
         from .lemmas import lemmatize, prefix_stems
 
         texts = clean_texts([r.text for r in rows])
-        morphology = getattr(self, "morphology", "words")  # versions saved before it existed: words
+        morphology = getattr(self, "morphology_", "words")  # versions saved before it existed: words
         blocks = [(self.words_, lemmatize(texts) if morphology == "lemmas" else texts)]
         if self.chars_ is not None:
             blocks.append((self.chars_, texts))
@@ -297,8 +301,19 @@ class TextScorer:
     def scores(self, X: sp.csr_matrix) -> np.ndarray:
         return np.asarray((X @ self.weights_).toarray(), dtype=np.float32) + self.intercept_
 
-    def cues(self, X: sp.csr_matrix, classes: Sequence[int], k: int = 3) -> list[list[str]]:
-        """Per row, the words (1–2-grams) that pushed the score of ``classes[i]`` up most, at most ``k``."""
+    def cues(self, X: sp.csr_matrix, classes: Sequence[int], k: int = 3,
+             texts: Sequence[str | None] | None = None) -> list[list[str]]:
+        """Per row, the words (1–2-grams) that pushed the score of ``classes[i]`` up most, at most
+        ``k``; a model over lemmas says them with the words of ``texts`` (the rows' own texts)."""
+        out = self._cue_terms(X, classes, k)
+        if texts is None or getattr(self, "morphology_", "words") != "lemmas":
+            return out
+        from .lemmas import surface_form
+
+        cleaned = clean_texts(texts)
+        return [[surface_form(term, text) for term in terms] for terms, text in zip(out, cleaned, strict=True)]
+
+    def _cue_terms(self, X: sp.csr_matrix, classes: Sequence[int], k: int) -> list[list[str]]:
         out: list[list[str]] = []
         words = X[:, : self.n_words_].tocsr()
         for i, cls in enumerate(classes):

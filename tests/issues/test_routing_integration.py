@@ -49,7 +49,7 @@ def test_confident_model_routes_and_explains(trained, personas, settings):
     assert event.reason and event.reason == appeal.routing_explanation
     # kept as phrase codes too: said in Russian as stored, and in English for an English reader
     assert event.data["explanation"] == appeal.routing_facts and render(appeal.routing_facts) == event.reason
-    english = personas.client("operator").get(f"/api/v1/appeals/{appeal.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    english = personas.client("citizen").get(f"/api/v1/appeals/{appeal.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()["properties"]
     assert english["routing_explanation"] != event.reason
     assert not any(word in english["routing_explanation"] for word in ("категория", "обращени", "текст", "район"))
     assert len(appeal.routing_suggestions) == 3
