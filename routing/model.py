@@ -18,6 +18,12 @@ How an appeal is routed
 4. :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (binary: is this candidate the
    agency that answered?) scores every pair; the best-scored candidate is the decision.
 
+On an archive of texts alone (no row with a category, place or zone) the trees would read only
+the text model's own scores: there the text model decides, refitted on all rows, and its score
+is calibrated (small text-only archives: the trees cost 2 points, bench/README.md). Elsewhere the
+trees are kept only when they route the held-out calibration rows at least as well as the text
+model's first choice.
+
 The ranker's trees are kept as flat arrays (:class:`~routing.ranker.FlatTrees`) so that one
 appeal's few pairs are scored in well under a millisecond.
 
