@@ -121,8 +121,8 @@ def test_a_text_only_archive_is_routed_by_the_text_model_over_lemmas_quoting_the
     # lost 2 points to it on such archives); lemmas join the inflected forms of a word
     lamp = ["<p>Не горит фонарь у дома</p>", "Фонарь&nbsp;не работает", "<p>Сломан фонарь во дворе</p>"]
     pit = ["<p>Яма на дороге</p>", "Глубокая яма у остановки", "<br>Яма на проезжей части"]
-    rows = [RoutingRow(i, (lamp if i % 2 else pit)[i % 3]) for i in range(240)]
-    labels = ["Горсвет" if i % 2 else "Дороги" for i in range(240)]
+    rows = [RoutingRow(i, (lamp if i % 2 else pit)[i % 3]) for i in range(80)]
+    labels = ["Горсвет" if i % 2 else "Дороги" for i in range(80)]
     router = Router(char_features=0).fit(rows, labels)  # words only: the lemmas must do it
     assert router.text_only_ and router.ranker_ is None and router.text_.morphology_ == "lemmas"
     decision = router.route(RoutingRow(None, "<p>Погасли&nbsp;фонари, с фонарями беда</p>"))
