@@ -174,11 +174,13 @@ class TextScorer:
     above learn how far to trust the scores from those honest numbers). New rows are scored by
     the average of the fold models (a linear model's average is one linear model), which saves
     a final fit on all rows; with ``refit`` (the text decides alone, no trees above) by one more
-    model fitted on all rows, which is the stronger model on small archives."""
+    model fitted on all rows, which is the stronger model on small archives, with the ``C`` of
+    ``refit_cs`` whose out-of-fold scores were best."""
 
     def __init__(self, folds: int = 4, C: float = 0.1, word_features: int = 50_000,  # noqa: N803
                  char_features: int = 50_000, char_rows: int = 15_000, prune: float = 1e-3,
-                 morphology: str = "auto", refit: bool = False) -> None:
+                 morphology: str = "auto", refit: bool = False,
+                 refit_cs: tuple[float, ...] = (0.1, 0.2, 0.4)) -> None:
         self.folds = folds
         self.char_rows = char_rows
         self.C = C
@@ -189,6 +191,7 @@ class TextScorer:
             raise ValueError(f"morphology must be one of {', '.join(MORPHOLOGY)}")
         self.morphology = morphology
         self.refit = refit
+        self.refit_cs = refit_cs
 
     def _vectorizers(self, n_rows: int) -> None:
         from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
@@ -245,6 +248,22 @@ class TextScorer:
         blocks.append(self.codes_.fit_transform([code_tokens(r) for r in rows]))
         X = sp.hstack(blocks, format="csr", dtype=np.float32)
         self.n_words_ = blocks[0].shape[1]
+        oof, weights, intercept = self._cross_fit(X, y, n_classes, fold_of)
+        if fold_of.max() > 0 and self.refit:  # the model decides alone (no trees above)
+            oof = self._choose_c(X, y, n_classes, fold_of, oof)
+            weights, intercept = self.fit_one(X, y, n_classes)  # one more fit, on all rows
+        weights[np.abs(weights) < self.prune] = 0.0  # near-zero weights of rare n-grams: a smaller artefact
+        self.weights_ = sp.csr_matrix(weights.astype(np.float32))
+        self.intercept_ = intercept.astype(np.float32)
+        self.word_terms_ = np.asarray(self.words_.get_feature_names_out(), dtype=object)
+        for vectorizer in (self.words_, self.chars_, self.forms_):
+            if vectorizer is not None:
+                vectorizer.stop_words_ = None  # the dropped terms: large and never needed again
+        return oof, X
+
+    def _cross_fit(self, X: sp.csr_matrix, y: np.ndarray, n_classes: int,
+                   fold_of: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(out-of-fold scores, averaged weights, averaged intercepts) of the fold models."""
         folds = int(fold_of.max()) + 1
         oof = np.zeros((X.shape[0], n_classes), dtype=np.float32)
         weights = np.zeros((X.shape[1], n_classes))
@@ -258,16 +277,24 @@ class TextScorer:
             intercept += b / folds
         if folds == 1:  # too few rows to hold any out: in-sample scores (tiny data only)
             oof[:] = X @ weights + intercept
-        elif self.refit:  # the model decides alone (no trees above): one more fit, on all rows
-            weights, intercept = self.fit_one(X, y, n_classes)
-        weights[np.abs(weights) < self.prune] = 0.0  # near-zero weights of rare n-grams: a smaller artefact
-        self.weights_ = sp.csr_matrix(weights.astype(np.float32))
-        self.intercept_ = intercept.astype(np.float32)
-        self.word_terms_ = np.asarray(self.words_.get_feature_names_out(), dtype=object)
-        for vectorizer in (self.words_, self.chars_, self.forms_):
-            if vectorizer is not None:
-                vectorizer.stop_words_ = None  # the dropped terms: large and never needed again
-        return oof, X
+        return oof, weights, intercept
+
+    def _choose_c(self, X: sp.csr_matrix, y: np.ndarray, n_classes: int, fold_of: np.ndarray,
+                  oof: np.ndarray) -> np.ndarray:
+        """Where the text decides alone: the regularisation (``C``) among ``refit_cs`` whose
+        out-of-fold scores route the training rows best (kept in ``self.C``); its scores."""
+        best = float(np.mean(oof.argmax(axis=1) == y))
+        chosen = self.C
+        for c in self.refit_cs:
+            if c == chosen:
+                continue
+            self.C = c
+            scores = self._cross_fit(X, y, n_classes, fold_of)[0]
+            right = float(np.mean(scores.argmax(axis=1) == y))
+            if right > best:
+                best, chosen, oof = right, c, scores
+        self.C = chosen
+        return oof
 
     @staticmethod
     def _fit_block(vectorizer: Any, texts: list[str]) -> sp.csr_matrix:
