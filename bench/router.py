@@ -7,6 +7,7 @@ the median time to route one appeal.
     .venv/bin/python bench/router.py --csv archive.csv --label agency --text text --category rubric \
         --lat lat --lon lon --time-column date --split time
     .venv/bin/python bench/router.py --csv ../shared/data/appeals/spb_dev.csv --rows 60000 --split none
+    .venv/bin/python bench/router.py --csv ../shared/data/appeals/spb_dev.csv --small-text 1800 --seed 0
     .venv/bin/python bench/router.py                         # synthetic city, 20k rows
     .venv/bin/python bench/router.py --archive --agencies 120  # synthetic archive: many agencies, HTML
     set -a; source var/services.env; set +a
@@ -14,7 +15,9 @@ the median time to route one appeal.
 
 With ``--csv`` and no column options the St Petersburg archive's columns are assumed (label
 executor, text, category city_object,category,reason, lat/lon, district, time created_at).
-``--rows N`` times training on N rows drawn with replacement from the data. Run it with
+``--rows N`` times training on N rows drawn with replacement from the data. ``--small-text N``
+measures on a stand-in for the small text-only archives built from the CSV (N appeals of
+``--agencies`` executors, HTML texts, nothing else: ``bench/router_standin.py``). Run it with
 ``OMP_NUM_THREADS=1`` on a shared machine.
 
 The synthetic city has location-dependent ground truth (the same category goes to different
@@ -253,9 +256,13 @@ def main() -> None:
     parser.add_argument("--demo-db", action="store_true",
                         help="the seeded demo region from DATABASE_URL (read-only), time-based split")
     parser.add_argument("--limit", type=int, default=100_000, help="--demo-db: the oldest LIMIT appeals")
-    parser.add_argument("--agencies", type=int, default=120)
+    parser.add_argument("--agencies", type=int, default=0, help="agencies of --archive (120) or --small-text (70)")
     parser.add_argument("--n", type=int, default=20_000, help="rows of synthetic data")
     parser.add_argument("--rows", type=int, default=0, help="also time training on this many rows")
+    parser.add_argument("--small-text", type=int, default=0,
+                        help="--csv: a text-only stand-in of this many appeals of --agencies executors")
+    parser.add_argument("--seed", type=int, default=0, help="--small-text: which stand-in")
+    parser.add_argument("--place-column", help="--small-text: write this column into each text as its address")
     args = parser.parse_args()
 
     times: list[Any] | None = None
@@ -273,13 +280,26 @@ def main() -> None:
         data = read_csv(args.csv, columns, args.encoding, args.delimiter)
         rows, labels, times = data.rows, list(data.labels), data.times
         source = f"CSV {args.csv}"
+        if args.small_text:
+            from router_standin import small_text_archive
+
+            places = None
+            if args.place_column:  # the CSV's line of each row: RoutingRow.appeal_id (csvdata.read_csv)
+                import pandas as pd
+
+                column = pd.read_csv(args.csv, dtype=str, keep_default_na=False, usecols=[args.place_column],
+                                     encoding=args.encoding, sep=args.delimiter)[args.place_column].tolist()
+                places = [column[int(row.appeal_id) - 2] for row in rows]
+            rows, labels, times = small_text_archive(rows, labels, args.small_text, args.agencies or 70, args.seed,
+                                                     places)
+            source += f", text-only stand-in (seed {args.seed}{', place in the text' if places else ''})"
     elif args.demo_db:
         rows, labels, times, names = demo_database(args.limit)
         source = f"demo database, oldest {args.limit:,} routed appeals"
     elif args.archive:
         from routing.csvdata import category_path
 
-        frame = synthetic_archive(args.n, args.agencies)
+        frame = synthetic_archive(args.n, args.agencies or 120)
         rows = []
         for i, rec in enumerate(frame.itertuples()):
             path = category_path(rec.category)
@@ -287,7 +307,7 @@ def main() -> None:
                                    float(rec.lat) if rec.lat else None, float(rec.lon) if rec.lon else None,
                                    rec.district or None))
         labels = list(frame["agency"])
-        source = f"synthetic archive, {args.agencies} agencies"
+        source = f"synthetic archive, {args.agencies or 120} agencies"
     else:
         rows, labels, times, names = synthetic_city(args.n)
         source = "synthetic city (location-dependent truth)"

@@ -415,6 +415,12 @@ ROUTER_CATEGORY_NAMES = env_str("ROUTER_CATEGORY_NAMES", "issues.routing_data.ca
 ROUTER_CONFIDENCE_THRESHOLD = float(env_str("ROUTER_CONFIDENCE_THRESHOLD", "0.6"))
 ROUTER_CATEGORY_THRESHOLDS: dict[str, float] = {}
 
+# Loaded in a background thread when a web server or worker process starts (geoportal/warmup.py),
+# not by manage.py: the URLconf with its views and the active router version (seconds the first
+# request or routed appeal would wait). WARM_UP=none turns it off.
+WARM_UP = [path for path in env_list("WARM_UP", ["geoportal.warmup.load_urls", "routing.registry.warm_up"])
+           if path != "none"]
+
 # Open311 GeoReport v2 (open311/) and the public read API's CORS.
 OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "geoportal.local")
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "Оператор портала, open311@geoportal.local")

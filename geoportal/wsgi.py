@@ -10,6 +10,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoportal.settings")
 django_application = get_wsgi_application()
 
+from geoportal import warmup  # noqa: E402
 from geoportal.replica import ReplicaRouting, replica_configured  # noqa: E402
 from tiles.fastpath import TileFastPath  # noqa: E402 - needs the configured apps
 
@@ -19,3 +20,6 @@ from tiles.fastpath import TileFastPath  # noqa: E402 - needs the configured app
 application: Any = TileFastPath(django_application)
 if replica_configured():
     application = ReplicaRouting(application)
+
+# the web server's process loads the active router now, not on the first appeal (geoportal/warmup.py)
+warmup.start()

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from geoportal.models import Agency
 from issues.models import OPEN_STATUSES, Appeal, AppealEvent, Status
+from issues.routing_service import explanation_text
 
 WAITING = (Status.SUBMITTED, Status.REGISTERED)
 
@@ -79,7 +80,8 @@ def item(appeal: Any, now: dt.datetime) -> dict[str, Any]:
         "due_at": due.isoformat() if due else None, "overdue": bool(due and due < now),
         "due_kind": "registration" if appeal.status == Status.SUBMITTED else "routing",
         "suggestions": [s for s in (appeal.routing_suggestions or []) if s.get("agency_id")][:3],
-        "confidence": appeal.routing_confidence, "explanation": appeal.routing_explanation,
+        "confidence": appeal.routing_confidence,
+        "explanation": explanation_text(appeal.routing_facts, appeal.routing_explanation),
     }
 
 

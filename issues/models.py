@@ -258,7 +258,10 @@ class Appeal(models.Model):
     reopen_count = models.PositiveSmallIntegerField(default=0)
     supporters_count = models.PositiveIntegerField(default=0)
     routing_confidence = models.FloatField(null=True, blank=True)
-    routing_explanation = models.TextField(blank=True)
+    routing_explanation = models.TextField(blank=True)  # in Russian, as decided (the audit's words)
+    # the same explanation as phrase codes and values (routing.explanation), said in each reader's
+    # language; empty for appeals routed before it was kept. db_default: bulk loads may omit it
+    routing_facts = models.JSONField(default=list, blank=True, db_default=[])
     routing_suggestions = models.JSONField(default=list, blank=True)
 
     objects = AppealQuerySet.as_manager()

@@ -28,6 +28,7 @@ from geoportal.roles import has_role, is_staff_member, require_role
 from .access import DESK_ROLES, QUEUE_ROLES, REFUSED, access_appeal, can_support, public_answer, public_text
 from .models import OPEN_STATUSES, Appeal, AppealPhoto, Result, Status
 from .page_context import category_tree, map_config, texts
+from .routing_service import event_reason
 from .workload import assignable_executors, executor_workload
 
 EVENT_LABELS: dict[str, Any] = {
@@ -93,7 +94,7 @@ def appeal_page(request: HttpRequest, pk: int) -> HttpResponse:
         "text": appeal.text if full else public_text(appeal),
         "answer_text": appeal.answer_text if full else public_answer(appeal),
         "timeline": [{"at": e.created_at, "label": EVENT_LABELS.get(e.kind, e.kind),
-                      "reason": e.reason if staff else ""} for e in events],
+                      "reason": event_reason(e) if staff else ""} for e in events],
         "problem_photos": [p for p in photos if p.kind == "problem"],
         "answer_photos": [p for p in photos if p.kind == "answer"],
         "pending_photos": len(all_photos) - len(photos),

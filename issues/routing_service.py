@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.utils.translation import gettext
 
 from geoportal.models import Agency, District
+from routing.explanation import render
 
 from .models import Appeal, Category
 from .routing_data import build_row, competent_agency_ids
@@ -22,6 +24,20 @@ class RoutingDecision:
     source: str  # "model" or "rules"
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     agency: Agency | None = None  # the chosen agency's row, when the decision already read it
+    facts: list[dict[str, Any]] = field(default_factory=list)  # the explanation as phrase codes and values
+
+
+def explanation_text(facts: list[dict[str, Any]] | None, stored: str) -> str:
+    """A routing explanation in the active language: said from its facts when the decision
+    kept them, else the Russian text stored with it (appeals routed before facts were kept)."""
+    return (render(facts, gettext) if facts else "") or stored
+
+
+def event_reason(event: Any) -> str:
+    """An event's reason for the staff: a routing event's explanation in the reader's language
+    (from the facts in its data), any other reason as written."""
+    facts = event.data.get("explanation") if isinstance(event.data, dict) else None
+    return explanation_text(facts if isinstance(facts, list) else None, event.reason)
 
 
 def decide(appeal: Appeal) -> RoutingDecision:
@@ -35,12 +51,14 @@ def decide(appeal: Appeal) -> RoutingDecision:
     agency = rule_table_agency(appeal.category, appeal.location, appeal.district,
                                competent=set(jurisdiction) if appeal.location is not None else None)
     if agency is None:
-        return RoutingDecision(None, None, "нет правила для категории", False, "rules")
-    explanation = f"правило: категория = {appeal.category.name}"
+        facts: list[dict[str, Any]] = [{"say": "no_rule"}]
+        return RoutingDecision(None, None, render(facts), False, "rules", facts=facts)
+    fact: dict[str, Any] = {"say": "rule", "category": appeal.category.name}
     if appeal.district_id and appeal.district:
-        explanation += f"; район = {appeal.district.name}; в зоне ведения: {agency.short_name}"
-    return RoutingDecision(agency.pk, None, explanation, True, "rules",
-                           [{"agency_id": agency.pk, "agency": agency.short_name, "probability": None}], agency)
+        fact.update(district=appeal.district.name, agency=agency.short_name)
+    return RoutingDecision(agency.pk, None, render([fact]), True, "rules",
+                           [{"agency_id": agency.pk, "agency": agency.short_name, "probability": None}], agency,
+                           [fact])
 
 
 def rule_table_agency(category: Category, location: Point | None, district: District | None,
@@ -77,4 +95,5 @@ def _model_decision(appeal: Appeal, jurisdiction: tuple[int, ...]) -> RoutingDec
     auto = bool(decision.auto)  # thresholds (global and per category) applied by the router
     agency_id = int(decision.agency_id) if decision.agency_id is not None else None
     return RoutingDecision(agency_id, float(decision.confidence), decision.explanation, auto, "model", suggestions,
-                           agencies.get(agency_id) if agency_id is not None else None)
+                           agencies.get(agency_id) if agency_id is not None else None,
+                           list(getattr(decision, "facts", None) or []))

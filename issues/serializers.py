@@ -26,6 +26,7 @@ from .models import (
     Result,
     Visibility,
 )
+from .routing_service import event_reason, explanation_text
 
 
 class CategorySerializer(serializers.ModelSerializer[Category]):
@@ -115,12 +116,17 @@ class AppealFullSerializer(AppealPublicSerializer):
     agency_id = serializers.IntegerField(source="responsible_agency_id", read_only=True)
     text = serializers.CharField(read_only=True)  # type: ignore[assignment]
     answer_text = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    routing_explanation = serializers.SerializerMethodField()
 
     class Meta(AppealPublicSerializer.Meta):
         fields = [*PUBLIC_FIELDS, "author", "executor", "agency_id", "channel", "text_is_private", "is_public",
                   "no_answer_required", "reject_reason", "moderation_note", "extension_reason", "redirect_count",
                   "reopen_count", "routing_confidence", "routing_explanation", "routing_suggestions",
                   "duplicate_of", "earlier_appeal", "location_source"]
+
+    def get_routing_explanation(self, obj: Appeal) -> str:
+        """In the request's language (``Accept-Language``), from the decision's facts."""
+        return explanation_text(obj.routing_facts, obj.routing_explanation)
 
     def get_author(self, obj: Appeal) -> dict[str, str] | None:
         if obj.author_id and obj.author:
@@ -135,9 +141,15 @@ class AppealFullSerializer(AppealPublicSerializer):
 
 @extend_schema_serializer(component_name="AppealEvent")
 class EventSerializer(serializers.ModelSerializer[AppealEvent]):
+    reason = serializers.SerializerMethodField()
+
     class Meta:
         model = AppealEvent
         fields = ["id", "created_at", "kind", "from_status", "to_status", "reason", "data"]
+
+    def get_reason(self, obj: AppealEvent) -> str:
+        """A routing event's explanation in the request's language; other reasons as written."""
+        return event_reason(obj)
 
 
 @extend_schema_serializer(component_name="AppealPublicEvent")

@@ -18,6 +18,12 @@ How an appeal is routed
 4. :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (binary: is this candidate the
    agency that answered?) scores every pair; the best-scored candidate is the decision.
 
+On an archive of texts alone (no row with a category, place or zone) the trees would read only
+the text model's own scores: there the text model decides, refitted on all rows, and its score
+is calibrated (small text-only archives: the trees cost 2 points, bench/README.md). Elsewhere the
+trees are kept only when they route the held-out calibration rows at least as well as the text
+model's first choice.
+
 The ranker's trees are kept as flat arrays (:class:`~routing.ranker.FlatTrees`) so that one
 appeal's few pairs are scored in well under a millisecond.
 
@@ -57,7 +63,8 @@ class Decision:
     confidence: float
     top3: list[tuple[Any, float]]
     auto: bool
-    explanation: str
+    explanation: str  # the facts in Russian words
+    facts: list[dict[str, Any]] = field(default_factory=list)  # the same as phrase codes and values
 
     @property
     def label(self) -> Any:
@@ -121,7 +128,8 @@ class Router:
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, category_thresholds: dict[str, float] | None = None,
                  folds: int = 4, candidates: int = 5, max_iter: int = 200, learning_rate: float = 0.1,
                  max_leaf_nodes: int = 31, calibration_share: float = 0.15, random_state: int = 0,
-                 word_features: int = 50_000, char_features: int = 50_000, explain_trees: int = 12) -> None:
+                 word_features: int = 50_000, char_features: int = 50_000, explain_trees: int = 12,
+                 morphology: str = "auto") -> None:
         self.threshold = threshold
         self.category_thresholds = dict(category_thresholds or {})
         self.folds = folds
@@ -134,6 +142,7 @@ class Router:
         self.word_features = word_features
         self.char_features = char_features
         self.explain_trees = explain_trees
+        self.morphology = morphology
 
     @property
     def params(self) -> dict[str, Any]:
@@ -141,7 +150,8 @@ class Router:
                 "category_thresholds": self.category_thresholds, "folds": self.folds,
                 "candidates": self.candidates, "max_iter": self.max_iter, "learning_rate": self.learning_rate,
                 "max_leaf_nodes": self.max_leaf_nodes, "word_features": self.word_features,
-                "char_features": self.char_features, "random_state": self.random_state}
+                "char_features": self.char_features, "random_state": self.random_state,
+                "morphology": self.morphology}
 
     # -- training
     def fit(self, rows: Sequence[RoutingRow], y: Sequence[Any],
@@ -158,6 +168,10 @@ class Router:
         folds = min(self.folds, n // 10) if n >= 20 else 1
         rng = np.random.default_rng(self.random_state)
         fold_of = rng.permutation(np.arange(n) % max(folds, 1))
+        # an archive of texts alone (no category, place or zone on any row): the trees would read
+        # only the text model's own scores and learned noise from them, 2 points below the text
+        # model on small archives (bench/README.md); there the text model decides, fitted on all rows
+        self.text_only_ = not any(_structured(row) for row in rows)
         step("features")
         evidence = self.out_of_fold_evidence(rows, y_enc, fold_of)
         step("estimator")
@@ -165,8 +179,9 @@ class Router:
         if n >= 200:
             calibrate[rng.permutation(n)[: int(n * self.calibration_share)]] = True
         correct = evidence.agency == y_enc[evidence.row]
-        ranker = fit_ranker(evidence.features[~calibrate[evidence.row]], correct[~calibrate[evidence.row]],
-                            self.max_iter, self.learning_rate, self.max_leaf_nodes, self.random_state)
+        ranker = None if self.text_only_ else fit_ranker(
+            evidence.features[~calibrate[evidence.row]], correct[~calibrate[evidence.row]], self.max_iter,
+            self.learning_rate, self.max_leaf_nodes, self.random_state)
         self.ranker_ = FlatTrees(ranker) if ranker is not None else None
         step("calibration")
         held = np.flatnonzero(calibrate)
@@ -175,11 +190,24 @@ class Router:
             mine = calibrate[evidence.row]
             part = Evidence(np.searchsorted(held, evidence.row[mine]), evidence.agency[mine],
                             evidence.features[mine], None)
+            self._keep_trees_if_better(part, y_enc[held])
             top, raw = self._top(part, len(held))
             self.calibrator_.fit(raw, top == y_enc[held])
         self.rules_ = RuleTable().fit(rows, list(y))
         self.fit_seconds_ = time.perf_counter() - started
         return self
+
+    def _keep_trees_if_better(self, held: Evidence, y_held: np.ndarray) -> None:
+        """Keep the trees only when they route the rows they never saw at least as well as the text
+        model's own first choice. Where the text is the only evidence (small text-only archives)
+        they learn noise from a few hundred rows: 2 points below the text model (bench/README.md)."""
+        trees = self.ranker_
+        if trees is None:
+            return
+        trees_right = np.mean(self._top(held, len(y_held))[0] == y_held)
+        self.ranker_ = None
+        text_right = np.mean(self._top(held, len(y_held))[0] == y_held)
+        self.ranker_ = trees if trees_right >= text_right else None
 
     # -- evidence
     def out_of_fold_evidence(self, rows: Sequence[RoutingRow], y_enc: np.ndarray, fold_of: np.ndarray) -> Evidence:
@@ -188,7 +216,9 @@ class Router:
         n_classes = len(self.classes_)
         folds = int(fold_of.max()) + 1
         held = fold_of if folds > 1 else None
-        self.text_ = TextScorer(folds=folds, word_features=self.word_features, char_features=self.char_features)
+        self.text_ = TextScorer(folds=folds, word_features=self.word_features, char_features=self.char_features,
+                                morphology=getattr(self, "morphology", "auto"),
+                                refit=getattr(self, "text_only_", False))
         scores, X = self.text_.fit_oof_matrix(rows, y_enc, n_classes, fold_of)
         self.roles_ = RoleScorer()
         roles = self.roles_.fit_oof(rows, X, y_enc, n_classes, fold_of, self.text_.fit_one)
@@ -295,7 +325,7 @@ class Router:
                     explain: bool = True) -> list[Decision]:
         """Decisions for many rows: the top 3 candidates by the trees' score, the calibrated
         confidence of the first, ``auto`` against the threshold of the row's category."""
-        from .explanation import explain_decisions
+        from .explanation import explain_decisions, render
 
         if not rows:
             return []
@@ -308,8 +338,8 @@ class Router:
         confidence = self.calibrator_.transform(pair_scores[chosen])
         overrides = self.category_thresholds if category_thresholds is None else category_thresholds
         default = float(self.threshold if threshold is None else threshold)
-        reasons = explain_decisions(self, rows, evidence, chosen, Names.from_dict(names)) if explain \
-            else [""] * len(rows)
+        facts = explain_decisions(self, rows, evidence, chosen, Names.from_dict(names)) if explain \
+            else [[] for _ in rows]
         decisions = []
         for i, row in enumerate(rows):
             picks = order[starts[i]:min(ends[i], starts[i] + 3)]
@@ -320,11 +350,17 @@ class Router:
             top3 += [(self.classes_[evidence.agency[p]], float(s * scale)) for p, s in zip(picks[1:], rest, strict=True)
                      if s > 0]
             limit = _threshold(row, default, overrides)
-            decisions.append(Decision(top3[0][0], first, top3, first >= limit, reasons[i]))
+            decisions.append(Decision(top3[0][0], first, top3, first >= limit, render(facts[i]), facts[i]))
         return decisions
 
     def threshold_for(self, row: RoutingRow) -> float:
         return _threshold(row, float(self.threshold), self.category_thresholds)
+
+
+def _structured(row: RoutingRow) -> bool:
+    """Does the row carry anything besides its text (category, district, point, zone, channel)?"""
+    return bool(row.category_path or row.category_code or row.district_code or row.has_point
+                or row.jurisdiction_agency_ids or row.channel)
 
 
 def _threshold(row: RoutingRow, default: float, overrides: dict[str, float]) -> float:

@@ -260,10 +260,18 @@ def route(row: RoutingRow) -> Decision | None:
     )
 
 
+def warm_up() -> None:
+    """Load the active version and route one empty appeal with it, so the process's first real
+    appeal finds the model, its names and the code paths of routing ready (``settings.WARM_UP``)."""
+    loaded = _active()
+    if loaded is not None:
+        loaded.router.route(RoutingRow(None, "обращение"), loaded.names)  # a word: loads the lemmatizer if used
+
+
 def reset_cache() -> None:
     global _cache
     _cache = None
 
 
 __all__ = ["NoTrainingData", "activate", "active_router", "display_names", "rollback", "route",
-           "train_and_register"]
+           "train_and_register", "warm_up"]

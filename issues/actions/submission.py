@@ -229,17 +229,19 @@ def _route(appeal: Appeal, *, actor: Any, agency: Agency | None = None, reason: 
         decision = decision or decide(appeal)
         appeal.routing_confidence = decision.confidence
         appeal.routing_explanation = decision.explanation
+        appeal.routing_facts = decision.facts
         appeal.routing_suggestions = decision.suggestions
-        routing_fields = ("routing_confidence", "routing_explanation", "routing_suggestions")
+        routing_fields = ("routing_confidence", "routing_explanation", "routing_facts", "routing_suggestions")
         if not decision.auto or decision.agency_id is None:
             appeal.save(update_fields=routing_fields)
             record(AppealEvent.objects.create(appeal=appeal, kind="routing_queued", reason=decision.explanation,
-                                              data={"suggestions": decision.suggestions, "source": decision.source},
+                                              data={"suggestions": decision.suggestions, "source": decision.source,
+                                                    "explanation": decision.facts},
                                               is_public=False))
             return appeal
         agency = decision.agency or Agency.objects.get(pk=decision.agency_id)
         reason = decision.explanation
-        data = {"source": decision.source, "confidence": decision.confidence}
+        data = {"source": decision.source, "confidence": decision.confidence, "explanation": decision.facts}
     else:
         data = {"source": "operator"}
         if appeal.routing_suggestions:

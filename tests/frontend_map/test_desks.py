@@ -104,6 +104,12 @@ def test_desk_lists_waiting_appeals_oldest_deadline_first_with_counters(personas
     assert first["overdue"] and first["due_kind"] == "routing" and first["text"].startswith("Стёрлась")
     assert data["items"][1]["due_kind"] == "registration" and data["items"][1]["overdue"]
     assert data["counters"] == {"waiting": 3, "due_today": 0, "overdue_registration": 1, "overdue_routing": 1}
+    # the explanation is kept as phrase codes and said in the reader's language; an appeal routed
+    # before that (only the Russian text stored) shows its text as it was
+    assert first["explanation"] == "нет правила для категории" and waiting.routing_facts == [{"say": "no_rule"}]
+    Appeal.objects.filter(pk=fresh_paper.pk).update(routing_explanation="объяснение прежней версии")
+    english = personas.client("operator").get("/desk/items/", HTTP_ACCEPT_LANGUAGE="en").json()["items"]
+    assert [i["explanation"] for i in english] == ["no rule for the category", "", "объяснение прежней версии"]
     html = personas.client("operator").get("/desk/").content.decode()
     assert 'data-counter="overdue_registration">1<' in html and 'data-counter="waiting">3<' in html
 

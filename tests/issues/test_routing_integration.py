@@ -14,6 +14,7 @@ from issues.deadlines import MOSCOW
 from issues.models import AppealEvent, Status
 from issues.routing_data import training_rows
 from routing import registry
+from routing.explanation import render
 
 from .helpers import make_appeal
 
@@ -46,6 +47,11 @@ def test_confident_model_routes_and_explains(trained, personas, settings):
     event = appeal.events.get(kind="route")
     assert event.data["source"] == "model" and 0 <= event.data["confidence"] <= 1
     assert event.reason and event.reason == appeal.routing_explanation
+    # kept as phrase codes too: said in Russian as stored, and in English for an English reader
+    assert event.data["explanation"] == appeal.routing_facts and render(appeal.routing_facts) == event.reason
+    english = personas.client("citizen").get(f"/api/v1/appeals/{appeal.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()["properties"]
+    assert english["routing_explanation"] != event.reason
+    assert not any(word in english["routing_explanation"] for word in ("категория", "обращени", "текст", "район"))
     assert len(appeal.routing_suggestions) == 3
     assert appeal.responsible_agency_id == appeal.routing_suggestions[0]["agency_id"]
 

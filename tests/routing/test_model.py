@@ -5,8 +5,10 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from django.utils import translation
 
 from routing.evaluation import coverage_at, cross_validate, time_split
+from routing.explanation import PHRASES, render
 from routing.features import RoutingRow, enrich_batch
 from routing.model import Router
 
@@ -90,6 +92,18 @@ def test_explanation_names_the_trees_facts_with_display_names_and_the_text_cues(
     assert "в тексте: " in light.explanation
     cues = light.explanation.split("в тексте: ")[1]
     assert any(f"«{word}" in cues for word in ("фонарь", "горит", "уличный", "темно"))
+    # the same facts as phrase codes and values, said in English for an English page
+    assert render(decision.facts) == decision.explanation and decision.facts[0]["say"] in PHRASES
+    with translation.override("en"):
+        english = render(decision.facts + light.facts, translation.gettext)
+    assert "in the text: «" in english and district_name in english
+    assert not any(word in english for word in ("категория", "обращени", "в тексте", "место", "район «"))
+
+
+def test_every_explanation_phrase_has_an_english_translation() -> None:
+    with translation.override("en"):
+        missing = [phrase for phrase in PHRASES.values() if translation.gettext(phrase) == phrase]
+    assert not missing
 
 
 def test_classes_with_a_single_example_and_tiny_data_train(region: dict) -> None:

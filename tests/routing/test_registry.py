@@ -41,7 +41,11 @@ def test_route_is_none_without_an_active_model_then_uses_and_reloads_it(dataset:
     rows, labels, times = dataset
     row = next(r for r in rows if r.has_point)
     assert registry.route(row) is None
+    registry.warm_up()  # a process starting with no model: nothing to load, and no error
     first = registry.train_and_register(rows, labels, times, params=FAST)
+    registry.warm_up()  # what a web or worker process does at start (geoportal/warmup.py)
+    warmed = registry.active_router()
+    assert warmed is not None and warmed is registry._cache.router  # type: ignore[union-attr]
     decision = registry.route(row)
     assert decision is not None and decision.agency_id in set(labels) and decision.explanation
     assert registry.active_router() is registry.active_router()  # cached in the process

@@ -11,6 +11,7 @@ from routing.csvdata import CsvColumns, CsvData, read_csv
 from routing.evaluation import expected_calibration_error, time_split
 from routing.model import Router
 from routing.ranker import FlatTrees, fit_ranker
+from routing.rows import RoutingRow
 from routing.text import TextScorer, clean_text
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "appeals" / "spb_sample.csv"
@@ -113,3 +114,17 @@ def test_flat_trees_give_sklearns_probabilities_also_for_missing_values() -> Non
     y = (np.nan_to_num(X[:, 0]) + 0.5 * np.nan_to_num(X[:, 3]) + rng.normal(0, 0.5, 3000)) > 0
     ranker = fit_ranker(X, y, max_iter=30, learning_rate=0.1, max_leaf_nodes=15, random_state=0)
     np.testing.assert_allclose(FlatTrees(ranker).proba(X[:500]), ranker.predict_proba(X[:500])[:, 1], rtol=1e-9)
+
+
+def test_a_text_only_archive_is_routed_by_the_text_model_over_lemmas_quoting_the_appeals_words() -> None:
+    # an archive of texts alone, in portal HTML: no trees over the text model's own scores (they
+    # lost 2 points to it on such archives); lemmas join the inflected forms of a word
+    lamp = ["<p>Не горит фонарь у дома</p>", "Фонарь&nbsp;не работает", "<p>Сломан фонарь во дворе</p>"]
+    pit = ["<p>Яма на дороге</p>", "Глубокая яма у остановки", "<br>Яма на проезжей части"]
+    rows = [RoutingRow(i, (lamp if i % 2 else pit)[i % 3]) for i in range(80)]
+    labels = ["Горсвет" if i % 2 else "Дороги" for i in range(80)]
+    router = Router(char_features=0).fit(rows, labels)  # words only: the lemmas must do it
+    assert router.text_only_ and router.ranker_ is None and router.text_.morphology_ == "lemmas"
+    decision = router.route(RoutingRow(None, "<p>Погасли&nbsp;фонари, с фонарями беда</p>"))
+    assert decision.agency_id == "Горсвет"
+    assert "«фонари»" in decision.explanation or "«фонарями»" in decision.explanation  # the appeal's own words
