@@ -47,14 +47,21 @@
         el("strong", {text: data.totals[status].toLocaleString(locale)})]);
     }));
   }
+  function shortCount(n) {
+    return n >= 10000 ? Math.round(n / 1000) + "k" : n >= 1000 ? (n / 1000).toFixed(1) + "k" : String(n);
+  }
   function renderClusters(data) {
     clusters.clearLayers();
-    (data.features || []).forEach(function (f) {
-      var n = f.properties.count, size = Math.round(26 + 8 * Math.log10(n + 1));
+    var features = data.features || [];
+    // Grid cells are 32 px apart (8 per tile): sized by the viewport's largest cluster, an icon
+    // stays within 20–32 px, so a dense viewport (every cell filled) does not pile icons up.
+    var most = features.reduce(function (m, f) { return Math.max(m, f.properties.count); }, 1);
+    features.forEach(function (f) {
+      var n = f.properties.count, size = Math.round(20 + 12 * Math.log(n + 1) / Math.log(most + 1));
       var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
       var marker = L.marker(ll, {
         icon: L.divIcon({className: "", html: '<div class="cluster-icon" style="width:' + size + "px;height:" + size +
-          'px">' + (n >= 10000 ? Math.round(n / 1000) + "k" : n) + "</div>", iconSize: [size, size]}),
+          'px">' + shortCount(n) + "</div>", iconSize: [size, size]}),
         keyboard: true, title: n + " " + T("обращений")
       });
       var lines = Object.keys(f.properties).filter(function (k) { return k !== "count"; }).map(function (k) {
