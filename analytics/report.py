@@ -16,13 +16,15 @@ import re
 from functools import lru_cache
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import folium
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from folium.plugins import HeatMap
 
 from geoportal.replica import read_connection as connection  # lag-tolerant reads: the replica if set
 
@@ -31,9 +33,6 @@ from .params import Period, PivotSpec
 from .pivot import run_pivot
 from .scorecards import scorecards
 from .sql import Filters
-
-if TYPE_CHECKING:
-    import folium
 
 VENDOR = Path(settings.BASE_DIR) / "frontend_map" / "static" / "vendor"
 SUMMARY_METRICS = ["count", "answered", "on_time_share", "overdue", "median_days", "p90_days", "redirect_share",
@@ -64,8 +63,6 @@ def _script_safe(code: str) -> str:
 
 
 def _base_map(center: tuple[float, float], zoom: int = 11) -> folium.Map:
-    import folium  # folium (and pandas behind it) only when a report is built: ~2 s off every process start
-
     fmap = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True)
     # no CDN: the libraries are inlined by _map_document
     fmap.default_js = []
@@ -75,8 +72,6 @@ def _base_map(center: tuple[float, float], zoom: int = 11) -> folium.Map:
 
 
 def _map_document(fmap: folium.Map) -> str:
-    import folium
-
     root: Any = fmap.get_root()  # a branca Figure
     root.header.add_child(folium.Element(leaflet_assets()), name="inline_leaflet", index=0)
     return root.render()
@@ -118,8 +113,6 @@ def heat_map(period: Period, center: tuple[float, float]) -> SafeString:
     fmap = _base_map(center)
     points = grid["points"]
     peak = max((p[2] for p in points), default=1)
-    from folium.plugins import HeatMap
-
     heat = HeatMap([[lat, lon, n / peak] for lat, lon, n in points], radius=8, blur=10, min_opacity=0.25)
     heat.default_js = []
     heat.add_to(fmap)
@@ -139,8 +132,6 @@ def choropleth(district_rows: dict[int, dict[str, Any]], center: tuple[float, fl
                                         "count": row.get("count", 0), "per_1000": row.get("per_1000"),
                                         "color": _color(row.get("per_1000"), breaks)}})
     fmap = _base_map(center)
-    import folium
-
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name="per_1000",
         style_function=lambda f: {"fillColor": f["properties"]["color"], "color": "#444", "weight": 1,
@@ -159,8 +150,6 @@ def hotspot_map(period: Period, center: tuple[float, float]) -> tuple[SafeString
     result = insights.hotspots({**{k: str(v) for k, v in options.items()}, "until": period.end.isoformat(),
                                 "limit": "15"}, public=False)
     fmap = _base_map(center)
-    import folium
-
     for cluster in result["clusters"]:
         top = ", ".join(f"{d['category']} ({d['count']})" for d in cluster["dominant_categories"])
         folium.Circle([cluster["lat"], cluster["lon"]], radius=max(cluster["radius_m"], 60), color="#b91c1c",

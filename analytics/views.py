@@ -18,7 +18,6 @@ from geoportal.roles import role_required
 
 from .access import LEADERS_ONLY, LEADERSHIP
 from .params import current_period, parse_period
-from .report import build_report
 
 
 @role_required(*LEADERSHIP, message=LEADERS_ONLY)
@@ -29,6 +28,9 @@ def leadership_report(request: HttpRequest) -> HttpResponse:
         period = parse_period(raw) if raw else current_period(timezone.now())
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
+    # folium and pandas behind the report load when one is built, not with the URLs (~2 s of every process start)
+    from .report import build_report
+
     with export_timeout():  # a staff export: the longer statement timeout
         report = build_report(period)
     response = HttpResponse(report, content_type="text/html; charset=utf-8")
