@@ -24,8 +24,8 @@ ARTIFACTS = ROOT / "var" / "test-artifacts"
 
 def _flush_again_after_a_deadlock() -> None:
     """The suite's real worker may still be finishing an earlier test's task (a notice reads its
-    appeal) while a transactional test's teardown truncates every table; PostgreSQL then ends one
-    of the two as a deadlock victim. When the victim is the flush, it is run again: its
+    appeal) while a transactional test's teardown empties the tables (tests/quick_flush.py, or
+    Django's flush); PostgreSQL then ends one of the two as a deadlock victim. When the victim is the flush, it is run again: its
     transaction was rolled back, so nothing is half-done (a task that loses retries by itself)."""
     from django.core.management.base import CommandError
     from django.db import DatabaseError
