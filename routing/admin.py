@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from . import registry
 from .models import RouterModel
 
 
@@ -51,11 +50,15 @@ class RouterModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if queryset.count() != 1:
             self.message_user(request, _("Выберите ровно одну версию."), messages.ERROR)
             return
+        from . import registry  # scikit-learn and joblib behind it: not on every process start (admin autodiscover)
+
         record = registry.activate(queryset.get().version)
         self.message_user(request, _("Активна версия v%(v)s.") % {"v": record.version}, messages.SUCCESS)
 
     @admin.action(description=_("Откатить на предыдущую версию"), permissions=["activate"])
     def roll_back(self, request: HttpRequest, queryset: QuerySet[RouterModel]) -> None:
+        from . import registry
+
         try:
             record = registry.rollback()
         except RouterModel.DoesNotExist as exc:

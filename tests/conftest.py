@@ -13,6 +13,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests import quick_flush, region_copy
+from tests.region_copy import RegionCopy
+
 pytest_plugins = ["tests.browser"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,13 +24,21 @@ ARTIFACTS = ROOT / "var" / "test-artifacts"
 
 def _flush_again_after_a_deadlock() -> None:
     """The suite's real worker may still be finishing an earlier test's task (a notice reads its
-    appeal) while a transactional test's teardown truncates every table; PostgreSQL then ends one
-    of the two as a deadlock victim. When the victim is the flush, it is run again: its
+    appeal) while a transactional test's teardown empties the tables (tests/quick_flush.py, or
+    Django's flush); PostgreSQL then ends one of the two as a deadlock victim. When the victim is the flush, it is run again: its
     transaction was rolled back, so nothing is half-done (a task that loses retries by itself)."""
     from django.core.management.base import CommandError
+    from django.db import DatabaseError
     from django.test import TransactionTestCase
 
     original = TransactionTestCase._fixture_teardown
+
+    def flush(self: TransactionTestCase) -> None:  # the short way where it leaves the same (tests/quick_flush.py)
+        aliases = self._databases_names(include_mirrors=False)
+        if not all([quick_flush.quick_flush(self, alias) for alias in aliases]):
+            original(self)
+            for alias in aliases:
+                quick_flush.record_full_flush(alias)
 
     def is_deadlock(exc: BaseException | None) -> bool:
         while exc is not None:
@@ -39,9 +50,9 @@ def _flush_again_after_a_deadlock() -> None:
     def teardown(self: TransactionTestCase) -> None:
         for attempt in range(1, 6):
             try:
-                original(self)
+                flush(self)
                 return
-            except CommandError as exc:
+            except (CommandError, DatabaseError) as exc:
                 if attempt == 5 or not is_deadlock(exc):
                     raise
                 time.sleep(0.5 * attempt)
@@ -113,19 +124,33 @@ def steady_rate_clock(monkeypatch: pytest.MonkeyPatch) -> float:
     return now
 
 
-@pytest.fixture
-def region(db: None) -> dict[str, int]:
-    """The demo territory (districts, agencies, demo users, appeal categories and their rule
-    table); rebuilt after a transactional test flushed it."""
+def _build_region() -> dict[str, int]:
     from fixtures.demo_region import build_region
-    from geoportal.models import District
     from issues.categories import load_categories
 
-    if District.objects.exists():
-        return {}
     counts = build_region()
     counts["categories"] = load_categories()
     return counts
+
+
+_region_copy: list[RegionCopy] = []  # taken by the first test that needs the region
+
+
+@pytest.fixture
+def region(db: None) -> dict[str, int]:
+    """The demo territory (districts, agencies, demo users, appeal categories and their rule
+    table); put back after a transactional test flushed it. Built once, then copied in
+    (tests/region_copy.py)."""
+    from geoportal.models import District
+
+    if District.objects.exists():
+        return {}
+    if not _region_copy:
+        taken = region_copy.take(_build_region)
+        if taken is None:  # rows left over by an interrupted run (flushed by the next transactional test)
+            return _build_region()
+        _region_copy.append(taken)
+    return region_copy.restore(_region_copy[0])
 
 
 @dataclass
