@@ -141,7 +141,7 @@ def test_the_no_district_row_and_refusals_follow_the_language(dataset, personas)
         assert {r["category_l1_label"] for r in rows if r["category"] == potholes.pk} == {
             potholes.parent.name_en if name == potholes.name_en else potholes.parent.name}
     # and in the insights of /stats/ and the report: hotspots and rising topics
-    insight = {"until": dataset.end.isoformat(), "days": "60", "eps": "5000", "minpoints": "2"}
+    insight = {"until": dataset.end.isoformat(), "days": "60", "eps": "5000", "minpoints": "2", "density": "0"}
     for who_reads, name in ((client, potholes.name_en), (personas.client("leader"), potholes.name)):
         clusters = who_reads.get("/api/v1/stats/hotspots", insight).json()["clusters"]
         assert name in {d["category"] for c in clusters for d in c["dominant_categories"]}
