@@ -60,6 +60,8 @@ class ApiKey(models.Model):
 
     def set_new_secret(self) -> str:
         raw = secrets.token_urlsafe(32)
+        while raw.startswith("-"):  # a prefix "-…" reads as an option: `api_key revoke --prefix -AbC` fails
+            raw = secrets.token_urlsafe(32)
         self.prefix, self.key_hash = raw[:8], hash_key(raw)
         return raw
 

@@ -137,3 +137,12 @@ def test_the_api_key_command_issues_lists_and_revokes(personas, client):
                 ["revoke", "--prefix", raw[:8]], ["issue", "--owner", "operator", "--name", "x", "--rate", "0"]):
         with pytest.raises(CommandError):
             call_command("api_key", *bad, stdout=StringIO())
+
+
+def test_a_key_never_starts_with_a_dash_so_its_prefix_works_on_the_command_line(personas, monkeypatch):
+    from open311.models import ApiKey
+
+    drawn = iter(["-" + "a" * 42, "b" * 43])
+    monkeypatch.setattr("open311.models.secrets.token_urlsafe", lambda n: next(drawn))
+    key, raw = ApiKey.issue(name="Киоск", owner=personas.operator)
+    assert raw == "b" * 43 and key.prefix == "bbbbbbbb"
