@@ -33,15 +33,16 @@ typecheck:
 schema:
 	mkdir -p var && $(ENVFILE) $(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 
-# Tests use Redis database 1 (TEST_REDIS_DB overrides it, for parallel checkouts) so they never touch the demo's queues and cache.
+# Tests run on a Redis server of their own and a test database named after the checkout
+# (scripts/test-env.sh): two checkouts testing at once, or a test run beside the demo, share nothing.
 # --durations: the 25 slowest set-ups, calls and teardowns end the log, so a slower suite shows where.
 pytest:
-	$(ENVFILE) REDIS_URL=$${REDIS_URL%/*}/$${TEST_REDIS_DB:-1} .venv/bin/pytest --ignore=tests/deploy --durations=25
+	$(ENVFILE) scripts/test-env.sh .venv/bin/pytest --ignore=tests/deploy --durations=25
 
 # The multi-node deployment on real parts (deploy/README.md): a streaming replica, PgBouncer, nginx,
 # two web nodes, two workers, an S3 server and a locust load, all started on free ports (~3 min).
 test-deploy: bench-deps
-	$(ENVFILE) REDIS_URL=$${REDIS_URL%/*}/$${TEST_REDIS_DB:-1} .venv/bin/pytest tests/deploy -p no:cacheprovider
+	$(ENVFILE) scripts/test-env.sh .venv/bin/pytest tests/deploy -p no:cacheprovider
 
 test: setup-test
 	$(MAKE) --no-print-directory lint typecheck schema pytest test-deploy
