@@ -16,6 +16,9 @@ kept it waiting):
   one kept-alive connection), as bench/scale.py measures it;
 - ``http hit`` (``--http``): the same tile again, now answered from the tile cache: the web
   server's and the cache's own cost with no SQL, the floor under any uncached tile;
+- ``http const`` (``--http``): the same server running :mod:`bench.const_app`, which answers
+  ready bytes of the tile's size with no Django, no Redis, no database: the web server's and the
+  WSGI call's own floor, under which no answer of any Python application served this way can go;
 - ``http base`` (``--baseline DIR``): the same through the web server of another checkout (an
   older version), the two servers taking turns on every round: before and after in one run.
 
@@ -83,13 +86,13 @@ def _wsgi(app: TileFastPath, path: str, coding: str) -> None:
 
 
 def measure(zoom: int, rounds: int, coding: str, runner: Runner, baseline: Runner | None,
-            quantile: float = 0.5) -> dict[str, float]:
+            quantile: float = 0.5, const_port: int = 0) -> dict[str, float]:
     lat, lon = settings.MAP_DEFAULT_CENTER
     tile = tiles_for_point(lon, lat, range(zoom, zoom + 1))[0]
     layer = LAYERS["appeals"]
     path = f"/tiles/appeals/{tile.z}/{tile.x}/{tile.y}.pbf"
     app = TileFastPath(_not_django)
-    times: dict[str, list[float]] = {step: [] for step in (*STEPS, "http", "http hit", "http base")}
+    times: dict[str, list[float]] = {step: [] for step in (*STEPS, "http", "http hit", "http const", "http base")}
     for index in range(rounds + 1):
         sql, params = layer.build(tile, TileFilters(), cache.aggregates_ready())
         sample = {"sql": _timed(runner.raw, sql, params)[0], "prepared": _timed(runner.raw_prepared, sql, params)[0]}
@@ -105,6 +108,8 @@ def measure(zoom: int, rounds: int, coding: str, runner: Runner, baseline: Runne
                 sample[name] = _timed(server.tile, tile)[0]
         if runner.port:
             sample["http hit"] = _timed(runner.tile, tile)[0]  # stored by the miss just before
+        if const_port:
+            sample["http const"] = _timed(runner.tile, tile, f"bytes={len(built[1])}", None, const_port)[0]
         if index:  # the first round warms connections and prepared statements
             for step, value in sample.items():
                 times[step].append(value)
@@ -123,6 +128,10 @@ def main() -> None:
     parser.add_argument("--coding", default="br", choices=[encoding.BROTLI, encoding.GZIP, encoding.IDENTITY])
     parser.add_argument("--http", action="store_true", help="also through the web server")
     parser.add_argument("--baseline", type=Path, help="a checkout of another version: its web server too, in turns")
+    parser.add_argument("--zooms", default="10-16", help="first-last (default 10-16)")
+    parser.add_argument("--from-appeals", action="store_true",
+                        help="the tiles as built before the tile tables existed (from the appeals table: the aggregates "
+                             "marked not ready for the run, marked ready again at its end)")
     args = parser.parse_args()
     exit_on_sigterm()
     if not 0 < args.quantile < 1:
@@ -134,28 +143,43 @@ def main() -> None:
             sys.exit("the tile tables do not count the current public appeals: run bench/scale.py first "
                      "(it rebuilds them)")
         cache.mark_aggregates_ready()
+    try:
+        first, last_zoom = (int(z) for z in args.zooms.split("-"))
+    except ValueError:
+        parser.error("--zooms must be two zooms: first-last")
+    if args.from_appeals:
+        cache.forget_aggregates()
     port = free_port() if args.http else 0
     web = start_web(port) if args.http else None
     base_port = free_port() if args.baseline else 0
     base_web = start_web(base_port, root=args.baseline.resolve()) if args.baseline else None
+    const_port = free_port() if args.http else 0
+    const_web = start_web(const_port, app="bench.const_app:app") if args.http else None
     try:
         runner = Runner(port, None)
         baseline = Runner(base_port, None) if base_port else None
         print(f"load average {os.getloadavg()[0]:.2f}; coding {args.coding}; quantile {args.quantile:g} of {args.rounds} rounds (ms)")
         last = "http" if args.http else "wsgi"
-        columns = [*STEPS, *(["http", "http hit"] if args.http else []), *(["http base"] if baseline else [])]
-        print("zoom " + " ".join(f"{s:>9}" for s in columns) + f"   {last}/sql  {last}/prepared"
-              + ("  base/sql  base/prepared" if baseline else ""))
-        for zoom in range(10, 17):
-            r = measure(zoom, args.rounds, args.coding, runner, baseline, args.quantile)
-            line = (f"z{zoom:<3} " + " ".join(f"{r[s]:9.2f}" for s in columns)
+        columns = [*STEPS, *(["http", "http hit", "http const"] if args.http else []),
+                   *(["http base"] if baseline else [])]
+        print("zoom " + " ".join(f"{s:>10}" for s in columns) + f"   {last}/sql  {last}/prepared"
+              + ("  const/sql  (sql+const)/sql" if args.http else "") + ("  base/sql  base/prepared" if baseline else ""))
+        if args.from_appeals:
+            print("tiles built from the appeals table (the tile tables not read)")
+        for zoom in range(first, last_zoom + 1):
+            r = measure(zoom, args.rounds, args.coding, runner, baseline, args.quantile, const_port)
+            line = (f"z{zoom:<3} " + " ".join(f"{r[s]:10.2f}" for s in columns)
                     + f"   {r[last] / r['sql']:8.2f}  {r[last] / r['prepared']:13.2f}")
+            if args.http:  # the ratio an application costing nothing beyond the SQL would reach
+                line += f"  {r['http const'] / r['sql']:9.2f}  {(r['sql'] + r['http const']) / r['sql']:15.2f}"
             if baseline:
                 line += f"  {r['http base'] / r['sql']:8.2f}  {r['http base'] / r['prepared']:13.2f}"
             print(line, flush=True)
         print(f"load average {os.getloadavg()[0]:.2f}")
     finally:
-        for server in (web, base_web):
+        if args.from_appeals:
+            cache.mark_aggregates_ready()
+        for server in (web, base_web, const_web):
             if server is not None:
                 server.terminate()
                 server.wait(timeout=30)

@@ -26,6 +26,7 @@ from django.http import QueryDict
 from rest_framework.exceptions import Throttled, ValidationError
 
 from geoportal.clientip import client_ip_from_meta
+from geoportal.dbtimeout import is_statement_timeout, timeout_response
 
 from . import conf, encoding
 from .filters import TileFilters, parse_filters
@@ -89,9 +90,15 @@ class TileFastPath:
         except Throttled:
             signals.request_finished.send(sender=self.__class__)
             return self.app(environ, start_response)  # Django counts it again and answers 429
-        except Exception:
-            log.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
+        except Exception as exc:
             signals.request_finished.send(sender=self.__class__)
+            if is_statement_timeout(exc):  # as StatementTimeoutMiddleware answers Django's views: 503, retry later
+                log.warning("Statement timeout: %s", environ.get("PATH_INFO"))
+                response = timeout_response(environ.get("PATH_INFO", ""))
+                start_response(f"{response.status_code} {response.reason_phrase}",
+                               [*response.items(), *SECURITY_HEADERS])
+                return [response.content]
+            log.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
             start_response("500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8"),
                                                          *SECURITY_HEADERS])
             return [b"Internal Server Error"]

@@ -192,3 +192,24 @@ def test_a_miss_counts_its_render_in_the_lookups_round_trip(appeal, monkeypatch,
     assert refused.code == 429 and int(refused.headers["Retry-After"]) >= 1
     assert call(path, "status=routed", remote_addr="203.0.113.91").code == 200  # another address has its own
     assert mapbox_vector_tile.decode(call(path, remote_addr=address).body)["appeals"]["features"][0]["id"] == appeal.pk
+
+
+def test_a_tile_cut_off_by_the_statement_timeout_is_a_503_as_in_django(appeal, monkeypatch, caplog):
+    """A tile statement cancelled by the statement timeout (e.g. tiles read from the appeals table
+    before the tile tables were rebuilt, at 10M appeals: over 30 s at z10) is the 503 with
+    Retry-After that Django's views answer for it (StatementTimeoutMiddleware), not a 500."""
+    from geoportal.dbtimeout import statement_budget
+    from tiles import views
+
+    def cancelled(statement: Any, reuse_plan: bool = True) -> bytes:
+        with statement_budget(20), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(2)")
+        raise AssertionError("the statement was not cancelled")
+
+    monkeypatch.setattr(views, "run_tile_statement", cancelled)
+    tile = tile_of(appeal.location, 14)
+    answer = call(f"/tiles/appeals/{tile.z}/{tile.x}/{tile.y}.pbf")
+    assert answer.code == 503 and int(answer.headers["Retry-After"]) > 0
+    assert "слишком долго" in json.loads(answer.body)["detail"]
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
