@@ -314,6 +314,8 @@ DB_REQUEST_TIMEOUT_MS = env_int("DB_REQUEST_TIMEOUT_MS", 15000)
 DB_EXPORT_TIMEOUT_MS = env_int("DB_EXPORT_TIMEOUT_MS", 120000)
 # Rows of one statistics table (pivot, its CSV/XLSX export); beyond it a 400 says how to narrow.
 STATS_MAX_ROWS = env_int("STATS_MAX_ROWS", 20000)
+# The appeals API counts matches up to this many (its pages stop there; "count_capped" says so).
+API_COUNT_CAP = env_int("API_COUNT_CAP", 10000)
 # The home page's public appeal counts from the statistics' pre-aggregated facts (a dotted path,
 # so the information centre needs no import of the analytics app; empty: counted from the appeals).
 HEADLINE_APPEAL_COUNTS = "analytics.headline.public_counts"

@@ -15,9 +15,11 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -60,10 +62,48 @@ from .lifecycle import AppealLifecycleMixin
 CITIZEN_CHANNELS = (Channel.WEB, Channel.MOBILE)
 
 
+class CappedCountPaginator(Paginator):
+    """Counts the matching appeals only up to ``API_COUNT_CAP``: at ten million appeals an exact
+    ``count(*)`` of a dense map extent read 387,000 rows (1.9 s) for a page that took 51 ms.
+    ``capped`` says the true number is larger; the pages past the cap are not served (a client
+    narrows the filters, or takes the open-data export for everything)."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        cap = settings.API_COUNT_CAP
+        # count(*) of a subquery with LIMIT cap + 1, unordered: any cap + 1 rows will do
+        rows: QuerySet[Any] = self.object_list  # type: ignore[assignment]  # the view's queryset
+        counted = rows.order_by()[: cap + 1].count()
+        self.capped = counted > cap
+        return min(counted, cap)
+
+
 class AppealPagination(GeoJsonPagination):
     page_size = 100
     max_page_size = 1000
     page_size_query_param = "page_size"
+    django_paginator_class = CappedCountPaginator
+
+    @property
+    def invalid_page_message(self) -> str:  # type: ignore[override]  # DRF formats it with {message}
+        cap = f"{settings.API_COUNT_CAP:,}".replace(",", "\u00a0")
+        return _("Нет такой страницы ({message}). Список показывает не больше первых {cap} обращений: "
+                 "сузьте bbox или фильтры.").replace("{cap}", cap)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, view: Any) -> dict[str, Any]:
+        schema = super().get_paginated_response_schema(view)
+        schema["properties"]["count"]["description"] = (
+            "matching appeals, counted up to API_COUNT_CAP (10,000 by default)")
+        schema["properties"]["count_capped"] = {
+            "type": "boolean", "description": "true: more appeals match than counted; pages past the cap are 404"}
+        return schema
 
 
 def _claim_idempotency_key(user: Any, key: str) -> IdempotencyKey:
