@@ -4,11 +4,24 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _services_env_kept() -> Iterator[None]:
+    """The set-up writes var/services.env from the servers it is given; the test run's own
+    (scripts/test-env.sh: a Redis on a port that closes when the run ends) must not stay there
+    for the `make demo` that follows."""
+    path = ROOT / "var" / "services.env"
+    before = path.read_bytes() if path.exists() else None
+    yield
+    if before is not None:
+        path.write_bytes(before)
 
 
 @pytest.mark.slow
