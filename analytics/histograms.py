@@ -29,12 +29,10 @@ from issues.models import PUBLIC_STATUSES
 from .facts import IN_SLICE, recount, rewrite
 from .models import AnswerTimeHistogram, CoarseAnswerTimeHistogram
 from .sql.common import DAYS_TO_ANSWER, HAS_ANSWER_TIME, public_clause
-from .sql.histogram import BUCKET_RATIO, LN_RATIO, MAX_RELATIVE_ERROR
+from .sql.histogram import BUCKET_RATIO, COARSE_SLICES, LN_RATIO, MAX_RELATIVE_ERROR
 
 TABLE = AnswerTimeHistogram._meta.db_table
 COARSE_TABLE = CoarseAnswerTimeHistogram._meta.db_table
-# the coarse histogram's slices: the answer times per district, per agency, per category
-COARSE_SLICES = ("district", "agency", "category")
 __all__ = ["BUCKET_RATIO", "COARSE_TABLE", "MAX_RELATIVE_ERROR", "bucket_of", "rebuild", "refresh",
            "refresh_slices", "slices_of"]
 MONTH = "date_trunc('month', a.received_at AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s"
@@ -59,8 +57,9 @@ def _params() -> dict[str, Any]:
 
 
 def _coarse_insert(where: str) -> str:
-    sets = ", ".join(f"(received_month, {name}_id, public, bucket)" for name in COARSE_SLICES)
-    sliced_by = " ".join(f"WHEN GROUPING({name}_id) = 0 THEN '{name}'" for name in COARSE_SLICES)
+    # one grouping set per slice of the coarse histogram (its name and its key column)
+    sets = ", ".join(f"(received_month, {column}, public, bucket)" for column in COARSE_SLICES.values())
+    sliced_by = " ".join(f"WHEN GROUPING({column}) = 0 THEN '{name}'" for name, column in COARSE_SLICES.items())
     return (f"INSERT INTO {COARSE_TABLE} (received_month, sliced_by, district_id, agency_id, category_id, public, "  # noqa: S608
             f"bucket, count) SELECT received_month, CASE {sliced_by} END, district_id, agency_id, category_id, public, "
             f"bucket, sum(count) FROM {TABLE} WHERE {where} GROUP BY GROUPING SETS ({sets})")

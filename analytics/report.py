@@ -124,7 +124,7 @@ def _heat_points(period: Period, center: tuple[float, float]) -> tuple[list[list
     """The heat map's [lat, lon, count] points, their cells' side on the ground (metres) and the
     note saying what they count: the map's pre-aggregated cells of the period's months where
     they are built, else every appeal counted live on a 150-metre grid."""
-    hook = getattr(settings, "ANALYTICS_REPORT_HEATMAP", "")
+    hook = settings.ANALYTICS_REPORT_HEATMAP
     grid = import_string(hook)(period.start, period.end) if hook else None
     if grid is not None:
         ground = grid["cell_size_m"] * math.cos(math.radians(center[0]))  # Mercator metres → metres on the ground
@@ -184,7 +184,7 @@ def _hotspots(period: Period, now: dt.datetime) -> tuple[dict[str, Any] | None, 
     raw = {**{k: str(v) for k, v in options.items()}, "limit": "15"}
     if period.end <= now:
         raw["until"] = period.end.isoformat()
-    budget = int(getattr(settings, "ANALYTICS_REPORT_HOTSPOTS_BUDGET_S", 45))
+    budget = settings.ANALYTICS_REPORT_HOTSPOTS_BUDGET_S
     try:
         with statement_budget(budget * 1000, using=connection.alias):
             result = insights.hotspots(raw, public=False)

@@ -44,7 +44,7 @@ def load_urls() -> None:
 
 def start() -> threading.Thread | None:
     """Run the ``WARM_UP`` callables in a daemon thread (None when there are none)."""
-    paths = list(getattr(settings, "WARM_UP", []))
+    paths = list(settings.WARM_UP)
     if not paths:
         return None
     thread = threading.Thread(target=_run, args=(paths,), name="warm-up", daemon=True)
