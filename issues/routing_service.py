@@ -96,4 +96,4 @@ def _model_decision(appeal: Appeal, jurisdiction: tuple[int, ...]) -> RoutingDec
     agency_id = int(decision.agency_id) if decision.agency_id is not None else None
     return RoutingDecision(agency_id, float(decision.confidence), decision.explanation, auto, "model", suggestions,
                            agencies.get(agency_id) if agency_id is not None else None,
-                           list(getattr(decision, "facts", None) or []))
+                           list(decision.facts))

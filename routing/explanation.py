@@ -124,12 +124,6 @@ def fact_for(group: str, values: dict[str, float], row: RoutingRow, agency: str,
     return None
 
 
-def say_fact(group: str, values: dict[str, float], row: RoutingRow, agency: str, names: Names) -> str | None:
-    """:func:`fact_for` in Russian words."""
-    fact = fact_for(group, values, row, agency, names)
-    return render([fact]) if fact else None
-
-
 def explain_decisions(router: Router, rows: Sequence[RoutingRow], evidence: Evidence, chosen: np.ndarray,
                       names: Names) -> list[list[Fact]]:
     """The facts of each row's chosen pair (``chosen``: the pair index of each row)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from routing.explanation import say_fact
+from routing.explanation import fact_for, render
 from routing.model import Names, Router
 from routing.roles import RoleScorer, discover_roles
 from routing.rows import RoutingRow
@@ -86,6 +86,11 @@ def test_the_explanation_names_the_role_only_when_other_districts_share_it() -> 
     assert shared[router.class_index_["housing:north"]] and not shared[router.class_index_["roads"]]
     values = {"role_score": 0.8, "role_gap": 0.0, "role_shared": 1.0}
     names = Names()
+
+    def say_fact(group: str, values: dict[str, float], row: RoutingRow, agency: str, names: Names) -> str | None:
+        fact = fact_for(group, values, row, agency, names)  # the fact, in Russian words
+        return render([fact]) if fact else None
+
     assert "того же рода, что «ЖА»" in (say_fact("role", values, rows[0], "ЖА", names) or "")
     assert "другого рода" in (say_fact("role", {**values, "role_gap": 0.5}, rows[0], "ЖА", names) or "")
     assert say_fact("role", {**values, "role_shared": 0.0}, rows[0], "Дороги", names) is None
