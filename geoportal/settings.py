@@ -396,6 +396,9 @@ APPEAL_REOPEN_SCORE = 2  # a rating at or below this on an unsolved problem reop
 # aggregates behind low-zoom clusters are rebuilt by beat (and patched per changed appeal).
 TILES_MAX_ZOOM = env_int("TILES_MAX_ZOOM", 18)
 TILES_CLUSTER_MAX_ZOOM = env_int("TILES_CLUSTER_MAX_ZOOM", 12)
+# Above the cluster zooms the public map draws a viewport's appeals one by one only up to this many
+# (one page of the appeals API, at most 1,000); a denser viewport stays as clusters.
+TILES_MAP_POINTS_MAX = env_int("TILES_MAP_POINTS_MAX", 1000)
 TILES_CACHE_TTL = env_int("TILES_CACHE_TTL", 3600)
 TILES_BROWSER_MAX_AGE = env_int("TILES_BROWSER_MAX_AGE", 60)
 # Tile renders (cache misses) per client address; hits are not counted (they cost no SQL).
