@@ -2,6 +2,7 @@
 ``make demo`` work on a developer's machine. See README.md for the list of variables."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -134,8 +135,10 @@ def _database(url: str) -> dict[str, object]:
 
 
 DATABASES = {"default": _database(DATABASE_URL)}
-# Parallel developers and CI jobs may each ask for their own test database.
-DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME", "test_geoportal")}
+# The test database is named after the checkout: two clones testing at once on one machine never
+# share one (a second clone's rows in the first one's database failed a CI run); TEST_DB_NAME overrides.
+DATABASES["default"]["TEST"] = {"NAME": env_str(
+    "TEST_DB_NAME", "test_geoportal_" + hashlib.sha1(str(BASE_DIR).encode(), usedforsecurity=False).hexdigest()[:10])}
 # A streaming hot standby for reads that tolerate a few seconds of lag (geoportal.replica).
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:

@@ -1,20 +1,16 @@
 #!/usr/bin/env bash
 # Run a command (the test suite) so that two checkouts testing on one machine at once never share
 # state: a Redis server of its own on a free port (its queues, cache and counters), stopped when
-# the command ends, and a test database named after the checkout's path.
+# the command ends. (The test database is already the checkout's own: geoportal/settings.py names
+# it after the checkout's path.)
 #
 # Before this, every checkout's suite used Redis database 1 and the database test_geoportal: a
 # second clone testing at the same time committed appeals and agencies into the first one's
 # database and its Celery worker took the other's tasks (a hundred failures in an otherwise green
-# run). TEST_DB_NAME set by the caller is kept; REDIS_URL is always replaced by the private server.
+# run). REDIS_URL is always replaced by the private server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
-
-if [[ -z "${TEST_DB_NAME:-}" ]]; then
-    TEST_DB_NAME="test_geoportal_$(printf '%s' "$PWD" | sha1sum | cut -c1-10)"
-    export TEST_DB_NAME
-fi
 
 pidfile="$PWD/var/test-redis.pid"
 for attempt in 1 2 3 4 5 6 7 8; do
@@ -35,5 +31,5 @@ done
 trap 'kill "$(cat "$pidfile")" 2>/dev/null || true' EXIT
 
 export REDIS_URL="redis://127.0.0.1:$port/${TEST_REDIS_DB:-1}"
-echo "test-env: Redis on 127.0.0.1:$port, test database $TEST_DB_NAME" >&2
+echo "test-env: Redis on 127.0.0.1:$port" >&2
 "$@"
